@@ -1,0 +1,17 @@
+/** Two levels, named in the file: `*.unit.test.ts` (pure, in-memory) and `*.int.test.ts` (real servers). */
+const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const common = { transform, testEnvironment: 'node', modulePathIgnorePatterns: ['<rootDir>/.stack/'] };
+
+module.exports = {
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.unit.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/**/*.int.test.ts'],
+      testTimeout: 120000,
+      setupFiles: ['<rootDir>/test/setup-int.ts'],
+    },
+  ],
+};

@@ -1,0 +1,102 @@
+/**
+ * One typed configuration, read from environment variables with local defaults. An invalid value stops
+ * start-up with a message naming the variable. The defaults point at the local stack (`npm run stack`);
+ * set TEMPORAL_ADDRESS / AWS_ENDPOINT_URL / MONGODB_URI to use docker-compose or real AWS instead.
+ */
+import path from 'node:path';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  return v === undefined || v === '' ? fallback : v;
+}
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const v = str(env, name, fallback);
+  try {
+    new URL(v);
+  } catch {
+    throw new ConfigError(`${name} must be a URL, got "${v}"`);
+  }
+  return v;
+}
+
+function hostPort(env: Env, name: string, fallback: string): string {
+  const v = str(env, name, fallback);
+  if (!/^[^\s:/]+:\d{1,5}$/.test(v)) throw new ConfigError(`${name} must be host:port, got "${v}"`);
+  return v;
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const v = str(env, name, fallback);
+  if (!(values as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+export const ROOT_DIR = path.resolve(__dirname, '..');
+
+export function loadConfig(env: Env = process.env) {
+  const dataDir = path.resolve(ROOT_DIR, str(env, 'DATA_DIR', '.stack/data'));
+  return {
+    env: oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development'),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    dataDir,
+    api: {
+      host: str(env, 'HOST', '127.0.0.1'),
+      port: int(env, 'PORT', 3000, 0, 65535),
+      publicUrl: url(env, 'PUBLIC_URL', `http://127.0.0.1:${int(env, 'PORT', 3000, 0, 65535)}`),
+    },
+    /** Prefix of every AWS resource name, so several environments (and test runs) can share one account. */
+    resourcePrefix: (() => {
+      const v = str(env, 'RESOURCE_PREFIX', 'rr');
+      if (!/^[a-zA-Z0-9-]{1,24}$/.test(v)) throw new ConfigError(`RESOURCE_PREFIX must be 1-24 letters, digits or dashes, got "${v}"`);
+      return v;
+    })(),
+    aws: {
+      region: str(env, 'AWS_REGION', 'us-east-1'),
+      /** Unset means real AWS; the local default is moto. */
+      endpoint: env.AWS_ENDPOINT_URL === '' ? undefined : url(env, 'AWS_ENDPOINT_URL', 'http://127.0.0.1:5000'),
+      accessKeyId: str(env, 'AWS_ACCESS_KEY_ID', 'test'),
+      secretAccessKey: str(env, 'AWS_SECRET_ACCESS_KEY', 'test'),
+    },
+    mongo: {
+      uri: url(env, 'MONGODB_URI', 'mongodb://127.0.0.1:27017'),
+      db: str(env, 'MONGODB_DB', 'reservations'),
+    },
+    temporal: {
+      address: hostPort(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233'),
+      namespace: str(env, 'TEMPORAL_NAMESPACE', 'default'),
+      uiUrl: url(env, 'TEMPORAL_UI_URL', 'http://127.0.0.1:8233'),
+      taskQueue: str(env, 'TEMPORAL_TASK_QUEUE', 'reservations'),
+    },
+    worker: {
+      maxConcurrentActivities: int(env, 'WORKER_MAX_ACTIVITIES', 100, 1, 10000),
+      maxConcurrentWorkflowTasks: int(env, 'WORKER_MAX_WORKFLOW_TASKS', 100, 1, 10000),
+    },
+    auth: {
+      issuer: str(env, 'AUTH_ISSUER', 'restaurant-reservations'),
+      audience: str(env, 'AUTH_AUDIENCE', 'restaurant-reservations-api'),
+      tokenTtlSeconds: int(env, 'AUTH_TOKEN_TTL_SECONDS', 900, 30, 86400),
+      /** PEM/JWK JSON of the signing key pair; when unset a pair is created under the data dir on first start. */
+      privateJwk: env.AUTH_PRIVATE_JWK,
+      jwksUrl: env.AUTH_JWKS_URL,
+    },
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;

@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('config', () => {
+  test('local defaults point at the local stack', () => {
+    const c = loadConfig({});
+    expect(c.api.port).toBe(3000);
+    expect(c.temporal.address).toBe('127.0.0.1:7233');
+    expect(c.aws.endpoint).toBe('http://127.0.0.1:5000');
+    expect(c.mongo.uri).toBe('mongodb://127.0.0.1:27017');
+    expect(c.temporal.taskQueue).toBe('reservations');
+  });
+
+  test('environment overrides the defaults', () => {
+    const c = loadConfig({ PORT: '8080', TEMPORAL_ADDRESS: 'temporal:7233', AWS_ENDPOINT_URL: 'http://moto:5000' });
+    expect(c.api.port).toBe(8080);
+    expect(c.temporal.address).toBe('temporal:7233');
+    expect(c.aws.endpoint).toBe('http://moto:5000');
+  });
+
+  test('an empty AWS_ENDPOINT_URL means real AWS (no endpoint override)', () => {
+    expect(loadConfig({ AWS_ENDPOINT_URL: '' }).aws.endpoint).toBeUndefined();
+  });
+
+  test.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['TEMPORAL_ADDRESS', 'http://x'],
+    ['MONGODB_URI', 'not a url'],
+    ['LOG_LEVEL', 'loud'],
+    ['RESOURCE_PREFIX', 'has spaces'],
+    ['AUTH_TOKEN_TTL_SECONDS', '5'],
+  ])('an invalid %s stops start-up with a message naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+});

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/**
+ * `npm start` and `npm test` on a fresh clone: install npm deps if absent, bring the local stack up
+ * (installing it the first time), then run the system or the tests. Whatever this script started, it
+ * stops on exit or Ctrl-C; servers that were already running (or named by the environment) are left alone.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { down, up } from './stack.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const log = (msg) => process.stderr.write(`[${process.argv[2]}] ${msg}\n`);
+
+function ensureDeps() {
+  const lock = path.join(ROOT, 'package-lock.json');
+  const installed = path.join(ROOT, 'node_modules', '.package-lock.json');
+  if (fs.existsSync(installed) && fs.statSync(installed).mtimeMs >= fs.statSync(lock).mtimeMs) return;
+  log('installing npm dependencies (npm ci)…');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm ci failed');
+}
+
+const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
+
+function step(label, cmd, args, env = process.env) {
+  log(label);
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', env });
+  return r.status ?? 1;
+}
+
+async function test(extra) {
+  const started = await up();
+  let code = 1;
+  try {
+    code = step('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit']);
+    if (code === 0) code = step('lint (eslint)', bin('eslint'), ['.']);
+    if (code === 0) code = step('unit and integration tests (jest)', bin('jest'), ['--ci', ...extra], { ...process.env, NODE_ENV: 'test' });
+  } finally {
+    await down(started);
+  }
+  return code;
+}
+
+async function start() {
+  const started = await up();
+  const children = [];
+  let stopping = false;
+  const stop = async (code) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping…');
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+    await down(started);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  if (step('provisioning tables, topics and queues', bin('tsx'), ['scripts/provision.ts']) !== 0) return stop(1);
+  for (const entry of ['workers/api.ts', 'workers/reservation-worker.ts', 'workers/pipeline.ts']) {
+    const child = spawn(bin('tsx'), [entry], { cwd: ROOT, stdio: 'inherit', env: process.env });
+    child.on('exit', (code) => {
+      if (!stopping) {
+        log(`${entry} exited (${code}); stopping everything`);
+        void stop(1);
+      }
+    });
+    children.push(child);
+  }
+  const port = process.env.PORT ?? '3000';
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      if (res.ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) {
+      log('the API did not become healthy within 60 s');
+      return stop(1);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  log(
+    [
+      'ready:',
+      `  API             http://127.0.0.1:${port}`,
+      `  OpenAPI docs    http://127.0.0.1:${port}/docs`,
+      `  Health          http://127.0.0.1:${port}/health`,
+      `  Temporal Web UI ${process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233'}`,
+      'Ctrl-C stops everything this command started.',
+    ].join('\n'),
+  );
+}
+
+try {
+  ensureDeps();
+  const cmd = process.argv[2];
+  if (cmd === 'test') process.exit(await test(process.argv.slice(3)));
+  else if (cmd === 'start') await start();
+  else throw new Error(`usage: run.mjs start|test`);
+} catch (err) {
+  log(err.stackFailure ? err.message : err.stack ?? String(err));
+  process.exit(1);
+}

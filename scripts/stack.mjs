@@ -1,0 +1,444 @@
+#!/usr/bin/env node
+/**
+ * The local stack manager: real servers from package registries, installed and cached inside the
+ * project (`.stack/`, git-ignored), started on loopback, stopped by pid.
+ *
+ *   node scripts/stack.mjs install|up|down|status|reset
+ *
+ * - Temporal dev server (Temporal CLI v1.5.1, `go install`, CGO off): gRPC 7233, Web UI 8233, SQLite file
+ *   under .stack/data, the search attributes the reservation workflow uses, Update-with-Start enabled.
+ * - moto[server] 5.2.x in a project venv: DynamoDB + Streams + SNS + SQS on 5000.
+ * - FerretDB 1.24.2 (MongoDB wire protocol) on 27017 with SQLite under .stack/data, telemetry off.
+ *
+ * When TEMPORAL_ADDRESS / AWS_ENDPOINT_URL / MONGODB_URI name existing endpoints, the matching server
+ * is not started (docker-compose or real AWS). No dependencies beyond Node itself: it runs before npm ci.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const STACK = path.join(ROOT, '.stack');
+const BIN = path.join(STACK, 'bin');
+const DATA = path.join(STACK, 'data');
+const LOGS = path.join(STACK, 'logs');
+const RUN = path.join(STACK, 'run');
+const VENV = path.join(STACK, 'venv');
+
+/** Versions, ports and search attributes live in one data file the app's tests also read. */
+const STACK_DEF = JSON.parse(fs.readFileSync(path.join(ROOT, 'platform', 'local-stack.json'), 'utf8'));
+export const VERSIONS = STACK_DEF.versions;
+export const SEARCH_ATTRIBUTES = STACK_DEF.searchAttributes;
+
+const log = (msg) => process.stderr.write(`[stack] ${msg}\n`);
+const fail = (msg) => {
+  const e = new Error(msg);
+  e.stackFailure = true;
+  throw e;
+};
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  if (r.error) fail(`${cmd} could not run: ${r.error.message}`);
+  return r;
+}
+
+function need(tool, hint) {
+  const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
+  if (r.status !== 0) fail(`${tool} is not installed; ${hint}`);
+}
+
+/** Runs a long command with a heartbeat so a slow first build does not look hung. */
+function runWithProgress(label, cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    let out = '';
+    const collect = (d) => {
+      out += d.toString();
+      if (out.length > 20000) out = out.slice(-20000);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const beat = setInterval(() => log(`${label}: still working (${Math.round((Date.now() - started) / 1000)} s)…`), 15000);
+    child.on('close', (code) => {
+      clearInterval(beat);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${label} failed (exit ${code}):\n${out.slice(-4000)}`));
+    });
+    child.on('error', (err) => {
+      clearInterval(beat);
+      reject(err);
+    });
+  });
+}
+
+const stampOk = (name, version) => {
+  try {
+    return fs.readFileSync(path.join(BIN, `${name}.version`), 'utf8').trim() === version && fs.existsSync(path.join(BIN, name));
+  } catch {
+    return false;
+  }
+};
+const writeStamp = (name, version) => fs.writeFileSync(path.join(BIN, `${name}.version`), `${version}\n`);
+
+async function installTemporal() {
+  if (stampOk('temporal', VERSIONS.temporal)) return;
+  need('go', 'install Go (https://go.dev/dl) — it builds the Temporal dev server and FerretDB');
+  const versions = run('go', ['list', '-m', '-versions', 'github.com/temporalio/cli']);
+  if (versions.status !== 0 || !versions.stdout.split(/\s+/).includes(VERSIONS.temporal)) {
+    fail(
+      `the Go module proxy does not offer github.com/temporalio/cli ${VERSIONS.temporal}:\n${versions.stderr || versions.stdout}\n` +
+        'Point TEMPORAL_ADDRESS at an existing Temporal server instead.',
+    );
+  }
+  log(`building the Temporal CLI ${VERSIONS.temporal} with go install (the first build takes several minutes; later runs reuse Go's cache)…`);
+  await runWithProgress('temporal build', 'go', ['install', `github.com/temporalio/cli/cmd/temporal@${VERSIONS.temporal}`], {
+    env: { ...process.env, CGO_ENABLED: '0', GOBIN: BIN, GOFLAGS: '-mod=mod' },
+  });
+  writeStamp('temporal', VERSIONS.temporal);
+  log('Temporal CLI installed');
+}
+
+/**
+ * FerretDB's `cmd/ferretdb` panics at start when built by a plain `go install`: its version package
+ * embeds build/version/version.txt, which the module zip does not contain. So: download the same module
+ * from the Go proxy, add version.txt, and build its own `cmd/ferretdb` — the unmodified program.
+ */
+async function installFerretDB() {
+  if (stampOk('ferretdb', VERSIONS.ferretdb)) return;
+  need('go', 'install Go (https://go.dev/dl) — it builds FerretDB');
+  log(`building FerretDB ${VERSIONS.ferretdb} from the Go module proxy (about a minute the first time)…`);
+  const dl = run('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${VERSIONS.ferretdb}`]);
+  if (dl.status !== 0) fail(`go mod download of FerretDB failed:\n${dl.stdout}${dl.stderr}`);
+  const dir = JSON.parse(dl.stdout).Dir;
+  const src = path.join(STACK, 'build', 'ferretdb');
+  fs.rmSync(src, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(src), { recursive: true });
+  fs.cpSync(dir, src, { recursive: true });
+  run('chmod', ['-R', 'u+w', src]);
+  fs.writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${VERSIONS.ferretdb}\n`);
+  await runWithProgress('ferretdb build', 'go', ['build', '-o', path.join(BIN, 'ferretdb'), './cmd/ferretdb'], {
+    cwd: src,
+    env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+  });
+  fs.rmSync(src, { recursive: true, force: true });
+  writeStamp('ferretdb', VERSIONS.ferretdb);
+  log('FerretDB installed');
+}
+
+async function installMoto() {
+  const motoBin = path.join(VENV, 'bin', 'moto_server');
+  try {
+    if (fs.readFileSync(path.join(VENV, 'moto.version'), 'utf8').trim() === VERSIONS.moto && fs.existsSync(motoBin)) return;
+  } catch {
+    /* not installed */
+  }
+  need('python3', 'install Python 3 (it runs moto, the local AWS)');
+  log(`installing moto[server] ${VERSIONS.moto} into ${path.relative(ROOT, VENV)}…`);
+  fs.rmSync(VENV, { recursive: true, force: true });
+  const venv = run('python3', ['-m', 'venv', VENV]);
+  if (venv.status !== 0) fail(`python3 -m venv failed (on Debian: apt-get install python3-venv):\n${venv.stderr}`);
+  await runWithProgress('moto install', path.join(VENV, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', `moto[server]==${VERSIONS.moto}`]);
+  fs.writeFileSync(path.join(VENV, 'moto.version'), `${VERSIONS.moto}\n`);
+  log('moto installed');
+}
+
+export async function install() {
+  for (const d of [BIN, DATA, LOGS, RUN]) fs.mkdirSync(d, { recursive: true });
+  // the three are independent; building them side by side saves minutes on a fresh machine
+  const results = await Promise.allSettled([installTemporal(), installFerretDB(), installMoto()]);
+  const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
+  if (errors.length) fail(errors.join('\n\n'));
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function hostPortOf(value, fallbackPort) {
+  const u = value.includes('://') ? new URL(value) : new URL(`tcp://${value}`);
+  return { host: u.hostname, port: Number(u.port || fallbackPort) };
+}
+
+function services(env = process.env) {
+  return [
+    {
+      name: 'temporal',
+      external: env.TEMPORAL_ADDRESS,
+      port: 7233,
+      ports: [7233, 8233],
+      command: () => [
+        path.join(BIN, 'temporal'),
+        [
+          'server', 'start-dev',
+          '--ip', '127.0.0.1', '--port', '7233', '--ui-port', '8233',
+          '--db-filename', path.join(DATA, 'temporal.db'),
+          '--log-level', 'warn',
+          ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]),
+          '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
+          '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+        ],
+      ],
+      ready: async () => {
+        // a real round trip through the UI server to the frontend service
+        const res = await fetch('http://127.0.0.1:8233/api/v1/namespaces/default', { signal: AbortSignal.timeout(2000) });
+        return res.ok;
+      },
+      url: 'temporal gRPC 127.0.0.1:7233, Web UI http://127.0.0.1:8233',
+    },
+    {
+      name: 'moto',
+      external: env.AWS_ENDPOINT_URL,
+      port: 5000,
+      ports: [5000],
+      command: () => [path.join(VENV, 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', '5000']],
+      ready: async () => {
+        const res = await fetch('http://127.0.0.1:5000/', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': 'DynamoDB_20120810.ListTables',
+            authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x',
+          },
+          body: '{}',
+          signal: AbortSignal.timeout(2000),
+        });
+        return res.ok;
+      },
+      url: 'moto (DynamoDB, Streams, SNS, SQS) http://127.0.0.1:5000',
+    },
+    {
+      name: 'ferretdb',
+      external: env.MONGODB_URI,
+      port: 27017,
+      ports: [27017],
+      command: () => [
+        path.join(BIN, 'ferretdb'),
+        [
+          '--handler=sqlite',
+          `--sqlite-url=file:${path.join(DATA, 'ferretdb')}/`,
+          `--state-dir=${path.join(DATA, 'ferretdb-state')}`,
+          '--listen-addr=127.0.0.1:27017',
+          '--telemetry=disable',
+          '--debug-addr=-',
+          '--log-level=warn',
+        ],
+      ],
+      ready: () => mongoPing(),
+      url: 'FerretDB (MongoDB wire protocol) mongodb://127.0.0.1:27017',
+    },
+  ];
+}
+
+/** A real MongoDB `ping` command over the wire (OP_MSG), without the driver. */
+function mongoPing() {
+  return new Promise((resolve) => {
+    const sock = net.connect(27017, '127.0.0.1');
+    const doc = Buffer.from([
+      // BSON {ping: 1, $db: "admin"}
+      ...int32(0), 0x10, ...cstr('ping'), ...int32(1), 0x02, ...cstr('$db'), ...int32(6), ...cstr('admin'), 0x00,
+    ]);
+    doc.writeInt32LE(doc.length, 0);
+    const body = Buffer.concat([Buffer.from(int32(0)), Buffer.from([0]), doc]);
+    const header = Buffer.alloc(16);
+    header.writeInt32LE(16 + body.length, 0);
+    header.writeInt32LE(1, 4);
+    header.writeInt32LE(0, 8);
+    header.writeInt32LE(2013, 12);
+    const done = (ok) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(2000, () => done(false));
+    sock.on('error', () => done(false));
+    sock.on('connect', () => sock.write(Buffer.concat([header, body])));
+    sock.on('data', (d) => done(d.length > 16 && d.includes(Buffer.from('ok'))));
+  });
+  function int32(n) {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(n);
+    return [...b];
+  }
+  function cstr(s) {
+    return [...Buffer.from(s, 'utf8'), 0];
+  }
+}
+
+function portInUse(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setTimeout(1000, () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.on('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.on('error', () => resolve(false));
+  });
+}
+
+const pidFile = (name) => path.join(RUN, `${name}.pid`);
+function ourPid(name) {
+  try {
+    const pid = Number(fs.readFileSync(pidFile(name), 'utf8'));
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitReady(svc, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (await svc.ready()) return;
+    } catch {
+      /* not yet */
+    }
+    if (svc.pid !== undefined) {
+      try {
+        process.kill(svc.pid, 0);
+      } catch {
+        fail(`${svc.name} exited during start-up; see ${path.relative(ROOT, path.join(LOGS, `${svc.name}.log`))}`);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  fail(`${svc.name} did not answer within ${timeoutMs / 1000} s; see ${path.relative(ROOT, path.join(LOGS, `${svc.name}.log`))}`);
+}
+
+/**
+ * Starts what is not running. Returns the names it started (so a caller stops only those).
+ * moto keeps its state in memory: when it is (re)started, Temporal and FerretDB are reset with it so the
+ * three stores never disagree (Temporal remembering reservations whose events moto lost).
+ */
+export async function up({ quiet = false } = {}) {
+  await install();
+  const svcs = services();
+  const started = [];
+  const motoSvc = svcs.find((s) => s.name === 'moto');
+  const freshAws = !motoSvc.external && ourPid('moto') === undefined;
+  if (freshAws) {
+    for (const s of svcs) {
+      if (s.name !== 'moto' && !s.external && ourPid(s.name) !== undefined) await stopOne(s.name);
+    }
+    fs.rmSync(DATA, { recursive: true, force: true });
+    fs.mkdirSync(DATA, { recursive: true });
+    log('moto keeps its state in memory, so the local stack starts empty: Temporal and FerretDB data were reset with it.');
+  }
+  for (const svc of svcs) {
+    if (svc.external) {
+      if (!quiet) log(`${svc.name}: using ${svc.external} (from the environment); not starting one`);
+      continue;
+    }
+    if (ourPid(svc.name) !== undefined) {
+      await waitReady(svc, 30000);
+      continue;
+    }
+    for (const p of svc.ports) {
+      if (await portInUse(p)) {
+        fail(
+          `port ${p} (${svc.name}) is taken by another program. Stop it, or point the app at it by setting ` +
+            `${svc.name === 'temporal' ? 'TEMPORAL_ADDRESS' : svc.name === 'moto' ? 'AWS_ENDPOINT_URL' : 'MONGODB_URI'}.`,
+        );
+      }
+    }
+    const [cmd, args] = svc.command();
+    for (const d of [LOGS, path.join(DATA, 'ferretdb'), path.join(DATA, 'ferretdb-state')]) fs.mkdirSync(d, { recursive: true });
+    const out = fs.openSync(path.join(LOGS, `${svc.name}.log`), 'a');
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], cwd: DATA });
+    child.unref();
+    fs.writeFileSync(pidFile(svc.name), String(child.pid));
+    svc.pid = child.pid;
+    if (!quiet) log(`starting ${svc.name} (pid ${child.pid})…`);
+    await waitReady(svc, svc.name === 'temporal' ? 90000 : 45000);
+    started.push(svc.name);
+  }
+  if (!quiet) for (const s of svcs) if (!s.external) log(`up: ${s.url}`);
+  return started;
+}
+
+async function stopOne(name) {
+  const pid = ourPid(name);
+  if (pid === undefined) return false;
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+  for (let i = 0; i < 40; i++) {
+    try {
+      process.kill(pid, 0);
+      await new Promise((r) => setTimeout(r, 250));
+    } catch {
+      break;
+    }
+  }
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+  fs.rmSync(pidFile(name), { force: true });
+  return true;
+}
+
+/** Stops what this stack started (by pid), or only the named services. */
+export async function down(names = services().map((s) => s.name)) {
+  for (const n of names) if (await stopOne(n)) log(`stopped ${n}`);
+}
+
+export async function status() {
+  const rows = [];
+  for (const svc of services()) {
+    let health = false;
+    try {
+      health = svc.external ? 'external' : await svc.ready();
+    } catch {
+      health = false;
+    }
+    rows.push({ service: svc.name, pid: ourPid(svc.name) ?? '-', endpoint: svc.external ?? svc.url, healthy: health });
+  }
+  return rows;
+}
+
+async function main() {
+  const cmd = process.argv[2] ?? 'status';
+  try {
+    switch (cmd) {
+      case 'install':
+        await install();
+        log('installed: ' + Object.entries(VERSIONS).map(([k, v]) => `${k} ${v}`).join(', '));
+        break;
+      case 'up':
+        await up();
+        break;
+      case 'down':
+        await down();
+        break;
+      case 'reset':
+        await down();
+        fs.rmSync(DATA, { recursive: true, force: true });
+        log('stopped the stack and removed its data');
+        break;
+      case 'status':
+        console.table(await status());
+        break;
+      default:
+        fail(`unknown command ${cmd}; use install | up | down | status | reset`);
+    }
+  } catch (err) {
+    log(err.stackFailure ? err.message : err.stack);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

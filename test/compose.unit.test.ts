@@ -1,0 +1,37 @@
+/** docker-compose.yml cannot run here (no Docker engine); parse it and check it matches the local stack. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { loadConfig } from '../platform/config';
+import localStack from '../platform/local-stack.json';
+
+interface Compose {
+  services: Record<string, { image: string; command?: string[]; ports?: string[] }>;
+}
+
+const compose = parse(fs.readFileSync(path.join(__dirname, '..', 'docker-compose.yml'), 'utf8')) as Compose;
+const config = loadConfig({});
+const port = (hostPort: string) => Number(hostPort.split(':').pop());
+
+test('it defines the three servers with the expected images', () => {
+  expect(Object.keys(compose.services).sort()).toEqual(['mongodb', 'moto', 'temporal']);
+  expect(compose.services.temporal!.image).toMatch(/^temporalio\/temporal:/);
+  expect(compose.services.moto!.image).toMatch(/^motoserver\/moto:5\.2\./);
+  expect(compose.services.mongodb!.image).toBe('mongo:7');
+});
+
+test('ports match the config defaults and the local stack', () => {
+  expect(port(config.temporal.address)).toBe(localStack.ports.temporal);
+  expect(Number(new URL(config.aws.endpoint!).port)).toBe(localStack.ports.moto);
+  expect(Number(new URL(config.mongo.uri).port)).toBe(localStack.ports.mongodb);
+  const hostPorts = (s: string) => compose.services[s]!.ports!.map((p) => Number(p.split(':')[0]));
+  expect(hostPorts('temporal')).toEqual([port(config.temporal.address), port(config.temporal.uiUrl.replace(/\/$/, ''))]);
+  expect(hostPorts('moto')).toEqual([Number(new URL(config.aws.endpoint!).port)]);
+  expect(hostPorts('mongodb')).toEqual([Number(new URL(config.mongo.uri).port)]);
+});
+
+test('temporal has the same search attributes and dynamic config as the local stack', () => {
+  const cmd = compose.services.temporal!.command!;
+  for (const [k, v] of Object.entries(localStack.searchAttributes)) expect(cmd).toContain(`--search-attribute=${k}=${v}`);
+  expect(cmd).toContain('--dynamic-config-value=frontend.enableExecuteMultiOperation=true');
+});
