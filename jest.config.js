@@ -1,6 +1,12 @@
 /** Two levels, named in the file: `*.unit.test.ts` (pure, in-memory) and `*.int.test.ts` (real servers). */
-const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
-const common = { transform, testEnvironment: 'node', modulePathIgnorePatterns: ['<rootDir>/.stack/'] };
+const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
+const common = {
+  transform,
+  // fastify's inject pulls in `cookie`, which ships ESM only: let swc turn it into CommonJS for jest
+  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/.stack/'],
+};
 
 module.exports = {
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],

@@ -1,26 +1,43 @@
 /**
  * Composition root of the API process: real clients in, one Fastify app out. Each service mounts its
- * routes; all of them share the auth plugin, the problem+json error handler and the OpenAPI document.
+ * routes; all share the auth plugin (registered first, so every route sees `request.caller`), the
+ * problem+json error handler and the OpenAPI document.
  */
 import type { Client } from '@temporalio/client';
-import type { MongoClient } from 'mongodb';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../platform/config';
-import type { AwsClients } from '../platform/aws';
+import type { Runtime } from '../platform/runtime';
 import { buildServer, type RoutePlugin } from './server';
 import { dependencyChecks, healthRoutes } from './health';
+import { createAuthService } from './auth';
+import { createCatalogService } from './catalog';
+import { reservationRoutes } from './reservation/routes';
+import { restaurantReplica } from '../projections/restaurant-replica';
+import { reservationProjections } from '../projections/reservations';
 
 export interface AppDeps {
-  config: Config;
-  aws: AwsClients;
-  mongo: MongoClient;
+  runtime: Runtime;
   temporal: Client;
+  now?: () => Date;
 }
 
 export async function createApp(deps: AppDeps, opts: { logger?: boolean; docsUi?: boolean } = {}): Promise<FastifyInstance> {
-  const { config } = deps;
+  const { runtime, temporal } = deps;
+  const { config } = runtime;
+  const auth = await createAuthService({ config, store: runtime.stores.auth, db: runtime.dbs.auth, ...(deps.now ? { now: deps.now } : {}) });
+  const catalog = createCatalogService({ store: runtime.stores.catalog, db: runtime.dbs.catalog, ...(deps.now ? { now: deps.now } : {}) });
   const plugins: RoutePlugin[] = [
-    healthRoutes(dependencyChecks({ aws: deps.aws, db: deps.mongo.db(config.mongo.db), temporal: deps.temporal })),
+    auth.authPlugin,
+    healthRoutes(dependencyChecks({ aws: runtime.aws, db: runtime.dbs.reservation, temporal })),
+    auth.routes,
+    catalog.routes,
+    reservationRoutes({
+      temporal,
+      taskQueue: config.temporal.taskQueue,
+      restaurants: restaurantReplica(runtime.dbs.reservation),
+      queries: reservationProjections(runtime.dbs.reservation),
+      store: runtime.stores.reservation,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
   ];
   return buildServer({
     plugins,

@@ -8,29 +8,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { HttpProblem, problemSchema } from './problem';
 import { ConcurrencyError, EventStoreLimitError } from '../eventstore/types';
+import { isDomainError, type DomainErrorKind } from '../domain/errors';
 
-/** A domain error's machine code → HTTP status. Anything unlisted is 422 (understood, but refused). */
-const DOMAIN_STATUS: Record<string, number> = {
-  NOT_FOUND: 404,
-  FORBIDDEN: 403,
-  NO_TABLE: 409,
-  NOT_PENDING: 409,
-  ALREADY_FINAL: 409,
-  PAST_CUTOFF: 409,
-  ALREADY_EXISTS: 409,
-  EMAIL_TAKEN: 409,
-};
-
-interface DomainLikeError {
-  name: 'DomainError';
-  code: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
-function isDomainError(e: unknown): e is DomainLikeError {
-  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'DomainError' && typeof (e as { code?: unknown }).code === 'string';
-}
+/** A domain error's kind (domain/errors.ts) → HTTP status; the domain never speaks HTTP itself. */
+const KIND_STATUS: Record<DomainErrorKind, number> = { invalid: 422, conflict: 409, not_found: 404, forbidden: 403 };
 
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
 
@@ -45,7 +26,7 @@ export interface ServerOptions {
 export function toProblem(err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err;
   if (isDomainError(err)) {
-    return new HttpProblem(DOMAIN_STATUS[err.code] ?? 422, err.message, { code: err.code, ...(err.details ?? {}) });
+    return new HttpProblem(KIND_STATUS[err.kind] ?? 422, err.message, { code: err.code, ...(err.details ?? {}) });
   }
   if (err instanceof ConcurrencyError) {
     return new HttpProblem(409, 'Someone else changed this at the same time; read it again and retry.', { code: 'CONCURRENT_CHANGE' });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   type AppendRequest,
   ConcurrencyError,
@@ -83,4 +83,16 @@ export function findRetry<E extends DomainEvent>(
     found.push(s);
   }
   return found;
+}
+
+/**
+ * A UUID (version 5 layout) derived from a name, e.g. `${reservationId}:ReservationAccepted`: writers that
+ * may retry give each event the same id every time, which is what makes a retried append a no-op.
+ */
+export function deterministicEventId(name: string): string {
+  const h = createHash('sha1').update('restaurant-reservations/event/').update(name).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }

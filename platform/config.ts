@@ -76,7 +76,8 @@ export function loadConfig(env: Env = process.env) {
     },
     mongo: {
       uri: url(env, 'MONGODB_URI', 'mongodb://127.0.0.1:27017'),
-      db: str(env, 'MONGODB_DB', 'reservations'),
+      /** Database name prefix: each service gets its own database, `<prefix>_<service>`. */
+      db: str(env, 'MONGODB_DB', 'rr'),
     },
     temporal: {
       address: hostPort(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233'),

@@ -35,7 +35,7 @@ export const VISIBILITY_TIMEOUT_SECONDS = 30;
 export interface Topology {
   prefix: string;
   services: Record<ServiceName, { table: string; topic: string }>;
-  consumers: Array<ConsumerDef & { queue: string; dlq: string }>;
+  consumers: Array<ConsumerDef & { name: ConsumerName; queue: string; dlq: string }>;
 }
 
 export function topology(prefix: string): Topology {

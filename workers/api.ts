@@ -1,24 +1,20 @@
 /** Process entry point: the HTTP API (Fastify) on config.api.port. */
 import { loadConfig } from '../platform/config';
-import { awsClients, destroyAwsClients } from '../platform/aws';
+import { createRuntime } from '../platform/runtime';
 import { connectTemporal } from '../platform/temporal';
-import { MongoClient } from 'mongodb';
 import { createApp } from '../api/app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const aws = awsClients(config);
-  const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5000, maxPoolSize: 50 });
-  await mongo.connect();
+  const runtime = await createRuntime(config);
   const temporal = await connectTemporal(config);
-  const app = await createApp({ config, aws, mongo, temporal });
+  const app = await createApp({ runtime, temporal });
   await app.listen({ host: config.api.host, port: config.api.port });
 
   const shutdown = async () => {
     await app.close();
-    await mongo.close();
     await temporal.connection.close();
-    destroyAwsClients(aws);
+    await runtime.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());

@@ -1,0 +1,508 @@
+/**
+ * The catalog API against a real FerretDB (random db name, dropped at the end). The event store is the
+ * in-memory one; its `subscribe` drives the read model in order, and every request waits for the
+ * projection to settle, so search results are deterministic. Caller identity comes from `x-test-user`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { MongoClient, type Db } from 'mongodb';
+import { buildServer, type RoutePlugin } from '../server';
+import { InMemoryEventStore } from '../../eventstore/memory';
+import type { StoredEvent } from '../../eventstore/types';
+import { createCatalogService, type CatalogService } from './index';
+import { GapError, RESTAURANTS_COLLECTION } from '../../projections/catalog';
+
+const MONGO_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017';
+
+const testAuth: RoutePlugin = async (app) => {
+  if (!app.hasRequestDecorator('caller')) app.decorateRequest('caller', undefined);
+  app.addHook('onRequest', async (request) => {
+    const user = request.headers['x-test-user'];
+    if (typeof user === 'string') request.caller = { userId: user, email: `${user}@example.test`, roles: ['customer'] };
+  });
+};
+(testAuth as RoutePlugin & Record<symbol, unknown>)[Symbol.for('skip-override')] = true;
+
+const WEEK = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+const everyDay = (open: string, close: string) => Object.fromEntries(WEEK.map((d) => [d, [{ open, close }]]));
+
+function body(over: Record<string, unknown> = {}) {
+  return {
+    name: 'Trattoria da Mario',
+    cuisine: 'italian',
+    description: 'Roman classics',
+    phone: '+39 06 1234567',
+    address: 'Via Roma 1, Roma',
+    location: { lat: 41.9028, lon: 12.4964 },
+    timezone: 'Europe/Rome',
+    openingHours: {
+      monday: [{ open: '12:00', close: '15:00' }, { open: '19:00', close: '23:30' }],
+      tuesday: [], wednesday: [], thursday: [], friday: [], saturday: [], sunday: [],
+    },
+    tables: [{ id: 't1', seats: 2 }, { id: 't2', seats: 4 }],
+    policy: {
+      acceptance: 'manual', maxPartySize: 8, turnMinutes: 90, slotMinutes: 15, decisionTimeoutMinutes: 60,
+      minAdvanceMinutes: 60, maxAdvanceDays: 60, cancellationCutoffMinutes: 120, reminderMinutesBefore: 120,
+    },
+    ...over,
+  };
+}
+
+let client: MongoClient;
+let db: Db;
+let store: InMemoryEventStore;
+let service: CatalogService;
+let app: FastifyInstance;
+let baseUrl: string;
+let projecting: Promise<void> = Promise.resolve();
+const projectionErrors: unknown[] = [];
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by assertions
+type Json = any;
+interface Call {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  payload?: unknown;
+  query?: Record<string, string>;
+}
+
+/**
+ * Real HTTP (listen + fetch) rather than app.inject: jest cannot load light-my-request's ESM `cookie`
+ * dependency under this config. Waits for the projection after each request.
+ */
+async function call(opts: Call) {
+  const url = new URL(opts.url, baseUrl);
+  for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+  const res = await fetch(url, {
+    method: opts.method,
+    headers: { ...(opts.payload === undefined ? {} : { 'content-type': 'application/json' }), ...opts.headers },
+    ...(opts.payload === undefined ? {} : { body: JSON.stringify(opts.payload) }),
+  });
+  const text = await res.text();
+  await projecting;
+  return {
+    statusCode: res.status,
+    headers: Object.fromEntries(res.headers.entries()) as Record<string, string | undefined>,
+    json: <T = Json>(): T => JSON.parse(text) as T,
+  };
+}
+
+async function create(over: Record<string, unknown> = {}, user = 'alice'): Promise<string> {
+  const res = await call({ method: 'POST', url: '/restaurants', headers: { 'x-test-user': user }, payload: body(over) });
+  expect(res.statusCode).toBe(201);
+  return res.json<{ restaurantId: string }>().restaurantId;
+}
+
+async function search(qs: Record<string, string | number>) {
+  const res = await call({ method: 'GET', url: '/restaurants', query: Object.fromEntries(Object.entries(qs).map(([k, v]) => [k, String(v)])) });
+  expect(res.statusCode).toBe(200);
+  return res.json<{ items: Array<{ restaurantId: string; name: string; distanceKm?: number }>; nextCursor?: string }>();
+}
+
+beforeAll(async () => {
+  client = new MongoClient(MONGO_URI, { serverSelectionTimeoutMS: 10_000 });
+  await client.connect();
+  db = client.db(`catalog_test_${randomUUID().slice(0, 8)}`);
+  store = new InMemoryEventStore('catalog');
+  service = createCatalogService({ store, db, now: () => new Date('2026-03-29T17:30:00Z') });
+  await service.readModel.ensureIndexes();
+  store.subscribe((events) => {
+    for (const e of events) {
+      projecting = projecting.then(() => service.consumers['catalog-restaurants'](e)).catch((err: unknown) => {
+        projectionErrors.push(err);
+      });
+    }
+  });
+  app = await buildServer({ plugins: [testAuth, service.routes], docsUi: false });
+  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.dropDatabase();
+  await client?.close();
+});
+
+afterEach(() => {
+  expect(projectionErrors).toEqual([]);
+});
+
+describe('create and read', () => {
+  it('creates a restaurant owned by the caller and reads it back', async () => {
+    const res = await call({ method: 'POST', url: '/restaurants', headers: { 'x-test-user': 'alice' }, payload: body() });
+    expect(res.statusCode).toBe(201);
+    const { restaurantId } = res.json<{ restaurantId: string }>();
+    expect(res.headers.location).toBe(`/restaurants/${restaurantId}`);
+    expect(res.headers.etag).toBe('"1"');
+
+    const got = await call({ method: 'GET', url: `/restaurants/${restaurantId}` });
+    expect(got.statusCode).toBe(200);
+    expect(got.headers.etag).toBe('"1"');
+    expect(got.json()).toEqual({
+      restaurantId,
+      ownerId: 'alice',
+      ...body(),
+      openingHours: { ...body().openingHours },
+      menu: [],
+      version: 1,
+    });
+    const notModified = await call({ method: 'GET', url: `/restaurants/${restaurantId}`, headers: { 'if-none-match': '"1"' } });
+    expect(notModified.statusCode).toBe(304);
+  });
+
+  it('fills policy defaults and missing weekdays, and writes a menu given at creation', async () => {
+    const { policy: _p, ...noPolicy } = body({ openingHours: { friday: [{ open: '18:00', close: '02:00' }] } });
+    const res = await call({
+      method: 'POST',
+      url: '/restaurants',
+      headers: { 'x-test-user': 'alice' },
+      payload: { ...noPolicy, menu: [{ name: 'Pasta', dishes: [{ name: 'Carbonara', price: { amount: 12.5, currency: 'EUR' } }] }] },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers.etag).toBe('"3"');
+    const { restaurantId } = res.json<{ restaurantId: string }>();
+    const got = (await call({ method: 'GET', url: `/restaurants/${restaurantId}` })).json();
+    expect(got.policy).toEqual({
+      acceptance: 'manual', maxPartySize: 8, turnMinutes: 90, slotMinutes: 15, decisionTimeoutMinutes: 60,
+      minAdvanceMinutes: 60, maxAdvanceDays: 60, cancellationCutoffMinutes: 120, reminderMinutesBefore: 120,
+    });
+    expect(got.openingHours.friday).toEqual([{ open: '18:00', close: '02:00' }]);
+    expect(got.openingHours.monday).toEqual([]);
+    expect(got.menu).toEqual([{ name: 'Pasta', dishes: [{ name: 'Carbonara', description: '', price: { amount: 12.5, currency: 'EUR' } }] }]);
+  });
+
+  it('needs a caller to create', async () => {
+    const res = await call({ method: 'POST', url: '/restaurants', payload: body() });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('404s an unknown restaurant, on reads and writes', async () => {
+    const unknown = randomUUID();
+    for (const [method, url, payload] of [
+      ['GET', `/restaurants/${unknown}`, undefined],
+      ['GET', `/restaurants/${unknown}/menu`, undefined],
+      ['PATCH', `/restaurants/${unknown}`, { name: 'x' }],
+      ['PATCH', `/restaurants/${unknown}`, { name: 'x' }, '"3"'],
+      ['DELETE', `/restaurants/${unknown}`, undefined],
+    ] as const) {
+      const res = await call({ method, url, headers: { 'x-test-user': 'alice' }, ...(payload ? { payload } : {}) });
+      expect(res.statusCode).toBe(404);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    const withIfMatch = await call({ method: 'PATCH', url: `/restaurants/${unknown}`, headers: { 'x-test-user': 'alice', 'if-match': '"3"' }, payload: { name: 'x' } });
+    expect(withIfMatch.statusCode).toBe(404);
+  });
+
+  it('serves a restaurant the read model has not seen yet from its stream', async () => {
+    // a second service on the same store whose projection never ran
+    const lagging = createCatalogService({ store, db: client.db(`${db.databaseName}_empty`) });
+    const other = await buildServer({ plugins: [testAuth, lagging.routes], docsUi: false });
+    try {
+      const id = await create();
+      const res = await fetch(`${await other.listen({ port: 0, host: '127.0.0.1' })}/restaurants/${id}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ restaurantId: id, ownerId: 'alice', version: 1 });
+    } finally {
+      await other.close();
+      await client.db(`${db.databaseName}_empty`).dropDatabase();
+    }
+  });
+});
+
+describe('validation', () => {
+  const cases: Array<[string, Record<string, unknown>, number, RegExp]> = [
+    ['bad timezone', { timezone: 'Europe/Rom' }, 422, /timezone: "Europe\/Rom" is not an IANA time zone/],
+    ['malformed hours', { openingHours: { monday: [{ open: '7pm', close: '23:00' }] } }, 422, /openingHours\.monday\[0\]\.open: "7pm" is not a time; use HH:MM/],
+    ['open == close', { openingHours: { sunday: [{ open: '12:00', close: '12:00' }] } }, 422, /openingHours\.sunday\[0\]: 12:00-12:00 opens and closes at the same time/],
+    [
+      'overlapping hours',
+      { openingHours: { monday: [{ open: '18:00', close: '20:00' }, { open: '19:00', close: '23:30' }] } },
+      422,
+      /openingHours\.monday\[1\]: 19:00-23:30 overlaps 18:00-20:00/,
+    ],
+    [
+      'after-midnight tail into the next day',
+      { openingHours: { saturday: [{ open: '20:00', close: '02:00' }], sunday: [{ open: '01:00', close: '03:00' }] } },
+      422,
+      /openingHours\.saturday\[0\]: 20:00-02:00 runs past midnight into sunday's 01:00-03:00/,
+    ],
+    ['duplicate table ids', { tables: [{ id: 't1', seats: 2 }, { id: 't1', seats: 4 }] }, 422, /tables\[1\]\.id: "t1" is already used by tables\[0\]/],
+    ['negative seats', { tables: [{ id: 't1', seats: -2 }] }, 400, /body\.tables\.0\.seats must be >= 1/],
+    ['lat 91', { location: { lat: 91, lon: 12 } }, 400, /body\.location\.lat must be <= 90/],
+    ['turn not a multiple of the slot', { policy: { turnMinutes: 100 } }, 422, /policy\.turnMinutes: 100 is not a multiple of slotMinutes 15; use 90 or 105/],
+    ['bad currency', { menu: [{ name: 'Pasta', dishes: [{ name: 'X', price: { amount: 1, currency: 'EURO' } }] }] }, 422, /menu\[0\]\.dishes\[0\]\.price\.currency: "EURO"/],
+    ['unknown field', { stars: 5 }, 400, /body\.stars must NOT have additional properties/],
+  ];
+  it.each(cases)('%s -> problem+json naming the field', async (_, over, status, detail) => {
+    const res = await call({ method: 'POST', url: '/restaurants', headers: { 'x-test-user': 'alice' }, payload: body(over) });
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json<{ detail: string }>().detail).toMatch(detail);
+  });
+
+  it('lists every broken rule in `errors`', async () => {
+    const res = await call({ method: 'POST', url: '/restaurants', headers: { 'x-test-user': 'alice' }, payload: body({ timezone: 'Nowhere', tables: [{ id: 'a', seats: 2 }, { id: 'a', seats: 2 }] }) });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'VALIDATION', errors: [{ field: 'timezone' }, { field: 'tables[1].id' }] });
+  });
+});
+
+describe('owner-only writes, ETags and If-Match', () => {
+  let id: string;
+  beforeAll(async () => {
+    id = await create();
+  });
+
+  it('refuses a non-owner with 403 on every write', async () => {
+    for (const [method, url, payload] of [
+      ['PATCH', `/restaurants/${id}`, { name: 'Mine now' }],
+      ['PUT', `/restaurants/${id}/opening-hours`, { monday: [] }],
+      ['PUT', `/restaurants/${id}/tables`, [{ id: 'x', seats: 2 }]],
+      ['PUT', `/restaurants/${id}/policy`, { acceptance: 'auto' }],
+      ['POST', `/restaurants/${id}/menu/sections`, { name: 'Desserts' }],
+      ['DELETE', `/restaurants/${id}`, undefined],
+    ] as const) {
+      const res = await call({ method, url, headers: { 'x-test-user': 'mallory' }, ...(payload ? { payload } : {}) });
+      expect(res.statusCode).toBe(403);
+      expect(res.json<{ detail: string }>().detail).toMatch(/Only the owner/);
+    }
+  });
+
+  it('refuses a write without a caller with 401', async () => {
+    const res = await call({ method: 'PATCH', url: `/restaurants/${id}`, payload: { name: 'x' } });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('changes details and answers with the new ETag; a stale If-Match is 412', async () => {
+    const first = await call({ method: 'PATCH', url: `/restaurants/${id}`, headers: { 'x-test-user': 'alice', 'if-match': '"1"' }, payload: { name: 'Da Mario', timezone: 'Europe/Paris' } });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers.etag).toBe('"2"');
+    expect(first.json()).toMatchObject({ name: 'Da Mario', timezone: 'Europe/Paris', version: 2 });
+
+    const stale = await call({ method: 'PATCH', url: `/restaurants/${id}`, headers: { 'x-test-user': 'alice', 'if-match': '"1"' }, payload: { name: 'Lost update' } });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.json()).toMatchObject({ currentVersion: 2 });
+    expect(stale.json<{ detail: string }>().detail).toMatch(/you sent If-Match "1", it is now at "2"/);
+
+    const got = await call({ method: 'GET', url: `/restaurants/${id}` });
+    expect(got.headers.etag).toBe('"2"');
+    expect(got.json()).toMatchObject({ name: 'Da Mario' });
+  });
+
+  it('refuses a malformed If-Match with 400', async () => {
+    const res = await call({ method: 'PATCH', url: `/restaurants/${id}`, headers: { 'x-test-user': 'alice', 'if-match': 'yesterday' }, payload: { name: 'x' } });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('replaces hours, tables and policy', async () => {
+    const hours = await call({ method: 'PUT', url: `/restaurants/${id}/opening-hours`, headers: { 'x-test-user': 'alice' }, payload: { friday: [{ open: '19:00', close: '01:00' }] } });
+    expect(hours.statusCode).toBe(200);
+    expect(hours.json().openingHours).toMatchObject({ monday: [], friday: [{ open: '19:00', close: '01:00' }] });
+    const bad = await call({ method: 'PUT', url: `/restaurants/${id}/opening-hours`, headers: { 'x-test-user': 'alice' }, payload: { monday: [{ open: '18:00', close: '20:00' }, { open: '19:00', close: '23:30' }] } });
+    expect(bad.statusCode).toBe(422);
+
+    const tables = await call({ method: 'PUT', url: `/restaurants/${id}/tables`, headers: { 'x-test-user': 'alice' }, payload: [{ id: 'a', seats: 6 }] });
+    expect(tables.statusCode).toBe(200);
+    expect(tables.json().tables).toEqual([{ id: 'a', seats: 6 }]);
+
+    const policy = await call({ method: 'PUT', url: `/restaurants/${id}/policy`, headers: { 'x-test-user': 'alice' }, payload: { acceptance: 'auto', slotMinutes: 30, turnMinutes: 120 } });
+    expect(policy.statusCode).toBe(200);
+    expect(policy.json().policy).toMatchObject({ acceptance: 'auto', slotMinutes: 30, turnMinutes: 120, maxPartySize: 8 });
+
+    const version = Number(JSON.parse(policy.headers.etag as string));
+    const again = await call({ method: 'PUT', url: `/restaurants/${id}/policy`, headers: { 'x-test-user': 'alice' }, payload: { acceptance: 'auto', slotMinutes: 30, turnMinutes: 120 } });
+    expect(again.headers.etag).toBe(`"${version}"`);
+  });
+
+  it('manages the menu; the dish route uses the dish in the path', async () => {
+    const h = { 'x-test-user': 'alice' };
+    const section = await call({ method: 'POST', url: `/restaurants/${id}/menu/sections`, headers: h, payload: { name: 'Primi piatti' } });
+    expect(section.statusCode).toBe(201);
+    expect(section.headers.location).toBe(`/restaurants/${id}/menu/sections/Primi%20piatti`);
+    const dup = await call({ method: 'POST', url: `/restaurants/${id}/menu/sections`, headers: h, payload: { name: 'primi PIATTI' } });
+    expect(dup.statusCode).toBe(409);
+
+    const sec = encodeURIComponent('Primi piatti');
+    for (const name of ['Carbonara', 'Gricia']) {
+      const res = await call({ method: 'POST', url: `/restaurants/${id}/menu/sections/${sec}/dishes`, headers: h, payload: { name, price: { amount: 12, currency: 'EUR' } } });
+      expect(res.statusCode).toBe(201);
+    }
+    const changed = await call({ method: 'PUT', url: `/restaurants/${id}/menu/sections/${sec}/dishes/Gricia`, headers: h, payload: { price: { amount: 13.5, currency: 'EUR' } } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json().sections[0].dishes).toEqual([
+      { name: 'Carbonara', description: '', price: { amount: 12, currency: 'EUR' } },
+      { name: 'Gricia', description: '', price: { amount: 13.5, currency: 'EUR' } },
+    ]);
+    const clash = await call({ method: 'PUT', url: `/restaurants/${id}/menu/sections/${sec}/dishes/Gricia`, headers: h, payload: { name: 'Carbonara' } });
+    expect(clash.statusCode).toBe(409);
+    const missing = await call({ method: 'PUT', url: `/restaurants/${id}/menu/sections/${sec}/dishes/Lasagne`, headers: h, payload: { name: 'x' } });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json<{ detail: string }>().detail).toMatch(/No dish "Lasagne" in section "Primi piatti"/);
+
+    const removed = await call({ method: 'DELETE', url: `/restaurants/${id}/menu/sections/${sec}/dishes/carbonara`, headers: h });
+    expect(removed.statusCode).toBe(200);
+    const menu = await call({ method: 'GET', url: `/restaurants/${id}/menu` });
+    expect(menu.statusCode).toBe(200);
+    expect(menu.json().sections).toEqual([{ name: 'Primi piatti', dishes: [{ name: 'Gricia', description: '', price: { amount: 13.5, currency: 'EUR' } }] }]);
+    expect(menu.headers.etag).toBe(removed.headers.etag);
+
+    const gone = await call({ method: 'DELETE', url: `/restaurants/${id}/menu/sections/${sec}`, headers: h });
+    expect(gone.statusCode).toBe(200);
+    expect(gone.json().sections).toEqual([]);
+  });
+});
+
+describe('search', () => {
+  const tag = `zq${randomUUID().slice(0, 6)}`;
+  const rome = { lat: 41.9028, lon: 12.4964 };
+  let ids: Record<string, string>;
+
+  beforeAll(async () => {
+    ids = {
+      center: await create({ name: `Al Centro ${tag}`, cuisine: 'Italian', location: rome }),
+      north3: await create({ name: `Nord ${tag}`, cuisine: 'pizza', description: 'Wood-fired Caffè', location: { lat: 41.93, lon: 12.4964 } }),
+      north20: await create({ name: `Lontano ${tag}`, cuisine: 'italian', location: { lat: 42.08, lon: 12.4964 } }),
+      milan: await create({ name: `Milano ${tag}`, cuisine: 'italian', location: { lat: 45.4642, lon: 9.19 } }),
+      nyc: await create({ name: `Brooklyn ${tag}`, cuisine: 'pizza', location: { lat: 40.6782, lon: -73.9442 }, timezone: 'America/New_York', openingHours: everyDay('19:00', '23:00') }),
+    };
+  });
+
+  it('by text, ignoring case and accents, all words required', async () => {
+    expect((await search({ q: `${tag.toUpperCase()} caffe` })).items.map((i) => i.restaurantId)).toEqual([ids.north3]);
+    expect((await search({ q: `nord ${tag}` })).items.map((i) => i.restaurantId)).toEqual([ids.north3]);
+    expect((await search({ q: `${tag} nothing-like-this` })).items).toEqual([]);
+    // regex metacharacters are literal
+    expect((await search({ q: `${tag} .*` })).items).toEqual([]);
+  });
+
+  it('by cuisine, ignoring case, ordered by name', async () => {
+    const res = await search({ q: tag, cuisine: 'ITALIAN' });
+    expect(res.items.map((i) => i.name)).toEqual([`Al Centro ${tag}`, `Lontano ${tag}`, `Milano ${tag}`]);
+    expect(res.nextCursor).toBeUndefined();
+  });
+
+  it('near a point: within the radius, sorted by distance, with distanceKm', async () => {
+    const res = await search({ q: tag, near: `${rome.lat},${rome.lon}`, radiusKm: 25 });
+    expect(res.items.map((i) => i.restaurantId)).toEqual([ids.center, ids.north3, ids.north20]);
+    const d = res.items.map((i) => i.distanceKm!);
+    expect(d[0]).toBe(0);
+    expect(d[1]).toBeCloseTo(3.0, 0);
+    expect(d[2]).toBeCloseTo(19.7, 0);
+    expect((await search({ q: tag, near: `${rome.lat},${rome.lon}`, radiusKm: 5 })).items.map((i) => i.restaurantId)).toEqual([ids.center, ids.north3]);
+    expect((await search({ q: tag, near: '45.46,9.19', radiusKm: 600 })).items.map((i) => i.restaurantId)).toEqual([ids.milan, ids.north20, ids.north3, ids.center]);
+  });
+
+  it('pages with an opaque cursor, by name and by distance', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await search({ q: tag, limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(res.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.items.map((i) => i.name));
+      cursor = res.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([`Al Centro ${tag}`, `Brooklyn ${tag}`, `Lontano ${tag}`, `Milano ${tag}`, `Nord ${tag}`]);
+
+    const near = { q: tag, near: `${rome.lat},${rome.lon}`, radiusKm: 1000, limit: 3 };
+    const p1 = await search(near);
+    expect(p1.items.map((i) => i.restaurantId)).toEqual([ids.center, ids.north3, ids.north20]);
+    const p2 = await search({ ...near, cursor: p1.nextCursor! });
+    expect(p2.items.map((i) => i.restaurantId)).toEqual([ids.milan]);
+    expect(p2.nextCursor).toBeUndefined();
+  });
+
+  it('refuses a bad cursor, a bad near, radius without near, and a bad openAt with 400', async () => {
+    const queries: Record<string, string>[] = [
+      { cursor: 'not-a-cursor' },
+      { cursor: Buffer.from(JSON.stringify({ s: 'name', n: 'a', i: 'b' })).toString('base64url'), near: '41,12' },
+      { near: '91,12' },
+      { near: 'rome' },
+      { radiusKm: '5' },
+      { openAt: 'tomorrow evening' },
+      { openAt: '2026-03-29T19:30' },
+    ];
+    for (const query of queries) {
+      const res = await call({ method: 'GET', url: '/restaurants', query });
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+
+  it('open at an instant, in each restaurant’s own zone, across DST changes', async () => {
+    const dinner = `dst${randomUUID().slice(0, 6)}`;
+    const romeId = await create({ name: `Cena ${dinner}`, openingHours: everyDay('19:00', '23:00') });
+    const openAt = async (at: string) => (await search({ q: dinner, openAt: at })).items.map((i) => i.restaurantId);
+    // Rome springs forward on 2026-03-29: 17:30Z is 18:30 CET the day before, 19:30 CEST on the day
+    expect(await openAt('2026-03-28T17:30:00Z')).toEqual([]);
+    expect(await openAt('2026-03-29T17:30:00Z')).toEqual([romeId]);
+    // and 21:30Z is 22:30 CET (open) the day before, 23:30 CEST (closed) on the day
+    expect(await openAt('2026-03-28T21:30:00Z')).toEqual([romeId]);
+    expect(await openAt('2026-03-29T21:30:00Z')).toEqual([]);
+    // Rome falls back on 2026-10-25: 17:30Z is 19:30 CEST the day before, 18:30 CET on the day
+    expect(await openAt('2026-10-24T17:30:00Z')).toEqual([romeId]);
+    expect(await openAt('2026-10-25T17:30:00Z')).toEqual([]);
+    // an offset instant works the same; `now` uses the service clock (2026-03-29T17:30Z)
+    expect(await openAt('2026-03-29T19:30:00+02:00')).toEqual([romeId]);
+    expect(await openAt('now')).toEqual([romeId]);
+
+    // New York springs forward on 2026-03-08: 23:30Z is 18:30 EST the day before, 19:30 EDT on the day
+    const nyOpen = async (at: string) => (await search({ q: tag, cuisine: 'pizza', openAt: at })).items.map((i) => i.restaurantId);
+    expect(await nyOpen('2026-03-07T23:30:00Z')).toEqual([]);
+    expect(await nyOpen('2026-03-08T23:30:00Z')).toEqual([ids.nyc]);
+  });
+
+  it('fills a page with open restaurants even when closed ones come first by name', async () => {
+    const t = `fill${randomUUID().slice(0, 6)}`;
+    for (let i = 0; i < 6; i++) await create({ name: `A${i} ${t}`, openingHours: {} });
+    const open = await create({ name: `Z ${t}`, openingHours: everyDay('00:00', '23:59') });
+    const res = await search({ q: t, openAt: '2026-03-29T10:00:00Z', limit: 1 });
+    expect(res.items.map((i) => i.restaurantId)).toEqual([open]);
+    expect(res.nextCursor).toBeUndefined();
+  });
+
+  it('close: GET 404, gone from search, further changes 409', async () => {
+    const h = { 'x-test-user': 'alice' };
+    const closing = await create({ name: `Chiuso ${tag}` });
+    expect((await search({ q: `chiuso ${tag}` })).items).toHaveLength(1);
+    const res = await call({ method: 'DELETE', url: `/restaurants/${closing}`, headers: h });
+    expect(res.statusCode).toBe(204);
+    expect(res.headers.etag).toBe('"2"');
+    expect((await call({ method: 'GET', url: `/restaurants/${closing}` })).statusCode).toBe(404);
+    expect((await call({ method: 'GET', url: `/restaurants/${closing}/menu` })).statusCode).toBe(404);
+    expect((await search({ q: `chiuso ${tag}` })).items).toEqual([]);
+    const patch = await call({ method: 'PATCH', url: `/restaurants/${closing}`, headers: h, payload: { name: 'Back' } });
+    expect(patch.statusCode).toBe(409);
+    expect(patch.json()).toMatchObject({ code: 'RESTAURANT_CLOSED' });
+    expect((await call({ method: 'DELETE', url: `/restaurants/${closing}`, headers: h })).statusCode).toBe(204);
+    expect((await call({ method: 'DELETE', url: `/restaurants/${closing}`, headers: { 'x-test-user': 'mallory' } })).statusCode).toBe(403);
+  });
+});
+
+describe('projection checkpointing', () => {
+  it('skips a redelivered event, throws on a gap, and rebuilds to the same documents', async () => {
+    const id = await create({ name: 'Checkpoint' });
+    await call({ method: 'PATCH', url: `/restaurants/${id}`, headers: { 'x-test-user': 'alice' }, payload: { cuisine: 'roman' } });
+    const events = (await store.readStream(`restaurant-${id}`)) as StoredEvent[];
+    const handle = service.consumers['catalog-restaurants'];
+    const coll = db.collection(RESTAURANTS_COLLECTION);
+    const before = await coll.findOne({ _id: id as never });
+    expect(before).toMatchObject({ version: 2, cuisine: 'roman', cuisineKey: 'roman', ownerId: 'alice', closed: false });
+
+    // redelivery of both events: nothing changes
+    for (const e of events) await handle(e);
+    expect(await coll.findOne({ _id: id as never })).toEqual(before);
+
+    // an event two versions ahead is a gap: retried later, not applied
+    const ahead = { ...events[1]!, version: 4, data: { restaurantId: id, name: 'Too early' } } as StoredEvent;
+    await expect(handle(ahead)).rejects.toBeInstanceOf(GapError);
+    expect(await coll.findOne({ _id: id as never })).toEqual(before);
+
+    const all = await coll.find({}).sort({ _id: 1 }).toArray();
+    await service.readModel.rebuild();
+    expect(await coll.find({}).sort({ _id: 1 }).toArray()).toEqual(all);
+  });
+});

@@ -1,0 +1,325 @@
+/**
+ * JSON schemas of the catalog routes (they are also the OpenAPI document). The schemas check shapes,
+ * types and simple bounds (→ 400); rules that span fields or need the current state — overlapping hours,
+ * unique table ids, turn a multiple of slot, a real IANA zone — are the domain's (→ 422 with the field named).
+ */
+import { LIMITS } from '../../domain/catalog/validation';
+import { DEFAULT_POLICY, WEEKDAYS } from '../../domain/catalog/events';
+import { DEFAULT_LIMIT, DEFAULT_RADIUS_KM, MAX_LIMIT, MAX_RADIUS_KM } from '../../projections/catalog';
+import { bearerSecurity } from '../context';
+
+const problem = { $ref: 'Problem#' } as const;
+const tags = ['catalog'];
+
+const text = (maxLength: number, description?: string) =>
+  ({ type: 'string', maxLength, ...(description ? { description } : {}) }) as const;
+
+export const location = {
+  type: 'object',
+  required: ['lat', 'lon'],
+  additionalProperties: false,
+  properties: {
+    lat: { type: 'number', minimum: -90, maximum: 90 },
+    lon: { type: 'number', minimum: -180, maximum: 180 },
+  },
+} as const;
+
+const hhmm = { type: 'string', description: 'Local wall-clock time HH:MM (00:00-23:59)', examples: ['19:00'] } as const;
+
+const interval = {
+  type: 'object',
+  required: ['open', 'close'],
+  additionalProperties: false,
+  properties: { open: hhmm, close: hhmm },
+  description: 'close <= open means the interval ends after midnight (on the next day); open == close is refused.',
+} as const;
+
+export const openingHours = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Per weekday a list of local intervals; a missing or empty day is closed. Intervals on a day must not overlap, and an after-midnight tail must not overlap the next day.',
+  properties: Object.fromEntries(WEEKDAYS.map((d) => [d, { type: 'array', maxItems: LIMITS.intervalsPerDay, items: interval }])),
+} as const;
+
+/** Responses always carry all seven days. */
+const openingHoursOut = {
+  type: 'object',
+  required: [...WEEKDAYS],
+  properties: Object.fromEntries(WEEKDAYS.map((d) => [d, { type: 'array', items: interval }])),
+} as const;
+
+export const tables = {
+  type: 'array',
+  minItems: 1,
+  maxItems: LIMITS.tables,
+  description: 'At least one table; ids unique.',
+  items: {
+    type: 'object',
+    required: ['id', 'seats'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string', minLength: 1, maxLength: LIMITS.tableIdLength },
+      seats: { type: 'integer', minimum: LIMITS.minSeats, maximum: LIMITS.maxSeats },
+    },
+  },
+} as const;
+
+export const policy = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Omitted fields take their defaults (also on PUT: the policy is replaced, not merged).',
+  properties: {
+    acceptance: { type: 'string', enum: ['manual', 'auto'], default: DEFAULT_POLICY.acceptance },
+    maxPartySize: { type: 'integer', minimum: LIMITS.minPartySize, maximum: LIMITS.maxPartySize, default: DEFAULT_POLICY.maxPartySize },
+    turnMinutes: {
+      type: 'integer', minimum: LIMITS.minTurnMinutes, maximum: LIMITS.maxTurnMinutes, default: DEFAULT_POLICY.turnMinutes,
+      description: 'A multiple of slotMinutes.',
+    },
+    slotMinutes: { type: 'integer', enum: [...LIMITS.slotMinutes], default: DEFAULT_POLICY.slotMinutes },
+    decisionTimeoutMinutes: { type: 'integer', minimum: 1, maximum: LIMITS.maxDecisionTimeoutMinutes, default: DEFAULT_POLICY.decisionTimeoutMinutes },
+    minAdvanceMinutes: { type: 'integer', minimum: 0, maximum: LIMITS.maxMinAdvanceMinutes, default: DEFAULT_POLICY.minAdvanceMinutes },
+    maxAdvanceDays: { type: 'integer', minimum: 1, maximum: LIMITS.maxAdvanceDays, default: DEFAULT_POLICY.maxAdvanceDays },
+    cancellationCutoffMinutes: { type: 'integer', minimum: 0, maximum: LIMITS.maxCancellationCutoffMinutes, default: DEFAULT_POLICY.cancellationCutoffMinutes },
+    reminderMinutesBefore: { type: 'integer', minimum: 0, maximum: LIMITS.maxReminderMinutesBefore, default: DEFAULT_POLICY.reminderMinutesBefore },
+  },
+} as const;
+
+const policyOut = { ...policy, required: Object.keys(policy.properties) } as const;
+
+const price = {
+  type: 'object',
+  required: ['amount', 'currency'],
+  additionalProperties: false,
+  properties: {
+    amount: { type: 'number', minimum: 0 },
+    currency: { type: 'string', description: 'ISO 4217 code, e.g. EUR', examples: ['EUR'] },
+  },
+} as const;
+
+const dishFields = {
+  name: { type: 'string', minLength: 1, maxLength: LIMITS.dishNameLength },
+  description: text(LIMITS.dishDescriptionLength),
+  price,
+} as const;
+
+export const dishIn = { type: 'object', required: ['name', 'price'], additionalProperties: false, properties: dishFields } as const;
+export const dishPatch = {
+  type: 'object',
+  minProperties: 1,
+  additionalProperties: false,
+  properties: dishFields,
+  description: 'Any of name, description, price; the rest is kept.',
+} as const;
+const dishOut = { type: 'object', required: ['name', 'description', 'price'], properties: dishFields } as const;
+
+const sectionName = { type: 'string', minLength: 1, maxLength: LIMITS.sectionNameLength } as const;
+
+const menuIn = {
+  type: 'array',
+  description: 'Section names unique; dish names unique within a section (both ignoring case).',
+  items: {
+    type: 'object',
+    required: ['name'],
+    additionalProperties: false,
+    properties: { name: sectionName, dishes: { type: 'array', items: dishIn } },
+  },
+} as const;
+
+const menuOut = {
+  type: 'array',
+  items: { type: 'object', required: ['name', 'dishes'], properties: { name: { type: 'string' }, dishes: { type: 'array', items: dishOut } } },
+} as const;
+
+const detailFields = {
+  name: { type: 'string', minLength: 1, maxLength: LIMITS.nameLength },
+  cuisine: { type: 'string', minLength: 1, maxLength: LIMITS.cuisineLength, examples: ['italian'] },
+  description: text(LIMITS.descriptionLength),
+  phone: { type: 'string', minLength: 1, maxLength: 40, examples: ['+39 06 1234567'] },
+  address: { type: 'string', minLength: 1, maxLength: LIMITS.addressLength },
+  location,
+  timezone: { type: 'string', minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Rome', examples: ['Europe/Rome'] },
+} as const;
+
+const restaurantOut = {
+  type: 'object',
+  required: ['restaurantId', 'ownerId', 'name', 'cuisine', 'description', 'phone', 'address', 'location', 'timezone', 'openingHours', 'tables', 'policy', 'menu', 'version'],
+  properties: {
+    restaurantId: { type: 'string' },
+    ownerId: { type: 'string' },
+    ...detailFields,
+    openingHours: openingHoursOut,
+    tables,
+    policy: policyOut,
+    menu: menuOut,
+    version: { type: 'integer', description: 'Stream version; also the ETag.' },
+  },
+} as const;
+
+const summaryOut = {
+  type: 'object',
+  required: ['restaurantId', 'name', 'cuisine', 'description', 'phone', 'address', 'location', 'timezone', 'openingHours', 'version'],
+  properties: {
+    restaurantId: { type: 'string' },
+    ...detailFields,
+    openingHours: openingHoursOut,
+    version: { type: 'integer' },
+    distanceKm: { type: 'number', description: 'Only when searching near a point.' },
+  },
+} as const;
+
+const menuView = {
+  type: 'object',
+  required: ['restaurantId', 'sections', 'version'],
+  properties: { restaurantId: { type: 'string' }, sections: menuOut, version: { type: 'integer' } },
+} as const;
+
+const ifMatch = {
+  type: 'object',
+  properties: {
+    'if-match': { type: 'string', description: 'The ETag you read ("3"); the write is refused with 412 if the restaurant changed since.' },
+  },
+} as const;
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
+const sectionParams = { type: 'object', required: ['id', 'section'], properties: { ...idParams.properties, section: sectionName } } as const;
+const dishParams = {
+  type: 'object',
+  required: ['id', 'section', 'dish'],
+  properties: { ...sectionParams.properties, dish: { type: 'string', minLength: 1, maxLength: LIMITS.dishNameLength } },
+} as const;
+
+/** Error responses every write can give. */
+const writeErrors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 412: problem, 422: problem } as const;
+
+const write = (summary: string, description: string) => ({ tags, summary, description, security: bearerSecurity, headers: ifMatch });
+
+export const createSchema = {
+  tags,
+  summary: 'Add a restaurant (the caller becomes its owner)',
+  security: bearerSecurity,
+  body: {
+    type: 'object',
+    required: ['name', 'cuisine', 'phone', 'address', 'location', 'timezone', 'openingHours', 'tables'],
+    additionalProperties: false,
+    properties: { ...detailFields, openingHours, tables, policy, menu: menuIn },
+  },
+  response: {
+    201: { type: 'object', required: ['restaurantId'], properties: { restaurantId: { type: 'string' } } },
+    400: problem,
+    401: problem,
+    409: problem,
+    413: problem,
+    422: problem,
+  },
+} as const;
+
+export const getSchema = {
+  tags,
+  summary: 'A restaurant (public)',
+  description: 'Closed restaurants are 404. The ETag is the version to send as If-Match on writes.',
+  params: idParams,
+  headers: { type: 'object', properties: { 'if-none-match': { type: 'string', description: 'An ETag you hold; 304 if it is still current.' } } },
+  response: { 200: restaurantOut, 304: { type: 'null', description: 'Not modified (If-None-Match)' }, 404: problem },
+} as const;
+
+export const menuSchema = {
+  tags,
+  summary: "A restaurant's menu (public)",
+  params: idParams,
+  response: { 200: menuView, 404: problem },
+} as const;
+
+export const searchSchema = {
+  tags,
+  summary: 'Search restaurants (public)',
+  description:
+    'All filters combine. Without `near`, results are ordered by name; with `near`, by distance (each item has distanceKm). Closed restaurants are never listed.',
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      q: { type: 'string', maxLength: 200, description: 'Words that must all appear in the name, cuisine, description, address or menu (case and accents ignored).' },
+      cuisine: { type: 'string', maxLength: LIMITS.cuisineLength, description: 'Exact cuisine, case ignored.' },
+      near: { type: 'string', pattern: '^\\s*-?\\d+(\\.\\d+)?\\s*,\\s*-?\\d+(\\.\\d+)?\\s*$', description: 'LAT,LON', examples: ['41.9028,12.4964'] },
+      radiusKm: { type: 'number', exclusiveMinimum: 0, maximum: MAX_RADIUS_KM, description: `With near only; default ${DEFAULT_RADIUS_KM}.` },
+      openAt: { type: 'string', description: 'ISO 8601 instant with an offset (or `now`): only restaurants open then, in their own time zone.', examples: ['2026-03-29T17:30:00Z'] },
+      limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
+      cursor: { type: 'string', maxLength: 1000, description: 'nextCursor of the previous page, with the same filters.' },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      required: ['items'],
+      properties: { items: { type: 'array', items: summaryOut }, nextCursor: { type: 'string' } },
+    },
+    400: problem,
+  },
+} as const;
+
+export const patchSchema = {
+  ...write('Change name, cuisine, description, phone, address, location or timezone', 'Owner only. Only the fields sent change.'),
+  params: idParams,
+  body: { type: 'object', minProperties: 1, additionalProperties: false, properties: detailFields },
+  response: { 200: restaurantOut, ...writeErrors },
+} as const;
+
+export const putHoursSchema = {
+  ...write('Replace the weekly opening hours', 'Owner only.'),
+  params: idParams,
+  body: openingHours,
+  response: { 200: restaurantOut, ...writeErrors },
+} as const;
+
+export const putTablesSchema = {
+  ...write('Replace the tables', 'Owner only.'),
+  params: idParams,
+  body: tables,
+  response: { 200: restaurantOut, ...writeErrors },
+} as const;
+
+export const putPolicySchema = {
+  ...write('Replace the reservation policy', 'Owner only. Omitted fields take their defaults.'),
+  params: idParams,
+  body: policy,
+  response: { 200: restaurantOut, ...writeErrors },
+} as const;
+
+export const addSectionSchema = {
+  ...write('Add a menu section', 'Owner only. Names are unique, ignoring case.'),
+  params: idParams,
+  body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: sectionName } },
+  response: { 201: menuView, ...writeErrors },
+} as const;
+
+export const removeSectionSchema = {
+  ...write('Remove a menu section and its dishes', 'Owner only.'),
+  params: sectionParams,
+  response: { 200: menuView, ...writeErrors },
+} as const;
+
+export const addDishSchema = {
+  ...write('Add a dish to a section', 'Owner only. Dish names are unique within a section, ignoring case.'),
+  params: sectionParams,
+  body: dishIn,
+  response: { 201: menuView, ...writeErrors },
+} as const;
+
+export const changeDishSchema = {
+  ...write('Change the dish named in the path', 'Owner only. The dish is the one in the path; a `name` in the body renames it.'),
+  params: dishParams,
+  body: dishPatch,
+  response: { 200: menuView, ...writeErrors },
+} as const;
+
+export const removeDishSchema = {
+  ...write('Remove a dish', 'Owner only.'),
+  params: dishParams,
+  response: { 200: menuView, ...writeErrors },
+} as const;
+
+export const closeSchema = {
+  ...write('Close the restaurant for good', 'Owner only. It disappears from GET and search; closing again is a no-op.'),
+  params: idParams,
+  response: { 204: { type: 'null', description: 'Closed' }, ...writeErrors },
+} as const;

@@ -1,0 +1,144 @@
+/**
+ * The catalog's events: the contract other services build their copies from (the reservation replica,
+ * auth's ownership grants, the catalog read model). Each event says one small thing that happened;
+ * none carries the whole restaurant, so a consumer only reads the fields it cares about.
+ *
+ * Changing a shape here is a breaking change for every consumer: add fields, never rename or remove.
+ */
+import type { DomainEvent } from '../../eventstore/types';
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+/** Index in WEEKDAYS is ISO weekday − 1 (monday = 0). */
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Wall-clock `HH:MM` in the restaurant's zone. `close <= open` means the interval ends after midnight. */
+export interface OpeningInterval {
+  open: string;
+  close: string;
+}
+
+/** Always all seven keys (an empty list = closed that day). */
+export type OpeningHours = Record<Weekday, OpeningInterval[]>;
+
+export interface Location {
+  lat: number;
+  lon: number;
+}
+
+export interface Table {
+  id: string;
+  seats: number;
+}
+
+export interface Price {
+  amount: number;
+  /** ISO 4217, upper case, e.g. `EUR`. */
+  currency: string;
+}
+
+export interface Dish {
+  name: string;
+  description: string;
+  price: Price;
+}
+
+export interface MenuSection {
+  name: string;
+  dishes: Dish[];
+}
+
+export interface ReservationPolicy {
+  acceptance: 'manual' | 'auto';
+  maxPartySize: number;
+  turnMinutes: number;
+  slotMinutes: number;
+  decisionTimeoutMinutes: number;
+  minAdvanceMinutes: number;
+  maxAdvanceDays: number;
+  cancellationCutoffMinutes: number;
+  reminderMinutesBefore: number;
+}
+
+/** The free-text and place fields an owner edits with PATCH. */
+export interface RestaurantDetails {
+  name: string;
+  cuisine: string;
+  description: string;
+  phone: string;
+  address: string;
+  location: Location;
+  timezone: string;
+}
+
+export const DETAIL_FIELDS = ['name', 'cuisine', 'description', 'phone', 'address', 'location', 'timezone'] as const;
+
+export type RestaurantCreated = DomainEvent<
+  'RestaurantCreated',
+  RestaurantDetails & {
+    restaurantId: string;
+    ownerId: string;
+    openingHours: OpeningHours;
+    tables: Table[];
+    policy: ReservationPolicy;
+  }
+>;
+/** Only the fields that changed are present. */
+export type RestaurantDetailsChanged = DomainEvent<'RestaurantDetailsChanged', { restaurantId: string } & Partial<RestaurantDetails>>;
+export type OpeningHoursSet = DomainEvent<'OpeningHoursSet', { restaurantId: string; openingHours: OpeningHours }>;
+export type TablesSet = DomainEvent<'TablesSet', { restaurantId: string; tables: Table[] }>;
+export type ReservationPolicySet = DomainEvent<'ReservationPolicySet', { restaurantId: string; policy: ReservationPolicy }>;
+export type MenuSectionAdded = DomainEvent<'MenuSectionAdded', { restaurantId: string; section: string }>;
+/** Removes the section with all its dishes. */
+export type MenuSectionRemoved = DomainEvent<'MenuSectionRemoved', { restaurantId: string; section: string }>;
+export type DishAdded = DomainEvent<'DishAdded', { restaurantId: string; section: string; dish: Dish }>;
+/** `dishName` is the name before the change; `dish` is the whole dish after it (it may carry a new name). */
+export type DishChanged = DomainEvent<'DishChanged', { restaurantId: string; section: string; dishName: string; dish: Dish }>;
+export type DishRemoved = DomainEvent<'DishRemoved', { restaurantId: string; section: string; dishName: string }>;
+export type RestaurantClosed = DomainEvent<'RestaurantClosed', { restaurantId: string }>;
+
+export type CatalogEvent =
+  | RestaurantCreated
+  | RestaurantDetailsChanged
+  | OpeningHoursSet
+  | TablesSet
+  | ReservationPolicySet
+  | MenuSectionAdded
+  | MenuSectionRemoved
+  | DishAdded
+  | DishChanged
+  | DishRemoved
+  | RestaurantClosed;
+
+export type CatalogEventType = CatalogEvent['type'];
+
+export const CATALOG_EVENT_TYPES: readonly CatalogEventType[] = [
+  'RestaurantCreated',
+  'RestaurantDetailsChanged',
+  'OpeningHoursSet',
+  'TablesSet',
+  'ReservationPolicySet',
+  'MenuSectionAdded',
+  'MenuSectionRemoved',
+  'DishAdded',
+  'DishChanged',
+  'DishRemoved',
+  'RestaurantClosed',
+];
+
+export function isCatalogEvent(e: DomainEvent): e is CatalogEvent {
+  return (CATALOG_EVENT_TYPES as readonly string[]).includes(e.type);
+}
+
+export const restaurantStreamId = (restaurantId: string): string => `restaurant-${restaurantId}`;
+
+export const DEFAULT_POLICY: ReservationPolicy = {
+  acceptance: 'manual',
+  maxPartySize: 8,
+  turnMinutes: 90,
+  slotMinutes: 15,
+  decisionTimeoutMinutes: 60,
+  minAdvanceMinutes: 60,
+  maxAdvanceDays: 60,
+  cancellationCutoffMinutes: 120,
+  reminderMinutesBefore: 120,
+};

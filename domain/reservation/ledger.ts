@@ -1,0 +1,201 @@
+/**
+ * The table ledger: which table is taken when. One stream per restaurant per local date
+ * (`ledgerStreamId`), so holds on different days never contend, and the stream's optimistic concurrency
+ * is what makes "no double booking" true: two requests racing for the last table both decide against
+ * the same version, one append wins, the other re-reads and gets NO_TABLE.
+ *
+ * A booking lives on the ledger of its start's local date. A turn that crosses midnight (Friday 23:30 –
+ * Saturday 01:00) can collide with a booking on the next date's ledger; the decider cannot read another
+ * stream, so the caller passes the neighbouring dates' bookings in `HoldTable.alsoOccupied` and they
+ * count as taken. Limitation: the neighbouring stream's version is not part of the append, so two holds
+ * racing across the date boundary on the same table can both pass. Keeping a restaurant's turns within
+ * one ledger (the usual case) avoids it.
+ *
+ * State is plain JSON and `evolve` is O(1), so projections can keep ledger states and answer
+ * availability (`availableStarts`) without replaying streams per request.
+ */
+import type { Decider } from '../../eventstore/command-handler';
+import type { DomainEvent } from '../../eventstore/types';
+import { DomainError } from '../errors';
+import { parseInstant } from '../time/slots';
+import type { Table } from './restaurant';
+
+export const ledgerStreamId = (restaurantId: string, localDate: string): string => `ledger-${restaurantId}-${localDate}`;
+
+export interface LedgerBooking {
+  reservationId: string;
+  tableId: string;
+  /** ISO 8601 instants with offset; the booking occupies [start, end). */
+  start: string;
+  end: string;
+  partySize: number;
+  status: 'held' | 'confirmed';
+}
+
+export interface LedgerState {
+  /** Current holds and confirmations by reservation id; released ones are removed. */
+  bookings: Record<string, LedgerBooking>;
+}
+
+// ---- commands
+
+export interface HoldTable {
+  type: 'HoldTable';
+  reservationId: string;
+  partySize: number;
+  start: string;
+  end: string;
+  /** The restaurant's tables now (from its replica). */
+  tables: Table[];
+  /** Bookings from neighbouring dates' ledgers that may overlap this one (turns crossing midnight). */
+  alsoOccupied?: LedgerBooking[];
+}
+export interface ConfirmTable {
+  type: 'ConfirmTable';
+  reservationId: string;
+}
+export interface ReleaseTable {
+  type: 'ReleaseTable';
+  reservationId: string;
+  /** Why, for the audit trail: e.g. 'rejected', 'expired', 'cancelled', 'completed'. */
+  reason: string;
+}
+export type LedgerCommand = HoldTable | ConfirmTable | ReleaseTable;
+
+// ---- events
+
+export type TableHeld = DomainEvent<
+  'TableHeld',
+  { reservationId: string; tableId: string; start: string; end: string; partySize: number }
+>;
+export type TableConfirmed = DomainEvent<'TableConfirmed', { reservationId: string; tableId: string }>;
+export type TableReleased = DomainEvent<'TableReleased', { reservationId: string; tableId: string; reason: string }>;
+export type LedgerEvent = TableHeld | TableConfirmed | TableReleased;
+
+// ---- decider
+
+export const ledgerDecider: Decider<LedgerCommand, LedgerState, LedgerEvent> = {
+  initialState: () => ({ bookings: {} }),
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'TableHeld':
+        return { bookings: { ...state.bookings, [event.data.reservationId]: { ...event.data, status: 'held' } } };
+      case 'TableConfirmed': {
+        const booking = state.bookings[event.data.reservationId];
+        if (!booking) return state;
+        return { bookings: { ...state.bookings, [booking.reservationId]: { ...booking, status: 'confirmed' } } };
+      }
+      case 'TableReleased': {
+        const { [event.data.reservationId]: _released, ...rest } = state.bookings;
+        return { bookings: rest };
+      }
+    }
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'HoldTable': {
+        // Idempotent: a retried hold (workflow activity retry) must not take a second table.
+        if (state.bookings[command.reservationId]) return [];
+        const start = instant(command.start, 'start');
+        const end = instant(command.end, 'end');
+        if (end <= start) {
+          throw new DomainError('INVALID_PERIOD', 'A booking must end after it starts.', { start: command.start, end: command.end });
+        }
+        if (!Number.isInteger(command.partySize) || command.partySize < 1) {
+          throw new DomainError('INVALID_PARTY_SIZE', 'The party size must be a whole number of at least 1.', {
+            partySize: command.partySize,
+          });
+        }
+        const occupied = [...Object.values(state.bookings), ...(command.alsoOccupied ?? [])];
+        const table = seatingTables(freeTablesAmong(occupied, start, end, command.tables), command.partySize)[0];
+        if (!table) {
+          throw new DomainError('NO_TABLE', `No table for ${command.partySize} is free at that time.`, {
+            start: command.start,
+            partySize: command.partySize,
+          });
+        }
+        const { reservationId, partySize } = command;
+        return [{ type: 'TableHeld', data: { reservationId, tableId: table.id, start: command.start, end: command.end, partySize } }];
+      }
+      case 'ConfirmTable': {
+        const booking = state.bookings[command.reservationId];
+        if (!booking) {
+          throw new DomainError('NOT_HELD', `No table is held for reservation ${command.reservationId}.`, {
+            reservationId: command.reservationId,
+          });
+        }
+        if (booking.status === 'confirmed') return [];
+        return [{ type: 'TableConfirmed', data: { reservationId: booking.reservationId, tableId: booking.tableId } }];
+      }
+      case 'ReleaseTable': {
+        // Releasing what is not held is a no-op: compensations may run more than once.
+        const booking = state.bookings[command.reservationId];
+        if (!booking) return [];
+        return [{ type: 'TableReleased', data: { reservationId: booking.reservationId, tableId: booking.tableId, reason: command.reason } }];
+      }
+    }
+  },
+};
+
+// ---- queries over ledger states (pure; used by the decider and by availability)
+
+/** One ledger state, several (neighbouring dates), or bare bookings. */
+export type Occupancy = LedgerState | readonly LedgerState[] | readonly LedgerBooking[];
+
+/**
+ * Tables with no booking overlapping [start, end), in the restaurant's table order. A table id that the
+ * restaurant no longer has is ignored; a booking on it blocks nothing.
+ */
+export function freeTables(occupancy: Occupancy, start: Date, end: Date, tables: readonly Table[]): Table[] {
+  return freeTablesAmong(bookingsOf(occupancy), start.getTime(), end.getTime(), tables);
+}
+
+/**
+ * The candidate starts (from `bookableStarts`) at which some table seating `partySize` is free for the
+ * whole turn. Pass the ledger states of the dates the turns can touch (for a date with after-midnight
+ * slots: that date and the next; for turns spilling in from the previous night: the previous one too).
+ */
+export function availableStarts(
+  occupancy: Occupancy,
+  candidates: readonly Date[],
+  partySize: number,
+  turnMinutes: number,
+  tables: readonly Table[],
+): Date[] {
+  const bookings = bookingsOf(occupancy);
+  const fitting = seatingTables(tables, partySize);
+  if (fitting.length === 0) return [];
+  return candidates.filter((c) => {
+    const start = c.getTime();
+    return freeTablesAmong(bookings, start, start + turnMinutes * 60_000, fitting).length > 0;
+  });
+}
+
+/** Tables seating the party, smallest first, ties by id: the choice that wastes the fewest seats. */
+function seatingTables(tables: readonly Table[], partySize: number): Table[] {
+  return tables
+    .filter((t) => t.seats >= partySize)
+    .sort((a, b) => a.seats - b.seats || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function freeTablesAmong(bookings: readonly LedgerBooking[], start: number, end: number, tables: readonly Table[]): Table[] {
+  const taken = new Set<string>();
+  for (const b of bookings) {
+    // half-open intervals: a booking ending at 16:00 does not block one starting at 16:00
+    if (Date.parse(b.start) < end && start < Date.parse(b.end)) taken.add(b.tableId);
+  }
+  return tables.filter((t) => !taken.has(t.id));
+}
+
+function bookingsOf(occupancy: Occupancy): LedgerBooking[] {
+  const items: readonly (LedgerState | LedgerBooking)[] = 'bookings' in occupancy ? [occupancy] : occupancy;
+  return items.flatMap((x) => ('bookings' in x ? Object.values(x.bookings) : [x]));
+}
+
+function instant(iso: string, field: string): number {
+  const ms = parseInstant(iso)?.getTime();
+  if (ms === undefined) throw new DomainError('INVALID_PERIOD', `${field} "${iso}" is not an ISO 8601 instant.`, { [field]: iso });
+  return ms;
+}

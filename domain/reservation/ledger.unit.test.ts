@@ -1,0 +1,211 @@
+import type { DomainErrorCode } from '../errors';
+import { spec } from '../testing/decider-spec';
+import {
+  availableStarts,
+  freeTables,
+  ledgerDecider,
+  ledgerStreamId,
+  type HoldTable,
+  type LedgerBooking,
+  type LedgerEvent,
+  type LedgerState,
+} from './ledger';
+import type { Table } from './restaurant';
+
+const ledger = spec(ledgerDecider);
+
+// ---- fixtures: Rome summer time, 60-minute turns unless said otherwise
+
+const at = (hhmm: string, date = '2026-06-12') => `${date}T${hhmm}:00+02:00`;
+const plus = (iso: string, minutes: number) => {
+  const d = new Date(Date.parse(iso) + minutes * 60_000);
+  // back to +02:00 wall time, to keep fixtures readable
+  const local = new Date(d.getTime() + 2 * 3600_000).toISOString().slice(0, 16);
+  return `${local}:00+02:00`;
+};
+
+const ONE_SIX: Table[] = [{ id: 'six', seats: 6 }];
+const MIXED: Table[] = [
+  { id: 't4', seats: 4 },
+  { id: 't2', seats: 2 },
+  { id: 't6', seats: 6 },
+];
+
+function hold(reservationId: string, start: string, partySize = 4, tables = ONE_SIX, turn = 60): HoldTable {
+  return { type: 'HoldTable', reservationId, partySize, start, end: plus(start, turn), tables };
+}
+function held(reservationId: string, tableId: string, start: string, partySize = 4, turn = 60): LedgerEvent {
+  return { type: 'TableHeld', data: { reservationId, tableId, start, end: plus(start, turn), partySize } };
+}
+const confirmed = (reservationId: string, tableId: string): LedgerEvent => ({ type: 'TableConfirmed', data: { reservationId, tableId } });
+const released = (reservationId: string, tableId: string, reason = 'rejected'): LedgerEvent => ({
+  type: 'TableReleased',
+  data: { reservationId, tableId, reason },
+});
+
+it('one stream per restaurant per local date', () => {
+  expect(ledgerStreamId('r1', '2026-06-12')).toBe('ledger-r1-2026-06-12');
+});
+
+describe('HoldTable: one 6-seat table, 60-minute turns (the 2020 system’s scenarios)', () => {
+  const first = held('a', 'six', at('15:00'));
+
+  it.each<[string, LedgerEvent[], HoldTable, LedgerEvent[] | DomainErrorCode]>([
+    ['15:00 on an empty day is held', [], hold('a', at('15:00')), [first]],
+    ['a second 15:00 finds no table', [first], hold('b', at('15:00')), 'NO_TABLE'],
+    ['15:45 overlaps 15:00–16:00', [first], hold('b', at('15:45')), 'NO_TABLE'],
+    ['14:15 overlaps the start of 15:00–16:00', [first], hold('b', at('14:15')), 'NO_TABLE'],
+    ['16:00 starts as 15:00 ends (half-open turns)', [first], hold('b', at('16:00')), [held('b', 'six', at('16:00'))]],
+    ['14:00 ends as 15:00 starts', [first], hold('b', at('14:00')), [held('b', 'six', at('14:00'))]],
+    ['a confirmed booking blocks too', [first, confirmed('a', 'six')], hold('b', at('15:30')), 'NO_TABLE'],
+    ['release frees the capacity', [first, released('a', 'six')], hold('b', at('15:00')), [held('b', 'six', at('15:00'))]],
+    ['a party larger than every table finds none', [], hold('b', at('15:00'), 7), 'NO_TABLE'],
+    ['holding again for the same reservation is a no-op (retry)', [first], hold('a', at('15:00')), []],
+    ['…even if the retry asks for another time', [first], hold('a', at('18:00')), []],
+    ['after its release the same reservation may hold again', [first, released('a', 'six')], hold('a', at('15:00')), [first]],
+  ])('%s', (_rule, given, when, then) => {
+    if (typeof then === 'string') ledger.given(given).when(when).thenThrows(then);
+    else ledger.given(given).when(when).then(then);
+  });
+});
+
+describe('HoldTable: the smallest free table that seats the party', () => {
+  it.each<[string, LedgerEvent[], HoldTable, LedgerEvent[] | 'NO_TABLE']>([
+    ['a party of 2 gets the 2-seat, not the 4', [], hold('a', at('20:00'), 2, MIXED), [held('a', 't2', at('20:00'), 2)]],
+    ['a party of 3 gets the 4', [], hold('a', at('20:00'), 3, MIXED), [held('a', 't4', at('20:00'), 3)]],
+    ['a party of 5 gets the 6', [], hold('a', at('20:00'), 5, MIXED), [held('a', 't6', at('20:00'), 5)]],
+    ['the 2 is taken: a party of 2 moves up to the 4', [held('x', 't2', at('20:00'), 2)], hold('a', at('20:30'), 2, MIXED), [held('a', 't4', at('20:30'), 2)]],
+    [
+      'ties are broken by table id',
+      [],
+      hold('a', at('20:00'), 2, [
+        { id: 'b', seats: 2 },
+        { id: 'a', seats: 2 },
+      ]),
+      [held('a', 'a', at('20:00'), 2)],
+    ],
+    [
+      'the 4 and 6 are taken: a party of 3 finds none although the 2 is free',
+      [held('x', 't4', at('20:00')), held('y', 't6', at('20:00'))],
+      hold('a', at('20:00'), 3, MIXED),
+      'NO_TABLE',
+    ],
+    [
+      'a booking on a table the restaurant no longer has blocks nothing',
+      [held('x', 'gone', at('20:00'))],
+      hold('a', at('20:00'), 6, MIXED),
+      [held('a', 't6', at('20:00'), 6)],
+    ],
+  ])('%s', (_rule, given, when, then) => {
+    if (typeof then === 'string') ledger.given(given).when(when).thenThrows(then);
+    else ledger.given(given).when(when).then(then);
+  });
+});
+
+describe('HoldTable: turns crossing midnight', () => {
+  // Friday 23:30–01:00 is on Friday's ledger; Saturday 00:15 goes on Saturday's ledger.
+  const friday: LedgerBooking = {
+    reservationId: 'late',
+    tableId: 'six',
+    start: at('23:30'),
+    end: at('01:00', '2026-06-13'),
+    partySize: 4,
+    status: 'confirmed',
+  };
+
+  it('the neighbouring date’s bookings passed in alsoOccupied count as taken', () => {
+    ledger
+      .given([])
+      .when({ ...hold('b', at('00:15', '2026-06-13'), 4, ONE_SIX, 90), alsoOccupied: [friday] })
+      .thenThrows('NO_TABLE');
+  });
+
+  it('without them the decider cannot know (the caller must pass them)', () => {
+    ledger.given([]).when(hold('b', at('00:15', '2026-06-13'), 4, ONE_SIX, 90)).then([held('b', 'six', at('00:15', '2026-06-13'), 4, 90)]);
+  });
+
+  it('after the neighbour’s turn ends the table is free', () => {
+    ledger
+      .given([])
+      .when({ ...hold('b', at('01:00', '2026-06-13')), alsoOccupied: [friday] })
+      .then([held('b', 'six', at('01:00', '2026-06-13'))]);
+  });
+});
+
+describe('HoldTable: malformed commands', () => {
+  it.each<[string, HoldTable, 'INVALID_PERIOD' | 'INVALID_PARTY_SIZE']>([
+    ['end before start', { ...hold('a', at('15:00')), end: at('14:00') }, 'INVALID_PERIOD'],
+    ['empty period', { ...hold('a', at('15:00')), end: at('15:00') }, 'INVALID_PERIOD'],
+    ['no offset (would depend on the machine’s zone)', { ...hold('a', at('15:00')), start: '2026-06-12T15:00:00' }, 'INVALID_PERIOD'],
+    ['no party', hold('a', at('15:00'), 0), 'INVALID_PARTY_SIZE'],
+  ])('%s', (_rule, when, code) => {
+    ledger.given([]).when(when).thenThrows(code);
+  });
+});
+
+describe('ConfirmTable and ReleaseTable', () => {
+  const first = held('a', 'six', at('15:00'));
+
+  it.each<[string, LedgerEvent[], Parameters<typeof ledgerDecider.decide>[0], LedgerEvent[] | 'NOT_HELD']>([
+    ['confirm a hold', [first], { type: 'ConfirmTable', reservationId: 'a' }, [confirmed('a', 'six')]],
+    ['confirm again: no-op', [first, confirmed('a', 'six')], { type: 'ConfirmTable', reservationId: 'a' }, []],
+    ['confirm an unknown reservation', [first], { type: 'ConfirmTable', reservationId: 'zzz' }, 'NOT_HELD'],
+    ['confirm a released hold', [first, released('a', 'six')], { type: 'ConfirmTable', reservationId: 'a' }, 'NOT_HELD'],
+    ['release a hold', [first], { type: 'ReleaseTable', reservationId: 'a', reason: 'expired' }, [released('a', 'six', 'expired')]],
+    ['release a confirmation', [first, confirmed('a', 'six')], { type: 'ReleaseTable', reservationId: 'a', reason: 'cancelled' }, [released('a', 'six', 'cancelled')]],
+    ['release again: no-op (compensations may repeat)', [first, released('a', 'six')], { type: 'ReleaseTable', reservationId: 'a', reason: 'x' }, []],
+    ['release what was never held: no-op', [], { type: 'ReleaseTable', reservationId: 'a', reason: 'x' }, []],
+  ])('%s', (_rule, given, when, then) => {
+    if (typeof then === 'string') ledger.given(given).when(when).thenThrows(then);
+    else ledger.given(given).when(when).then(then);
+  });
+
+  it('state is plain JSON: held, then confirmed, then gone', () => {
+    const afterHold = ledger.given([]).when(hold('a', at('15:00'))).then([first]);
+    expect(afterHold).toEqual({
+      bookings: { a: { reservationId: 'a', tableId: 'six', start: at('15:00'), end: at('16:00'), partySize: 4, status: 'held' } },
+    });
+    expect(JSON.parse(JSON.stringify(afterHold))).toEqual(afterHold);
+    expect(ledger.given([first]).when({ type: 'ConfirmTable', reservationId: 'a' }).then([confirmed('a', 'six')]).bookings['a']?.status).toBe(
+      'confirmed',
+    );
+    expect(ledger.given([first]).when({ type: 'ReleaseTable', reservationId: 'a', reason: 'x' }).then([released('a', 'six', 'x')])).toEqual({
+      bookings: {},
+    });
+  });
+});
+
+describe('queries for availability', () => {
+  const state: LedgerState = ledger.given([held('x', 't2', at('20:00'), 2), held('y', 't4', at('20:30'), 4)]).state;
+  const d = (iso: string) => new Date(iso);
+
+  it('freeTables: tables with nothing overlapping [start, end)', () => {
+    expect(freeTables(state, d(at('20:00')), d(at('21:00')), MIXED).map((t) => t.id)).toEqual(['t6']);
+    expect(freeTables(state, d(at('21:00')), d(at('22:00')), MIXED).map((t) => t.id)).toEqual(['t2', 't6']);
+    expect(freeTables(state, d(at('21:30')), d(at('22:30')), MIXED).map((t) => t.id)).toEqual(['t4', 't2', 't6']);
+  });
+
+  it('freeTables accepts several ledger states or bare bookings', () => {
+    const saturday: LedgerState = ledger.given([held('z', 't6', at('00:00', '2026-06-13'))]).state;
+    const window = [d(at('23:30')), d(at('00:30', '2026-06-13'))] as const;
+    expect(freeTables([state, saturday], ...window, MIXED).map((t) => t.id)).toEqual(['t4', 't2']);
+    expect(freeTables(Object.values(saturday.bookings), ...window, MIXED).map((t) => t.id)).toEqual(['t4', 't2']);
+  });
+
+  it('availableStarts: the candidates at which a table seating the party is free for the whole turn', () => {
+    const candidates = ['19:00', '19:30', '20:00', '20:30', '21:00', '21:30'].map((h) => d(at(h)));
+    const fmt = (ds: Date[]) => ds.map((x) => new Date(x.getTime() + 2 * 3600_000).toISOString().slice(11, 16)); // +02:00 wall
+    const all = ['19:00', '19:30', '20:00', '20:30', '21:00', '21:30'];
+    // party of 5: only t6 seats them, and it is free all evening
+    expect(fmt(availableStarts(state, candidates, 5, 60, MIXED))).toEqual(all);
+    // party of 3: t4 busy 20:30–21:30 but t6 is free → all
+    expect(fmt(availableStarts(state, candidates, 3, 60, MIXED))).toEqual(all);
+    // only the 2 and the 4: a party of 3 cannot sit while t4 is busy (20:30–21:30), turns included
+    const small = MIXED.filter((t) => t.id !== 't6');
+    expect(fmt(availableStarts(state, candidates, 3, 60, small))).toEqual(['19:00', '19:30', '21:30']);
+    // party of 2: t2 busy 20:00–21:00, t4 busy 20:30–21:30 → from 20:00 to 20:30 nothing is free
+    expect(fmt(availableStarts(state, candidates, 2, 60, small))).toEqual(['19:00', '19:30', '21:00', '21:30']);
+    // nobody seats 7
+    expect(availableStarts(state, candidates, 7, 60, MIXED)).toEqual([]);
+  });
+});

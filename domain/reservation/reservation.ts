@@ -1,0 +1,240 @@
+/**
+ * The reservation's lifecycle, one stream per reservation (`reservationStreamId`).
+ *
+ *   (none) ──Request──▶ pending ──Accept──▶ accepted ──Complete──▶ completed
+ *                         │  ├──Reject──▶ rejected       │
+ *                         │  └──Expire──▶ expired        └──MarkReminderDue (stays accepted)
+ *                         └──────Cancel (also from accepted)──▶ cancelled
+ *
+ * rejected, expired, cancelled and completed are final: nothing leaves them (the 2020 system let a
+ * rejected reservation be cancelled, which re-released its table; that is refused here with ALREADY_FINAL).
+ *
+ * With `acceptance: 'auto'` a request is accepted in the same decision (Requested + Accepted{by:'auto'}
+ * appended together), so an auto reservation is never pending and can never expire.
+ *
+ * Bookability (opening hours, advance window, party size) is checked by the caller with `checkBookable`
+ * before the table is held: it needs the restaurant's replica and the current time, this stream needs
+ * neither. Cancellation needs the time and the cutoff, so the command carries them.
+ */
+import type { Decider } from '../../eventstore/command-handler';
+import type { DomainEvent } from '../../eventstore/types';
+import { DomainError } from '../errors';
+import { parseInstant } from '../time/slots';
+
+export const reservationStreamId = (reservationId: string): string => `reservation-${reservationId}`;
+
+export type ReservationStatus = 'pending' | 'accepted' | 'rejected' | 'expired' | 'cancelled' | 'completed';
+export type Acceptance = 'manual' | 'auto';
+
+// ---- events
+
+export interface ReservationDetails {
+  reservationId: string;
+  restaurantId: string;
+  customerId: string;
+  partySize: number;
+  /** ISO 8601 with the restaurant's offset, e.g. 2026-03-29T19:30:00+02:00; the turn is [start, end). */
+  start: string;
+  end: string;
+  tableId: string;
+  name?: string;
+  phone?: string;
+  notes?: string;
+  acceptance: Acceptance;
+}
+
+export type ReservationRequested = DomainEvent<'ReservationRequested', ReservationDetails>;
+export type ReservationAccepted = DomainEvent<'ReservationAccepted', { by: 'owner' | 'auto' }>;
+export type ReservationRejected = DomainEvent<'ReservationRejected', { reason: string }>;
+export type ReservationExpired = DomainEvent<'ReservationExpired', Record<string, never>>;
+export type ReservationCancelled = DomainEvent<'ReservationCancelled', { by: 'customer' | 'owner'; reason?: string }>;
+export type ReminderDue = DomainEvent<'ReminderDue', { start: string }>;
+export type ReservationCompleted = DomainEvent<'ReservationCompleted', Record<string, never>>;
+
+export type ReservationEvent =
+  | ReservationRequested
+  | ReservationAccepted
+  | ReservationRejected
+  | ReservationExpired
+  | ReservationCancelled
+  | ReminderDue
+  | ReservationCompleted;
+
+// ---- commands
+
+export interface RequestReservation extends ReservationDetails {
+  type: 'RequestReservation';
+}
+export interface AcceptReservation {
+  type: 'AcceptReservation';
+}
+export interface RejectReservation {
+  type: 'RejectReservation';
+  reason: string;
+}
+export interface ExpireReservation {
+  type: 'ExpireReservation';
+}
+export interface CancelReservation {
+  type: 'CancelReservation';
+  by: 'customer' | 'owner';
+  /** When the cancellation is asked for (passed in: the domain never reads the clock). */
+  at: Date;
+  /** The restaurant's policy at `at`: a customer may cancel until start − this many minutes (inclusive). */
+  cancellationCutoffMinutes: number;
+  reason?: string;
+}
+export interface MarkReminderDue {
+  type: 'MarkReminderDue';
+}
+export interface CompleteReservation {
+  type: 'CompleteReservation';
+}
+
+export type ReservationCommand =
+  | RequestReservation
+  | AcceptReservation
+  | RejectReservation
+  | ExpireReservation
+  | CancelReservation
+  | MarkReminderDue
+  | CompleteReservation;
+
+// ---- state
+
+export type ReservationState =
+  | { status: 'none' }
+  | (ReservationDetails & {
+      status: ReservationStatus;
+      acceptedBy?: 'owner' | 'auto';
+      rejectionReason?: string;
+      cancelledBy?: 'customer' | 'owner';
+      cancellationReason?: string;
+      reminderDue: boolean;
+    });
+
+type Existing = Exclude<ReservationState, { status: 'none' }>;
+
+const FINAL: ReadonlySet<ReservationStatus> = new Set(['rejected', 'expired', 'cancelled', 'completed']);
+
+// ---- decider
+
+export const reservationDecider: Decider<ReservationCommand, ReservationState, ReservationEvent> = {
+  initialState: () => ({ status: 'none' }),
+
+  evolve(state, event) {
+    if (event.type === 'ReservationRequested') return { ...event.data, status: 'pending', reminderDue: false };
+    if (state.status === 'none') return state; // nothing else can happen to a reservation that does not exist
+    switch (event.type) {
+      case 'ReservationAccepted':
+        return { ...state, status: 'accepted', acceptedBy: event.data.by };
+      case 'ReservationRejected':
+        return { ...state, status: 'rejected', rejectionReason: event.data.reason };
+      case 'ReservationExpired':
+        return { ...state, status: 'expired' };
+      case 'ReservationCancelled':
+        return {
+          ...state,
+          status: 'cancelled',
+          cancelledBy: event.data.by,
+          ...(event.data.reason !== undefined ? { cancellationReason: event.data.reason } : {}),
+        };
+      case 'ReminderDue':
+        return { ...state, reminderDue: true };
+      case 'ReservationCompleted':
+        return { ...state, status: 'completed' };
+    }
+  },
+
+  decide(command, state) {
+    if (command.type === 'RequestReservation') return request(command, state);
+    if (state.status === 'none') {
+      throw new DomainError('NOT_FOUND', 'There is no such reservation.');
+    }
+    switch (command.type) {
+      case 'AcceptReservation':
+        requirePending(state, 'accepted');
+        return [{ type: 'ReservationAccepted', data: { by: 'owner' } }];
+      case 'RejectReservation': {
+        requirePending(state, 'rejected');
+        const reason = command.reason.trim();
+        if (reason === '') throw new DomainError('REASON_REQUIRED', 'Say why the reservation is rejected.');
+        return [{ type: 'ReservationRejected', data: { reason } }];
+      }
+      case 'ExpireReservation':
+        requirePending(state, 'expired');
+        return [{ type: 'ReservationExpired', data: {} }];
+      case 'CancelReservation':
+        return cancel(command, state);
+      case 'MarkReminderDue':
+        requireAccepted(state, 'reminded');
+        if (state.reminderDue) return []; // a retried timer must not remind twice
+        return [{ type: 'ReminderDue', data: { start: state.start } }];
+      case 'CompleteReservation':
+        requireAccepted(state, 'completed');
+        return [{ type: 'ReservationCompleted', data: {} }];
+    }
+  },
+};
+
+function request(command: RequestReservation, state: ReservationState): ReservationEvent[] {
+  const { type: _type, ...details } = command;
+  if (state.status !== 'none') {
+    // A retried request (same id, same booking) is a no-op; anything else reusing the id is a conflict.
+    if (state.customerId === details.customerId && state.start === details.start && state.partySize === details.partySize) return [];
+    throw new DomainError('ALREADY_EXISTS', `Reservation ${details.reservationId} already exists.`, {
+      reservationId: details.reservationId,
+    });
+  }
+  if (!Number.isInteger(details.partySize) || details.partySize < 1) {
+    throw new DomainError('INVALID_PARTY_SIZE', 'The party size must be a whole number of at least 1.', { partySize: details.partySize });
+  }
+  const start = parseInstant(details.start);
+  const end = parseInstant(details.end);
+  if (!start || !end || end <= start) {
+    throw new DomainError('INVALID_PERIOD', 'A reservation must end after it starts.', { start: details.start, end: details.end });
+  }
+  const requested: ReservationEvent = { type: 'ReservationRequested', data: withoutUndefined(details) };
+  return details.acceptance === 'auto' ? [requested, { type: 'ReservationAccepted', data: { by: 'auto' } }] : [requested];
+}
+
+function cancel(command: CancelReservation, state: Existing): ReservationEvent[] {
+  if (FINAL.has(state.status)) {
+    throw new DomainError('ALREADY_FINAL', `The reservation is already ${state.status} and cannot be cancelled.`, { status: state.status });
+  }
+  const start = Date.parse(state.start);
+  const at = command.at.getTime();
+  if (at >= start) {
+    throw new DomainError('ALREADY_STARTED', 'The reservation has already started and can no longer be cancelled.');
+  }
+  if (command.by === 'customer' && at > start - command.cancellationCutoffMinutes * 60_000) {
+    throw new DomainError(
+      'PAST_CUTOFF',
+      `Reservations can be cancelled up to ${command.cancellationCutoffMinutes} minutes before the start; please call the restaurant.`,
+      { cancellationCutoffMinutes: command.cancellationCutoffMinutes },
+    );
+  }
+  const reason = command.reason?.trim();
+  return [{ type: 'ReservationCancelled', data: { by: command.by, ...(reason ? { reason } : {}) } }];
+}
+
+function requirePending(state: Existing, wanted: string): void {
+  if (state.status !== 'pending') {
+    throw new DomainError('NOT_PENDING', `Only a pending reservation can be ${wanted}; this one is ${state.status}.`, {
+      status: state.status,
+    });
+  }
+}
+
+function requireAccepted(state: Existing, wanted: string): void {
+  if (state.status !== 'accepted') {
+    throw new DomainError('NOT_ACCEPTED', `Only an accepted reservation can be ${wanted}; this one is ${state.status}.`, {
+      status: state.status,
+    });
+  }
+}
+
+/** Optional fields absent rather than `undefined`, so the event is the same after a JSON round trip. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

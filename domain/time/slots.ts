@@ -1,0 +1,311 @@
+/**
+ * Slot math: which start times a restaurant offers, and whether a given start is bookable. Pure: the
+ * current time is always passed in (`now`), never read.
+ *
+ * Rules, decided once and used everywhere:
+ * - Opening hours are wall-clock times in the restaurant's IANA zone. Slots are computed on the wall
+ *   clock (open, open + slot, open + 2·slot, …) and only then converted to instants, so a 23-hour or
+ *   25-hour day yields the slots a person reading the clock on the wall expects.
+ * - Midnight: an interval whose `close <= open` ends on the next day. Its after-midnight slots belong to
+ *   the interval's *opening* day: `bookableStarts` for Friday lists Saturday 00:15 when Friday's interval
+ *   runs 18:00–02:00. (They are not listed again under Saturday unless Saturday has its own interval.)
+ * - The whole turn must fit: start + turnMinutes ≤ close, measured in real elapsed time between instants
+ *   (on the spring-forward night a 01:30 start with a 90-minute turn ends at 04:00 on the wall).
+ * - Gap (spring forward, e.g. 02:00–03:00 does not exist): wall times in the gap are not slots, and a
+ *   local input in the gap is refused with NONEXISTENT_LOCAL_TIME. A *closing* time in the gap is read
+ *   with the offset before the change (02:30 → 03:30 new time), i.e. "as long as the clock says".
+ * - Overlap (fall back, e.g. 02:00–03:00 happens twice): every ambiguous wall time — local input, slot,
+ *   opening or closing time — resolves to the EARLIER instant (the first time the clock shows it). So the
+ *   repeated hour is offered once, never twice, and a closing time there is the conservative one. A client
+ *   that means the second occurrence sends an explicit offset, which is never ambiguous.
+ * - The advance window: start ≥ now + minAdvanceMinutes and start ≤ now + maxAdvanceDays, the latter in
+ *   calendar days in the restaurant's zone (same wall time N days later, DST-correct).
+ * - A start is bookable iff `bookableStarts` would list it: `checkBookable` is defined by the same grid.
+ */
+import { DateTime, IANAZone } from 'luxon';
+import { DomainError } from '../errors';
+import { largestTable, WEEKDAYS, type OpeningInterval, type RestaurantReplica } from '../reservation/restaurant';
+
+const MINUTE_MS = 60_000;
+const DAY_MINUTES = 24 * 60;
+
+const OFFSET_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+const LOCAL_ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const HH_MM = /^(\d{2}):(\d{2})$/;
+
+interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parsing and formatting
+
+/**
+ * Reads a requested start. With an offset (`…+02:00`, `…Z`) it is an instant, taken as is. Without one
+ * (`YYYY-MM-DDTHH:mm[:ss]`) it is a wall-clock time in `timezone`: refused if it does not exist that day
+ * (NONEXISTENT_LOCAL_TIME), resolved to the earlier instant if it happens twice.
+ * Returns the error rather than throwing so the API can report it with the input's field.
+ */
+export function parseStart(input: string, timezone: string): { instant: Date } | DomainError {
+  if (!IANAZone.isValidZone(timezone)) return invalidZone(timezone);
+  if (OFFSET_ISO.test(input)) {
+    const instant = parseInstant(input);
+    if (!instant) return new DomainError('INVALID_START', `"${input}" is not a valid date and time.`, { input });
+    return { instant };
+  }
+  const m = LOCAL_ISO.exec(input);
+  if (!m) {
+    return new DomainError(
+      'INVALID_START',
+      `"${input}" is not a start time: use ISO 8601 with an offset (2026-03-29T19:30:00+02:00) or a local time (2026-03-29T19:30).`,
+      { input },
+    );
+  }
+  const wall: WallTime = {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4]),
+    minute: Number(m[5]),
+    second: m[6] === undefined ? 0 : Number(m[6]),
+  };
+  if (!DateTime.fromObject(wall, { zone: 'utc' }).isValid) {
+    return new DomainError('INVALID_START', `"${input}" is not a valid date and time.`, { input });
+  }
+  const instants = instantsOf(wall, timezone);
+  const first = instants[0];
+  if (!first) {
+    return new DomainError(
+      'NONEXISTENT_LOCAL_TIME',
+      `${input} does not exist in ${timezone}: the clocks skip it (daylight saving time). Choose another time.`,
+      { input, timezone },
+    );
+  }
+  return { instant: first };
+}
+
+/**
+ * An ISO 8601 instant that carries its offset (`…Z`, `…+02:00`), or null. Stored times (events, ledger)
+ * always carry one; a string without would be read in the machine's zone, so it is refused.
+ */
+export function parseInstant(iso: string): Date | null {
+  if (!OFFSET_ISO.test(iso)) return null;
+  const dt = DateTime.fromISO(iso, { setZone: true });
+  return dt.isValid ? dt.toJSDate() : null;
+}
+
+/** `2026-03-29T19:30:00+02:00`: the instant as the restaurant's clock shows it (UTC zones end in `Z`). */
+export function formatInZone(instant: Date, timezone: string): string {
+  const iso = DateTime.fromJSDate(instant, { zone: timezone }).toISO({ suppressMilliseconds: true });
+  if (iso === null) throw invalidZone(timezone);
+  return iso;
+}
+
+/** The restaurant-local calendar date of an instant, `YYYY-MM-DD`. */
+export function localDateOf(instant: Date, timezone: string): string {
+  const date = DateTime.fromJSDate(instant, { zone: timezone }).toISODate();
+  if (date === null) throw invalidZone(timezone);
+  return date;
+}
+
+/** The local date `days` after (or before, when negative) `date`. Calendar arithmetic, no zone involved. */
+export function addDays(date: string, days: number): string {
+  return parseDate(date).plus({ days }).toISODate()!;
+}
+
+/** When a turn starting at `start` ends. */
+export function turnEnd(start: Date, turnMinutes: number): Date {
+  return new Date(start.getTime() + turnMinutes * MINUTE_MS);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Slots
+
+export interface BookableStartsQuery {
+  restaurant: RestaurantReplica;
+  /** Local date of the opening day, `YYYY-MM-DD`. */
+  date: string;
+  now: Date;
+  /** When given, a party the restaurant can never seat gets no slots. */
+  partySize?: number;
+}
+
+/**
+ * Start times offered for a local date, ascending: the opening-hours grid of that day (including the
+ * after-midnight part of an interval that crosses midnight), within the advance window. Table
+ * availability is not considered here (see `availableStarts` in the ledger).
+ */
+export function bookableStarts({ restaurant, date, now, partySize }: BookableStartsQuery): Date[] {
+  if (restaurant.closed) return [];
+  if (partySize !== undefined && partyProblem(restaurant, partySize) !== null) return [];
+  const { earliest, latest } = advanceWindow(restaurant, now);
+  return openingSlots(restaurant, date).filter((s) => s.getTime() >= earliest && s.getTime() <= latest);
+}
+
+/**
+ * Every aligned start on a local date's opening hours whose whole turn ends by closing, ignoring the
+ * advance window and the closed flag. Ascending, no duplicates.
+ */
+export function openingSlots(restaurant: RestaurantReplica, date: string): Date[] {
+  const day = parseDate(date);
+  if (!IANAZone.isValidZone(restaurant.timezone)) throw invalidZone(restaurant.timezone);
+  const { slotMinutes, turnMinutes } = restaurant.policy;
+  if (!(slotMinutes > 0) || !(turnMinutes > 0)) {
+    throw new DomainError('INVALID_OPENING_HOURS', 'slotMinutes and turnMinutes must be positive.', { slotMinutes, turnMinutes });
+  }
+  const weekday = WEEKDAYS[day.weekday - 1]!;
+  const found = new Map<number, Date>();
+  for (const interval of restaurant.openingHours[weekday] ?? []) {
+    const { open, close } = intervalMinutes(interval);
+    const closeAt = boundaryInstant(day, close, restaurant.timezone).getTime();
+    for (let t = open; t < close; t += slotMinutes) {
+      // Slots live on the wall clock; a wall time in the gap is simply not a slot.
+      const start = instantsOf(wallAt(day, t), restaurant.timezone)[0];
+      if (start && start.getTime() + turnMinutes * MINUTE_MS <= closeAt) found.set(start.getTime(), start);
+    }
+  }
+  return [...found.values()].sort((a, b) => a.getTime() - b.getTime());
+}
+
+/**
+ * The local date of the opening day a start belongs to (its own date, or the day before for an
+ * after-midnight slot), or null when it is not on the grid. This is the date `bookableStarts` lists it under.
+ */
+export function openingDateOf(restaurant: RestaurantReplica, start: Date): string | null {
+  const own = localDateOf(start, restaurant.timezone);
+  for (const date of [addDays(own, -1), own]) {
+    if (openingSlots(restaurant, date).some((s) => s.getTime() === start.getTime())) return date;
+  }
+  return null;
+}
+
+export interface CheckBookableInput {
+  restaurant: RestaurantReplica;
+  start: Date;
+  partySize: number;
+  now: Date;
+}
+
+/**
+ * Throws the first rule a requested start breaks, in this order: RESTAURANT_CLOSED, INVALID_PARTY_SIZE,
+ * PARTY_TOO_LARGE, OUTSIDE_OPENING_HOURS, TOO_EARLY, TOO_LATE. Returns when `bookableStarts` for the
+ * start's opening day would list it for this party.
+ */
+export function checkBookable({ restaurant, start, partySize, now }: CheckBookableInput): void {
+  if (restaurant.closed) {
+    throw new DomainError('RESTAURANT_CLOSED', `${restaurant.name} is not taking reservations at the moment.`);
+  }
+  const party = partyProblem(restaurant, partySize);
+  if (party) throw party;
+  if (openingDateOf(restaurant, start) === null) {
+    throw new DomainError(
+      'OUTSIDE_OPENING_HOURS',
+      `${formatInZone(start, restaurant.timezone)} is not a start time ${restaurant.name} offers: it must be on the ` +
+        `${restaurant.policy.slotMinutes}-minute grid of the opening hours, with the whole ${restaurant.policy.turnMinutes}-minute turn before closing.`,
+      { start: formatInZone(start, restaurant.timezone) },
+    );
+  }
+  const { earliest, latest } = advanceWindow(restaurant, now);
+  if (start.getTime() < earliest) {
+    throw new DomainError(
+      'TOO_EARLY',
+      `Reservations must be made at least ${restaurant.policy.minAdvanceMinutes} minutes in advance.`,
+      { earliestStart: formatInZone(new Date(earliest), restaurant.timezone) },
+    );
+  }
+  if (start.getTime() > latest) {
+    throw new DomainError(
+      'TOO_LATE',
+      `Reservations can be made at most ${restaurant.policy.maxAdvanceDays} days in advance.`,
+      { latestStart: formatInZone(new Date(latest), restaurant.timezone) },
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Internals
+
+function partyProblem(restaurant: RestaurantReplica, partySize: number): DomainError | null {
+  if (!Number.isInteger(partySize) || partySize < 1) {
+    return new DomainError('INVALID_PARTY_SIZE', 'The party size must be a whole number of at least 1.', { partySize });
+  }
+  const max = Math.min(restaurant.policy.maxPartySize, largestTable(restaurant));
+  if (partySize > max) {
+    return new DomainError('PARTY_TOO_LARGE', `${restaurant.name} takes reservations for at most ${max} people.`, {
+      partySize,
+      maxPartySize: max,
+    });
+  }
+  return null;
+}
+
+/** Epoch ms bounds, both inclusive. */
+function advanceWindow(restaurant: RestaurantReplica, now: Date): { earliest: number; latest: number } {
+  const { minAdvanceMinutes, maxAdvanceDays } = restaurant.policy;
+  return {
+    earliest: now.getTime() + minAdvanceMinutes * MINUTE_MS,
+    latest: DateTime.fromJSDate(now, { zone: restaurant.timezone }).plus({ days: maxAdvanceDays }).toMillis(),
+  };
+}
+
+/**
+ * All instants a wall time denotes in a zone, earliest first: none in a gap, two in an overlap. Luxon
+ * alone would shift a gap time forward and pick one side of an overlap, so both are checked explicitly.
+ */
+function instantsOf(wall: WallTime, timezone: string): Date[] {
+  const dt = DateTime.fromObject(wall, { zone: timezone });
+  if (!dt.isValid) return [];
+  const sameWall = (d: DateTime) =>
+    d.year === wall.year && d.month === wall.month && d.day === wall.day && d.hour === wall.hour && d.minute === wall.minute;
+  return dt
+    .getPossibleOffsets()
+    .filter(sameWall)
+    .map((d) => d.toJSDate())
+    .sort((a, b) => a.getTime() - b.getTime());
+}
+
+/** An opening or closing time: the earlier instant if ambiguous; in a gap, the old offset (luxon's shift). */
+function boundaryInstant(day: DateTime, minutes: number, timezone: string): Date {
+  const wall = wallAt(day, minutes);
+  return instantsOf(wall, timezone)[0] ?? DateTime.fromObject(wall, { zone: timezone }).toJSDate();
+}
+
+/** The wall time `minutes` after local midnight of `day` (may be on the next day). */
+function wallAt(day: DateTime, minutes: number): WallTime {
+  const t = day.plus({ minutes }); // `day` is in UTC: pure calendar arithmetic, no DST
+  return { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute };
+}
+
+function intervalMinutes(interval: OpeningInterval): { open: number; close: number } {
+  const open = hhmm(interval.open);
+  const close = hhmm(interval.close);
+  // close <= open: the interval ends after midnight (open == close: round the clock)
+  return { open, close: close <= open ? close + DAY_MINUTES : close };
+}
+
+function hhmm(value: string): number {
+  const m = HH_MM.exec(value);
+  const h = Number(m?.[1]);
+  const min = Number(m?.[2]);
+  if (!m || h > 23 || min > 59) {
+    throw new DomainError('INVALID_OPENING_HOURS', `"${value}" is not a time of day (HH:MM).`, { value });
+  }
+  return h * 60 + min;
+}
+
+/** A local calendar date as a UTC DateTime at midnight: used only for calendar arithmetic. */
+function parseDate(date: string): DateTime<true> {
+  const dt = LOCAL_DATE.test(date) ? DateTime.fromISO(date, { zone: 'utc' }) : DateTime.invalid('format');
+  if (!dt.isValid) throw new DomainError('INVALID_DATE', `"${date}" is not a date (YYYY-MM-DD).`, { date });
+  return dt;
+}
+
+function invalidZone(timezone: string): DomainError {
+  return new DomainError('INVALID_TIMEZONE', `"${timezone}" is not an IANA time zone.`, { timezone });
+}

@@ -1,0 +1,117 @@
+/**
+ * Exactly-once effect for MongoDB projections fed by an at-least-once queue, without transactions
+ * (FerretDB has none). The checkpoint lives in the projected document itself, in `_v`, one entry per
+ * source stream: `_v: { "<streamId>": <last applied version> }`. Applying an event is ONE single-document
+ * update whose filter requires the previous version and whose update also advances `_v`, so the change
+ * and the checkpoint can never diverge.
+ *
+ *   event.version == checkpoint + 1 → applied ('applied')
+ *   event.version <= checkpoint     → already applied, ack it ('skipped')
+ *   event.version >  checkpoint + 1 → GapError: leave the message for a retry (an earlier one is missing)
+ *
+ * Version 1 creates the document (upsert guarded by "no checkpoint for this stream yet"); losing the
+ * insert race to a duplicate delivery surfaces as a duplicate-key error, read as "already applied".
+ *
+ * Example (a catalog read model consumer, one document per restaurant stream):
+ *
+ *   const handle = async (e: StoredEvent<CatalogEvent>) => {
+ *     switch (e.type) {
+ *       case 'RestaurantRegistered':
+ *         await applyOnce(restaurants, e.data.restaurantId, e, { $set: { name: e.data.name, status: 'draft' } });
+ *         break;
+ *       case 'RestaurantClosed': // soft delete: deleting the doc would lose its checkpoint
+ *         await applyOnce(restaurants, e.data.restaurantId, e, { $set: { status: 'closed' } });
+ *         break;
+ *       default: // events this projection ignores must still advance the checkpoint
+ *         await applyOnce(restaurants, e.data.restaurantId, e, {});
+ *     }
+ *   };
+ *   new QueueConsumerRunner({ sqs, queueUrl, handler: createSqsHandler(handle) }).start();
+ *
+ * A document that sees only SOME events of a stream (e.g. a per-table doc fed from the restaurant stream)
+ * cannot require contiguity: pass `{ mode: 'monotonic' }` (apply iff newer than the checkpoint).
+ * Read models should not expose `_v` (project it away in queries).
+ *
+ * FerretDB caveat (measured against FerretDB 2 / "7.0.42"): when several updates of ONE document race,
+ * the effect is applied exactly once, but more than one caller may be told matchedCount = 1, so the
+ * returned outcome ('applied' vs 'skipped') is advisory under such races. SQS FIFO never delivers two
+ * messages of one group at once, so a consumer does not race itself in practice.
+ */
+import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import type { StoredEvent } from './types';
+
+export class GapError extends Error {
+  override readonly name = 'GapError';
+  constructor(
+    readonly streamId: string,
+    readonly expected: number,
+    readonly got: number,
+  ) {
+    super(`stream ${streamId}: expected version ${expected}, got ${got}; an earlier event has not been applied yet`);
+  }
+}
+
+export type ApplyOutcome = 'applied' | 'skipped';
+
+export interface ApplyOptions {
+  /** 'contiguous' (default): every version of the stream reaches this doc. 'monotonic': only some do. */
+  mode?: 'contiguous' | 'monotonic';
+}
+
+/** Mongo field names may not contain '.' nor start with '$': percent-encode those. */
+function key(streamId: string): string {
+  return streamId.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
+}
+
+/** The dotted path of a stream's checkpoint inside a projected document. */
+export function checkpointField(streamId: string): string {
+  return `_v.${key(streamId)}`;
+}
+
+/** The version of `streamId` last applied to `doc`, 0 if none. */
+export function checkpointOf(doc: Document | null | undefined, streamId: string): number {
+  const v = (doc?._v as Record<string, unknown> | undefined)?.[key(streamId)];
+  return typeof v === 'number' ? v : 0;
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
+
+export async function applyOnce<T extends Document>(
+  collection: Collection<T>,
+  docId: string,
+  event: Pick<StoredEvent, 'streamId' | 'version'>,
+  update: UpdateFilter<T>,
+  opts: ApplyOptions = {},
+): Promise<ApplyOutcome> {
+  const field = checkpointField(event.streamId);
+  const u = update as UpdateFilter<Document>;
+  for (const op of Object.values(u)) {
+    if (op && typeof op === 'object' && Object.keys(op).some((k) => k === '_v' || k.startsWith('_v.'))) {
+      throw new Error('applyOnce: the update must not touch _v (the checkpoint)');
+    }
+  }
+  const merged: UpdateFilter<Document> = { ...u, $set: { ...(u.$set ?? {}), [field]: event.version } };
+  const col = collection as unknown as Collection<{ _id: string }>;
+  const monotonic = opts.mode === 'monotonic';
+
+  let filter: Filter<{ _id: string }>;
+  if (monotonic) filter = { _id: docId, $or: [{ [field]: { $lt: event.version } }, { [field]: { $exists: false } }] };
+  else if (event.version === 1) filter = { _id: docId, [field]: { $exists: false } };
+  else filter = { _id: docId, [field]: event.version - 1 };
+  // only a first event may create the document (any event in monotonic mode)
+  const upsert = monotonic || event.version === 1;
+
+  try {
+    const res = await col.updateOne(filter, merged as UpdateFilter<{ _id: string }>, { upsert });
+    if (res.matchedCount === 1 || res.upsertedCount === 1) return 'applied';
+  } catch (err) {
+    // the document exists but the filter refused it: a duplicate or older event
+    if (!(upsert && isDuplicateKey(err))) throw err;
+  }
+  const current = checkpointOf(await col.findOne({ _id: docId }, { projection: { _v: 1 } }), event.streamId);
+  if (current >= event.version) return 'skipped';
+  if (monotonic) throw new Error(`applyOnce: concurrent update of ${docId}; retry`);
+  throw new GapError(event.streamId, current + 1, event.version);
+}

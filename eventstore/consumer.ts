@@ -1,0 +1,202 @@
+/**
+ * SQS FIFO queue → a consumer's `handle(event)`.
+ *
+ * `createSqsHandler` is the Lambda (SQS event source with ReportBatchItemFailures) and is also what the
+ * local `QueueConsumerRunner` calls. Ordering: SQS FIFO delivers one message group (= one event stream) in
+ * order; after a failure in a group every later message of that group in the batch is reported failed
+ * too, so nothing of that stream is applied out of order. Failed messages come back after the visibility
+ * timeout and, after MAX_RECEIVE_COUNT receives, move to the dead-letter queue, unblocking the group.
+ */
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { type EventImage, itemToEvent } from './dynamodb';
+import type { StoredEvent } from './types';
+
+/** The parts of a Lambda SQS record the handler reads. */
+export interface SqsRecord {
+  messageId: string;
+  receiptHandle?: string;
+  body: string;
+  attributes?: { MessageGroupId?: string; ApproximateReceiveCount?: string; [k: string]: string | undefined };
+}
+
+export interface SqsBatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+export type SqsHandler = (event: { Records: SqsRecord[] }) => Promise<SqsBatchResponse>;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isEnvelope(v: Record<string, unknown>): boolean {
+  return typeof v.eventId === 'string' && typeof v.streamId === 'string' && typeof v.version === 'number' && typeof v.type === 'string';
+}
+
+/**
+ * The envelope inside a message body, whatever wraps it: the raw envelope (raw delivery, replay), an SNS
+ * notification (`{ Type: 'Notification', Message }`, raw delivery off), a stream record
+ * (`{ dynamodb: { NewImage } }`) or a bare DynamoDB image.
+ */
+export function decodeEnvelope(body: string | Record<string, unknown>): StoredEvent {
+  let v: unknown = typeof body === 'string' ? JSON.parse(body) : body;
+  for (let depth = 0; depth < 4; depth++) {
+    if (!isObject(v)) break;
+    if (isEnvelope(v)) return v as unknown as StoredEvent;
+    if (typeof v.Message === 'string') {
+      v = JSON.parse(v.Message);
+      continue;
+    }
+    if (isObject(v.dynamodb) && isObject(v.dynamodb.NewImage)) return itemToEvent(v.dynamodb.NewImage as EventImage);
+    if (isObject(v.NewImage)) return itemToEvent(v.NewImage as EventImage);
+    if (isObject(v.streamId) && isObject(v.version)) return itemToEvent(v as EventImage);
+    break;
+  }
+  throw new Error('message body is not an event envelope');
+}
+
+export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, opts: { onError?: (err: unknown, record: SqsRecord) => void } = {}): SqsHandler {
+  return async ({ Records }) => {
+    const failedGroups = new Set<string>();
+    const failures: SqsBatchResponse['batchItemFailures'] = [];
+    for (const record of Records) {
+      let group = record.attributes?.MessageGroupId;
+      try {
+        const event = decodeEnvelope(record.body);
+        group ??= event.streamId;
+        if (failedGroups.has(group)) {
+          failures.push({ itemIdentifier: record.messageId });
+          continue;
+        }
+        await handle(event);
+      } catch (err) {
+        opts.onError?.(err, record);
+        // an undecodable body without a group blocks nothing else: it fails alone and ends in the DLQ
+        if (group !== undefined) failedGroups.add(group);
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures: failures };
+  };
+}
+
+export interface QueueConsumerRunnerOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  dlqUrl?: string;
+  handler: SqsHandler;
+  /** Long-poll wait; short so stop() returns quickly. Default 1 s. */
+  waitTimeSeconds?: number;
+  /** Default 10 (the SQS maximum). */
+  maxMessages?: number;
+  /** Parallel receive loops. FIFO never hands one group to two loops at once, so order holds. Default 1. */
+  concurrency?: number;
+  /** Called when the dead-letter queue holds messages (checked every `dlqCheckMs`, default 10 s). */
+  onPoison?: (info: { dlqUrl: string; depth: number }) => void;
+  dlqCheckMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+function toRecord(m: Message): SqsRecord {
+  return {
+    messageId: m.MessageId!,
+    receiptHandle: m.ReceiptHandle,
+    body: m.Body ?? '',
+    attributes: { ...(m.Attributes ?? {}) },
+  };
+}
+
+/** Local stand-in for the Lambda SQS event source: receive, handle, delete what succeeded. */
+export class QueueConsumerRunner {
+  private readonly o: QueueConsumerRunnerOptions;
+  private loops: Promise<void>[] = [];
+  private stopping = false;
+  private lastDlqCheck = 0;
+
+  constructor(opts: QueueConsumerRunnerOptions) {
+    this.o = opts;
+  }
+
+  start(): void {
+    if (this.loops.length > 0) return;
+    this.stopping = false;
+    this.loops = Array.from({ length: this.o.concurrency ?? 1 }, () => this.run());
+  }
+
+  /** Finishes the in-flight batches (at most one long poll plus their handling), then resolves. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.loops);
+    this.loops = [];
+  }
+
+  /** Messages waiting in the dead-letter queue (visible + in flight). */
+  async dlqDepth(): Promise<number> {
+    if (!this.o.dlqUrl) return 0;
+    const out = await this.o.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.o.dlqUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  }
+
+  /** Receives and handles one batch; returns how many messages were received. */
+  async pollOnce(): Promise<number> {
+    const out = await this.o.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.o.queueUrl,
+        MaxNumberOfMessages: this.o.maxMessages ?? 10,
+        WaitTimeSeconds: this.o.waitTimeSeconds ?? 1,
+        MessageSystemAttributeNames: ['MessageGroupId', 'ApproximateReceiveCount', 'SentTimestamp'],
+      }),
+    );
+    const messages = out.Messages ?? [];
+    if (messages.length === 0) return 0;
+    const records = messages.map(toRecord);
+    const { batchItemFailures } = await this.o.handler({ Records: records });
+    const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
+    const done = records.filter((r) => !failed.has(r.messageId) && r.receiptHandle);
+    if (done.length > 0) {
+      const del = await this.o.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.o.queueUrl,
+          Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle! })),
+        }),
+      );
+      // not deleted → redelivered and applied again, which idempotent consumers absorb
+      if (del.Failed && del.Failed.length > 0) this.o.onError?.(new Error(`delete failed for ${del.Failed.length} message(s)`));
+    }
+    return messages.length;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        await this.pollOnce();
+        failures = 0;
+        await this.checkDlq();
+      } catch (err) {
+        failures++;
+        (this.o.onError ?? ((e: unknown) => console.error('[consumer]', e)))(err);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** failures)));
+      }
+    }
+  }
+
+  private async checkDlq(): Promise<void> {
+    if (!this.o.onPoison || !this.o.dlqUrl) return;
+    if (Date.now() - this.lastDlqCheck < (this.o.dlqCheckMs ?? 10_000)) return;
+    this.lastDlqCheck = Date.now();
+    const depth = await this.dlqDepth();
+    if (depth > 0) this.o.onPoison({ dlqUrl: this.o.dlqUrl, depth });
+  }
+}

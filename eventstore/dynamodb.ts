@@ -1,0 +1,368 @@
+/**
+ * DynamoDB event store: one table per service, one item per event.
+ *
+ * Item layout (all scalar attributes, so a stream image decodes without a marshalling library):
+ *   streamId  S  hash key
+ *   version   N  range key, 1, 2, 3… per stream
+ *   eventId   S
+ *   type      S
+ *   service   S
+ *   data      S  JSON of the event's `data`
+ *   metadata  S  JSON of the envelope's `metadata`
+ *   extra     S  JSON of any other top-level envelope fields (only when there are some)
+ * JSON strings rather than maps: the envelope round-trips exactly (maps would turn `undefined` members,
+ * empty sets or big numbers into something else), and consumers decode a stream image with JSON.parse.
+ *
+ * Writing: every new item is put with `attribute_not_exists(version)`, so two writers can never both own a
+ * position. A numeric expected version n > 0 is verified by reading the stream head first: items are never
+ * deleted, so "n exists and n+1 is free" at write time proves the stream is exactly at n (no gaps, no
+ * skipped positions), without a ConditionCheck item eating into the 100-action transaction limit.
+ * One event → a conditional PutItem (one round trip for `no_stream`); more → TransactWriteItems.
+ *
+ * moto caveat (why `serializeTransactions` exists): moto rolls a cancelled transaction back by restoring a
+ * deep copy of the whole table taken before it started, which also wipes writes made concurrently by other
+ * requests. We therefore pre-check versions (so transactions are rarely doomed) and, by default, run this
+ * process's transactions on a table one at a time. Against real DynamoDB pass `serializeTransactions: false`.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  ScanCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import { checkExpected, checkLimits, expectedNumber, findRetry, toEnvelopes } from './envelope';
+import {
+  type AppendRequest,
+  type AppendResult,
+  ConcurrencyError,
+  type DomainEvent,
+  type EventStore,
+  type ExpectedVersion,
+  type NewEvent,
+  type ReadOptions,
+  type ServiceName,
+  type StoredEvent,
+} from './types';
+
+/** The subset of an attribute value the event item uses; both SDK and Lambda stream images fit it. */
+export interface ImageValue {
+  S?: string;
+  N?: string;
+}
+export type EventImage = Record<string, ImageValue | undefined>;
+
+const ENVELOPE_KEYS = new Set(['streamId', 'version', 'eventId', 'type', 'service', 'data', 'metadata']);
+
+export function eventToItem(e: StoredEvent): Record<string, AttributeValue> {
+  const item: Record<string, AttributeValue> = {
+    streamId: { S: e.streamId },
+    version: { N: String(e.version) },
+    eventId: { S: e.eventId },
+    type: { S: e.type },
+    service: { S: e.service },
+    data: { S: JSON.stringify(e.data ?? null) },
+    metadata: { S: JSON.stringify(e.metadata) },
+  };
+  const extra = Object.fromEntries(Object.entries(e).filter(([k]) => !ENVELOPE_KEYS.has(k)));
+  if (Object.keys(extra).length > 0) item.extra = { S: JSON.stringify(extra) };
+  return item;
+}
+
+/** Decodes an event item (from a Query/Scan, or a stream record's NewImage) back into the envelope. */
+export function itemToEvent<E extends DomainEvent = DomainEvent>(item: EventImage): StoredEvent<E> {
+  const s = (k: string): string => {
+    const v = item[k]?.S;
+    if (v === undefined) throw new Error(`event item lacks string attribute ${k}`);
+    return v;
+  };
+  const version = Number(item.version?.N);
+  if (!Number.isInteger(version)) throw new Error('event item lacks numeric attribute version');
+  const extraRaw = item.extra?.S;
+  const extra = extraRaw === undefined ? {} : (JSON.parse(extraRaw) as Record<string, unknown>);
+  return {
+    ...extra,
+    type: s('type'),
+    data: JSON.parse(s('data')) as unknown,
+    eventId: s('eventId'),
+    streamId: s('streamId'),
+    version,
+    metadata: JSON.parse(s('metadata')) as StoredEvent['metadata'],
+    service: s('service') as ServiceName,
+  } as unknown as StoredEvent<E>;
+}
+
+/** Creates the event table (streams on, NEW_IMAGE, on demand) unless it exists. Returns true if created. */
+export async function createEventTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  if (await tableExists(client, tableName)) return false;
+  let created = true;
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'streamId', AttributeType: 'S' },
+          { AttributeName: 'version', AttributeType: 'N' },
+        ],
+        KeySchema: [
+          { AttributeName: 'streamId', KeyType: 'HASH' },
+          { AttributeName: 'version', KeyType: 'RANGE' },
+        ],
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+    created = false; // a concurrent provisioner won
+  }
+  await waitActive(client, tableName);
+  return created;
+}
+
+export async function tableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return true;
+  } catch (err) {
+    if (err instanceof ResourceNotFoundException) return false;
+    throw err;
+  }
+}
+
+export async function waitActive(client: DynamoDBClient, tableName: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (d.Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`table ${tableName} not ACTIVE after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface DynamoDBEventStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  service: ServiceName;
+  /** Run this process's multi-item appends on the table one at a time (moto workaround, see header). Default true. */
+  serializeTransactions?: boolean;
+  /** Attempts for `any` appends and transient transaction conflicts. Default 10. */
+  maxAttempts?: number;
+  now?: () => Date;
+}
+
+/** Per-table mutexes shared by every store instance in the process. */
+const tableLocks = new Map<string, Promise<unknown>>();
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || err instanceof TransactionCanceledException;
+}
+
+export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements EventStore<E> {
+  readonly service: ServiceName;
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly serialize: boolean;
+  private readonly maxAttempts: number;
+  private readonly now: () => Date;
+
+  constructor(opts: DynamoDBEventStoreOptions) {
+    this.client = opts.client;
+    this.tableName = opts.tableName;
+    this.service = opts.service;
+    this.serialize = opts.serializeTransactions ?? true;
+    this.maxAttempts = opts.maxAttempts ?? 10;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async append(streamId: string, events: NewEvent<E>[], opts: { expectedVersion: ExpectedVersion }): Promise<AppendResult<E>> {
+    return this.appendMany([{ streamId, events, expectedVersion: opts.expectedVersion }]);
+  }
+
+  async appendMany(requests: AppendRequest<E>[]): Promise<AppendResult<E>> {
+    checkLimits(requests as AppendRequest[]);
+    const callerIds = requests.every((r) => r.events.every((e) => e.eventId !== undefined));
+    // Fix event ids once so every attempt (and an SDK-level resend) writes the same events and a write that
+    // actually landed is recognised as ours.
+    const reqs: AppendRequest<E>[] = requests.map((r) => ({
+      ...r,
+      events: r.events.map((e) => ({ ...e, eventId: e.eventId ?? randomUUID() })),
+    }));
+    const itemCount = reqs.reduce((n, r) => n + r.events.length, 0);
+    const run = () => this.appendLoop(reqs, callerIds);
+    return itemCount > 1 && this.serialize ? this.locked(run) : run();
+  }
+
+  private async appendLoop(reqs: AppendRequest<E>[], callerIds: boolean): Promise<AppendResult<E>> {
+    // `any` with caller-chosen ids may be a retry of a write that landed: the version check can't tell.
+    if (callerIds && reqs.some((r) => r.expectedVersion === 'any')) {
+      const retried = await this.findRetries(reqs);
+      if (retried) return retried;
+    }
+    for (let attempt = 1; ; attempt++) {
+      const bases = await Promise.all(
+        reqs.map(async (r) => {
+          const want = expectedNumber(r.expectedVersion);
+          // version 1 free ⇔ stream empty, so `no_stream` needs no read
+          return want === 0 ? 0 : this.streamVersion(r.streamId);
+        }),
+      );
+      const stale = reqs.some((r, i) => {
+        const want = expectedNumber(r.expectedVersion);
+        return want !== undefined && want !== bases[i];
+      });
+      let wrote = false;
+      if (!stale) {
+        const planned = reqs.map((r, i) => toEnvelopes(this.service, r, bases[i]!, this.now));
+        try {
+          await this.write(planned.flat());
+          const events = planned.flat();
+          const versions = Object.fromEntries(reqs.map((r, i) => [r.streamId, bases[i]! + r.events.length]));
+          return { versions, events, alreadyStored: false };
+        } catch (err) {
+          if (!isConditionFailure(err)) throw err;
+          wrote = true;
+        }
+      }
+      // Lost a race or was stale: either our events are there (a retry), or report the actual version.
+      // Ids we generated and never sent can't be stored, so only look when a retry is possible.
+      const retried = wrote || callerIds ? await this.findRetries(reqs) : undefined;
+      if (retried) return wrote && !callerIds ? { ...retried, alreadyStored: false } : retried;
+      const actual = await Promise.all(reqs.map((r) => this.streamVersion(r.streamId)));
+      reqs.forEach((r, i) => checkExpected(r.streamId, r.expectedVersion, actual[i]!));
+      // versions match again (an `any` append lost a race, or a transient conflict): try again, bounded
+      if (attempt >= this.maxAttempts) {
+        const r = reqs[0]!;
+        throw new ConcurrencyError(r.streamId, r.expectedVersion, actual[0]!);
+      }
+      // jitter so `any` writers racing on one stream don't collide in lockstep
+      await new Promise((res) => setTimeout(res, Math.random() * 5 * attempt));
+    }
+  }
+
+  /** The stored events if every request is already stored at its position, else undefined. */
+  private async findRetries(reqs: AppendRequest<E>[]): Promise<AppendResult<E> | undefined> {
+    const found: StoredEvent<E>[][] = [];
+    const versions: Record<string, number> = {};
+    for (const r of reqs) {
+      const want = expectedNumber(r.expectedVersion);
+      const stored = await this.readStream(r.streamId, { fromVersion: want === undefined ? 1 : want + 1 });
+      const hit = findRetry(r, stored);
+      if (!hit) return undefined;
+      found.push(hit);
+      versions[r.streamId] = stored.length > 0 ? stored[stored.length - 1]!.version : await this.streamVersion(r.streamId);
+    }
+    return { versions, events: found.flat(), alreadyStored: true };
+  }
+
+  private async write(events: StoredEvent<E>[]): Promise<void> {
+    const condition = 'attribute_not_exists(#v)';
+    const names = { '#v': 'version' };
+    if (events.length === 1) {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: eventToItem(events[0]! as StoredEvent),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+        }),
+      );
+      return;
+    }
+    await this.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: events.map((e) => ({
+          Put: {
+            TableName: this.tableName,
+            Item: eventToItem(e as StoredEvent),
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+          },
+        })),
+      }),
+    );
+  }
+
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const prev = tableLocks.get(this.tableName) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    tableLocks.set(this.tableName, tail);
+    try {
+      return await next;
+    } finally {
+      if (tableLocks.get(this.tableName) === tail) tableLocks.delete(this.tableName);
+    }
+  }
+
+  async readStream(streamId: string, opts: ReadOptions = {}): Promise<StoredEvent<E>[]> {
+    const from = opts.fromVersion ?? 1;
+    const out: StoredEvent<E>[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          ConsistentRead: true,
+          KeyConditionExpression: 'streamId = :s AND #v >= :from',
+          ExpressionAttributeNames: { '#v': 'version' },
+          ExpressionAttributeValues: { ':s': { S: streamId }, ':from': { N: String(from) } },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(itemToEvent<E>(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return out;
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        ConsistentRead: true,
+        KeyConditionExpression: 'streamId = :s',
+        ExpressionAttributeNames: { '#v': 'version' },
+        ExpressionAttributeValues: { ':s': { S: streamId } },
+        ProjectionExpression: '#v',
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const v = page.Items?.[0]?.version?.N;
+    return v === undefined ? 0 : Number(v);
+  }
+
+  /**
+   * Scans the whole table (all pages, consistent) and yields stream by stream, each in version order.
+   * It holds the history in memory: fine for replaying one service locally; a very large table would
+   * want a segmented scan per stream instead.
+   */
+  async *readAll(): AsyncIterable<StoredEvent<E>> {
+    const byStream = new Map<string, StoredEvent<E>[]>();
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+      );
+      for (const item of page.Items ?? []) {
+        const e = itemToEvent<E>(item);
+        const list = byStream.get(e.streamId) ?? [];
+        list.push(e);
+        byStream.set(e.streamId, list);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    for (const id of [...byStream.keys()].sort()) {
+      for (const e of byStream.get(id)!.sort((a, b) => a.version - b.version)) yield e;
+    }
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Event table stream → SNS FIFO topic.
+ *
+ * `createForwarderHandler` is the Lambda (DynamoDB stream event source) and stays free of local concerns.
+ * `StreamForwarderRunner` stands in for the event-source mapping when running locally: it polls the
+ * table's stream, hands batches to the handler and checkpoints per shard in the checkpoints table.
+ *
+ * Delivery is at least once (publish, then checkpoint). A crash between the two republishes the batch;
+ * that is harmless because the topic dedups on the event id for 5 minutes and consumers apply
+ * idempotently (checkpoint.ts). Order: records of one stream are published one after another and a
+ * failure stops that stream's sequence, so a retry can never overtake an earlier event.
+ */
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type Shard,
+  TrimmedDataAccessException,
+} from '@aws-sdk/client-dynamodb-streams';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { type EventImage, itemToEvent } from './dynamodb';
+import type { StoredEvent } from './types';
+
+/** The parts of a Lambda DynamoDB stream record the forwarder reads. */
+export interface StreamRecordLike {
+  eventID?: string;
+  eventName?: string;
+  eventSourceARN?: string;
+  dynamodb?: { NewImage?: EventImage; Keys?: EventImage; SequenceNumber?: string };
+}
+
+export interface DynamoDBStreamEventLike {
+  Records: StreamRecordLike[];
+}
+
+export type ForwarderHandler = (event: DynamoDBStreamEventLike) => Promise<void>;
+
+/** The SNS message attributes a consumer can filter or route on without parsing the body. */
+export function messageAttributes(e: StoredEvent) {
+  return {
+    type: { DataType: 'String', StringValue: e.type },
+    streamId: { DataType: 'String', StringValue: e.streamId },
+    version: { DataType: 'Number', StringValue: String(e.version) },
+  };
+}
+
+export function createForwarderHandler(deps: { sns: SNSClient; topicArn: string }): ForwarderHandler {
+  return async (event) => {
+    // Events are immutable: only INSERTs are events; anything else would be an operator's edit.
+    const byStream = new Map<string, StoredEvent[]>();
+    for (const r of event.Records) {
+      if (r.eventName !== 'INSERT' || !r.dynamodb?.NewImage) continue;
+      const e = itemToEvent(r.dynamodb.NewImage);
+      const list = byStream.get(e.streamId) ?? [];
+      list.push(e);
+      byStream.set(e.streamId, list);
+    }
+    // streams are independent message groups: publish them in parallel, each strictly in order
+    const results = await Promise.allSettled(
+      [...byStream.values()].map(async (events) => {
+        for (const e of events) {
+          await deps.sns.send(
+            new PublishCommand({
+              TopicArn: deps.topicArn,
+              Message: JSON.stringify(e),
+              MessageGroupId: e.streamId,
+              MessageDeduplicationId: e.eventId,
+              MessageAttributes: messageAttributes(e),
+            }),
+          );
+        }
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // the whole batch is retried; what did get published is deduplicated by the topic
+    if (failed) throw failed.reason;
+  };
+}
+
+export interface StreamForwarderRunnerOptions {
+  streams: DynamoDBStreamsClient;
+  dynamodb: DynamoDBClient;
+  streamArn: string;
+  /** The `${prefix}-checkpoints` table (platform/provision.ts). */
+  checkpointTable: string;
+  handler: ForwarderHandler;
+  /** Pause after a poll that found nothing. Default 100 ms. */
+  pollIntervalMs?: number;
+  /** Records per GetRecords / handler call. Default 100. */
+  batchSize?: number;
+  /** How often shards are re-listed (new shards appear when DynamoDB splits). Default 5 s. */
+  shardRefreshMs?: number;
+  onError?: (err: unknown) => void;
+  /** Called after each batch is published and checkpointed. */
+  onBatch?: (info: { shardId: string; records: number; lastSequenceNumber: string }) => void;
+}
+
+interface ShardState {
+  sequenceNumber?: string;
+  /** A closed shard read to its end: its children may start. */
+  done: boolean;
+}
+
+/**
+ * Local stand-in for the Lambda event-source mapping. One runner per table stream (two would publish
+ * twice, which is safe but wasteful). Each poll takes a fresh iterator from the checkpoint: moto
+ * invalidates iterators when a transaction is cancelled, and it makes a restart resume exactly there.
+ */
+export class StreamForwarderRunner {
+  private readonly o: Required<Omit<StreamForwarderRunnerOptions, 'onBatch'>> & Pick<StreamForwarderRunnerOptions, 'onBatch'>;
+  private readonly state = new Map<string, ShardState>();
+  private shards: Shard[] = [];
+  private shardsAt = 0;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+
+  constructor(opts: StreamForwarderRunnerOptions) {
+    this.o = {
+      pollIntervalMs: 100,
+      batchSize: 100,
+      shardRefreshMs: 5000,
+      onError: (err) => console.error('[forwarder]', err),
+      ...opts,
+    };
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = this.run();
+  }
+
+  /** Stops after the in-flight batch is published and checkpointed. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  /** Runs one pass over every shard; returns the number of records forwarded. Used by tests and scripts. */
+  async pollOnce(): Promise<number> {
+    if (this.shards.length === 0 || Date.now() - this.shardsAt > this.o.shardRefreshMs) await this.refreshShards();
+    let forwarded = 0;
+    for (const shard of this.readyShards()) {
+      if (this.stopping) break;
+      forwarded += await this.pollShard(shard);
+    }
+    return forwarded;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      let forwarded = 0;
+      try {
+        forwarded = await this.pollOnce();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.o.onError(err);
+        if (err instanceof ExpiredIteratorException || err instanceof TrimmedDataAccessException) this.shardsAt = 0;
+      }
+      // keep draining while there is a backlog; back off (bounded) while failing
+      if (forwarded === 0 || failures > 0) await this.sleep(failures > 0 ? Math.min(5000, 200 * 2 ** failures) : this.o.pollIntervalMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async refreshShards(): Promise<void> {
+    const shards: Shard[] = [];
+    let start: string | undefined;
+    do {
+      const out = await this.o.streams.send(new DescribeStreamCommand({ StreamArn: this.o.streamArn, ExclusiveStartShardId: start }));
+      shards.push(...(out.StreamDescription?.Shards ?? []));
+      start = out.StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    this.shards = shards;
+    this.shardsAt = Date.now();
+  }
+
+  /** Shards whose parent is finished (or gone), so a stream's records are forwarded in order across splits. */
+  private readyShards(): Shard[] {
+    const known = new Set(this.shards.map((s) => s.ShardId));
+    return this.shards.filter((s) => {
+      const parent = s.ParentShardId;
+      if (!parent || !known.has(parent)) return true;
+      return this.state.get(parent)?.done === true;
+    });
+  }
+
+  private checkpointId(shardId: string): string {
+    return `${this.o.streamArn}|${shardId}`;
+  }
+
+  private async load(shardId: string): Promise<ShardState> {
+    const cached = this.state.get(shardId);
+    if (cached) return cached;
+    const out = await this.o.dynamodb.send(
+      new GetItemCommand({ TableName: this.o.checkpointTable, Key: { id: { S: this.checkpointId(shardId) } }, ConsistentRead: true }),
+    );
+    const s: ShardState = { sequenceNumber: out.Item?.sequenceNumber?.S, done: out.Item?.done?.BOOL === true };
+    this.state.set(shardId, s);
+    return s;
+  }
+
+  private async save(shardId: string, s: ShardState): Promise<void> {
+    await this.o.dynamodb.send(
+      new PutItemCommand({
+        TableName: this.o.checkpointTable,
+        Item: {
+          id: { S: this.checkpointId(shardId) },
+          ...(s.sequenceNumber ? { sequenceNumber: { S: s.sequenceNumber } } : {}),
+          done: { BOOL: s.done },
+          updatedAt: { S: new Date().toISOString() },
+        },
+      }),
+    );
+    this.state.set(shardId, s);
+  }
+
+  private async pollShard(shard: Shard): Promise<number> {
+    const shardId = shard.ShardId!;
+    const s = await this.load(shardId);
+    if (s.done) return 0;
+    const it = await this.o.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.o.streamArn,
+        ShardId: shardId,
+        ...(s.sequenceNumber
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: s.sequenceNumber }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    if (!it.ShardIterator) return 0;
+    const out = await this.o.streams.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator, Limit: this.o.batchSize }));
+    const records = out.Records ?? [];
+    if (records.length > 0) {
+      await this.o.handler({ Records: records as StreamRecordLike[] });
+      const last = records[records.length - 1]!.dynamodb?.SequenceNumber;
+      if (last) {
+        await this.save(shardId, { sequenceNumber: last, done: false });
+        this.o.onBatch?.({ shardId, records: records.length, lastSequenceNumber: last });
+      }
+    } else if (!out.NextShardIterator) {
+      await this.save(shardId, { ...s, done: true });
+    }
+    return records.length;
+  }
+}

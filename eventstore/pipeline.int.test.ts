@@ -1,0 +1,228 @@
+/**
+ * The whole path on real local servers: event table → stream → forwarder → SNS FIFO → SQS FIFO → consumer.
+ * Each test uses its own service of one fresh prefix so they don't see each other's events.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Collection, MongoClient } from 'mongodb';
+import { awsClients, destroyAwsClients } from '../platform/aws';
+import { loadConfig } from '../platform/config';
+import { connectMongo } from '../platform/mongo';
+import { deprovision, provision, type ResolvedTopology, resolveTopology } from '../platform/provision';
+import { MAX_RECEIVE_COUNT, topology } from '../platform/topology';
+import { applyOnce, checkpointOf } from './checkpoint';
+import { createSqsHandler, QueueConsumerRunner } from './consumer';
+import { DynamoDBEventStore } from './dynamodb';
+import { createForwarderHandler, StreamForwarderRunner } from './forwarder';
+import type { ServiceName, StoredEvent } from './types';
+
+// the project-level testTimeout in jest.config.js is not applied (it is a global option)
+jest.setTimeout(60_000);
+
+const config = loadConfig();
+const clients = awsClients(config);
+const prefix = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+const topo = topology(prefix);
+let resolved: ResolvedTopology;
+const stoppers: Array<() => Promise<void>> = [];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+function store(service: ServiceName) {
+  return new DynamoDBEventStore({ client: clients.dynamodb, tableName: topo.services[service].table, service });
+}
+
+function startForwarder(service: ServiceName): StreamForwarderRunner {
+  const runner = new StreamForwarderRunner({
+    streams: clients.streams,
+    dynamodb: clients.dynamodb,
+    streamArn: resolved.tables[service].streamArn,
+    checkpointTable: resolved.checkpointsTable,
+    handler: createForwarderHandler({ sns: clients.sns, topicArn: resolved.topics[service] }),
+    pollIntervalMs: 50,
+  });
+  runner.start();
+  stoppers.push(() => runner.stop());
+  return runner;
+}
+
+function startConsumer(consumer: string, handle: (e: StoredEvent) => Promise<void>): QueueConsumerRunner {
+  const q = resolved.queues[consumer]!;
+  const runner = new QueueConsumerRunner({ sqs: clients.sqs, queueUrl: q.url, dlqUrl: q.dlqUrl, handler: createSqsHandler(handle), onError: () => undefined });
+  runner.start();
+  stoppers.push(() => runner.stop());
+  return runner;
+}
+
+beforeAll(async () => {
+  // 1 s visibility so failed messages come back (and reach the DLQ) quickly
+  await provision(clients, topo, { visibilityTimeoutSeconds: 1 });
+  resolved = await resolveTopology(clients, topo);
+});
+
+afterEach(async () => {
+  await Promise.all(stoppers.splice(0).map((s) => s()));
+});
+
+afterAll(async () => {
+  await deprovision(clients, topo);
+  destroyAwsClients(clients);
+});
+
+it('delivers appended events to every consumer of the service, in order per stream', async () => {
+  startForwarder('catalog');
+  const consumers = ['catalog-restaurants', 'reservation-restaurants', 'auth-ownership'];
+  const seen = new Map<string, StoredEvent[]>(consumers.map((c) => [c, []]));
+  for (const c of consumers) startConsumer(c, async (e) => void seen.get(c)!.push(e));
+
+  const s = store('catalog');
+  const streams = ['r-a', 'r-b', 'r-c'];
+  for (let v = 0; v < 6; v += 2) {
+    // a multi-stream batch, then single appends: both paths reach the stream
+    await s.appendMany(streams.slice(0, 2).map((id) => ({ streamId: id, events: [{ type: 'T', data: { v: v + 1 } }, { type: 'T', data: { v: v + 2 } }], expectedVersion: v })));
+    await s.append('r-c', [{ type: 'T', data: { v: v + 1 } }], { expectedVersion: v });
+    await s.append('r-c', [{ type: 'T', data: { v: v + 2 } }], { expectedVersion: v + 1 });
+  }
+  const total = streams.length * 6;
+  await waitFor('all consumers', () => consumers.every((c) => seen.get(c)!.length >= total));
+  await sleep(300); // nothing extra arrives
+  for (const c of consumers) {
+    const events = seen.get(c)!;
+    expect(events).toHaveLength(total);
+    for (const id of streams) {
+      expect(events.filter((e) => e.streamId === id).map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+    expect(events[0]).toMatchObject({ service: 'catalog', type: 'T' });
+  }
+});
+
+describe('forwarder killed with SIGKILL mid-run', () => {
+  let mongo: MongoClient;
+  let col: Collection<{ _id: string; applied?: number; versions?: number[] }>;
+  const dbName = `${prefix}db`;
+
+  beforeAll(async () => {
+    const m = await connectMongo(config, dbName);
+    mongo = m.client;
+    col = m.db.collection('reservations');
+  });
+
+  afterAll(async () => {
+    await mongo.db(dbName).dropDatabase().catch(() => undefined);
+    await mongo.close();
+  });
+
+  function spawnForwarder(): { child: ChildProcess; ready: Promise<void>; batches: () => number } {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'testing/forwarder-child.ts')], {
+      cwd: path.resolve(__dirname, '..'),
+      env: { ...process.env, RESOURCE_PREFIX: prefix, SERVICE: 'reservation', POLL_MS: '20', BATCH_SIZE: '5', NODE_NO_WARNINGS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let batches = 0;
+    let out = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready')) resolve();
+        batches = (out.match(/^batch /gm) ?? []).length;
+      });
+      child.once('exit', (code) => reject(new Error(`forwarder child exited early (${String(code)})`)));
+    });
+    ready.catch(() => undefined);
+    stoppers.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    return { child, ready, batches: () => batches };
+  }
+
+  it('loses nothing and the projection applies each event once', async () => {
+    let handled = 0;
+    startConsumer('reservation-reservations', async (e) => {
+      handled++;
+      await applyOnce(col, e.streamId, e, { $inc: { applied: 1 }, $push: { versions: e.version } });
+    });
+
+    const s = store('reservation');
+    const streams = ['res-1', 'res-2', 'res-3', 'res-4'];
+    const versions = new Map(streams.map((id) => [id, 0]));
+    let appending = true;
+    const appender = (async () => {
+      while (appending) {
+        for (const id of streams) {
+          const v = versions.get(id)!;
+          await s.append(id, [{ type: 'Booked', data: { n: v + 1 } }], { expectedVersion: v });
+          versions.set(id, v + 1);
+        }
+        await sleep(10);
+      }
+    })();
+
+    const first = spawnForwarder();
+    await first.ready;
+    await waitFor('first forwarder batches', () => first.batches() >= 3);
+    first.child.kill('SIGKILL'); // mid-run, while the appender keeps writing
+    await new Promise((r) => first.child.once('exit', r));
+    const atKill = [...versions.values()].reduce((a, b) => a + b, 0);
+    await sleep(500); // events written while no forwarder runs
+
+    const second = spawnForwarder();
+    await second.ready;
+    await waitFor('second forwarder batches', () => second.batches() >= 2);
+    appending = false;
+    await appender;
+    const total = [...versions.values()].reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(atKill);
+
+    await waitFor(
+      'projection caught up',
+      async () => {
+        const docs = await col.find({}).toArray();
+        return streams.every((id) => checkpointOf(docs.find((d) => d._id === id), id) === versions.get(id));
+      },
+      40_000,
+    );
+    const docs = await col.find({}).toArray();
+    for (const id of streams) {
+      const doc = docs.find((d) => d._id === id)!;
+      expect(doc.applied).toBe(versions.get(id));
+      expect(doc.versions).toEqual(Array.from({ length: versions.get(id)! }, (_, i) => i + 1));
+    }
+    // at-least-once upstream, exactly-once effect: duplicates (if any) were skipped
+    expect(handled).toBeGreaterThanOrEqual(total);
+  });
+});
+
+it('a poison message ends in the DLQ after 5 receives while other streams keep flowing', async () => {
+  startForwarder('auth');
+  let poisonAttempts = 0;
+  const good: string[] = [];
+  const consumer = startConsumer('auth-users', async (e) => {
+    if (e.streamId === 'user-poison') {
+      poisonAttempts++;
+      throw new Error('cannot handle this one');
+    }
+    good.push(`${e.streamId}:${e.version}`);
+  });
+  const s = store('auth');
+  await s.append('user-poison', [{ type: 'UserRegistered', data: {} }], { expectedVersion: 'no_stream' });
+  for (let i = 1; i <= 3; i++) await s.append(`user-${i}`, [{ type: 'UserRegistered', data: {} }], { expectedVersion: 'no_stream' });
+  await waitFor('good events before the poison is dead-lettered', () => good.length === 3, 10_000);
+  expect(await consumer.dlqDepth()).toBe(0);
+  // the poison message is still being retried; more traffic keeps flowing meanwhile
+  for (let i = 1; i <= 3; i++) await s.append(`user-${i}`, [{ type: 'UserRenamed', data: {} }], { expectedVersion: 1 });
+  await waitFor('later good events', () => good.length === 6, 10_000);
+  expect(poisonAttempts).toBeLessThan(MAX_RECEIVE_COUNT);
+
+  await waitFor('poison in the DLQ', async () => (await consumer.dlqDepth()) === 1, 30_000);
+  expect(poisonAttempts).toBe(MAX_RECEIVE_COUNT);
+  expect(good.sort()).toEqual(['user-1:1', 'user-1:2', 'user-2:1', 'user-2:2', 'user-3:1', 'user-3:2']);
+});

@@ -1,0 +1,94 @@
+/**
+ * Replay: re-delivers a service's whole history to ONE consumer's queue, e.g. after a projection bug
+ * fix or to build a new read model. Messages look exactly like live ones (raw envelope body, group =
+ * stream id) but carry the dedup id `${eventId}:replay:${runId}`, so the queue does not drop them as
+ * duplicates of the live deliveries of the last 5 minutes; the consumer's applyOnce skips what it has.
+ *
+ * `rebuild` first clears the consumer's projection through a hook registered by the projection module:
+ *   registerRebuild('catalog-restaurants', async () => { await db.collection('restaurants').deleteMany({}); });
+ * scripts/replay.ts loads `projections/rebuild` (if it exists) so those registrations happen. Rebuild
+ * while the consumer is stopped or idle: live messages already queued ahead of the replay would meet
+ * an empty projection, fail with GapError and could reach the DLQ before the replay catches up.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { messageAttributes } from './forwarder';
+import type { EventStore, StoredEvent } from './types';
+
+export type RebuildHook = () => Promise<void>;
+
+const rebuildHooks = new Map<string, RebuildHook>();
+
+/** Registers how to empty a consumer's projection before a `--rebuild` replay. */
+export function registerRebuild(consumer: string, fn: RebuildHook): void {
+  rebuildHooks.set(consumer, fn);
+}
+
+export function rebuildHookFor(consumer: string): RebuildHook | undefined {
+  return rebuildHooks.get(consumer);
+}
+
+export interface ReplayOptions {
+  store: Pick<EventStore, 'readAll'>;
+  sqs: SQSClient;
+  queueUrl: string;
+  consumer: string;
+  rebuild?: boolean;
+  /** Defaults to a fresh id; reuse one to make a re-run of an interrupted replay dedup against itself. */
+  runId?: string;
+  /** Overrides the registry (tests). */
+  rebuildHook?: RebuildHook;
+  onProgress?: (sent: number) => void;
+}
+
+export interface ReplayReport {
+  runId: string;
+  sent: number;
+  streams: number;
+  rebuilt: boolean;
+}
+
+/** SQS caps the dedup id at 128 characters; long event ids are hashed. */
+export function replayDedupId(eventId: string, runId: string): string {
+  const id = `${eventId}:replay:${runId}`;
+  return id.length <= 128 ? id : createHash('sha256').update(id).digest('hex');
+}
+
+export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
+  const runId = opts.runId ?? randomUUID().slice(0, 8);
+  let rebuilt = false;
+  if (opts.rebuild) {
+    const hook = opts.rebuildHook ?? rebuildHookFor(opts.consumer);
+    if (!hook) throw new Error(`no rebuild hook registered for consumer ${opts.consumer} (use registerRebuild)`);
+    await hook();
+    rebuilt = true;
+  }
+  let sent = 0;
+  const streams = new Set<string>();
+  let batch: StoredEvent[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const entries: SendMessageBatchRequestEntry[] = batch.map((e, i) => ({
+      Id: String(i),
+      MessageBody: JSON.stringify(e),
+      MessageGroupId: e.streamId,
+      MessageDeduplicationId: replayDedupId(e.eventId, runId),
+      MessageAttributes: messageAttributes(e),
+    }));
+    const out = await opts.sqs.send(new SendMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: entries }));
+    // a hole in a stream would stall it behind GapErrors: stop; re-running with the same runId is safe
+    if (out.Failed && out.Failed.length > 0) {
+      throw new Error(`replay ${runId}: ${out.Failed.length} message(s) refused after ${sent} sent: ${out.Failed[0]?.Message ?? ''}`);
+    }
+    sent += batch.length;
+    batch = [];
+    opts.onProgress?.(sent);
+  };
+  for await (const e of opts.store.readAll()) {
+    streams.add(e.streamId);
+    batch.push(e);
+    if (batch.length === 10) await flush();
+  }
+  await flush();
+  return { runId, sent, streams: streams.size, rebuilt };
+}

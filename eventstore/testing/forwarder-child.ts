@@ -1,0 +1,38 @@
+/**
+ * A forwarder in its own process, so tests can SIGKILL it mid-run. Env: RESOURCE_PREFIX, SERVICE.
+ * Prints `ready` once polling and `batch <records> <lastSequenceNumber>` after each checkpoint.
+ */
+import { awsClients } from '../../platform/aws';
+import { loadConfig } from '../../platform/config';
+import { resolveTopology } from '../../platform/provision';
+import { topology } from '../../platform/topology';
+import { createForwarderHandler, StreamForwarderRunner } from '../forwarder';
+import type { ServiceName } from '../types';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const service = (process.env.SERVICE ?? 'catalog') as ServiceName;
+  const clients = awsClients(config);
+  const resolved = await resolveTopology(clients, topology(config.resourcePrefix));
+  const runner = new StreamForwarderRunner({
+    streams: clients.streams,
+    dynamodb: clients.dynamodb,
+    streamArn: resolved.tables[service].streamArn,
+    checkpointTable: resolved.checkpointsTable,
+    handler: createForwarderHandler({ sns: clients.sns, topicArn: resolved.topics[service] }),
+    pollIntervalMs: Number(process.env.POLL_MS ?? 50),
+    batchSize: Number(process.env.BATCH_SIZE ?? 100),
+    onBatch: (b) => console.log(`batch ${b.records} ${b.lastSequenceNumber}`),
+    onError: (err) => console.error('forwarder error', err),
+  });
+  runner.start();
+  console.log('ready');
+  process.on('SIGTERM', () => {
+    void runner.stop().then(() => process.exit(0));
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

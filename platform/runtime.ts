@@ -1,0 +1,44 @@
+/**
+ * The real clients of one process, built from config: each service's event store (its own DynamoDB table)
+ * and its own MongoDB database. Entry points (workers/*) and integration tests start here.
+ */
+import { MongoClient, type Db } from 'mongodb';
+import { DynamoDBEventStore } from '../eventstore/dynamodb';
+import type { EventStore, ServiceName } from '../eventstore/types';
+import { awsClients, destroyAwsClients, type AwsClients } from './aws';
+import type { Config } from './config';
+import { serviceDbName } from './mongo';
+import { SERVICES, topology, type Topology } from './topology';
+
+export interface Runtime {
+  config: Config;
+  aws: AwsClients;
+  topo: Topology;
+  mongo: MongoClient;
+  stores: Record<ServiceName, EventStore>;
+  dbs: Record<ServiceName, Db>;
+  close(): Promise<void>;
+}
+
+export async function createRuntime(config: Config): Promise<Runtime> {
+  const aws = awsClients(config);
+  const topo = topology(config.resourcePrefix);
+  const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5000, maxPoolSize: 50 });
+  await mongo.connect();
+  const stores = Object.fromEntries(
+    SERVICES.map((s) => [s, new DynamoDBEventStore({ client: aws.dynamodb, tableName: topo.services[s].table, service: s })]),
+  ) as unknown as Record<ServiceName, EventStore>;
+  const dbs = Object.fromEntries(SERVICES.map((s) => [s, mongo.db(serviceDbName(config, s))])) as Record<ServiceName, Db>;
+  return {
+    config,
+    aws,
+    topo,
+    mongo,
+    stores,
+    dbs,
+    async close() {
+      await mongo.close();
+      destroyAwsClients(aws);
+    },
+  };
+}

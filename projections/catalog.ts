@@ -1,0 +1,377 @@
+/**
+ * The restaurant read model (Mongo collection `restaurants`, `_id = restaurantId`), kept from the catalog's
+ * own events, and the public search over it.
+ *
+ * Consistency: each document carries `version`, the stream version it reflects (also the HTTP ETag). Every
+ * write is one single-document operation guarded on `version: event.version - 1` (FerretDB has no
+ * transactions): a redelivered event is skipped, an event after a gap throws so the queue redelivers it.
+ * The document is computed with the domain's own `evolve`, so the read model cannot drift from the decider.
+ *
+ * Search: FerretDB has no geo or text indexes, so Mongo does the cheap prefilter (not closed, cuisine
+ * equality, a lat/lon bounding box, `$regex` on a lower-cased, accent-free search field) and the app does
+ * the exact work (haversine distance and radius, opening hours at an instant in the restaurant's zone,
+ * ordering). Cursors are keyset positions (the last item's sort key), so pages stay stable while
+ * restaurants are added.
+ */
+import type { Collection, Db, Filter } from 'mongodb';
+import type { EventStore, StoredEvent } from '../eventstore/types';
+import { GapError } from '../eventstore/checkpoint';
+import { isCatalogEvent, type Location, type MenuSection, type OpeningHours, type ReservationPolicy, type Table } from '../domain/catalog/events';
+import { evolve, type Restaurant, type RestaurantState } from '../domain/catalog/restaurant';
+import { isOpenAt } from '../domain/catalog/opening-hours';
+
+export const RESTAURANTS_COLLECTION = 'restaurants';
+const STREAM_PREFIX = 'restaurant-';
+
+export interface RestaurantDoc {
+  _id: string;
+  restaurantId: string;
+  ownerId: string;
+  name: string;
+  cuisine: string;
+  description: string;
+  phone: string;
+  address: string;
+  location: Location;
+  timezone: string;
+  openingHours: OpeningHours;
+  tables: Table[];
+  policy: ReservationPolicy;
+  menu: MenuSection[];
+  closed: boolean;
+  /** Stream version this document reflects; the ETag. */
+  version: number;
+  /** Lower-case, accent-free name + cuisine + description + address + menu names, for `q`. */
+  searchText: string;
+  /** Lower-case, accent-free cuisine, for the `cuisine` filter. */
+  cuisineKey: string;
+  /** Lower-case, accent-free name, the search order. */
+  nameKey: string;
+}
+
+/** What GET /restaurants/:id shows. */
+export interface RestaurantView {
+  restaurantId: string;
+  ownerId: string;
+  name: string;
+  cuisine: string;
+  description: string;
+  phone: string;
+  address: string;
+  location: Location;
+  timezone: string;
+  openingHours: OpeningHours;
+  tables: Table[];
+  policy: ReservationPolicy;
+  menu: MenuSection[];
+  closed: boolean;
+  version: number;
+}
+
+/** A search hit: the public card, without the menu, tables and policy. */
+export interface RestaurantSummary {
+  restaurantId: string;
+  name: string;
+  cuisine: string;
+  description: string;
+  phone: string;
+  address: string;
+  location: Location;
+  timezone: string;
+  openingHours: OpeningHours;
+  version: number;
+  /** Present when searching `near` a point, rounded to 10 m. */
+  distanceKm?: number;
+}
+
+export interface SearchQuery {
+  q?: string;
+  cuisine?: string;
+  near?: Location;
+  /** Only with `near`; default DEFAULT_RADIUS_KM. */
+  radiusKm?: number;
+  openAt?: Date;
+  /** 1..MAX_LIMIT, default DEFAULT_LIMIT. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SearchResult {
+  items: RestaurantSummary[];
+  /** Opaque; absent on the last page. */
+  nextCursor?: string;
+}
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 100;
+export const DEFAULT_RADIUS_KM = 50;
+export const MAX_RADIUS_KM = 20_000;
+const EARTH_RADIUS_KM = 6371.0088;
+
+export { GapError };
+
+/** A cursor that is not one of ours, or belongs to another kind of search. */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
+export interface CatalogReadModel {
+  /** The document, closed ones included (`closed: true`); null when not (yet) projected. */
+  get(restaurantId: string): Promise<RestaurantView | null>;
+  search(query: SearchQuery): Promise<SearchResult>;
+  /** Applies one stored catalog event. Idempotent; throws GapError when an earlier event is missing (the message is retried). */
+  handle(event: StoredEvent): Promise<void>;
+  /** Clears the collection and replays the store's whole history. Run it with the consumer stopped. */
+  rebuild(): Promise<void>;
+  ensureIndexes(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** Lower case without accents, so "Caffè" matches "caffe". */
+export function fold(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+function toDoc(r: Restaurant, version: number): RestaurantDoc {
+  const menuNames = r.menu.flatMap((s) => [s.name, ...s.dishes.map((d) => d.name)]);
+  return {
+    _id: r.restaurantId,
+    restaurantId: r.restaurantId,
+    ownerId: r.ownerId,
+    name: r.name,
+    cuisine: r.cuisine,
+    description: r.description,
+    phone: r.phone,
+    address: r.address,
+    location: r.location,
+    timezone: r.timezone,
+    openingHours: r.openingHours,
+    tables: r.tables,
+    policy: r.policy,
+    menu: r.menu,
+    closed: r.closed,
+    version,
+    searchText: fold([r.name, r.cuisine, r.description, r.address, ...menuNames].join('\n')),
+    cuisineKey: fold(r.cuisine.trim()),
+    nameKey: fold(r.name),
+  };
+}
+
+function fromDoc(d: RestaurantDoc): Restaurant {
+  return {
+    restaurantId: d.restaurantId,
+    ownerId: d.ownerId,
+    name: d.name,
+    cuisine: d.cuisine,
+    description: d.description,
+    phone: d.phone,
+    address: d.address,
+    location: d.location,
+    timezone: d.timezone,
+    openingHours: d.openingHours,
+    tables: d.tables,
+    policy: d.policy,
+    menu: d.menu,
+    closed: d.closed,
+  };
+}
+
+export function toView(r: Restaurant, version: number): RestaurantView {
+  return { ...fromDoc(toDoc(r, version)), version };
+}
+
+function toSummary(d: Pick<RestaurantDoc, keyof RestaurantSummary & keyof RestaurantDoc>, distanceKm?: number): RestaurantSummary {
+  return {
+    restaurantId: d.restaurantId,
+    name: d.name,
+    cuisine: d.cuisine,
+    description: d.description,
+    phone: d.phone,
+    address: d.address,
+    location: d.location,
+    timezone: d.timezone,
+    openingHours: d.openingHours,
+    version: d.version,
+    ...(distanceKm === undefined ? {} : { distanceKm: Math.round(distanceKm * 100) / 100 }),
+  };
+}
+
+export function haversineKm(a: Location, b: Location): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/**
+ * A lat/lon box that contains the whole circle (a little larger, never smaller): the lat span is the
+ * angular radius; the lon span is asin(sin r / cos φ), unbounded when the circle reaches a pole.
+ */
+export function boundingBox(center: Location, radiusKm: number): Filter<RestaurantDoc> {
+  const deg = 180 / Math.PI;
+  const r = (radiusKm / EARTH_RADIUS_KM) * 1.001;
+  const latMin = center.lat - r * deg;
+  const latMax = center.lat + r * deg;
+  const filter: Filter<RestaurantDoc> = { 'location.lat': { $gte: Math.max(-90, latMin), $lte: Math.min(90, latMax) } };
+  if (latMin <= -90 || latMax >= 90) return filter;
+  const ratio = Math.sin(r) / Math.cos(center.lat / deg);
+  if (ratio >= 1) return filter;
+  const dLon = Math.asin(ratio) * deg * 1.001;
+  if (dLon >= 180) return filter;
+  const lonMin = center.lon - dLon;
+  const lonMax = center.lon + dLon;
+  // across the antimeridian the box is two ranges
+  if (lonMin < -180) return { ...filter, $or: [{ 'location.lon': { $gte: lonMin + 360 } }, { 'location.lon': { $lte: lonMax } }] };
+  if (lonMax > 180) return { ...filter, $or: [{ 'location.lon': { $gte: lonMin } }, { 'location.lon': { $lte: lonMax - 360 } }] };
+  return { ...filter, 'location.lon': { $gte: lonMin, $lte: lonMax } };
+}
+
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+type Position = { s: 'name'; n: string; i: string } | { s: 'near'; d: number; n: string; i: string };
+
+function encodeCursor(p: Position): string {
+  return Buffer.from(JSON.stringify(p)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, kind: Position['s']): Position {
+  let p: unknown;
+  try {
+    p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('cursor is not one this API issued; start again without it');
+  }
+  const o = p as Partial<{ s: string; d: unknown; n: unknown; i: unknown }>;
+  const ok = typeof o === 'object' && o !== null && o.s === kind && typeof o.n === 'string' && typeof o.i === 'string' && (kind === 'name' || typeof o.d === 'number');
+  if (!ok) throw new InvalidCursorError('cursor belongs to a different search (near/not near) or is not one this API issued; start again without it');
+  return o as Position;
+}
+
+/** Same order as the keyset: (distance,) name, id. */
+function compareKey(a: { d?: number; n: string; i: string }, b: { d?: number; n: string; i: string }): number {
+  if (a.d !== undefined && b.d !== undefined && a.d !== b.d) return a.d - b.d;
+  if (a.n !== b.n) return a.n < b.n ? -1 : 1;
+  return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+export function catalogReadModel(db: Db, store: Pick<EventStore, 'readAll'>): CatalogReadModel {
+  const coll: Collection<RestaurantDoc> = db.collection<RestaurantDoc>(RESTAURANTS_COLLECTION);
+  const summaryFields = { menu: 0, tables: 0, policy: 0, searchText: 0 } as const;
+
+  async function handle(event: StoredEvent): Promise<void> {
+    if (!event.streamId.startsWith(STREAM_PREFIX) || !isCatalogEvent(event)) return;
+    const id = event.streamId.slice(STREAM_PREFIX.length);
+
+    if (event.version === 1) {
+      if (event.type !== 'RestaurantCreated') throw new Error(`${event.streamId} starts with ${event.type}, not RestaurantCreated`);
+      const state = evolve(null, event)!;
+      try {
+        await coll.insertOne(toDoc(state, 1));
+      } catch (err) {
+        // already applied (a redelivery)
+        if ((err as { code?: unknown }).code !== 11000) throw err;
+      }
+      return;
+    }
+
+    const doc = await coll.findOne({ _id: id });
+    if (!doc) throw new GapError(event.streamId, 1, event.version);
+    if (doc.version >= event.version) return;
+    if (doc.version < event.version - 1) throw new GapError(event.streamId, doc.version + 1, event.version);
+    const next = evolve(fromDoc(doc), event) as Restaurant;
+    const { _id, ...fields } = toDoc(next, event.version);
+    const res = await coll.updateOne({ _id: id, version: event.version - 1 }, { $set: fields });
+    if (res.matchedCount === 0) {
+      // someone else applied it meanwhile (duplicate delivery racing), or moved past it: fine; anything else is a gap
+      const now = await coll.findOne({ _id: id }, { projection: { version: 1 } });
+      if (!now || now.version < event.version) throw new GapError(event.streamId, (now?.version ?? 0) + 1, event.version);
+    }
+  }
+
+  async function rebuild(): Promise<void> {
+    const states = new Map<string, { state: RestaurantState; version: number }>();
+    for await (const event of store.readAll()) {
+      if (!event.streamId.startsWith(STREAM_PREFIX) || !isCatalogEvent(event)) continue;
+      const cur = states.get(event.streamId) ?? { state: null, version: 0 };
+      states.set(event.streamId, { state: evolve(cur.state, event), version: event.version });
+    }
+    await coll.deleteMany({});
+    const docs = [...states.values()].flatMap(({ state, version }) => (state ? [toDoc(state, version)] : []));
+    for (let i = 0; i < docs.length; i += 500) await coll.insertMany(docs.slice(i, i + 500));
+  }
+
+  async function ensureIndexes(): Promise<void> {
+    await coll.createIndex({ closed: 1, cuisineKey: 1 });
+    await coll.createIndex({ nameKey: 1, _id: 1 });
+    await coll.createIndex({ 'location.lat': 1 });
+  }
+
+  async function get(restaurantId: string): Promise<RestaurantView | null> {
+    const doc = await coll.findOne({ _id: restaurantId });
+    return doc ? toView(fromDoc(doc), doc.version) : null;
+  }
+
+  async function search(query: SearchQuery): Promise<SearchResult> {
+    const limit = Math.min(MAX_LIMIT, Math.max(1, query.limit ?? DEFAULT_LIMIT));
+    const and: Filter<RestaurantDoc>[] = [{ closed: false }];
+    if (query.cuisine !== undefined && query.cuisine.trim() !== '') and.push({ cuisineKey: fold(query.cuisine.trim()) });
+    // every word must appear somewhere
+    for (const word of fold(query.q ?? '').split(/\s+/).filter(Boolean)) and.push({ searchText: { $regex: escapeRegex(word) } });
+    const openAt = query.openAt;
+    const open = (d: Pick<RestaurantDoc, 'openingHours' | 'timezone'>) => openAt === undefined || isOpenAt(d.openingHours, d.timezone, openAt);
+
+    if (query.near) {
+      const near = query.near;
+      const radiusKm = query.radiusKm ?? DEFAULT_RADIUS_KM;
+      and.push(boundingBox(near, radiusKm));
+      const after = query.cursor ? decodeCursor(query.cursor, 'near') : undefined;
+      const candidates = await coll.find({ $and: and }, { projection: summaryFields }).toArray();
+      const hits = candidates
+        .map((d) => ({ d, key: { d: haversineKm(near, d.location), n: d.nameKey, i: d._id } }))
+        .filter(({ d, key }) => key.d <= radiusKm && open(d) && (!after || compareKey(key, after) > 0))
+        .sort((a, b) => compareKey(a.key, b.key));
+      const page = hits.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(({ d, key }) => toSummary(d, key.d)),
+        ...(hits.length > limit && last ? { nextCursor: encodeCursor({ s: 'near', ...last.key }) } : {}),
+      };
+    }
+
+    // by name: keyset pages straight from Mongo; openAt is checked here, so keep reading until the page is full
+    let after = query.cursor ? decodeCursor(query.cursor, 'name') : undefined;
+    const items: RestaurantSummary[] = [];
+    const batch = Math.min(MAX_LIMIT * 2, limit * 2 + 1);
+    let more = false;
+    for (;;) {
+      const filter: Filter<RestaurantDoc> = {
+        $and: after ? [...and, { $or: [{ nameKey: { $gt: after.n } }, { nameKey: after.n, _id: { $gt: after.i } }] }] : and,
+      };
+      const docs = await coll.find(filter, { projection: summaryFields }).sort({ nameKey: 1, _id: 1 }).limit(batch).toArray();
+      for (const d of docs) {
+        if (!open(d)) {
+          after = { s: 'name', n: d.nameKey, i: d._id };
+          continue;
+        }
+        if (items.length === limit) {
+          more = true;
+          break;
+        }
+        items.push(toSummary(d));
+        after = { s: 'name', n: d.nameKey, i: d._id };
+      }
+      if (more || docs.length < batch) break;
+    }
+    const last = items[items.length - 1];
+    return {
+      items,
+      ...(more && last ? { nextCursor: encodeCursor({ s: 'name', n: fold(last.name), i: last.restaurantId }) } : {}),
+    };
+  }
+
+  return { get, search, handle, rebuild, ensureIndexes };
+}

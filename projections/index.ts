@@ -1,0 +1,38 @@
+/**
+ * Every consumer's handler, by the name the topology gives its queue, and how to empty its projection
+ * for a rebuild. The pipeline worker runs them; `npm run replay` rebuilds them.
+ */
+import type { Db } from 'mongodb';
+import type { EventStore, ServiceName, StoredEvent } from '../eventstore/types';
+import type { ConsumerName } from '../platform/topology';
+import { catalogReadModel } from './catalog';
+import { ownershipConsumer } from './ownership';
+import { reservationProjections } from './reservations';
+import { restaurantReplica } from './restaurant-replica';
+import { usersProjection } from './users';
+
+export type EventHandler = (event: StoredEvent) => Promise<void>;
+
+export interface Consumer {
+  handle: EventHandler;
+  /** Empties what the consumer built, before a replay rebuilds it. */
+  rebuild: () => Promise<void>;
+}
+
+export function consumers(deps: { dbs: Record<ServiceName, Db>; stores: Record<ServiceName, EventStore> }): Record<ConsumerName, Consumer> {
+  const catalog = catalogReadModel(deps.dbs.catalog, deps.stores.catalog);
+  const replica = restaurantReplica(deps.dbs.reservation);
+  const reservations = reservationProjections(deps.dbs.reservation);
+  const users = usersProjection(deps.dbs.auth);
+  return {
+    'catalog-restaurants': { handle: (e) => catalog.handle(e), rebuild: () => catalog.rebuild() },
+    'reservation-restaurants': { handle: (e) => replica.handle(e), rebuild: () => replica.rebuild() },
+    'reservation-reservations': { handle: (e) => reservations.handle(e), rebuild: () => reservations.rebuild() },
+    'auth-users': { handle: (e) => users.handle(e), rebuild: () => users.rebuild() },
+    'auth-ownership': {
+      handle: ownershipConsumer({ store: deps.stores.auth, db: deps.dbs.auth }),
+      // ownership grants are events in auth's own store: a rebuild only forgets the owner lookup table
+      rebuild: async () => void (await deps.dbs.auth.collection('restaurant_owners').deleteMany({})),
+    },
+  };
+}

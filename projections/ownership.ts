@@ -1,0 +1,125 @@
+/**
+ * Cross-service consumer owned by auth (queue `auth-ownership`, fed by the catalog topic): a restaurant's
+ * creator becomes its owner, and loses that when the restaurant closes. It writes auth's own events
+ * (`RestaurantOwnershipGranted/Revoked` on `user-<ownerId>`), so roles in tokens and `/auth/me` come from
+ * auth's history and never from a query into catalog.
+ *
+ * Redelivery-safe twice over: the decider makes a repeated grant/revoke a no-op, and each written event
+ * carries an id derived from the catalog event's id, so a message redelivered after a later change (grant,
+ * revoke, then the grant redelivered) is recognised and skipped instead of re-granting.
+ */
+import type { Db } from 'mongodb';
+import { type Decider, handleCommand } from '../eventstore/command-handler';
+import type { DomainEvent, EventStore, StoredEvent } from '../eventstore/types';
+import { isDomainError } from '../domain/errors';
+import { type UserCommand, type UserEvent, type UserState, userDecider, userStreamId } from '../domain/auth/user';
+
+// ---- consumer-driven contract: the only catalog event fields auth relies on --------------------------
+
+export interface CatalogRestaurantCreated {
+  type: 'RestaurantCreated';
+  data: { restaurantId: string; ownerId: string };
+}
+export interface CatalogRestaurantClosed {
+  type: 'RestaurantClosed';
+  data: { restaurantId: string };
+}
+export type CatalogEventForAuth = CatalogRestaurantCreated | CatalogRestaurantClosed;
+
+function isCreated(e: StoredEvent): e is StoredEvent<CatalogRestaurantCreated> {
+  const d = e.data as Partial<CatalogRestaurantCreated['data']> | null;
+  return e.type === 'RestaurantCreated' && typeof d?.restaurantId === 'string' && typeof d.ownerId === 'string';
+}
+function isClosed(e: StoredEvent): e is StoredEvent<CatalogRestaurantClosed> {
+  const d = e.data as Partial<CatalogRestaurantClosed['data']> | null;
+  return e.type === 'RestaurantClosed' && typeof d?.restaurantId === 'string';
+}
+
+// ---- deterministic event ids over handleCommand ------------------------------------------------------
+
+interface Tracked<S> {
+  inner: S;
+  seenIds: Set<string>;
+}
+
+/**
+ * Wraps a decider so its events get `eventId` and a command whose id is already in the stream decides
+ * nothing. `handleCommand` keeps extra fields of decided events, so the id reaches the store.
+ */
+export function withEventId<C, S, E extends DomainEvent>(decider: Decider<C, S, E>, eventId: string): Decider<C, Tracked<S>, E> {
+  return {
+    initialState: () => ({ inner: decider.initialState(), seenIds: new Set() }),
+    evolve: (state, event) => {
+      const id = (event as Partial<StoredEvent>).eventId;
+      if (id !== undefined) state.seenIds.add(id);
+      return { inner: decider.evolve(state.inner, event), seenIds: state.seenIds };
+    },
+    decide: (command, state) => {
+      if (state.seenIds.has(eventId)) return [];
+      const decided = decider.decide(command, state.inner);
+      return decided.map((e, i) => ({ ...e, eventId: decided.length === 1 ? eventId : `${eventId}:${i}` }));
+    },
+  };
+}
+
+// ---- the consumer ------------------------------------------------------------------------------------
+
+export const RESTAURANT_OWNERS_COLLECTION = 'restaurant_owners';
+
+interface RestaurantOwnerDoc {
+  _id: string;
+  ownerId: string;
+}
+
+export interface OwnershipLogger {
+  warn(obj: object, msg: string): void;
+}
+
+export interface OwnershipConsumerDeps {
+  /** The auth service's event store. */
+  store: EventStore;
+  /** The auth service's Mongo db (for `restaurant_owners`). */
+  db: Db;
+  logger?: OwnershipLogger;
+}
+
+export function ownershipConsumer(deps: OwnershipConsumerDeps): (event: StoredEvent) => Promise<void> {
+  const owners = deps.db.collection<RestaurantOwnerDoc>(RESTAURANT_OWNERS_COLLECTION);
+  const store = deps.store as unknown as EventStore<UserEvent>;
+  const log = deps.logger ?? { warn: () => undefined };
+
+  async function apply(ownerId: string, command: UserCommand, eventId: string, cause: StoredEvent): Promise<void> {
+    try {
+      await handleCommand<UserCommand, Tracked<UserState>, UserEvent>(store, withEventId(userDecider, eventId), userStreamId(ownerId), command, {
+        metadata: { causationId: cause.eventId, correlationId: cause.metadata.correlationId ?? cause.eventId, actor: 'system' },
+      });
+    } catch (err) {
+      // an owner id auth has never seen will not appear on retry: dropping beats poisoning the queue
+      if (isDomainError(err, 'NOT_FOUND')) {
+        log.warn({ ownerId, restaurantId: (command as { restaurantId?: string }).restaurantId, eventId: cause.eventId }, 'ownership: unknown user, event skipped');
+        return;
+      }
+      throw err;
+    }
+  }
+
+  return async (event) => {
+    if (isCreated(event)) {
+      const { restaurantId, ownerId } = event.data;
+      // remembered before the grant, so a RestaurantClosed can always find the owner to revoke from
+      await owners.updateOne({ _id: restaurantId }, { $set: { ownerId } }, { upsert: true });
+      await apply(ownerId, { type: 'GrantOwnership', restaurantId }, `${event.eventId}:granted`, event);
+      return;
+    }
+    if (isClosed(event)) {
+      const { restaurantId } = event.data;
+      const known = await owners.findOne({ _id: restaurantId });
+      if (!known) {
+        log.warn({ restaurantId, eventId: event.eventId }, 'ownership: RestaurantClosed for a restaurant never seen created, skipped');
+        return;
+      }
+      await apply(known.ownerId, { type: 'RevokeOwnership', restaurantId }, `${event.eventId}:revoked`, event);
+    }
+    // every other catalog event is none of auth's business
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Cross-service consumer owned by the reservation service: its own copy of what booking needs from the
+ * catalog (owner, timezone, opening hours, tables, policy, closed flag), built from catalog events. Booking
+ * never calls the catalog synchronously. One document per restaurant, checkpointed per catalog stream.
+ */
+import type { Collection, Db } from 'mongodb';
+import { applyOnce } from '../eventstore/checkpoint';
+import type { StoredEvent } from '../eventstore/types';
+import type { CatalogEvent } from '../domain/catalog/events';
+import type { RestaurantReplica } from '../domain/reservation/restaurant';
+
+type ReplicaDoc = Omit<RestaurantReplica, 'restaurantId'> & { _id: string };
+
+export interface RestaurantReplicaStore {
+  handle(event: StoredEvent): Promise<void>;
+  get(restaurantId: string): Promise<RestaurantReplica | null>;
+  rebuild(): Promise<void>;
+}
+
+export function restaurantReplica(db: Db): RestaurantReplicaStore {
+  const col: Collection<ReplicaDoc> = db.collection<ReplicaDoc>('restaurants');
+
+  return {
+    async handle(stored) {
+      const e = stored as StoredEvent<CatalogEvent>;
+      const id = e.data.restaurantId;
+      const set = (fields: Partial<ReplicaDoc>) => applyOnce(col, id, e, { $set: { ...fields, version: e.version } });
+      switch (e.type) {
+        case 'RestaurantCreated':
+          await set({
+            ownerId: e.data.ownerId,
+            name: e.data.name,
+            timezone: e.data.timezone,
+            openingHours: e.data.openingHours,
+            tables: e.data.tables,
+            policy: e.data.policy,
+            closed: false,
+          });
+          break;
+        case 'RestaurantDetailsChanged':
+          await set({
+            ...(e.data.name !== undefined ? { name: e.data.name } : {}),
+            ...(e.data.timezone !== undefined ? { timezone: e.data.timezone } : {}),
+          });
+          break;
+        case 'OpeningHoursSet':
+          await set({ openingHours: e.data.openingHours });
+          break;
+        case 'TablesSet':
+          await set({ tables: e.data.tables });
+          break;
+        case 'ReservationPolicySet':
+          await set({ policy: e.data.policy });
+          break;
+        case 'RestaurantClosed':
+          await set({ closed: true });
+          break;
+        default:
+          // menu changes do not matter to booking, but the checkpoint must still advance
+          await set({});
+      }
+    },
+
+    async get(restaurantId) {
+      const doc = await col.findOne({ _id: restaurantId }, { projection: { _v: 0 } });
+      if (!doc || doc.ownerId === undefined) return null;
+      const { _id, ...rest } = doc;
+      return { restaurantId: _id, ...rest };
+    },
+
+    async rebuild() {
+      await col.deleteMany({});
+    },
+  };
+}

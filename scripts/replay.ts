@@ -1,0 +1,66 @@
+/**
+ * npm run replay -- --consumer C [--service S] [--rebuild] [--run-id ID]
+ * Re-delivers service S's whole history (default: the consumer's source service) to consumer C's queue.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DynamoDBEventStore } from '../eventstore/dynamodb';
+import { replay } from '../eventstore/replay';
+import { SERVICES, consumerDef, topology } from '../platform/topology';
+import type { ServiceName } from '../eventstore/types';
+import { awsClients, destroyAwsClients } from '../platform/aws';
+import { loadConfig } from '../platform/config';
+import { queueUrl } from '../platform/provision';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      service: { type: 'string' },
+      consumer: { type: 'string' },
+      rebuild: { type: 'boolean', default: false },
+      'run-id': { type: 'string' },
+    },
+  });
+  if (!values.consumer) throw new Error('usage: npm run replay -- --consumer <name> [--service <name>] [--rebuild]');
+  const config = loadConfig();
+  const topo = topology(config.resourcePrefix);
+  const consumer = consumerDef(topo, values.consumer);
+  const service = (values.service ?? consumer.source) as ServiceName;
+  if (!(SERVICES as readonly string[]).includes(service)) throw new Error(`unknown service ${service}`);
+  if (service !== consumer.source) console.warn(`warning: ${consumer.name} subscribes to ${consumer.source}, replaying ${service}`);
+
+  // projections register their rebuild hooks there (see eventstore/replay.ts)
+  const hooksModule = path.resolve(__dirname, '../projections/rebuild');
+  if (['.ts', '.js'].some((ext) => fs.existsSync(hooksModule + ext))) await import(hooksModule);
+
+  const clients = awsClients(config);
+  try {
+    const url = await queueUrl(clients.sqs, consumer.queue);
+    if (!url) throw new Error(`queue ${consumer.queue} does not exist; run npm run provision`);
+    const store = new DynamoDBEventStore({ client: clients.dynamodb, tableName: topo.services[service].table, service });
+    const started = Date.now();
+    const report = await replay({
+      store,
+      sqs: clients.sqs,
+      queueUrl: url,
+      consumer: consumer.name,
+      rebuild: values.rebuild,
+      runId: values['run-id'],
+      onProgress: (n) => {
+        if (n % 1000 === 0) console.log(`  ${n} sent`);
+      },
+    });
+    console.log(
+      `replay ${report.runId}: ${report.sent} events of ${report.streams} streams from ${service} → ${consumer.queue}` +
+        `${report.rebuilt ? ' (projection rebuilt first)' : ''} in ${Date.now() - started} ms`,
+    );
+  } finally {
+    destroyAwsClients(clients);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

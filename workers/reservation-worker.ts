@@ -1,0 +1,48 @@
+/**
+ * Process entry point: a Temporal worker for the `reservations` task queue. Any number can run side by
+ * side. SIGINT/SIGTERM shut it down gracefully: it stops polling and lets in-flight activities finish.
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig } from '../platform/config';
+import { createRuntime } from '../platform/runtime';
+import { createReservationActivities, type ReservationServiceEvent } from '../activities/reservation';
+import { restaurantReplica } from '../projections/restaurant-replica';
+import type { EventStore } from '../eventstore/types';
+
+export async function createReservationWorker(config = loadConfig()) {
+  const runtime = await createRuntime(config);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const activities = createReservationActivities({
+    store: runtime.stores.reservation as EventStore<ReservationServiceEvent>,
+    restaurants: restaurantReplica(runtime.dbs.reservation),
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities,
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    shutdownGraceTime: '20 seconds',
+  });
+  return {
+    worker,
+    async close() {
+      await connection.close();
+      await runtime.close();
+    },
+  };
+}
+
+if (require.main === module) {
+  (async () => {
+    const { worker, close } = await createReservationWorker();
+    // Worker.run installs SIGINT/SIGTERM handlers that call shutdown(): polling stops, in-flight work finishes
+    await worker.run();
+    await close();
+  })().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,2 @@
+// The workflows the reservation worker registers (its bundle entry point).
+export { reservationWorkflow } from './reservation';

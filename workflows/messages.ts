@@ -1,0 +1,113 @@
+/**
+ * Everything the API (client) and the reservation workflow share: the task queue, the workflow id scheme,
+ * input/output types, typed update and query definitions and the search attribute keys. Importing this
+ * file pulls in no Node builtins, so both sides can use it.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+
+export const RESERVATIONS_TASK_QUEUE = 'reservations';
+export const reservationWorkflowId = (reservationId: string): string => `reservation-${reservationId}`;
+
+export type ReservationStatus = 'pending' | 'accepted' | 'rejected' | 'expired' | 'cancelled' | 'completed';
+export const FINAL_STATUSES: readonly ReservationStatus[] = ['rejected', 'expired', 'cancelled', 'completed'];
+
+export interface ReservationRequest {
+  reservationId: string;
+  restaurantId: string;
+  customerId: string;
+  partySize: number;
+  /** ISO 8601 instant. */
+  start: string;
+  name?: string;
+  phone?: string;
+  notes?: string;
+  /** Hash of the request body under an Idempotency-Key: a reused key with another body is refused. */
+  requestHash: string;
+}
+
+/** What placement decided, with every later deadline as a delay from placement (see `placedAt`). */
+export interface Placement {
+  status: 'pending' | 'accepted';
+  tableId: string;
+  start: string;
+  end: string;
+  restaurantName: string;
+  timezone: string;
+  ownerId: string;
+  /** ms from placement until an undecided request expires (never past the start). */
+  decisionTimeoutMs: number;
+  /** ms from placement until the reminder is due (<= 0: due at once). */
+  reminderInMs: number;
+  /** ms from placement until the turn ends and the reservation completes. */
+  endInMs: number;
+  /** ms from placement after which a customer may no longer cancel. */
+  customerCutoffInMs: number;
+  /** ms from placement until the start (the owner may cancel until then). */
+  startInMs: number;
+}
+
+export interface PlacementResult extends Placement {
+  reservationId: string;
+  /** False when this call found an existing reservation (same Idempotency-Key and body). */
+  created: boolean;
+}
+
+export interface Actor {
+  userId: string;
+  role: 'customer' | 'owner';
+}
+
+export interface DecisionInput {
+  actor: Actor;
+  reason?: string;
+}
+
+export interface StatusResult {
+  reservationId: string;
+  status: ReservationStatus;
+}
+
+export interface ReservationWorkflowState {
+  reservationId: string;
+  status: ReservationStatus | 'placing' | 'not-placed';
+  placement?: Placement;
+  history: Array<{ type: string; at: string }>;
+}
+
+/** Update-with-Start's first step; also the idempotent re-request of the same reservation. */
+export const requestUpdate = defineUpdate<PlacementResult, [{ requestHash: string }]>('request');
+export const acceptUpdate = defineUpdate<StatusResult, [DecisionInput]>('accept');
+export const rejectUpdate = defineUpdate<StatusResult, [DecisionInput]>('reject');
+export const cancelUpdate = defineUpdate<StatusResult, [DecisionInput]>('cancel');
+export const stateQuery = defineQuery<ReservationWorkflowState>('state');
+
+export const SA = {
+  restaurantId: defineSearchAttributeKey('RestaurantId', 'KEYWORD'),
+  customerId: defineSearchAttributeKey('CustomerId', 'KEYWORD'),
+  status: defineSearchAttributeKey('ReservationStatus', 'KEYWORD'),
+  start: defineSearchAttributeKey('ReservationStart', 'DATETIME'),
+  partySize: defineSearchAttributeKey('PartySize', 'INT'),
+} as const;
+
+/** Failure types the workflow raises; the API maps them to HTTP statuses. */
+export const FAILURE = {
+  noTable: 'NO_TABLE',
+  notPending: 'NOT_PENDING',
+  alreadyFinal: 'ALREADY_FINAL',
+  pastCutoff: 'PAST_CUTOFF',
+  keyReused: 'IDEMPOTENCY_KEY_REUSED',
+  forbidden: 'FORBIDDEN',
+} as const;
+
+/** The activities the workflow calls (implemented in activities/reservation.ts). */
+export interface ReservationActivities {
+  placeReservation(request: ReservationRequest): Promise<Placement>;
+  recordOutcome(input: {
+    reservationId: string;
+    outcome: 'accept' | 'reject' | 'expire' | 'cancel' | 'reminder' | 'complete';
+    actor?: Actor;
+    reason?: string;
+  }): Promise<{ status: ReservationStatus; at: string }>;
+  releaseTable(input: { reservationId: string; reason: string }): Promise<void>;
+}
