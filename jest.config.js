@@ -3,7 +3,7 @@ const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }
 const common = {
   transform,
   // fastify's inject pulls in `cookie`, which ships ESM only: let swc turn it into CommonJS for jest
-  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|jose)/)'],
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/.stack/'],
 };

@@ -14,9 +14,10 @@
  * empty sets or big numbers into something else), and consumers decode a stream image with JSON.parse.
  *
  * Writing: every new item is put with `attribute_not_exists(version)`, so two writers can never both own a
- * position. A numeric expected version n > 0 is verified by reading the stream head first: items are never
- * deleted, so "n exists and n+1 is free" at write time proves the stream is exactly at n (no gaps, no
- * skipped positions), without a ConditionCheck item eating into the 100-action transaction limit.
+ * position. A numeric expected version n > 0 is verified by a consistent GetItem of version n first: items
+ * are never deleted, so "n existed" still holds at write time, and with "n+1 is free" (the put's condition)
+ * it proves the stream is exactly at n (no gaps, no skipped positions), without a ConditionCheck item
+ * eating into the 100-action transaction limit.
  * One event → a conditional PutItem (one round trip for `no_stream`); more → TransactWriteItems.
  *
  * moto caveat (why `serializeTransactions` exists): moto rolls a cancelled transaction back by restoring a
@@ -31,6 +32,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
   ResourceInUseException,
@@ -208,17 +210,18 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
       if (retried) return retried;
     }
     for (let attempt = 1; ; attempt++) {
+      // The base each request writes after; undefined when the expected version is already known stale.
       const bases = await Promise.all(
-        reqs.map(async (r) => {
+        reqs.map(async (r): Promise<number | undefined> => {
           const want = expectedNumber(r.expectedVersion);
           // version 1 free ⇔ stream empty, so `no_stream` needs no read
-          return want === 0 ? 0 : this.streamVersion(r.streamId);
+          if (want === 0) return 0;
+          if (want === undefined) return this.streamVersion(r.streamId);
+          // a point read, not a head query: "want exists" plus "want+1 free" (the put's condition) pins it
+          return (await this.exists(r.streamId, want)) ? want : undefined;
         }),
       );
-      const stale = reqs.some((r, i) => {
-        const want = expectedNumber(r.expectedVersion);
-        return want !== undefined && want !== bases[i];
-      });
+      const stale = bases.some((b) => b === undefined);
       let wrote = false;
       if (!stale) {
         const planned = reqs.map((r, i) => toEnvelopes(this.service, r, bases[i]!, this.now));
@@ -301,6 +304,19 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
     } finally {
       if (tableLocks.get(this.tableName) === tail) tableLocks.delete(this.tableName);
     }
+  }
+
+  private async exists(streamId: string, version: number): Promise<boolean> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { streamId: { S: streamId }, version: { N: String(version) } },
+        ConsistentRead: true,
+        ProjectionExpression: '#v',
+        ExpressionAttributeNames: { '#v': 'version' },
+      }),
+    );
+    return out.Item !== undefined;
   }
 
   async readStream(streamId: string, opts: ReadOptions = {}): Promise<StoredEvent<E>[]> {

@@ -188,7 +188,7 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     }
 
     // ---- accepted: a reminder before the start, then completion at the end of the turn
-    if (status() === 'accepted' && placement.reminderInMs < placement.startInMs) {
+    if (status() === 'accepted' && placement.reminderInMs <= placement.startInMs) {
       const moved = await waitWhile('accepted', placement.reminderInMs);
       if (!moved && status() === 'accepted') {
         busy = true;
