@@ -9,6 +9,8 @@ const common = {
 };
 
 module.exports = {
+  // integration tests start servers and wait for pipelines; per-project testTimeout is not honoured
+  testTimeout: 120000,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/**/*.unit.test.ts'] },
@@ -16,7 +18,6 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/**/*.int.test.ts'],
-      testTimeout: 120000,
       setupFiles: ['<rootDir>/test/setup-int.ts'],
     },
   ],

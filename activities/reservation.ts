@@ -8,7 +8,7 @@
  * the reservation stream and the restaurant's ledger stream of that date.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from '../eventstore/types';
+import { ConcurrencyError, type EventStore, type StoredEvent } from '../eventstore/types';
 import { deterministicEventId } from '../eventstore/envelope';
 import { DomainError } from '../domain/errors';
 import {
@@ -121,37 +121,70 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
   }
 
   /**
-   * Decides against the reservation stream and the ledger stream together and appends both in one batch,
-   * re-reading when another booking got to the ledger first (bounded). Returns the reservation's state.
+   * Ledger states this process has seen, so a booking reads only the ledger events it has not seen yet
+   * (the ledger of a busy evening grows with every booking). A stale entry is harmless: the append's
+   * expected version catches it and the entry is refreshed.
    */
-  async function appendWithLedger(
-    reservationId: string,
-    ledgerId: string,
-    decide: (r: ReservationState, ledger: LedgerState) => { reservation: ReservationEvent[]; ledger: LedgerEvent[] },
-  ): Promise<ReservationState> {
+  const ledgers = new Map<string, { version: number; state: LedgerState }>();
+  async function ledgerState(ledgerId: string): Promise<{ version: number; state: LedgerState }> {
+    const cached = ledgers.get(ledgerId) ?? { version: 0, state: ledgerDecider.initialState() };
+    const fresh = (await store.readStream(ledgerId, { fromVersion: cached.version + 1 })) as StoredEvent<LedgerEvent>[];
+    const next = { version: fresh.at(-1)?.version ?? cached.version, state: fresh.reduce(ledgerDecider.evolve, cached.state) };
+    ledgers.delete(ledgerId);
+    ledgers.set(ledgerId, next);
+    if (ledgers.size > 10_000) ledgers.delete(ledgers.keys().next().value as string);
+    return next;
+  }
+
+  const idFor = (reservationId: string, type: string) => deterministicEventId(`${reservationId}:${type}`);
+
+  /**
+   * Applies a ledger command: decide against the current ledger, append its (single) event with the
+   * version read, and on a conflict re-read and decide again — bounded, never unbounded. One conditional
+   * PutItem per attempt: no multi-item transaction on the contended stream.
+   */
+  async function applyToLedger(ledgerId: string, reservationId: string, command: LedgerCommand): Promise<LedgerState> {
     for (let attempt = 1; ; attempt++) {
-      const [res, ledgerEvents] = await Promise.all([
-        readReservation(reservationId),
-        store.readStream(ledgerId) as Promise<StoredEvent<LedgerEvent>[]>,
-      ]);
-      const ledgerVersion = ledgerEvents.at(-1)?.version ?? 0;
-      const decided = decide(res.state, fold(ledgerDecider, ledgerEvents));
-      if (decided.reservation.length === 0 && decided.ledger.length === 0) return res.state;
-      const withIds = <E extends ReservationServiceEvent>(events: E[]): NewEvent<E>[] =>
-        events.map((e) => ({ ...e, eventId: deterministicEventId(`${reservationId}:${e.type}`), metadata: { actor: `workflow:reservation-${reservationId}` } }));
+      const { version, state } = await ledgerState(ledgerId);
+      const decided = ledgerDecider.decide(command, state);
+      if (decided.length === 0) return state;
       try {
-        await store.appendMany([
-          ...(decided.reservation.length
-            ? [{ streamId: reservationStreamId(reservationId), events: withIds(decided.reservation), expectedVersion: res.version === 0 ? ('no_stream' as const) : res.version }]
-            : []),
-          ...(decided.ledger.length
-            ? [{ streamId: ledgerId, events: withIds(decided.ledger), expectedVersion: ledgerVersion === 0 ? ('no_stream' as const) : ledgerVersion }]
-            : []),
-        ]);
-        return decided.reservation.reduce(reservationDecider.evolve, res.state);
+        await store.append(
+          ledgerId,
+          decided.map((e) => ({ ...e, eventId: idFor(reservationId, e.type), metadata: { actor: `workflow:reservation-${reservationId}` } })),
+          { expectedVersion: version === 0 ? 'no_stream' : version },
+        );
+        return decided.reduce(ledgerDecider.evolve, state);
       } catch (err) {
         if (!(err instanceof ConcurrencyError) || attempt >= maxAttempts) throw err;
-        // someone else appended (another booking on the ledger, or our own earlier try): decide again
+      }
+    }
+  }
+
+  /**
+   * Appends a reservation's new events one conditional PutItem at a time, each at the version it expects.
+   * Every event id is deterministic, so after a crash or retry the ones already stored are skipped.
+   */
+  async function appendToReservation(reservationId: string, decide: (r: ReservationState) => ReservationEvent[]): Promise<ReservationState> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await readReservation(reservationId);
+      const stored = new Set(res.events.map((e) => e.eventId));
+      const todo = decide(res.state).filter((e) => !stored.has(idFor(reservationId, e.type)));
+      let state = res.state;
+      let version = res.version;
+      try {
+        for (const e of todo) {
+          await store.append(
+            reservationStreamId(reservationId),
+            [{ ...e, eventId: idFor(reservationId, e.type), metadata: { actor: `workflow:reservation-${reservationId}` } }],
+            { expectedVersion: version === 0 ? 'no_stream' : version },
+          );
+          version += 1;
+          state = reservationDecider.evolve(state, e);
+        }
+        return state;
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError) || attempt >= maxAttempts) throw err;
       }
     }
   }
@@ -171,48 +204,54 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
         const startIso = formatInZone(start, restaurant.timezone);
         const endIso = formatInZone(end, restaurant.timezone);
         const ledgerId = ledgerIdOf(restaurant, start);
-        const state = await appendWithLedger(request.reservationId, ledgerId, (r, ledger) => {
-          if (r.status !== 'none') return { reservation: [], ledger: [] };
-          const held = ledgerDecider.decide(
-            { type: 'HoldTable', reservationId: request.reservationId, partySize: request.partySize, start: startIso, end: endIso, tables: restaurant.tables },
-            ledger,
-          );
-          const tableId = held[0]?.type === 'TableHeld' ? held[0].data.tableId : ledger.bookings[request.reservationId]?.tableId;
-          if (!tableId) throw new Error('the ledger decided no table and no error');
-          const requested = reservationDecider.decide(
-            {
-              type: 'RequestReservation',
-              reservationId: request.reservationId,
-              restaurantId: request.restaurantId,
-              customerId: request.customerId,
-              partySize: request.partySize,
-              start: startIso,
-              end: endIso,
-              tableId,
-              ...(request.name ? { name: request.name } : {}),
-              ...(request.phone ? { phone: request.phone } : {}),
-              ...(request.notes ? { notes: request.notes } : {}),
-              acceptance: restaurant.policy.acceptance,
-            },
-            r,
-          );
-          // auto acceptance confirms the table in the same batch
-          const confirmed = requested.some((e) => e.type === 'ReservationAccepted')
-            ? ledgerDecider.decide({ type: 'ConfirmTable', reservationId: request.reservationId }, held.reduce(ledgerDecider.evolve, ledger))
-            : [];
-          return { reservation: requested, ledger: [...held, ...confirmed] };
-        }).catch(async (err: unknown) => {
+        // 1. hold a table on the ledger (the contended step: optimistic concurrency, bounded retries)
+        let ledger: LedgerState;
+        try {
+          ledger = await applyToLedger(ledgerId, request.reservationId, {
+            type: 'HoldTable',
+            reservationId: request.reservationId,
+            partySize: request.partySize,
+            start: startIso,
+            end: endIso,
+            tables: restaurant.tables,
+          });
+        } catch (err) {
           if (err instanceof DomainError && err.code === 'NO_TABLE') {
-            const ledger = fold(ledgerDecider, (await store.readStream(ledgerId)) as StoredEvent<LedgerEvent>[]);
             throw ApplicationFailure.create({
               type: FAILURE.noTable,
               message: `No table for ${request.partySize} is free at ${startIso}.`,
-              details: [{ alternatives: alternatives(restaurant, start, request.partySize, ledger) }],
+              details: [{ alternatives: alternatives(restaurant, start, request.partySize, (await ledgerState(ledgerId)).state) }],
               nonRetryable: true,
             });
           }
           throw err;
-        });
+        }
+        const tableId = ledger.bookings[request.reservationId]?.tableId;
+        if (!tableId) throw new Error(`the ledger holds no table for ${request.reservationId}`);
+        // 2. record the request on the reservation's own stream (+ accepted at once when auto)
+        const state = await appendToReservation(request.reservationId, (r) =>
+          r.status !== 'none'
+            ? []
+            : reservationDecider.decide(
+                {
+                  type: 'RequestReservation',
+                  reservationId: request.reservationId,
+                  restaurantId: request.restaurantId,
+                  customerId: request.customerId,
+                  partySize: request.partySize,
+                  start: startIso,
+                  end: endIso,
+                  tableId,
+                  ...(request.name ? { name: request.name } : {}),
+                  ...(request.phone ? { phone: request.phone } : {}),
+                  ...(request.notes ? { notes: request.notes } : {}),
+                  acceptance: restaurant.policy.acceptance,
+                },
+                r,
+              ),
+        );
+        // 3. an accepted reservation confirms its table
+        if (state.status === 'accepted') await applyToLedger(ledgerId, request.reservationId, { type: 'ConfirmTable', reservationId: request.reservationId });
         if (state.status === 'none') throw new Error('reservation was not recorded');
         return placementOf(state, restaurant);
       } catch (err) {
@@ -234,8 +273,6 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
         complete: 'ReservationCompleted',
       }[outcome];
       const already = res.events.find((e) => e.type === eventType);
-      if (already) return { status: res.state.status, at: already.metadata.occurredAt };
-
       const command: ReservationCommand =
         outcome === 'accept'
           ? { type: 'AcceptReservation' }
@@ -262,36 +299,19 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
             ? { type: 'ReleaseTable', reservationId, reason: outcome }
             : undefined;
       try {
-        const state = await appendWithLedger(reservationId, ledgerIdOf(restaurant, new Date(res.state.start)), (r, ledger) => {
-          const reservation = reservationDecider.decide(command, r);
-          return { reservation, ledger: reservation.length && ledgerCommand ? ledgerDecider.decide(ledgerCommand, ledger) : [] };
-        });
-        return { status: (state.status === 'none' ? 'pending' : state.status) as ReservationStatus, at: at.toISOString() };
+        // a retry after the event was stored skips the append but still finishes the ledger step
+        const state = already ? res.state : await appendToReservation(reservationId, (r) => reservationDecider.decide(command, r));
+        if (ledgerCommand) await applyToLedger(ledgerIdOf(restaurant, new Date(res.state.start)), reservationId, ledgerCommand);
+        const when = already ? already.metadata.occurredAt : at.toISOString();
+        return { status: (state.status === 'none' ? 'pending' : state.status) as ReservationStatus, at: when };
       } catch (err) {
         throw toFailure(err);
       }
     },
 
-    async releaseTable({ reservationId, reason }) {
-      const res = await readReservation(reservationId);
-      if (res.state.status === 'none') return;
-      const restaurant = await restaurantOf(res.state.restaurantId);
-      const ledgerId = ledgerIdOf(restaurant, new Date(res.state.start));
-      for (let attempt = 1; ; attempt++) {
-        const events = (await store.readStream(ledgerId)) as StoredEvent<LedgerEvent>[];
-        const decided = ledgerDecider.decide({ type: 'ReleaseTable', reservationId, reason }, fold(ledgerDecider, events));
-        if (decided.length === 0) return;
-        try {
-          await store.append(
-            ledgerId,
-            decided.map((e) => ({ ...e, eventId: deterministicEventId(`${reservationId}:${e.type}`) })),
-            { expectedVersion: events.at(-1)?.version ?? 'no_stream' },
-          );
-          return;
-        } catch (err) {
-          if (!(err instanceof ConcurrencyError) || attempt >= maxAttempts) throw err;
-        }
-      }
+    async releaseTable({ reservationId, restaurantId, start, reason }) {
+      const restaurant = await restaurantOf(restaurantId);
+      await applyToLedger(ledgerIdOf(restaurant, new Date(start)), reservationId, { type: 'ReleaseTable', reservationId, reason });
     },
   };
 }

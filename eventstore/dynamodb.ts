@@ -18,16 +18,29 @@
  * are never deleted, so "n existed" still holds at write time, and with "n+1 is free" (the put's condition)
  * it proves the stream is exactly at n (no gaps, no skipped positions), without a ConditionCheck item
  * eating into the 100-action transaction limit.
- * One event → a conditional PutItem (one round trip for `no_stream`); more → TransactWriteItems.
+ * One event → a conditional PutItem, never a transaction (one round trip for `no_stream`, a GetItem and the
+ * PutItem for a number); more events, even on one stream, → TransactWriteItems, because they must land together.
  *
- * moto caveat (why `serializeTransactions` exists): moto rolls a cancelled transaction back by restoring a
- * deep copy of the whole table taken before it started, which also wipes writes made concurrently by other
- * requests. We therefore pre-check versions (so transactions are rarely doomed) and, by default, run this
- * process's transactions on a table one at a time. Against real DynamoDB pass `serializeTransactions: false`.
+ * Reading: versions are gapless 1..n, so a stream is read by key: BatchGetItem of consecutive versions
+ * (10 keys first, so a short stream costs one small call, then 100 per call) until a page comes back
+ * missing a version. The head (`streamVersion`) is found the same way, by probing versions in batches.
+ *
+ * Two moto 5.x workarounds, both on by default, both to be turned off against real DynamoDB:
+ * - `readByKey`: moto answers a Query by listing and sorting every item of the table and then filtering by
+ *   hash key, so a Query costs O(table size) however short the stream; point reads are O(1). On real
+ *   DynamoDB a Query costs O(items returned) and is cheaper in read units (a BatchGetItem is billed per
+ *   key, missing keys included), so pass `readByKey: false` there.
+ * - `serializeTransactions`: moto deep-copies every table a transaction touches before running it (O(table
+ *   size)) and rolls a cancelled one back by restoring that copy, which also wipes writes other requests
+ *   made in between. We therefore pre-check versions (so transactions are rarely doomed) and, by default,
+ *   run this process's transactions on a table one at a time, with this process's single-event puts on that
+ *   table held back while one runs (puts still run concurrently with each other). Writes from other
+ *   processes are not covered. Against real DynamoDB pass `serializeTransactions: false`.
  */
 import { randomUUID } from 'node:crypto';
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeTableCommand,

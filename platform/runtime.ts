@@ -26,7 +26,13 @@ export async function createRuntime(config: Config): Promise<Runtime> {
   const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5000, maxPoolSize: 50 });
   await mongo.connect();
   const stores = Object.fromEntries(
-    SERVICES.map((s) => [s, new DynamoDBEventStore({ client: aws.dynamodb, tableName: topo.services[s].table, service: s })]),
+    SERVICES.map((s) => [s, new DynamoDBEventStore({
+        client: aws.dynamodb,
+        tableName: topo.services[s].table,
+        service: s,
+        // the one-transaction-at-a-time guard is for moto (it rolls back by restoring whole tables); not needed on AWS
+        serializeTransactions: config.aws.endpoint !== undefined,
+      })]),
   ) as unknown as Record<ServiceName, EventStore>;
   const dbs = Object.fromEntries(SERVICES.map((s) => [s, mongo.db(serviceDbName(config, s))])) as Record<ServiceName, Db>;
   return {

@@ -2,8 +2,6 @@
  * npm run replay -- --consumer C [--service S] [--rebuild] [--run-id ID]
  * Re-delivers service S's whole history (default: the consumer's source service) to consumer C's queue.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBEventStore } from '../eventstore/dynamodb';
 import { replay } from '../eventstore/replay';
@@ -12,6 +10,8 @@ import type { ServiceName } from '../eventstore/types';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
 import { queueUrl } from '../platform/provision';
+import { createRuntime } from '../platform/runtime';
+import { consumers } from '../projections';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -30,10 +30,8 @@ async function main(): Promise<void> {
   if (!(SERVICES as readonly string[]).includes(service)) throw new Error(`unknown service ${service}`);
   if (service !== consumer.source) console.warn(`warning: ${consumer.name} subscribes to ${consumer.source}, replaying ${service}`);
 
-  // projections register their rebuild hooks there (see eventstore/replay.ts)
-  const hooksModule = path.resolve(__dirname, '../projections/rebuild');
-  if (['.ts', '.js'].some((ext) => fs.existsSync(hooksModule + ext))) await import(hooksModule);
-
+  // --rebuild empties the consumer's projection first (projections/index.ts knows how for each consumer)
+  const runtime = values.rebuild ? await createRuntime(config) : undefined;
   const clients = awsClients(config);
   try {
     const url = await queueUrl(clients.sqs, consumer.queue);
@@ -46,6 +44,7 @@ async function main(): Promise<void> {
       queueUrl: url,
       consumer: consumer.name,
       rebuild: values.rebuild,
+      ...(runtime ? { rebuildHook: consumers(runtime)[consumer.name].rebuild } : {}),
       runId: values['run-id'],
       onProgress: (n) => {
         if (n % 1000 === 0) console.log(`  ${n} sent`);
@@ -57,6 +56,7 @@ async function main(): Promise<void> {
     );
   } finally {
     destroyAwsClients(clients);
+    await runtime?.close();
   }
 }
 

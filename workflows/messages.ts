@@ -109,5 +109,6 @@ export interface ReservationActivities {
     actor?: Actor;
     reason?: string;
   }): Promise<{ status: ReservationStatus; at: string }>;
-  releaseTable(input: { reservationId: string; reason: string }): Promise<void>;
+  /** Compensation: gives back a held table (a no-op when none is held). */
+  releaseTable(input: { reservationId: string; restaurantId: string; start: string; reason: string }): Promise<void>;
 }

@@ -149,12 +149,13 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   try {
     placement = await activities.placeReservation(request);
   } catch (err) {
-    placementFailure =
-      err instanceof ApplicationFailure
-        ? err
-        : err instanceof Error && err.cause instanceof ApplicationFailure
-          ? err.cause
-          : ApplicationFailure.create({ message: 'The reservation could not be placed.', nonRetryable: true });
+    const cause = err instanceof ApplicationFailure ? err : err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+    // a rule said no (no table, too late…): nothing was held. Anything else failed for good after
+    // retries, possibly after holding a table: give it back.
+    if (!cause?.nonRetryable) {
+      await activities.releaseTable({ reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'placement-failed' });
+    }
+    placementFailure = cause?.nonRetryable ? cause : ApplicationFailure.create({ message: 'The reservation could not be placed; please try again.', nonRetryable: true });
     state.status = 'not-placed';
     await condition(allHandlersFinished);
     return state;
@@ -210,7 +211,7 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   } catch (err) {
     // a later step failed for good: give the table back so it is not held forever, then fail visibly
     log.error('reservation step failed; releasing its table', { workflowId: workflowInfo().workflowId, error: String(err) });
-    await activities.releaseTable({ reservationId: request.reservationId, reason: 'compensation' });
+    await activities.releaseTable({ reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'compensation' });
     throw err;
   }
 
