@@ -56,8 +56,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const app = Fastify({
     logger: opts.logger ?? false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
-    // passwords and tokens never reach a log line
-    disableRequestLogging: false,
   });
 
   app.addSchema({ $id: 'Problem', ...problemSchema });

@@ -167,18 +167,130 @@ export interface DynamoDBEventStoreOptions {
   client: DynamoDBClient;
   tableName: string;
   service: ServiceName;
-  /** Run this process's multi-item appends on the table one at a time (moto workaround, see header). Default true. */
+  /**
+   * moto workaround (see header): run this process's multi-event appends on the table one at a time and hold
+   * single-event puts back while one runs. Default true; pass false against real DynamoDB.
+   */
   serializeTransactions?: boolean;
-  /** Attempts for `any` appends and transient transaction conflicts. Default 10. */
+  /**
+   * moto workaround (see header): read streams and heads with BatchGetItem by version instead of Query.
+   * Default true; pass false against real DynamoDB, where a Query is cheaper.
+   */
+  readByKey?: boolean;
+  /** Attempts for `any` appends and transient transaction conflicts, and BatchGetItem rounds that make no progress. Default 10. */
   maxAttempts?: number;
   now?: () => Date;
 }
 
-/** Per-table mutexes shared by every store instance in the process. */
-const tableLocks = new Map<string, Promise<unknown>>();
+/** Keys in the first read of a stream: most streams are short, and this keeps their read one small call. */
+const FIRST_PAGE = 10;
+/** BatchGetItem's limit. */
+const PAGE = 100;
+/** Versions probed one by one before galloping when looking for a stream's head. */
+const DENSE_PROBES = 16;
+/** Galloping stops doubling here (and goes on from the last version seen in the next round). */
+const MAX_GALLOP = 1 << 24;
+
+type Item = Record<string, AttributeValue>;
+
+const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+
+/**
+ * Readers/writer gate for one table: transactions run one at a time and alone, single puts run together.
+ * Needed because moto restores a whole-table copy when it cancels a transaction (see header).
+ */
+class TableGate {
+  private tail: Promise<void> = Promise.resolve();
+  private readonly puts = new Set<Promise<unknown>>();
+  /** Transactions queued or running. */
+  private transactions = 0;
+  /** Puts waiting for transactions to finish. */
+  private waiting = 0;
+
+  get idle(): boolean {
+    return this.transactions === 0 && this.waiting === 0 && this.puts.size === 0;
+  }
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.transactions++;
+    // puts already running when our turn comes must finish first; later ones wait for us (transactions > 0)
+    const run = this.tail.then(async () => {
+      await Promise.allSettled([...this.puts]);
+      return fn();
+    });
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await run;
+    } finally {
+      this.transactions--;
+    }
+  }
+
+  async shared<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.transactions > 0) {
+      this.waiting++;
+      try {
+        while (this.transactions > 0) await this.tail;
+      } finally {
+        this.waiting--;
+      }
+    }
+    // registered in the same tick as the check, so a transaction queued from now on waits for this put
+    const p = fn();
+    this.puts.add(p);
+    try {
+      return await p;
+    } finally {
+      this.puts.delete(p);
+    }
+  }
+}
+
+/** Per-table gates shared by every store instance in the process; dropped when idle. */
+const gates = new Map<string, TableGate>();
+
+async function throughGate<T>(tableName: string, mode: 'exclusive' | 'shared', fn: () => Promise<T>): Promise<T> {
+  let gate = gates.get(tableName);
+  if (!gate) {
+    gate = new TableGate();
+    gates.set(tableName, gate);
+  }
+  try {
+    return await (mode === 'exclusive' ? gate.exclusive(fn) : gate.shared(fn));
+  } finally {
+    if (gate.idle && gates.get(tableName) === gate) gates.delete(tableName);
+  }
+}
+
+/** A transaction we did not send because a position it writes was already taken (see `write`). */
+class PositionTaken extends Error {
+  override readonly name = 'PositionTaken';
+}
 
 function isConditionFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || err instanceof TransactionCanceledException;
+  return err instanceof ConditionalCheckFailedException || err instanceof TransactionCanceledException || err instanceof PositionTaken;
+}
+
+function range(from: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => from + i);
+}
+
+/** First round of a head search above `known`: a few versions one by one, then doubling distances. */
+function gallop(known: number): number[] {
+  const probes = range(known + 1, DENSE_PROBES);
+  for (let d = DENSE_PROBES * 2; d <= MAX_GALLOP; d *= 2) probes.push(known + d);
+  return probes;
+}
+
+/** Up to PAGE versions strictly between `lo` and `hi`, evenly spread: each round narrows the gap ~100-fold. */
+function spread(lo: number, hi: number): number[] {
+  const gap = hi - lo - 1;
+  if (gap <= PAGE) return range(lo + 1, gap);
+  const step = (hi - lo) / (PAGE + 1);
+  return [...new Set(range(1, PAGE).map((i) => lo + Math.round(i * step)))].filter((v) => v > lo && v < hi);
 }
 
 export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements EventStore<E> {
@@ -186,6 +298,7 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly serialize: boolean;
+  private readonly readByKey: boolean;
   private readonly maxAttempts: number;
   private readonly now: () => Date;
 
@@ -194,6 +307,7 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
     this.tableName = opts.tableName;
     this.service = opts.service;
     this.serialize = opts.serializeTransactions ?? true;
+    this.readByKey = opts.readByKey ?? true;
     this.maxAttempts = opts.maxAttempts ?? 10;
     this.now = opts.now ?? (() => new Date());
   }
@@ -211,9 +325,7 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
       ...r,
       events: r.events.map((e) => ({ ...e, eventId: e.eventId ?? randomUUID() })),
     }));
-    const itemCount = reqs.reduce((n, r) => n + r.events.length, 0);
-    const run = () => this.appendLoop(reqs, callerIds);
-    return itemCount > 1 && this.serialize ? this.locked(run) : run();
+    return this.appendLoop(reqs, callerIds);
   }
 
   private async appendLoop(reqs: AppendRequest<E>[], callerIds: boolean): Promise<AppendResult<E>> {
@@ -222,16 +334,19 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
       const retried = await this.findRetries(reqs);
       if (retried) return retried;
     }
+    // Per request, a version seen to exist: head searches start there instead of at 1.
+    const known = reqs.map(() => 0);
     for (let attempt = 1; ; attempt++) {
       // The base each request writes after; undefined when the expected version is already known stale.
       const bases = await Promise.all(
-        reqs.map(async (r): Promise<number | undefined> => {
+        reqs.map(async (r, i): Promise<number | undefined> => {
           const want = expectedNumber(r.expectedVersion);
           // version 1 free ⇔ stream empty, so `no_stream` needs no read
           if (want === 0) return 0;
-          if (want === undefined) return this.streamVersion(r.streamId);
-          // a point read, not a head query: "want exists" plus "want+1 free" (the put's condition) pins it
-          return (await this.exists(r.streamId, want)) ? want : undefined;
+          if (want === undefined) return (known[i] = await this.head(r.streamId, known[i]!));
+          // a point read, not a head search: "want exists" plus "want+1 free" (the put's condition) pins it
+          if (!(await this.exists(r.streamId, want))) return undefined;
+          return (known[i] = want);
         }),
       );
       const stale = bases.some((b) => b === undefined);
@@ -252,7 +367,7 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
       // Ids we generated and never sent can't be stored, so only look when a retry is possible.
       const retried = wrote || callerIds ? await this.findRetries(reqs) : undefined;
       if (retried) return wrote && !callerIds ? { ...retried, alreadyStored: false } : retried;
-      const actual = await Promise.all(reqs.map((r) => this.streamVersion(r.streamId)));
+      const actual = await Promise.all(reqs.map(async (r, i) => (known[i] = await this.head(r.streamId, known[i]!))));
       reqs.forEach((r, i) => checkExpected(r.streamId, r.expectedVersion, actual[i]!));
       // versions match again (an `any` append lost a race, or a transient conflict): try again, bounded
       if (attempt >= this.maxAttempts) {
@@ -260,7 +375,7 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
         throw new ConcurrencyError(r.streamId, r.expectedVersion, actual[0]!);
       }
       // jitter so `any` writers racing on one stream don't collide in lockstep
-      await new Promise((res) => setTimeout(res, Math.random() * 5 * attempt));
+      await sleep(Math.random() * 5 * attempt);
     }
   }
 
@@ -283,40 +398,45 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
     const condition = 'attribute_not_exists(#v)';
     const names = { '#v': 'version' };
     if (events.length === 1) {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: eventToItem(events[0]! as StoredEvent),
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-        }),
-      );
-      return;
-    }
-    await this.client.send(
-      new TransactWriteItemsCommand({
-        TransactItems: events.map((e) => ({
-          Put: {
+      const put = () =>
+        this.client.send(
+          new PutItemCommand({
             TableName: this.tableName,
-            Item: eventToItem(e as StoredEvent),
+            Item: eventToItem(events[0]! as StoredEvent),
             ConditionExpression: condition,
             ExpressionAttributeNames: names,
-          },
-        })),
-      }),
-    );
+          }),
+        );
+      await (this.serialize ? throughGate(this.tableName, 'shared', put) : put());
+      return;
+    }
+    const transact = async () => {
+      // Inside the gate nothing else this process writes can take a position between this check and the
+      // transaction, so a transaction moto would cancel (and roll back with a whole-table restore) is
+      // almost never sent. Gapless versions: if a stream's first new position is free, so are the rest.
+      if (this.serialize && (await this.anyTaken(events))) throw new PositionTaken();
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: events.map((e) => ({
+            Put: {
+              TableName: this.tableName,
+              Item: eventToItem(e as StoredEvent),
+              ConditionExpression: condition,
+              ExpressionAttributeNames: names,
+            },
+          })),
+        }),
+      );
+    };
+    await (this.serialize ? throughGate(this.tableName, 'exclusive', transact) : transact());
   }
 
-  private async locked<T>(fn: () => Promise<T>): Promise<T> {
-    const prev = tableLocks.get(this.tableName) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    tableLocks.set(this.tableName, tail);
-    try {
-      return await next;
-    } finally {
-      if (tableLocks.get(this.tableName) === tail) tableLocks.delete(this.tableName);
-    }
+  /** Whether some stream's first position in `events` is already written. */
+  private async anyTaken(events: StoredEvent<E>[]): Promise<boolean> {
+    const first = new Map<string, number>();
+    for (const e of events) first.set(e.streamId, Math.min(first.get(e.streamId) ?? e.version, e.version));
+    const taken = await Promise.all([...first].map(async ([id, v]) => (await this.getVersions(id, [v], true)).has(v)));
+    return taken.some(Boolean);
   }
 
   private async exists(streamId: string, version: number): Promise<boolean> {
@@ -332,10 +452,84 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
     return out.Item !== undefined;
   }
 
+  /**
+   * Consistent BatchGetItem of some versions of a stream (at most PAGE), by version; missing ones are absent.
+   * Unprocessed keys (throttling, or the 16 MB response cap) are asked for again, with backoff when a call
+   * returned nothing.
+   */
+  private async getVersions(streamId: string, versions: number[], versionOnly = false): Promise<Map<number, Item>> {
+    const found = new Map<number, Item>();
+    let keys: Item[] = versions.map((v) => ({ streamId: { S: streamId }, version: { N: String(v) } }));
+    for (let stalled = 0; keys.length > 0; ) {
+      const out = await this.client.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: keys,
+              ConsistentRead: true,
+              ...(versionOnly ? { ProjectionExpression: '#v', ExpressionAttributeNames: { '#v': 'version' } } : {}),
+            },
+          },
+        }),
+      );
+      const items = out.Responses?.[this.tableName] ?? [];
+      for (const item of items) found.set(Number(item.version?.N), item);
+      keys = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      if (keys.length > 0 && items.length === 0) {
+        if (++stalled >= this.maxAttempts) {
+          throw new Error(`BatchGetItem on ${this.tableName} left ${keys.length} keys of ${streamId} unprocessed ${stalled} times in a row`);
+        }
+        await sleep(Math.min(1000, 20 * 2 ** stalled) * (0.5 + Math.random() / 2));
+      }
+    }
+    return found;
+  }
+
   async readStream(streamId: string, opts: ReadOptions = {}): Promise<StoredEvent<E>[]> {
-    const from = opts.fromVersion ?? 1;
+    const from = Math.max(1, Math.ceil(opts.fromVersion ?? 1));
+    // NaN or +Infinity: nothing is at or after it (as in the in-memory store)
+    if (!Number.isSafeInteger(from)) return [];
+    if (!this.readByKey) return this.queryStream(streamId, from);
     const out: StoredEvent<E>[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
+    for (let next = from, size = FIRST_PAGE; ; next += size, size = PAGE) {
+      const versions = range(next, size);
+      const items = await this.getVersions(streamId, versions);
+      for (const v of versions) {
+        const item = items.get(v);
+        // versions are gapless, so the first missing one is the end of the stream
+        if (item === undefined) return out;
+        out.push(itemToEvent<E>(item));
+      }
+    }
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    return this.head(streamId, 0);
+  }
+
+  /**
+   * The stream's current version, given a version `known` to exist (0: none). Probes versions in batches:
+   * every version seen raises the lower bound for good (items are never deleted); the first version missing
+   * above it bounds the search from above. Usually one call, whatever the stream's length.
+   */
+  private async head(streamId: string, known: number): Promise<number> {
+    if (!this.readByKey) return this.queryHead(streamId);
+    let lo = known;
+    let hi: number | undefined;
+    for (;;) {
+      const probes = hi === undefined ? gallop(lo) : spread(lo, hi);
+      const seen = await this.getVersions(streamId, probes, true);
+      for (const v of probes) if (seen.has(v) && v > lo) lo = v;
+      // a missing probe below a seen one was written meanwhile; only those above the new bound count
+      hi = hi !== undefined && hi > lo ? hi : undefined;
+      for (const v of probes) if (!seen.has(v) && v > lo && (hi === undefined || v < hi)) hi = v;
+      if (hi === lo + 1) return lo;
+    }
+  }
+
+  private async queryStream(streamId: string, from: number): Promise<StoredEvent<E>[]> {
+    const out: StoredEvent<E>[] = [];
+    let startKey: Item | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
@@ -353,7 +547,7 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
     return out;
   }
 
-  async streamVersion(streamId: string): Promise<number> {
+  private async queryHead(streamId: string): Promise<number> {
     const page = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -377,7 +571,7 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
    */
   async *readAll(): AsyncIterable<StoredEvent<E>> {
     const byStream = new Map<string, StoredEvent<E>[]>();
-    let startKey: Record<string, AttributeValue> | undefined;
+    let startKey: Item | undefined;
     do {
       const page = await this.client.send(
         new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { down, up } from './stack.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// the pinned AWS SDK runs on Node 20; its notice about 2027 releases needing Node 22 is not actionable here
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const log = (msg) => process.stderr.write(`[${process.argv[2]}] ${msg}\n`);
 
 function ensureDeps() {
