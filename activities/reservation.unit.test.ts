@@ -1,0 +1,118 @@
+/**
+ * The reservation activities over the in-memory event store: the double-booking race, idempotent
+ * retries and compensation. (The same code runs against DynamoDB in the end-to-end tests.)
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { InMemoryEventStore } from '../eventstore/memory';
+import { createReservationActivities, type ReservationServiceEvent } from './reservation';
+import type { RestaurantReplica } from '../domain/reservation/restaurant';
+import type { ReservationRequest } from '../workflows/messages';
+
+const NOW = new Date('2026-12-01T09:00:00Z');
+const START = '2026-12-01T12:00:00.000Z'; // 13:00 in Rome
+const restaurant: RestaurantReplica = {
+  restaurantId: 'r1',
+  ownerId: 'owner',
+  name: 'Da Mario',
+  timezone: 'Europe/Rome',
+  openingHours: Object.fromEntries(
+    ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, [{ open: '12:00', close: '15:00' }]]),
+  ) as RestaurantReplica['openingHours'],
+  tables: [{ id: 't1', seats: 4 }],
+  closed: false,
+  version: 1,
+  policy: {
+    acceptance: 'auto',
+    maxPartySize: 4,
+    turnMinutes: 60,
+    slotMinutes: 15,
+    decisionTimeoutMinutes: 60,
+    minAdvanceMinutes: 60,
+    maxAdvanceDays: 30,
+    cancellationCutoffMinutes: 120,
+    reminderMinutesBefore: 120,
+  },
+};
+
+function setup(r: RestaurantReplica = restaurant) {
+  const store = new InMemoryEventStore<ReservationServiceEvent>('reservation');
+  const acts = createReservationActivities({ store, restaurants: { get: async () => r }, now: () => NOW, maxLedgerAttempts: 50 });
+  return { store, acts };
+}
+
+const request = (over: Partial<ReservationRequest> = {}): ReservationRequest => ({
+  reservationId: randomUUID(),
+  restaurantId: 'r1',
+  customerId: 'c1',
+  partySize: 2,
+  start: START,
+  requestHash: 'h',
+  ...over,
+});
+
+test('30 concurrent requests for the last table: exactly one holds it, the others get NO_TABLE with alternatives', async () => {
+  const { store, acts } = setup();
+  const results = await Promise.allSettled(Array.from({ length: 30 }, () => acts.placeReservation(request())));
+  const ok = results.filter((r) => r.status === 'fulfilled');
+  const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  expect(ok).toHaveLength(1);
+  expect(refused).toHaveLength(29);
+  for (const r of refused) {
+    expect(r.reason).toBeInstanceOf(ApplicationFailure);
+    expect((r.reason as ApplicationFailure).type).toBe('NO_TABLE');
+    const { alternatives } = (r.reason as ApplicationFailure).details![0] as { alternatives: string[] };
+    // the nearest free starts: the turn before (ends as the held one begins) and the one after
+    expect(alternatives).toEqual(['2026-12-01T12:00:00+01:00', '2026-12-01T14:00:00+01:00']);
+  }
+  const ledger = await store.readStream('ledger-r1-2026-12-01');
+  expect(ledger.map((e) => e.type)).toEqual(['TableHeld', 'TableConfirmed']);
+});
+
+test('a retried placement returns the same placement and writes nothing twice', async () => {
+  const { store, acts } = setup();
+  const req = request();
+  const first = await acts.placeReservation(req);
+  const again = await acts.placeReservation(req);
+  expect(again).toMatchObject({ status: 'accepted', tableId: first.tableId, start: '2026-12-01T13:00:00+01:00', end: '2026-12-01T14:00:00+01:00' });
+  expect((await store.readStream(`reservation-${req.reservationId}`)).map((e) => e.type)).toEqual(['ReservationRequested', 'ReservationAccepted']);
+  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableHeld', 'TableConfirmed']);
+});
+
+test('placement timings: decision deadline never past the start, reminder and cutoff before it', async () => {
+  const { acts } = setup({ ...restaurant, policy: { ...restaurant.policy, acceptance: 'manual', decisionTimeoutMinutes: 600 } });
+  const p = await acts.placeReservation(request());
+  expect(p.status).toBe('pending');
+  expect(p.startInMs).toBe(3 * 3600_000);
+  expect(p.decisionTimeoutMs).toBe(p.startInMs);
+  expect(p.reminderInMs).toBe(3600_000);
+  expect(p.customerCutoffInMs).toBe(3600_000);
+  expect(p.endInMs).toBe(4 * 3600_000);
+});
+
+test('a rule broken at placement is a non-retryable failure with its code', async () => {
+  const { acts } = setup();
+  await expect(acts.placeReservation(request({ partySize: 9 }))).rejects.toMatchObject({ type: 'PARTY_TOO_LARGE', nonRetryable: true });
+  await expect(acts.placeReservation(request({ start: '2026-12-01T09:30:00.000Z' }))).rejects.toMatchObject({ type: 'OUTSIDE_OPENING_HOURS' });
+});
+
+test('outcomes are recorded once even when retried, and release the table', async () => {
+  const { store, acts } = setup({ ...restaurant, policy: { ...restaurant.policy, acceptance: 'manual' } });
+  const req = request();
+  await acts.placeReservation(req);
+  await acts.recordOutcome({ reservationId: req.reservationId, outcome: 'reject', reason: 'full' });
+  await acts.recordOutcome({ reservationId: req.reservationId, outcome: 'reject', reason: 'full' });
+  expect((await store.readStream(`reservation-${req.reservationId}`)).map((e) => e.type)).toEqual(['ReservationRequested', 'ReservationRejected']);
+  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableHeld', 'TableReleased']);
+  // the table is free again
+  await expect(acts.placeReservation(request())).resolves.toMatchObject({ tableId: 't1' });
+});
+
+test('compensation releases a held table and is a no-op the second time', async () => {
+  const { store, acts } = setup();
+  const req = request();
+  await acts.placeReservation(req);
+  await acts.releaseTable({ reservationId: req.reservationId, restaurantId: 'r1', start: START, reason: 'compensation' });
+  await acts.releaseTable({ reservationId: req.reservationId, restaurantId: 'r1', start: START, reason: 'compensation' });
+  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableHeld', 'TableConfirmed', 'TableReleased']);
+});
