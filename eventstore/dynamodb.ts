@@ -197,9 +197,10 @@ const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 /**
  * Readers/writer gate for one table: transactions run one at a time and alone, single puts run together.
+ * Exported for its unit test.
  * Needed because moto restores a whole-table copy when it cancels a transaction (see header).
  */
-class TableGate {
+export class TableGate {
   private tail: Promise<void> = Promise.resolve();
   private readonly puts = new Set<Promise<unknown>>();
   /** Transactions queued or running. */
