@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
 import { eventStoreContract } from './contract';
-import { createEventTable, DynamoDBEventStore } from './dynamodb';
+import { createEventTable, DynamoDBEventStore, eventToItem } from './dynamodb';
 
 // the project-level testTimeout in jest.config.js is not applied (it is a global option)
 jest.setTimeout(60_000);
 
 const clients = awsClients(loadConfig());
-const tableName = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}-catalog-events`;
+const run = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+const tableName = `${run}-catalog-events`;
+const bigTable = `${run}-big-events`;
 
 beforeAll(async () => {
   expect(await createEventTable(clients.dynamodb, tableName)).toBe(true);
@@ -17,9 +19,86 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await clients.dynamodb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+  for (const t of [tableName, bigTable]) await clients.dynamodb.send(new DeleteTableCommand({ TableName: t })).catch(() => undefined);
   destroyAwsClients(clients);
 });
 
 // one table for the file: the suite's stream ids are unique per test
 eventStoreContract('DynamoDBEventStore (moto)', async () => new DynamoDBEventStore({ client: clients.dynamodb, tableName, service: 'catalog' }));
+
+// the Query-based reads meant for real DynamoDB (transactions stay serialized: this is still moto)
+eventStoreContract(
+  'DynamoDBEventStore (moto, readByKey: false)',
+  async () => new DynamoDBEventStore({ client: clients.dynamodb, tableName, service: 'catalog', readByKey: false }),
+);
+
+describe('DynamoDBEventStore in a table of 3000 other events', () => {
+  const store = new DynamoDBEventStore({ client: clients.dynamodb, tableName: bigTable, service: 'catalog' });
+
+  beforeAll(async () => {
+    await createEventTable(clients.dynamodb, bigTable);
+    const batches = Array.from({ length: 120 }, (_, b) =>
+      Array.from({ length: 25 }, (_, i) => ({
+        PutRequest: {
+          Item: eventToItem({
+            type: 'Filler',
+            data: { b, i },
+            eventId: `filler-${b}-${i}`,
+            streamId: `filler-${b}`,
+            version: i + 1,
+            service: 'catalog',
+            metadata: { occurredAt: new Date().toISOString(), schemaVersion: 1 },
+          }),
+        },
+      })),
+    );
+    for (let i = 0; i < batches.length; i += 8) {
+      await Promise.all(
+        batches.slice(i, i + 8).map(async (items) => {
+          let left: typeof items | undefined = items;
+          while (left && left.length > 0) {
+            const out = await clients.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [bigTable]: left } }));
+            left = out.UnprocessedItems?.[bigTable] as typeof items | undefined;
+          }
+        }),
+      );
+    }
+  });
+
+  it('reads a 3-event stream by key, whole and from a version', async () => {
+    const id = `short-${randomBytes(4).toString('hex')}`;
+    const written = await store.append(id, [1, 2, 3].map((n) => ({ type: 'Happened', data: { n } })), { expectedVersion: 'no_stream' });
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      const read = await store.readStream(id);
+      times.push(performance.now() - t);
+      expect(read).toEqual(written.events);
+    }
+    expect((await store.readStream(id, { fromVersion: 3 })).map((e) => e.version)).toEqual([3]);
+    expect(await store.streamVersion(id)).toBe(3);
+    expect(await store.streamVersion('filler-7')).toBe(25);
+    times.sort((a, b) => a - b);
+    // a figure for people, not an assertion: timings depend on the machine
+    console.log(`readStream of a 3-event stream among 3000 items: median ${times[10]!.toFixed(1)} ms, max ${times[19]!.toFixed(1)} ms`);
+  });
+
+  it('appends one event with a numeric expected version as a single conditional put', async () => {
+    const id = `single-${randomBytes(4).toString('hex')}`;
+    await store.append(id, [{ type: 'Happened', data: { n: 1 } }], { expectedVersion: 'no_stream' });
+    const sent: string[] = [];
+    const original = clients.dynamodb.send.bind(clients.dynamodb) as (cmd: object) => Promise<unknown>;
+    const spy = jest.spyOn(clients.dynamodb, 'send').mockImplementation(((cmd: object) => {
+      sent.push(cmd.constructor.name);
+      return original(cmd);
+    }) as never);
+    try {
+      await store.append(id, [{ type: 'Happened', data: { n: 2 } }], { expectedVersion: 1 });
+      await store.append(`${id}-b`, [{ type: 'Happened', data: { n: 1 } }], { expectedVersion: 'no_stream' });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent).toEqual(['GetItemCommand', 'PutItemCommand', 'PutItemCommand']);
+    expect(await store.streamVersion(id)).toBe(2);
+  });
+});

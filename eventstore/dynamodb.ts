@@ -456,7 +456,7 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
   /**
    * Consistent BatchGetItem of some versions of a stream (at most PAGE), by version; missing ones are absent.
    * Unprocessed keys (throttling, or the 16 MB response cap) are asked for again, with backoff when a call
-   * returned nothing.
+   * processed none of them.
    */
   private async getVersions(streamId: string, versions: number[], versionOnly = false): Promise<Map<number, Item>> {
     const found = new Map<number, Item>();
@@ -473,10 +473,11 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
           },
         }),
       );
-      const items = out.Responses?.[this.tableName] ?? [];
-      for (const item of items) found.set(Number(item.version?.N), item);
-      keys = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      if (keys.length > 0 && items.length === 0) {
+      for (const item of out.Responses?.[this.tableName] ?? []) found.set(Number(item.version?.N), item);
+      const left = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      const progressed = left.length < keys.length;
+      keys = left;
+      if (keys.length > 0 && !progressed) {
         if (++stalled >= this.maxAttempts) {
           throw new Error(`BatchGetItem on ${this.tableName} left ${keys.length} keys of ${streamId} unprocessed ${stalled} times in a row`);
         }

@@ -71,7 +71,7 @@ describe('DynamoDBEventStore key-based reads', () => {
       const all = await store.readStream(`s-${n}`);
       expect(all.map((e) => e.version)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
       expect(all).toEqual(all.map((e) => stored(e.streamId, e.version)));
-      for (const from of [1, 2, n, n + 1, 11, 111]) {
+      for (const from of [1, 2, n, n + 1, 11, 111].filter((f) => f >= 1)) {
         const tail = await store.readStream(`s-${n}`, { fromVersion: from });
         expect(tail.map((e) => e.version)).toEqual(Array.from({ length: Math.max(0, n - from + 1) }, (_, i) => i + from));
       }

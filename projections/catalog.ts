@@ -23,32 +23,6 @@ import { isOpenAt } from '../domain/catalog/opening-hours';
 export const RESTAURANTS_COLLECTION = 'restaurants';
 const STREAM_PREFIX = 'restaurant-';
 
-export interface RestaurantDoc {
-  _id: string;
-  restaurantId: string;
-  ownerId: string;
-  name: string;
-  cuisine: string;
-  description: string;
-  phone: string;
-  address: string;
-  location: Location;
-  timezone: string;
-  openingHours: OpeningHours;
-  tables: Table[];
-  policy: ReservationPolicy;
-  menu: MenuSection[];
-  closed: boolean;
-  /** Stream version this document reflects; the ETag. */
-  version: number;
-  /** Lower-case, accent-free name + cuisine + description + address + menu names, for `q`. */
-  searchText: string;
-  /** Lower-case, accent-free cuisine, for the `cuisine` filter. */
-  cuisineKey: string;
-  /** Lower-case, accent-free name, the search order. */
-  nameKey: string;
-}
-
 /** What GET /restaurants/:id shows. */
 export interface RestaurantView {
   restaurantId: string;
@@ -65,7 +39,18 @@ export interface RestaurantView {
   policy: ReservationPolicy;
   menu: MenuSection[];
   closed: boolean;
+  /** Stream version this view reflects; the ETag. */
   version: number;
+}
+
+export interface RestaurantDoc extends RestaurantView {
+  _id: string;
+  /** Lower-case, accent-free name + cuisine + description + address + menu names, for `q`. */
+  searchText: string;
+  /** Lower-case, accent-free cuisine, for the `cuisine` filter. */
+  cuisineKey: string;
+  /** Lower-case, accent-free name, the search order. */
+  nameKey: string;
 }
 
 /** A search hit: the public card, without the menu, tables and policy. */
