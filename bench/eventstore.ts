@@ -1,12 +1,14 @@
 /**
- * Event store benchmark (not a test): npx tsx bench/eventstore.ts [--ops 1000] [--concurrency 16] [--events 300]
+ * Event store benchmark (not a test): npx tsx bench/eventstore.ts [--ops 1000] [--concurrency 16] [--events 300] [--reads 200]
  * Loopback only, bounded by counts. Creates a throwaway prefix and deletes it afterwards.
  *   1. append throughput vs raw PutItem on the same table (goal: ≥ 80 %)
  *   2. append → consumer-handled latency through stream, forwarder, SNS FIFO, SQS FIFO (goal: p99 ≤ 500 ms)
+ *   3. readStream latency of a 5-event stream as the table grows (1k, 10k items): by key (the default) and
+ *      by Query (`readByKey: false`, what real DynamoDB uses; moto's Query is O(table size))
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { DeleteTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DeleteTableCommand, PutItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { createSqsHandler, QueueConsumerRunner } from '../eventstore/consumer';
 import { createEventTable, DynamoDBEventStore, eventToItem } from '../eventstore/dynamodb';
 import { createForwarderHandler, StreamForwarderRunner } from '../eventstore/forwarder';
@@ -21,11 +23,13 @@ const { values } = parseArgs({
     ops: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '16' },
     events: { type: 'string', default: '300' },
+    reads: { type: 'string', default: '200' },
   },
 });
 const OPS = Number(values.ops);
 const CONCURRENCY = Number(values.concurrency);
 const EVENTS = Number(values.events);
+const READS = Number(values.reads);
 
 const data = { restaurantId: 'r-1', name: 'Chez Bench', cuisine: 'bistro', seats: 42 };
 
@@ -47,6 +51,54 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** Sequential calls (one at a time, so the figure is a call's latency, not a queue's). */
+async function readLatency(label: string, count: number, call: (i: number) => Promise<void>): Promise<void> {
+  const ms: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await call(i);
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  console.log(`  ${label.padEnd(58)} p50 ${pct(ms, 50).toFixed(1).padStart(6)} ms   p99 ${pct(ms, 99).toFixed(1).padStart(6)} ms  (${count} reads)`);
+}
+
+/** Writes `count` filler events (streams of 10) straight to the table, 25 per BatchWriteItem, 8 calls at a time. */
+async function fill(clients: ReturnType<typeof awsClients>, table: string, from: number, count: number): Promise<void> {
+  const batches: WriteRequest[][] = [];
+  for (let i = from; i < from + count; i += 25) {
+    batches.push(
+      Array.from({ length: Math.min(25, from + count - i) }, (_, j) => {
+        const n = i + j;
+        return { PutRequest: { Item: eventToItem(sample(`fill-${Math.floor(n / 10)}`, (n % 10) + 1)) } };
+      }),
+    );
+  }
+  for (let b = 0; b < batches.length; b += 8) {
+    await Promise.all(
+      batches.slice(b, b + 8).map(async (items) => {
+        let left: WriteRequest[] = items;
+        while (left.length > 0) {
+          const out = await clients.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: left } }));
+          left = out.UnprocessedItems?.[table] ?? [];
+        }
+      }),
+    );
+  }
+}
+
+function sample(id: string, v: number): StoredEvent {
+  return {
+    type: 'RestaurantRegistered',
+    data,
+    eventId: `${id}-${v}`,
+    streamId: id,
+    version: v,
+    service: 'catalog',
+    metadata: { occurredAt: new Date().toISOString(), schemaVersion: 1 },
+  };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   if (config.aws.endpoint && !/127\.0\.0\.1|localhost/.test(config.aws.endpoint)) throw new Error('bench runs against loopback only');
@@ -64,15 +116,6 @@ async function main(): Promise<void> {
     const store = new DynamoDBEventStore({ client: clients.dynamodb, tableName: table, service: 'catalog' });
 
     console.log('\n1. append throughput (one event per call)');
-    const sample = (id: string, v: number): StoredEvent => ({
-      type: 'RestaurantRegistered',
-      data,
-      eventId: `${id}-${v}`,
-      streamId: id,
-      version: v,
-      service: 'catalog',
-      metadata: { occurredAt: new Date().toISOString(), schemaVersion: 1 },
-    });
     await timed('warm-up', 100, (i) => store.append(`warm-${i}`, [{ type: 'X', data }], { expectedVersion: 'no_stream' }).then(() => undefined));
     const raw = await timed('raw PutItem (no condition)', OPS, async (i) => {
       await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: eventToItem(sample(`raw-${i}`, 1)) }));
@@ -141,7 +184,38 @@ async function main(): Promise<void> {
         `  p50 ${pct(latencies, 50).toFixed(0)} ms   p90 ${pct(latencies, 90).toFixed(0)} ms   p99 ${pct(latencies, 99).toFixed(0)} ms   max ${latencies[latencies.length - 1]!.toFixed(0)} ms  (goal p99 ≤ 500 ms)`,
       );
     }
+
+    console.log('\n3. readStream of a 5-event stream as the table grows (sequential reads)');
+    const readTable = `${topo.prefix}-bench-reads`;
+    await createEventTable(clients.dynamodb, readTable);
+    const byKey = new DynamoDBEventStore({ client: clients.dynamodb, tableName: readTable, service: 'catalog' });
+    const byQuery = new DynamoDBEventStore({ client: clients.dynamodb, tableName: readTable, service: 'catalog', readByKey: false });
+    const five = Array.from({ length: 5 }, (_, i) => ({ type: 'RestaurantRenamed', data: { ...data, n: i } }));
+    let total = 0;
+    let fillers = 0;
+    for (const size of [1_000, 10_000]) {
+      // ten 5-event streams per size, counted in the table's size
+      const streams = Array.from({ length: 10 }, (_, i) => `five-${size}-${i}`);
+      const more = size - total - streams.length * five.length;
+      await fill(clients, readTable, fillers, more);
+      fillers += more;
+      for (const id of streams) await byKey.append(id, five, { expectedVersion: 'no_stream' });
+      total = size;
+      const check = await byKey.readStream(streams[0]!);
+      if (check.length !== 5) throw new Error(`read ${check.length} events of ${streams[0]}, expected 5`);
+      const n = size.toLocaleString('en-US');
+      await readLatency(`readStream, ${n} items in the table (by key)`, READS, async (i) => {
+        await byKey.readStream(streams[i % streams.length]!);
+      });
+      await readLatency(`readStream, ${n} items in the table (Query, readByKey: false)`, Math.min(READS, 50), async (i) => {
+        await byQuery.readStream(streams[i % streams.length]!);
+      });
+      await readLatency(`streamVersion, ${n} items in the table (by key)`, READS, async (i) => {
+        await byKey.streamVersion(streams[i % streams.length]!);
+      });
+    }
   } finally {
+    await clients.dynamodb.send(new DeleteTableCommand({ TableName: `${topo.prefix}-bench-reads` })).catch(() => undefined);
     await clients.dynamodb.send(new DeleteTableCommand({ TableName: `${topo.prefix}-bench-events` })).catch(() => undefined);
     await deprovision(clients, topo);
     destroyAwsClients(clients);

@@ -98,6 +98,8 @@ export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 30_000
   }
 }
 
+// test helper: bodies are asserted on, not trusted, so an untyped default keeps the tests short
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface JsonResponse<T = any> {
   status: number;
   body: T;
@@ -105,6 +107,7 @@ export interface JsonResponse<T = any> {
 }
 
 /** One HTTP call with a JSON body (if any); the response body is parsed when it is JSON, else the text. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function json<T = any>(
   url: string,
   opts: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {},
@@ -141,7 +144,12 @@ export async function register(baseUrl: string, user: { email: string; password:
 
 /** POST /auth/login; returns the Bearer token. */
 export async function login(baseUrl: string, email: string, password: string): Promise<string> {
-  const res = await json<{ accessToken: string }>(`${baseUrl}/auth/login`, { body: { email, password } });
+  let res = await json<{ accessToken: string }>(`${baseUrl}/auth/login`, { body: { email, password } });
+  // the API limits sign-ins per IP (all of a test's users share 127.0.0.1): wait as told, a few times
+  for (let i = 0; i < 3 && res.status === 429; i++) {
+    await sleep(1000 * Number(res.headers.get('retry-after') ?? '5'));
+    res = await json<{ accessToken: string }>(`${baseUrl}/auth/login`, { body: { email, password } });
+  }
   if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.accessToken;
 }
@@ -173,7 +181,9 @@ function spawnProc(name: string, entry: string, env: Record<string, string>, log
 async function stopProc(p: Proc, graceMs: number): Promise<void> {
   if (p.process.exitCode !== null || p.process.signalCode !== null) return;
   p.process.kill('SIGTERM');
-  const done = await Promise.race([p.exited.then(() => true), sleep(graceMs).then(() => false)]);
+  let timer: NodeJS.Timeout | undefined;
+  const done = await Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+  clearTimeout(timer);
   if (!done) {
     p.process.kill('SIGKILL');
     await p.exited;

@@ -28,8 +28,8 @@ const every = (open: string, close: string) => Object.fromEntries(
   ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, [{ open, close }]]),
 ) as RestaurantReplica['openingHours'];
 
-/** Starts 5 s after "now" on the activities' clock, so the first deadlines are seconds away. */
-const LEAD_MS = 5000;
+/** Starts 10 s after "now" on the activities' clock, so the first deadlines are seconds away. */
+const LEAD_MS = 10_000;
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -149,7 +149,7 @@ test('manual: owner rejects with a reason → rejected, table released', async (
     // the only table is free again
     const second = await book(r, start);
     expect(second.placed.tableId).toBe('t1');
-    await second.handle.executeUpdate(cancelUpdate, { args: [customer] });
+    await second.handle.terminate('test cleanup');
     await record('manual-rejected', first.handle);
   });
 }, 60_000);
@@ -200,7 +200,7 @@ test('no free table → the request update fails with NO_TABLE and alternatives;
     const cause = (err as WorkflowUpdateFailedError).cause as ApplicationFailure;
     expect(cause.type).toBe('NO_TABLE');
     expect((cause.details?.[0] as { alternatives: string[] }).alternatives.length).toBeGreaterThan(0);
-    await first.handle.executeUpdate(cancelUpdate, { args: [owner] });
+    await first.handle.terminate('test cleanup');
     void store;
   });
 }, 60_000);
@@ -216,7 +216,7 @@ test('the same request again (Update-with-Start, use-existing) returns the same 
     expect(a.placed.created).toBe(true);
     expect(b.placed).toMatchObject({ reservationId: id, created: false, tableId: a.placed.tableId });
     expect(await types(store, id)).toEqual(['ReservationRequested', 'ReservationAccepted']);
-    await a.handle.executeUpdate(cancelUpdate, { args: [owner] });
+    await a.handle.terminate('test cleanup');
   });
 }, 60_000);
 

@@ -1,0 +1,373 @@
+/**
+ * Reservations end to end on a running system (2 API processes, 2 reservation workers, the pipeline):
+ * no double booking under concurrent requests, a worker killed with SIGKILL mid-run, DST, and the API's
+ * behaviour (idempotency, rules, roles, manual acceptance, listings, availability).
+ *
+ * Workflows run on the real clock, so reservations are far in the future; every test ends what it
+ * started by cancelling (afterAll cancels whatever is left) so no timers are left behind on Temporal.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { awsClients, destroyAwsClients, type AwsClients } from '../../platform/aws';
+import { topology } from '../../platform/topology';
+import { DynamoDBEventStore } from '../../eventstore/dynamodb';
+import type { StoredEvent } from '../../eventstore/types';
+import { reservationWorkflowId } from '../../workflows/messages';
+import { createRestaurant, eventually, json, localDate, signUp, startSystem, waitBookable, type JsonResponse, type System, type User } from '../system';
+
+const TZ = 'Europe/Rome';
+let sys: System;
+let urls: string[];
+let owner: User;
+let customers: User[];
+let aws: AwsClients;
+let store: DynamoDBEventStore;
+let temporal: Client;
+/** Every reservation a test created, cancelled (if still open) in afterAll. */
+const created = new Set<string>();
+const restaurants: Record<'auto1' | 'manual20' | 'manual1' | 'dst', string> = { auto1: '', manual20: '', manual1: '', dst: '' };
+
+const api = (i = 0) => urls[i % urls.length]!;
+/** Local wall-clock `YYYY-MM-DDTHH:mm` in Rome, `days` from today. */
+const at = (days: number, hhmm: string) => `${localDate(TZ, days)}T${hhmm}`;
+
+interface Placed {
+  reservationId: string;
+  status: string;
+  tableId: string;
+  start: string;
+  end: string;
+}
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code?: string;
+  alternatives?: string[];
+}
+
+async function reserve(
+  token: string,
+  body: { restaurantId: string; partySize: number; start: string; name?: string },
+  opts: { api?: number; key?: string } = {},
+): Promise<JsonResponse<Placed & Problem>> {
+  const res = await json<Placed & Problem>(`${api(opts.api)}/reservations`, {
+    body,
+    token,
+    ...(opts.key ? { headers: { 'idempotency-key': opts.key } } : {}),
+  });
+  if (res.status === 200 || res.status === 201) created.add(res.body.reservationId);
+  return res;
+}
+
+function expectProblem(res: JsonResponse<Problem>, status: number, code?: string) {
+  expect({ status: res.status, code: res.body.code }).toEqual({ status, code: code ?? res.body.code });
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(res.body.status).toBe(status);
+  expect(typeof res.body.detail).toBe('string');
+}
+
+const readStream = (streamId: string) => store.readStream(streamId) as Promise<StoredEvent[]>;
+
+beforeAll(async () => {
+  sys = await startSystem({ apis: 2, workers: 2 });
+  urls = sys.apis.map((a) => a.url);
+  aws = awsClients(sys.config);
+  store = new DynamoDBEventStore({ client: aws.dynamodb, tableName: topology(sys.prefix).services.reservation.table, service: 'reservation' });
+  temporal = new Client({ connection: await Connection.connect({ address: sys.config.temporal.address }), namespace: sys.config.temporal.namespace });
+
+  owner = await signUp(api(0), 'owner');
+  // spread over both APIs: each limits sign-ins per IP
+  customers = await Promise.all(Array.from({ length: 30 }, (_, i) => signUp(api(i), `customer${i}`)));
+
+  const [auto1, manual20, manual1, dst] = await Promise.all([
+    createRestaurant(api(0), owner.token, { name: 'Auto One Table' }),
+    createRestaurant(api(1), owner.token, {
+      name: 'Manual Twenty Tables',
+      tables: Array.from({ length: 20 }, (_, i) => ({ id: `t${i + 1}`, seats: 4 })),
+      policy: { acceptance: 'manual' },
+    }),
+    createRestaurant(api(0), owner.token, { name: 'Manual One Table', policy: { acceptance: 'manual' } }),
+    createRestaurant(api(1), owner.token, { name: 'Rome DST', tables: [{ id: 't1', seats: 4 }, { id: 't2', seats: 4 }] }),
+  ]);
+  Object.assign(restaurants, { auto1, manual20, manual1, dst });
+  await Promise.all(Object.values(restaurants).flatMap((id) => urls.map((u) => waitBookable(u, id))));
+}, 180_000);
+
+afterAll(async () => {
+  // owners may cancel any open reservation before its start: leave no running workflow behind
+  if (sys && owner) {
+    await Promise.all(
+      [...created].map((id) => json(`${api(0)}/reservations/${id}/cancel`, { body: {}, token: owner.token }).catch(() => undefined)),
+    );
+  }
+  await temporal?.connection.close();
+  if (aws) destroyAwsClients(aws);
+  await sys?.stop();
+}, 120_000);
+
+describe('no double booking', () => {
+  test.each(['12:00', '15:00'])('30 concurrent requests for the only table at %s through two APIs: one 201, 29 × 409 with alternatives', async (hhmm) => {
+    const restaurantId = restaurants.auto1;
+    const start = at(2, hhmm);
+    const t0 = Date.now();
+    const results = await Promise.all(customers.map((c, i) => reserve(c.token, { restaurantId, partySize: 2, start }, { api: i })));
+    const elapsed = Date.now() - t0;
+
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, ...Array<number>(29).fill(409)]);
+    const winner = results.find((r) => r.status === 201)!;
+    expect(winner.body.status).toBe('accepted');
+    expect(winner.body.start.startsWith(`${start}:00`)).toBe(true);
+    for (const r of results.filter((x) => x.status === 409)) {
+      expectProblem(r, 409, 'NO_TABLE');
+      expect(Array.isArray(r.body.alternatives)).toBe(true);
+      expect(r.body.alternatives!.length).toBeGreaterThan(0);
+      expect(r.body.alternatives!.length).toBeLessThanOrEqual(3);
+      expect(r.body.alternatives).not.toContain(winner.body.start);
+    }
+
+    // the ledger of that day holds the table once: one TableHeld (and its TableConfirmed) for this start
+    const ledger = await readStream(`ledger-${restaurantId}-${localDate(TZ, 2)}`);
+    const forStart = ledger.filter((e) => (e.data as { start?: string }).start === winner.body.start);
+    expect(forStart.map((e) => e.type)).toEqual(['TableHeld']);
+    const held = forStart[0]!.data as { reservationId: string };
+    expect(held.reservationId).toBe(winner.body.reservationId);
+    const ofWinner = ledger.filter((e) => (e.data as { reservationId?: string }).reservationId === held.reservationId).map((e) => e.type);
+    expect(ofWinner).toEqual(['TableHeld', 'TableConfirmed']);
+    expect(ledger.map((e) => e.version)).toEqual(ledger.map((_, i) => i + 1));
+    console.log(`no double booking at ${hhmm}: 30 requests answered in ${elapsed} ms`);
+  }, 120_000);
+});
+
+describe('a worker killed with SIGKILL mid-run', () => {
+  test('20 lifecycles (request → accept → cancel) all finish, with gapless streams and no duplicate events', async () => {
+    const restaurantId = restaurants.manual20;
+    const start = at(3, '19:00');
+    let retries = 0;
+
+    /** Retries on 5xx / connection errors (a request may be in flight on the killed worker). */
+    async function call(fn: () => Promise<JsonResponse<Placed & Problem>>): Promise<JsonResponse<Placed & Problem>> {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        try {
+          const res = await fn();
+          if (res.status < 500 || Date.now() > deadline) return res;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+        }
+        retries++;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    async function statusOf(id: string, token: string): Promise<string> {
+      const res = await json<{ status: string }>(`${api()}/reservations/${id}`, { token });
+      return res.body.status;
+    }
+    /** A decision; a 409 after a retry is fine when the reservation already is where we wanted it. */
+    async function decide(id: string, action: 'accept' | 'cancel', token: string, want: string, i: number) {
+      const res = await call(() => json(`${api(i)}/reservations/${id}/${action}`, { body: {}, token }));
+      if (res.status === 200) expect(res.body.status).toBe(want);
+      else {
+        expect(res.status).toBe(409);
+        expect(await statusOf(id, token)).toBe(want);
+      }
+    }
+
+    let posted = 0;
+    let killed!: Promise<void>;
+    const killedAfterPosts = new Promise<void>((resolve) => {
+      killed = (async () => {
+        await eventually(() => posted >= 3, 60_000, 50);
+        await sys.killWorker(0, 'SIGKILL');
+        resolve();
+        await sys.restartWorker(0);
+      })();
+    });
+
+    const t0 = Date.now();
+    const lifecycles = customers.slice(0, 20).map(async (c, i) => {
+      const res = await call(() => reserve(c.token, { restaurantId, partySize: 2, start, name: `guest ${i}` }, { api: i, key: `kill-${i}` }));
+      expect([res.status, res.body.status]).toEqual([expect.any(Number), 'pending']);
+      expect([200, 201]).toContain(res.status);
+      posted++;
+      const id = res.body.reservationId;
+      await decide(id, 'accept', owner.token, 'accepted', i + 1);
+      await decide(id, 'cancel', i % 2 === 0 ? owner.token : c.token, 'cancelled', i);
+      return id;
+    });
+    const ids = await Promise.all(lifecycles);
+    await killedAfterPosts;
+    await killed;
+    const elapsed = Date.now() - t0;
+
+    // every reservation is final, in the read model and in Temporal
+    for (const [i, id] of ids.entries()) {
+      await eventually(async () => expect(await statusOf(id, customers[i]!.token)).toBe('cancelled'), 30_000);
+    }
+    await Promise.all(
+      ids.map((id) =>
+        eventually(async () => {
+          const d = await temporal.workflow.getHandle(reservationWorkflowId(id)).describe();
+          expect(d.status.name).toBe('COMPLETED');
+        }, 60_000),
+      ),
+    );
+
+    // each reservation stream: versions 1..n, one event of each type, no repeated event id
+    for (const id of ids) {
+      const events = await readStream(`reservation-${id}`);
+      expect(events.map((e) => e.version)).toEqual(events.map((_, k) => k + 1));
+      expect(events.map((e) => e.type)).toEqual(['ReservationRequested', 'ReservationAccepted', 'ReservationCancelled']);
+      expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
+    }
+    // the ledger: each reservation held, confirmed and released its table exactly once
+    const ledger = await readStream(`ledger-${restaurantId}-${localDate(TZ, 3)}`);
+    expect(ledger.map((e) => e.version)).toEqual(ledger.map((_, k) => k + 1));
+    expect(new Set(ledger.map((e) => e.eventId)).size).toBe(ledger.length);
+    for (const id of ids) {
+      const mine = ledger.filter((e) => (e.data as { reservationId?: string }).reservationId === id).map((e) => e.type);
+      expect(mine).toEqual(['TableHeld', 'TableConfirmed', 'TableReleased']);
+    }
+    const tables = ledger.filter((e) => e.type === 'TableHeld').map((e) => (e.data as { tableId: string }).tableId);
+    expect(new Set(tables).size).toBe(20);
+    console.log(`SIGKILL test: 20 lifecycles in ${elapsed} ms with ${retries} client retries`);
+  }, 240_000);
+});
+
+describe('daylight saving time (Europe/Rome)', () => {
+  test('19:30 on the spring-forward day is +02:00; 02:30 that night does not exist', async () => {
+    const restaurantId = restaurants.dst;
+    const customer = customers[0]!;
+    const res = await reserve(customer.token, { restaurantId, partySize: 2, start: '2027-03-28T19:30' });
+    expect(res.status).toBe(201);
+    expect(res.body.start).toBe('2027-03-28T19:30:00+02:00');
+    expect(res.body.end).toBe('2027-03-28T20:30:00+02:00');
+    const got = await json<Placed>(`${api(1)}/reservations/${res.body.reservationId}`, { token: customer.token });
+    expect(got.status).toBe(200);
+    expect(new Date(got.body.start).getTime()).toBe(Date.parse('2027-03-28T17:30:00Z'));
+    expect(got.body.start).toBe('2027-03-28T19:30:00+02:00');
+
+    // the day before is still winter time
+    const before = await reserve(customer.token, { restaurantId, partySize: 2, start: '2027-03-27T19:30' });
+    expect([before.status, before.body.start]).toEqual([201, '2027-03-27T19:30:00+01:00']);
+
+    const gap = await reserve(customer.token, { restaurantId, partySize: 2, start: '2027-03-28T02:30' });
+    expectProblem(gap, 422, 'NONEXISTENT_LOCAL_TIME');
+
+    // the fall-back night (within the 365-day window): 02:30 happens twice; the earlier (summer time) is booked
+    const twice = await reserve(customer.token, { restaurantId, partySize: 2, start: '2027-10-31T02:30' });
+    expect([twice.status, twice.body.start]).toEqual([201, '2027-10-31T02:30:00+02:00']);
+
+    // availability that day has no start inside the gap
+    const avail = await json<{ slots: Array<{ start: string }> }>(`${api()}/restaurants/${restaurantId}/availability?date=2027-03-28&partySize=2`);
+    expect(avail.status).toBe(200);
+    const starts = avail.body.slots.map((s) => s.start);
+    expect(starts.some((s) => s.startsWith('2027-03-28T02:'))).toBe(false);
+    expect(starts).toContain('2027-03-28T01:45:00+01:00');
+    expect(starts).toContain('2027-03-28T03:00:00+02:00');
+  }, 60_000);
+});
+
+describe('API behaviour', () => {
+  test('Idempotency-Key: same key and body → 200 with the same reservation; same key, other body → 422', async () => {
+    const c = customers[1]!;
+    const body = { restaurantId: restaurants.auto1, partySize: 2, start: at(4, '12:00') };
+    const first = await reserve(c.token, body, { key: 'idem-1', api: 0 });
+    expect(first.status).toBe(201);
+    expect(first.headers.get('location')).toBe(`/reservations/${first.body.reservationId}`);
+    const again = await reserve(c.token, body, { key: 'idem-1', api: 1 });
+    expect(again.status).toBe(200);
+    expect(again.body.reservationId).toBe(first.body.reservationId);
+    expect(again.body.tableId).toBe(first.body.tableId);
+    const other = await reserve(c.token, { ...body, partySize: 3 }, { key: 'idem-1', api: 0 });
+    expectProblem(other, 422, 'IDEMPOTENCY_KEY_REUSED');
+    // the same key of another customer is another reservation (and the table is taken)
+    const someoneElse = await reserve(customers[2]!.token, body, { key: 'idem-1' });
+    expectProblem(someoneElse, 409, 'NO_TABLE');
+  }, 60_000);
+
+  test('rules: 404 unknown restaurant, 422 PARTY_TOO_LARGE / OUTSIDE_OPENING_HOURS / TOO_EARLY as problem+json', async () => {
+    const c = customers[3]!;
+    const restaurantId = restaurants.manual1;
+    expectProblem(await reserve(c.token, { restaurantId: 'no-such-restaurant', partySize: 2, start: at(2, '12:00') }), 404);
+    expectProblem(await reserve(c.token, { restaurantId, partySize: 5, start: at(2, '12:00') }), 422, 'PARTY_TOO_LARGE');
+    expectProblem(await reserve(c.token, { restaurantId, partySize: 2, start: at(2, '23:30') }), 422, 'OUTSIDE_OPENING_HOURS');
+    expectProblem(await reserve(c.token, { restaurantId, partySize: 2, start: at(2, '12:07') }), 422, 'OUTSIDE_OPENING_HOURS');
+    expectProblem(await reserve(c.token, { restaurantId, partySize: 2, start: at(-1, '12:00') }), 422, 'TOO_EARLY');
+    const anonymous = await json(`${api()}/reservations`, { body: { restaurantId, partySize: 2, start: at(2, '12:00') } });
+    expect(anonymous.status).toBe(401);
+  }, 60_000);
+
+  test('manual acceptance, roles, listings and availability', async () => {
+    const c = customers[4]!;
+    const stranger = customers[5]!;
+    const restaurantId = restaurants.manual1;
+    const date = localDate(TZ, 5);
+    const start = at(5, '12:00');
+
+    const before = await json<{ slots: Array<{ start: string }> }>(`${api()}/restaurants/${restaurantId}/availability?date=${date}&partySize=2`);
+    const placed = await reserve(c.token, { restaurantId, partySize: 2, start, name: 'Ada' });
+    expect([placed.status, placed.body.status]).toEqual([201, 'pending']);
+    const id = placed.body.reservationId;
+    const startIso = placed.body.start;
+    expect(before.body.slots.map((s) => s.start)).toContain(startIso);
+
+    // the customer may not decide; a stranger may not even look
+    expectProblem(await json(`${api(1)}/reservations/${id}/accept`, { body: {}, token: c.token }), 403);
+    expectProblem(await json(`${api(0)}/reservations/${id}`, { token: stranger.token }), 403);
+    expectProblem(await json(`${api(0)}/reservations/${id}/cancel`, { body: {}, token: stranger.token }), 403);
+
+    const accepted = await json(`${api(1)}/reservations/${id}/accept`, { body: {}, token: owner.token });
+    expect([accepted.status, accepted.body]).toEqual([200, { reservationId: id, status: 'accepted' }]);
+    expectProblem(await json(`${api(0)}/reservations/${id}/accept`, { body: {}, token: owner.token }), 409);
+
+    const seen = await json(`${api(0)}/reservations/${id}`, { token: c.token });
+    expect(seen.status).toBe(200);
+    expect(seen.body).toMatchObject({ reservationId: id, restaurantId, customerId: c.userId, partySize: 2, start: startIso, name: 'Ada' });
+
+    // the caller's list and the owner's list come from the read model
+    await eventually(async () => {
+      const mine = await json<{ items: Array<{ reservationId: string; status: string }> }>(`${api(1)}/reservations?status=accepted`, { token: c.token });
+      expect(mine.status).toBe(200);
+      expect(mine.body.items.map((r) => [r.reservationId, r.status])).toEqual([[id, 'accepted']]);
+    }, 30_000);
+    const strangers = await json<{ items: unknown[] }>(`${api(1)}/reservations?status=accepted`, { token: stranger.token });
+    expect(strangers.body.items).toEqual([]);
+    await eventually(async () => {
+      const list = await json<{ items: Array<{ reservationId: string; status: string }> }>(`${api(0)}/restaurants/${restaurantId}/reservations?date=${date}`, {
+        token: owner.token,
+      });
+      expect(list.status).toBe(200);
+      expect(list.body.items.map((r) => [r.reservationId, r.status])).toEqual([[id, 'accepted']]);
+    }, 30_000);
+    expectProblem(await json(`${api(0)}/restaurants/${restaurantId}/reservations?date=${date}`, { token: c.token }), 403);
+    const otherDay = await json<{ items: unknown[] }>(`${api(0)}/restaurants/${restaurantId}/reservations?date=${localDate(TZ, 6)}`, { token: owner.token });
+    expect(otherDay.body.items).toEqual([]);
+
+    // the only table is taken for the turn: availability no longer offers that start (nor overlapping ones)
+    await eventually(async () => {
+      const after = await json<{ slots: Array<{ start: string }> }>(`${api(1)}/restaurants/${restaurantId}/availability?date=${date}&partySize=2`);
+      const starts = after.body.slots.map((s) => s.start);
+      expect(starts).not.toContain(startIso);
+      expect(starts.filter((s) => Math.abs(Date.parse(s) - Date.parse(startIso)) < 60 * 60_000)).toEqual([]);
+      expect(starts).toContain(startIso.replace('T12:00', 'T13:00'));
+    }, 30_000);
+
+    // reject needs a reason
+    const second = await reserve(c.token, { restaurantId, partySize: 2, start: at(5, '15:00') });
+    expect([second.status, second.body.status]).toEqual([201, 'pending']);
+    expectProblem(await json(`${api(0)}/reservations/${second.body.reservationId}/reject`, { body: {}, token: owner.token }), 400);
+    const rejected = await json(`${api(1)}/reservations/${second.body.reservationId}/reject`, { body: { reason: 'private event' }, token: owner.token });
+    expect([rejected.status, rejected.body.status]).toEqual([200, 'rejected']);
+    expectProblem(await json(`${api(0)}/reservations/${second.body.reservationId}/cancel`, { body: {}, token: c.token }), 409);
+
+    // the customer cancels the accepted one; the slot is offered again
+    const cancelled = await json(`${api(0)}/reservations/${id}/cancel`, { body: {}, token: c.token });
+    expect([cancelled.status, cancelled.body.status]).toEqual([200, 'cancelled']);
+    await eventually(async () => {
+      const again = await json<{ slots: Array<{ start: string }> }>(`${api(1)}/restaurants/${restaurantId}/availability?date=${date}&partySize=2`);
+      expect(again.body.slots.map((s) => s.start)).toContain(startIso);
+    }, 30_000);
+  }, 120_000);
+});
