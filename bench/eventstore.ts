@@ -60,7 +60,7 @@ async function readLatency(label: string, count: number, call: (i: number) => Pr
     ms.push(performance.now() - t);
   }
   ms.sort((a, b) => a - b);
-  console.log(`  ${label.padEnd(58)} p50 ${pct(ms, 50).toFixed(1).padStart(6)} ms   p99 ${pct(ms, 99).toFixed(1).padStart(6)} ms  (${count} reads)`);
+  console.log(`  ${label.padEnd(62)} p50 ${pct(ms, 50).toFixed(1).padStart(6)} ms   p99 ${pct(ms, 99).toFixed(1).padStart(6)} ms  (${count} reads)`);
 }
 
 /** Writes `count` filler events (streams of 10) straight to the table, 25 per BatchWriteItem, 8 calls at a time. */

@@ -32,10 +32,12 @@
  *   key, missing keys included), so pass `readByKey: false` there.
  * - `serializeTransactions`: moto deep-copies every table a transaction touches before running it (O(table
  *   size)) and rolls a cancelled one back by restoring that copy, which also wipes writes other requests
- *   made in between. We therefore pre-check versions (so transactions are rarely doomed) and, by default,
- *   run this process's transactions on a table one at a time, with this process's single-event puts on that
- *   table held back while one runs (puts still run concurrently with each other). Writes from other
- *   processes are not covered. Against real DynamoDB pass `serializeTransactions: false`.
+ *   made in between. By default, therefore, this process's transactions on a table run one at a time, each
+ *   sent only after checking, in its turn, that its first positions are still free (so one moto would cancel
+ *   is almost never sent), and this process's single-event puts on that table are held back while one runs
+ *   (puts still run concurrently with each other). Writes from other processes are not covered, and the
+ *   per-transaction table copy remains: multi-event appends get slower as the table grows.
+ *   Against real DynamoDB pass `serializeTransactions: false`.
  */
 import { randomUUID } from 'node:crypto';
 import {

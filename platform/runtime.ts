@@ -30,8 +30,10 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         client: aws.dynamodb,
         tableName: topo.services[s].table,
         service: s,
-        // the one-transaction-at-a-time guard is for moto (it rolls back by restoring whole tables); not needed on AWS
+        // moto-specific tuning (see eventstore/dynamodb.ts): on moto, one transaction at a time (it rolls back
+        // by restoring whole tables) and stream reads by key (its Query sorts the whole table); on AWS, neither
         serializeTransactions: config.aws.endpoint !== undefined,
+        readByKey: config.aws.endpoint !== undefined,
       })]),
   ) as unknown as Record<ServiceName, EventStore>;
   const dbs = Object.fromEntries(SERVICES.map((s) => [s, mongo.db(serviceDbName(config, s))])) as Record<ServiceName, Db>;
