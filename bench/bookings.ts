@@ -29,6 +29,8 @@ import { startSystem, type System } from '../test/system';
 import { floorUpdate } from './floor-workflow';
 import {
   assertLoopback,
+  countingProxy,
+  cpuPerOpText,
   cpuSampler,
   cpuText,
   describe,
@@ -374,6 +376,7 @@ async function phase(name: string, labels: Map<number, string>, run: () => Promi
   console.log(`  ${name}: ${describe(result)}`);
   printErrorSamples(result);
   console.log(`    ${cpuText(report)}`);
+  console.log(`    ${cpuPerOpText(report, result.ok)}`);
   return { name, result, cpu: report };
 }
 
@@ -496,6 +499,8 @@ export const bookingArgs = {
   steps: { type: 'string', default: '' },
   'step-duration': { type: 'string', default: '15' },
   'no-floor': { type: 'boolean', default: false },
+  /** Instead of timing: count the AWS requests N bookings cause, through a counting proxy in front of moto. */
+  'count-aws': { type: 'string', default: '' },
   restaurants: { type: 'string', default: '8' },
 } as const;
 
@@ -515,12 +520,12 @@ export function bookingOptions(v: Record<string, string | boolean | undefined>):
   };
 }
 
-export async function withSystem<T>(apis: number, workers: number, fn: (sys: System) => Promise<T>): Promise<T> {
+export async function withSystem<T>(apis: number, workers: number, fn: (sys: System) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
   const sys = await startSystem({
     apis,
     workers,
     prefix: `bench${randomBytes(3).toString('hex')}`,
-    env: { AUTH_TOKEN_TTL_SECONDS: '3600', LOG_LEVEL: 'warn' },
+    env: { AUTH_TOKEN_TTL_SECONDS: '3600', LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     // the default 30 s: the bench wants no redelivery churn
     visibilityTimeoutSeconds: 30,
   });
@@ -532,9 +537,60 @@ export async function withSystem<T>(apis: number, workers: number, fn: (sys: Sys
   }
 }
 
+/** AWS requests per booking, by API, through a counting proxy (the pipeline's polling included). */
+export async function countAwsPerBooking(n: number, apis: number, workers: number): Promise<string[]> {
+  const target = loadConfig().aws.endpoint;
+  if (!target) throw new Error('counting needs a local AWS endpoint');
+  const proxy = await countingProxy(target);
+  try {
+    return await withSystem(
+      apis,
+      workers,
+      async (sys) => {
+        const f = await prepareFixture(sys.apis.map((a) => a.url));
+        await waitForPipeline(sys);
+        const op = bookingOp(f);
+        await runLoad({ label: 'warm', op, concurrency: 4, count: 20 });
+        await waitForPipeline(sys);
+        // idle polling over a window as long as the measured one, to subtract it
+        proxy.reset();
+        const t0 = performance.now();
+        await new Promise((r) => setTimeout(r, 10_000));
+        const idle = proxy.counts();
+        const idleS = (performance.now() - t0) / 1000;
+        proxy.reset();
+        const t1 = performance.now();
+        const r = await runLoad({ label: 'count', op, concurrency: 4, count: n, firstIndex: 1000 });
+        await waitForPipeline(sys);
+        const busyS = (performance.now() - t1) / 1000;
+        const busy = proxy.counts();
+        const lines = [`AWS requests per booking (${r.ok} bookings ok; background polling over the same time subtracted):`];
+        let total = 0;
+        const rows = [...busy.entries()]
+          .map(([api, c]) => ({ api, per: (c - ((idle.get(api) ?? 0) * busyS) / idleS) / r.ok }))
+          .filter((x) => x.per >= 0.05)
+          .sort((a, b) => b.per - a.per);
+        for (const x of rows) {
+          total += x.per;
+          lines.push(`  ${x.api.padEnd(34)} ${x.per.toFixed(2)}`);
+        }
+        lines.push(`  ${'total'.padEnd(34)} ${total.toFixed(2)}   (the floor: 1 DynamoDB PutItem)`);
+        return lines;
+      },
+      { AWS_ENDPOINT_URL: proxy.url },
+    );
+  } finally {
+    await proxy.close();
+  }
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === 'floor-worker') return floorWorkerMain();
   const { values } = parseArgs({ options: bookingArgs });
+  if (values['count-aws']) {
+    for (const l of await countAwsPerBooking(Number(values['count-aws']), Number(values.apis), Number(values.workers))) console.log(l);
+    return;
+  }
   const opts = bookingOptions(values);
   await withSystem(Number(values.apis), Number(values.workers), async (sys) => {
     const f = await prepareFixture(sys.apis.map((a) => a.url), { restaurants: Number(values.restaurants) });

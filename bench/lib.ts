@@ -304,19 +304,34 @@ interface ProcTimes {
   label: string;
 }
 
-/** Names a process from its command line; undefined: not interesting on its own (counted as "other"). */
+/** The ports of the servers this run uses (from the environment, defaulting to the local stack's). */
+export function ownServerPorts(env: Record<string, string | undefined> = process.env): { moto: string; ferretdb: string; temporal: string } {
+  const port = (v: string | undefined, fallback: string) => {
+    if (!v) return fallback;
+    const u = v.includes('://') ? new URL(v) : new URL(`tcp://${v}`);
+    return u.port || fallback;
+  };
+  return {
+    moto: port(env.AWS_ENDPOINT_URL, '5000'),
+    ferretdb: port(env.MONGODB_URI, '27017'),
+    temporal: port(env.TEMPORAL_ADDRESS, '7233'),
+  };
+}
+
+const OWN_SERVERS = ownServerPorts();
+
+/**
+ * Names a process: this run's processes by pid (`extra`), this run's servers by port; everything else is
+ * "other" (other people's tests and servers on a shared machine), so its CPU shows as background load.
+ */
 export function classify(cmd: string, pid: number, extra: Map<number, string>): string {
   const named = extra.get(pid);
   if (named) return named;
-  if (pid === process.pid) return 'bench (load generator)';
+  if (pid === process.pid) return 'bench';
   let m: RegExpExecArray | null;
-  if ((m = /moto_server.*-p\s+(\d+)/.exec(cmd))) return `moto :${m[1]}`;
-  if ((m = /ferretdb.*--listen-addr=[^\s]*:(\d+)/.exec(cmd))) return `ferretdb :${m[1]}`;
-  if ((m = /temporal server start-dev.*--port\s+(\d+)/.exec(cmd))) return `temporal :${m[1]}`;
-  if (/workers\/api/.test(cmd)) return 'api';
-  if (/reservation-worker/.test(cmd)) return 'reservation worker';
-  if (/workers\/pipeline/.test(cmd)) return 'pipeline';
-  if (/floor-worker/.test(cmd)) return 'floor worker';
+  if ((m = /moto_server.*-p\s+(\d+)/.exec(cmd))) return m[1] === OWN_SERVERS.moto ? 'moto' : 'other';
+  if ((m = /ferretdb.*--listen-addr=[^\s]*:(\d+)/.exec(cmd))) return m[1] === OWN_SERVERS.ferretdb ? 'ferretdb' : 'other';
+  if ((m = /temporal server start-dev.*--port\s+(\d+)/.exec(cmd))) return m[1] === OWN_SERVERS.temporal ? 'temporal' : 'other';
   return 'other';
 }
 
@@ -358,8 +373,8 @@ function machineBusy(): { busy: number; total: number } | undefined {
 
 export interface CpuReport {
   seconds: number;
-  /** % of one core, by label, with the number of processes under the label. */
-  byLabel: Array<{ label: string; percent: number; processes: number }>;
+  /** % of one core and CPU seconds, by label, with the number of processes under the label. */
+  byLabel: Array<{ label: string; percent: number; cpuSeconds: number; processes: number }>;
   /** Machine-wide busy %, of all cores (100 % = every core busy). */
   machinePercent: number | undefined;
   cores: number;
@@ -386,7 +401,7 @@ export function cpuSampler(extra: Map<number, string> = new Map()): { stop(): Cp
         acc.set(a.label, slot);
       }
       const byLabel = [...acc.entries()]
-        .map(([label, v]) => ({ label, percent: (v.ticks / TICK / seconds) * 100, processes: v.pids.size }))
+        .map(([label, v]) => ({ label, percent: (v.ticks / TICK / seconds) * 100, cpuSeconds: v.ticks / TICK, processes: v.pids.size }))
         .filter((x) => x.percent >= 0.5)
         .sort((a, b) => b.percent - a.percent);
       const machinePercent = m0 && m1 && m1.total > m0.total ? ((m1.busy - m0.busy) / (m1.total - m0.total)) * 100 : undefined;
@@ -399,8 +414,86 @@ function osCores(): number {
   return os.cpus().length;
 }
 
+/** CPU milliseconds per successful operation, by label (only this run's own processes and servers). */
+export function cpuPerOpText(r: CpuReport, ops: number): string {
+  if (ops === 0) return '';
+  const parts = r.byLabel.filter((x) => x.label !== 'other').map((x) => ({ label: x.label, ms: (x.cpuSeconds * 1000) / ops }));
+  const total = parts.reduce((a, x) => a + x.ms, 0);
+  return `cpu per op: ${parts.map((x) => `${x.label} ${x.ms.toFixed(1)} ms`).join(', ')}; total ${total.toFixed(1)} ms (→ ~${((r.cores * 1000) / total).toFixed(0)}/s if these ${r.cores} cores did nothing else)`;
+}
+
 export function cpuText(r: CpuReport): string {
   const parts = r.byLabel.map((x) => `${x.label}${x.processes > 1 ? ` (${x.processes} procs)` : ''} ${x.percent.toFixed(0)}%`);
   const machine = r.machinePercent === undefined ? '' : `; machine ${r.machinePercent.toFixed(0)}% busy of ${r.cores} cores`;
   return `cpu (100% = one core): ${parts.join(', ')}${machine}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Counting proxy: how many AWS (moto) requests of each kind an operation costs
+
+export interface CountingProxy {
+  url: string;
+  /** Requests by API (`DynamoDB PutItem`, `SQS ReceiveMessage`, `SNS Publish`…) since the last reset. */
+  counts(): Map<string, number>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+function apiOf(headers: http.IncomingHttpHeaders, body: Buffer): string {
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string') {
+    const [svc, op] = target.split('.');
+    const name = svc?.startsWith('DynamoDBStreams') ? 'Streams' : svc?.startsWith('DynamoDB') ? 'DynamoDB' : svc?.startsWith('AmazonSQS') ? 'SQS' : svc;
+    return `${name} ${op}`;
+  }
+  const action = /(?:^|&)Action=([A-Za-z]+)/.exec(body.toString('utf8'));
+  return action ? `query ${action[1]}` : 'unknown';
+}
+
+/** A loopback reverse proxy to `target` that counts requests by AWS API. Adds a hop: use it to count, not to time. */
+export function countingProxy(target: string): Promise<CountingProxy> {
+  assertLoopback(target);
+  const t = new URL(target);
+  let counts = new Map<string, number>();
+  const upstream = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const api = apiOf(req.headers, body);
+      counts.set(api, (counts.get(api) ?? 0) + 1);
+      const up = http.request(
+        { agent: upstream, host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      up.on('error', (err) => {
+        res.writeHead(502);
+        res.end(String(err));
+      });
+      up.end(body);
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        counts: () => new Map(counts),
+        reset: () => {
+          counts = new Map();
+        },
+        close: () =>
+          new Promise<void>((r) => {
+            upstream.destroy();
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      });
+    });
+  });
 }

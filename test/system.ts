@@ -12,13 +12,14 @@
  * fails and when a process exits unexpectedly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig, ROOT_DIR, type Config } from '../platform/config';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { deprovision, provision } from '../platform/provision';
@@ -39,6 +40,11 @@ export interface SystemOptions {
   visibilityTimeoutSeconds?: number;
   /** How long to wait for the APIs to be healthy and the workers to poll (default 90 s). */
   readyTimeoutMs?: number;
+  /**
+   * Build the workflow bundle once (cached in the OS temp dir by the hash of workflows/*.ts) and hand it to
+   * every worker through WORKFLOW_BUNDLE_PATH, instead of each worker running webpack (default true).
+   */
+  prebundle?: boolean;
 }
 
 export interface Proc {
@@ -162,6 +168,32 @@ export async function signUp(baseUrl: string, name = 'user'): Promise<User> {
   return { userId, email, password, token: await login(baseUrl, email, password) };
 }
 
+let bundling: Promise<string> | undefined;
+
+/** Path of the workflow bundle for the current workflows/ sources; built at most once per content. */
+export function workflowBundlePath(): Promise<string> {
+  bundling ??= (async () => {
+    const dir = path.join(ROOT_DIR, 'workflows');
+    const hash = createHash('sha256');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts') && !n.includes('.test.')).sort()) {
+      hash.update(f).update(readFileSync(path.join(dir, f)));
+    }
+    hash.update(readFileSync(path.join(ROOT_DIR, 'node_modules', '@temporalio', 'workflow', 'package.json')));
+    const file = path.join(tmpdir(), `rr-workflow-bundle-${hash.digest('hex').slice(0, 16)}.js`);
+    if (existsSync(file)) return file;
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: path.join(dir, 'index.ts'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) },
+    });
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, code);
+    renameSync(partial, file);
+    return file;
+  })();
+  bundling.catch(() => (bundling = undefined));
+  return bundling;
+}
+
 function spawnProc(name: string, entry: string, env: Record<string, string>, logDir: string): Proc {
   const logFile = path.join(logDir, `${name}.log`);
   const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
@@ -206,6 +238,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     LOG_LEVEL: 'warn',
     AUTH_PRIVATE_JWK: '',
     AUTH_JWKS_URL: '',
+    ...(opts.prebundle === false ? {} : { WORKFLOW_BUNDLE_PATH: await workflowBundlePath() }),
     ...(opts.env ?? {}),
   };
   const config = loadConfig(env);
@@ -260,6 +293,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     await Promise.all(procs.map((p) => stopProc(p, graceMs)));
     await connection.close().catch(() => undefined);
     if (keep) return;
+    // the logs stay for a post-mortem; the throwaway signing key does not
+    rmSync(path.join(logDir, 'auth'), { recursive: true, force: true });
     const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5000 });
     const clients = awsClients(config);
     try {

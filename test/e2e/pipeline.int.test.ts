@@ -11,7 +11,8 @@ let api: string;
 let owner: User;
 
 beforeAll(async () => {
-  sys = await startSystem({ apis: 1, workers: 1 });
+  // no reservation is made here: no worker needed
+  sys = await startSystem({ apis: 1, workers: 0 });
   api = sys.apis[0]!.url;
   owner = await signUp(api, 'owner');
 }, 120_000);
@@ -55,7 +56,7 @@ test('a new restaurant reaches auth (ownership), search (read model) and reserva
   expect(hit.name).toBe(`Osteria ${word}`);
 });
 
-test('a restaurant the pipeline never heard of is 404 to reservations; someone else does not own it', async () => {
+test('only its creator owns a restaurant; a restaurant reservations never heard of is 404', async () => {
   const other = await signUp(api, 'stranger');
   const restaurantId = await createRestaurant(api, owner.token);
   await eventually(async () => {
