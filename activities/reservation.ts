@@ -28,7 +28,7 @@ import {
 } from '../domain/reservation/reservation';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
 import { bookableStarts, checkBookable, formatInZone, openingDateOf, turnEnd, addDays } from '../domain/time/slots';
-import { FAILURE, type Placement, type ReservationActivities, type ReservationRequest, type ReservationStatus } from '../workflows/messages';
+import { FAILURE, type Placement, type Refusal, type ReservationActivities, type ReservationRequest, type ReservationStatus } from '../workflows/messages';
 
 export type ReservationServiceEvent = ReservationEvent | LedgerEvent;
 
@@ -192,8 +192,9 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
   return {
     alternatives,
 
-    async placeReservation(request: ReservationRequest): Promise<Placement> {
-      const restaurant = await restaurantOf(request.restaurantId);
+    async placeReservation(request: ReservationRequest): Promise<Placement | Refusal> {
+      const restaurant = await deps.restaurants.get(request.restaurantId);
+      if (!restaurant) return { refused: { code: 'NOT_FOUND', message: `Restaurant ${request.restaurantId} does not exist.`, details: {} } };
       const existing = await readReservation(request.reservationId);
       if (existing.state.status !== 'none') return placementOf(existing.state, restaurant);
 
@@ -217,12 +218,14 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
           });
         } catch (err) {
           if (err instanceof DomainError && err.code === 'NO_TABLE') {
-            throw ApplicationFailure.create({
-              type: FAILURE.noTable,
-              message: `No table for ${request.partySize} is free at ${startIso}.`,
-              details: [{ alternatives: alternatives(restaurant, start, request.partySize, (await ledgerState(ledgerId)).state) }],
-              nonRetryable: true,
-            });
+            // an answer, not a failure: the request is refused with the nearest free starts
+            return {
+              refused: {
+                code: FAILURE.noTable,
+                message: `No table for ${request.partySize} is free at ${startIso}.`,
+                details: { alternatives: alternatives(restaurant, start, request.partySize, (await ledgerState(ledgerId)).state) },
+              },
+            };
           }
           throw err;
         }
@@ -255,7 +258,8 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
         if (state.status === 'none') throw new Error('reservation was not recorded');
         return placementOf(state, restaurant);
       } catch (err) {
-        throw toFailure(err);
+        if (err instanceof DomainError) return { refused: { code: err.code, message: err.message, details: err.details ?? {} } };
+        throw err;
       }
     },
 

@@ -3,11 +3,15 @@
  * retries and compensation. (The same code runs against DynamoDB in the end-to-end tests.)
  */
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import { InMemoryEventStore } from '../eventstore/memory';
 import { createReservationActivities, type ReservationServiceEvent } from './reservation';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
-import type { ReservationRequest } from '../workflows/messages';
+import type { Placement, Refusal, ReservationRequest } from '../workflows/messages';
+
+function placed(p: Placement | Refusal): Placement {
+  if ('refused' in p) throw new Error(`refused: ${p.refused.message}`);
+  return p;
+}
 
 const NOW = new Date('2026-12-01T09:00:00Z');
 const START = '2026-12-01T12:00:00.000Z'; // 13:00 in Rome
@@ -53,15 +57,14 @@ const request = (over: Partial<ReservationRequest> = {}): ReservationRequest => 
 
 test('30 concurrent requests for the last table: exactly one holds it, the others get NO_TABLE with alternatives', async () => {
   const { store, acts } = setup();
-  const results = await Promise.allSettled(Array.from({ length: 30 }, () => acts.placeReservation(request())));
-  const ok = results.filter((r) => r.status === 'fulfilled');
-  const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const results = await Promise.all(Array.from({ length: 30 }, () => acts.placeReservation(request())));
+  const ok = results.filter((r) => !('refused' in r));
+  const refused = results.filter((r): r is Refusal => 'refused' in r);
   expect(ok).toHaveLength(1);
   expect(refused).toHaveLength(29);
   for (const r of refused) {
-    expect(r.reason).toBeInstanceOf(ApplicationFailure);
-    expect((r.reason as ApplicationFailure).type).toBe('NO_TABLE');
-    const { alternatives } = (r.reason as ApplicationFailure).details![0] as { alternatives: string[] };
+    expect(r.refused.code).toBe('NO_TABLE');
+    const { alternatives } = r.refused.details as { alternatives: string[] };
     // the nearest free starts: the turn before (ends as the held one begins) and the one after
     expect(alternatives).toEqual(['2026-12-01T12:00:00+01:00', '2026-12-01T14:00:00+01:00']);
   }
@@ -72,7 +75,7 @@ test('30 concurrent requests for the last table: exactly one holds it, the other
 test('a retried placement returns the same placement and writes nothing twice', async () => {
   const { store, acts } = setup();
   const req = request();
-  const first = await acts.placeReservation(req);
+  const first = placed(await acts.placeReservation(req));
   const again = await acts.placeReservation(req);
   expect(again).toMatchObject({ status: 'accepted', tableId: first.tableId, start: '2026-12-01T13:00:00+01:00', end: '2026-12-01T14:00:00+01:00' });
   expect((await store.readStream(`reservation-${req.reservationId}`)).map((e) => e.type)).toEqual(['ReservationRequested', 'ReservationAccepted']);
@@ -81,7 +84,7 @@ test('a retried placement returns the same placement and writes nothing twice', 
 
 test('placement timings: decision deadline never past the start, reminder and cutoff before it', async () => {
   const { acts } = setup({ ...restaurant, policy: { ...restaurant.policy, acceptance: 'manual', decisionTimeoutMinutes: 600 } });
-  const p = await acts.placeReservation(request());
+  const p = placed(await acts.placeReservation(request()));
   expect(p.status).toBe('pending');
   expect(p.startInMs).toBe(3 * 3600_000);
   expect(p.decisionTimeoutMs).toBe(p.startInMs);
@@ -90,10 +93,12 @@ test('placement timings: decision deadline never past the start, reminder and cu
   expect(p.endInMs).toBe(4 * 3600_000);
 });
 
-test('a rule broken at placement is a non-retryable failure with its code', async () => {
+test('a rule broken at placement is a refusal with its code, not a failure', async () => {
   const { acts } = setup();
-  await expect(acts.placeReservation(request({ partySize: 9 }))).rejects.toMatchObject({ type: 'PARTY_TOO_LARGE', nonRetryable: true });
-  await expect(acts.placeReservation(request({ start: '2026-12-01T09:30:00.000Z' }))).rejects.toMatchObject({ type: 'OUTSIDE_OPENING_HOURS' });
+  await expect(acts.placeReservation(request({ partySize: 9 }))).resolves.toMatchObject({ refused: { code: 'PARTY_TOO_LARGE' } });
+  await expect(acts.placeReservation(request({ start: '2026-12-01T09:30:00.000Z' }))).resolves.toMatchObject({
+    refused: { code: 'OUTSIDE_OPENING_HOURS' },
+  });
 });
 
 test('outcomes are recorded once even when retried, and release the table', async () => {

@@ -88,6 +88,8 @@ export function loadConfig(env: Env = process.env) {
     worker: {
       maxConcurrentActivities: int(env, 'WORKER_MAX_ACTIVITIES', 100, 1, 10000),
       maxConcurrentWorkflowTasks: int(env, 'WORKER_MAX_WORKFLOW_TASKS', 100, 1, 10000),
+      /** A prebuilt workflow bundle (bundleWorkflowCode output); unset: the worker bundles workflows/ at start. */
+      bundlePath: env.WORKFLOW_BUNDLE_PATH || undefined,
     },
     auth: {
       issuer: str(env, 'AUTH_ISSUER', 'restaurant-reservations'),

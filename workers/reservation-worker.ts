@@ -2,14 +2,18 @@
  * Process entry point: a Temporal worker for the `reservations` task queue. Any number can run side by
  * side. SIGINT/SIGTERM shut it down gracefully: it stops polling and lets in-flight activities finish.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../platform/config';
 import { createRuntime } from '../platform/runtime';
 import { createReservationActivities, type ReservationServiceEvent } from '../activities/reservation';
 import { restaurantReplica } from '../projections/restaurant-replica';
 import type { EventStore } from '../eventstore/types';
 
+const SDK_LEVEL = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' } as const;
+
 export async function createReservationWorker(config = loadConfig()) {
+  // the SDK logs through its own runtime: give it the process's level (expected refusals are not failures)
+  Runtime.install({ logger: new DefaultLogger(SDK_LEVEL[config.logLevel]) });
   const runtime = await createRuntime(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const activities = createReservationActivities({
@@ -21,8 +25,8 @@ export async function createReservationWorker(config = loadConfig()) {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     // a prebuilt bundle (WORKFLOW_BUNDLE_PATH) spares each start the ~20 s webpack build: tests and benchmarks start many workers
-    ...(process.env.WORKFLOW_BUNDLE_PATH
-      ? { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH } }
+    ...(config.worker.bundlePath
+      ? { workflowBundle: { codePath: config.worker.bundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
     activities,
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,

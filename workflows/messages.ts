@@ -47,6 +47,11 @@ export interface Placement {
   startInMs: number;
 }
 
+/** A rule said no (no free table, too late, unknown restaurant…): an answer, not a failure. */
+export interface Refusal {
+  refused: { code: string; message: string; details: Record<string, unknown> };
+}
+
 export interface PlacementResult extends Placement {
   reservationId: string;
   /** False when this call found an existing reservation (same Idempotency-Key and body). */
@@ -102,7 +107,7 @@ export const FAILURE = {
 
 /** The activities the workflow calls (implemented in activities/reservation.ts). */
 export interface ReservationActivities {
-  placeReservation(request: ReservationRequest): Promise<Placement>;
+  placeReservation(request: ReservationRequest): Promise<Placement | Refusal>;
   recordOutcome(input: {
     reservationId: string;
     outcome: 'accept' | 'reject' | 'expire' | 'cancel' | 'reminder' | 'complete';

@@ -37,7 +37,8 @@ import {
 } from './messages';
 
 const activities = proxyActivities<ReservationActivities>({
-  startToCloseTimeout: '30 seconds',
+  // short activities: a task lost with a crashed worker is retried elsewhere after this long
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
 });
 
@@ -147,15 +148,19 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   // ---- placement: validate against the replica, hold a table, append requested (+ accepted when auto)
   let placement: Placement;
   try {
-    placement = await activities.placeReservation(request);
-  } catch (err) {
-    const cause = err instanceof ApplicationFailure ? err : err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause : undefined;
-    // a rule said no (no table, too late…): nothing was held. Anything else failed for good after
-    // retries, possibly after holding a table: give it back.
-    if (!cause?.nonRetryable) {
-      await activities.releaseTable({ reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'placement-failed' });
+    const placed = await activities.placeReservation(request);
+    if ('refused' in placed) {
+      const { code, message, details } = placed.refused;
+      placementFailure = ApplicationFailure.create({ type: code, message, details: [details], nonRetryable: true });
+      state.status = 'not-placed';
+      await condition(allHandlersFinished);
+      return state;
     }
-    placementFailure = cause?.nonRetryable ? cause : ApplicationFailure.create({ message: 'The reservation could not be placed; please try again.', nonRetryable: true });
+    placement = placed;
+  } catch {
+    // placement failed for good after its retries, possibly after holding a table: give it back
+    await activities.releaseTable({ reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'placement-failed' });
+    placementFailure = ApplicationFailure.create({ message: 'The reservation could not be placed; please try again.', nonRetryable: true });
     state.status = 'not-placed';
     await condition(allHandlersFinished);
     return state;
