@@ -106,6 +106,11 @@ export interface LoadOptions {
   firstIndex?: number;
   /** Give in-flight operations this long to finish after issuing stops (ms; default 30 s). */
   drainMs?: number;
+  /**
+   * Open loop: stop issuing once this many operations are in flight (the system has fallen that far
+   * behind, so the target is missed anyway); the result says when. Spares the run a long backlog.
+   */
+  giveUpInFlight?: number;
 }
 
 export interface Latency {
@@ -141,6 +146,8 @@ export interface LoadResult {
   unfinished: number;
   /** Next free operation index. */
   nextIndex: number;
+  /** Seconds into the phase when issuing stopped early (giveUpInFlight reached). */
+  gaveUpAtS?: number;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -175,7 +182,15 @@ async function runPhase(opts: LoadOptions, firstIndex: number, durationMs: numbe
   let lastAnswer = 0;
   const t0 = performance.now();
   const deadline = durationMs === undefined ? Infinity : t0 + durationMs;
-  const more = () => (count === undefined || issued < count) && performance.now() < deadline;
+  let gaveUpAt: number | undefined;
+  const more = () => {
+    if (gaveUpAt !== undefined) return false;
+    if (opts.giveUpInFlight !== undefined && record && inFlight >= opts.giveUpInFlight) {
+      gaveUpAt = performance.now();
+      return false;
+    }
+    return (count === undefined || issued < count) && performance.now() < deadline;
+  };
 
   const one = async (i: number, scheduledAt: number) => {
     inFlight++;
@@ -239,7 +254,18 @@ async function runPhase(opts: LoadOptions, firstIndex: number, durationMs: numbe
   const drainUntil = issueEnd + (opts.drainMs ?? 30_000);
   while (pending.size > 0 && performance.now() < drainUntil) await Promise.race([...pending, sleep(100)]);
   const end = pending.size > 0 ? performance.now() : Math.max(lastAnswer, issueEnd);
-  return { ok, issued, errors, errorSamples, okLat, allLat, elapsedS: (end - t0) / 1000, issueS: (issueEnd - t0) / 1000, unfinished: pending.size };
+  return {
+    ok,
+    issued,
+    errors,
+    errorSamples,
+    okLat,
+    allLat,
+    elapsedS: (end - t0) / 1000,
+    issueS: (issueEnd - t0) / 1000,
+    unfinished: pending.size,
+    ...(gaveUpAt !== undefined ? { gaveUpAtS: (gaveUpAt - t0) / 1000 } : {}),
+  };
 }
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
@@ -264,6 +290,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     latencyAll: summarize(r.allLat),
     unfinished: r.unfinished,
     nextIndex: index + r.issued,
+    ...(r.gaveUpAtS !== undefined ? { gaveUpAtS: r.gaveUpAtS } : {}),
   };
 }
 
@@ -284,8 +311,9 @@ export function errorText(r: LoadResult): string {
 
 export function describe(r: LoadResult): string {
   const how = r.mode === 'rate' ? `offered ${r.target}/s` : `concurrency ${r.target}`;
+  const gaveUp = r.gaveUpAtS === undefined ? '' : `; GAVE UP after ${r.gaveUpAtS.toFixed(1)} s with ${r.issued} issued: too far behind`;
   return (
-    `${rate(r.throughput)} over ${r.elapsedS.toFixed(1)} s (${how}; ${r.ok} ok, ${errorText(r)}), ` +
+    `${rate(r.throughput)} over ${r.elapsedS.toFixed(1)} s (${how}; ${r.ok} ok, ${errorText(r)}${gaveUp}), ` +
     `p50 ${ms(r.latency.p50)}, p90 ${ms(r.latency.p90)}, p99 ${ms(r.latency.p99)}, max ${ms(r.latency.max)}`
   );
 }
