@@ -16,7 +16,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import type { EventStore, StoredEvent } from '../eventstore/types';
 import { GapError } from '../eventstore/checkpoint';
-import { isCatalogEvent, type Location, type MenuSection, type OpeningHours, type ReservationPolicy, type Table } from '../domain/catalog/events';
+import { isCatalogEvent, type Location, type MenuSection, type OpeningHours, type ReservationPolicy, type RestaurantDetails, type Table } from '../domain/catalog/events';
 import { evolve, type Restaurant, type RestaurantState } from '../domain/catalog/restaurant';
 import { isOpenAt } from '../domain/catalog/opening-hours';
 
@@ -24,16 +24,9 @@ export const RESTAURANTS_COLLECTION = 'restaurants';
 const STREAM_PREFIX = 'restaurant-';
 
 /** What GET /restaurants/:id shows. */
-export interface RestaurantView {
+export interface RestaurantView extends RestaurantDetails {
   restaurantId: string;
   ownerId: string;
-  name: string;
-  cuisine: string;
-  description: string;
-  phone: string;
-  address: string;
-  location: Location;
-  timezone: string;
   openingHours: OpeningHours;
   tables: Table[];
   policy: ReservationPolicy;
@@ -54,17 +47,7 @@ export interface RestaurantDoc extends RestaurantView {
 }
 
 /** A search hit: the public card, without the menu, tables and policy. */
-export interface RestaurantSummary {
-  restaurantId: string;
-  name: string;
-  cuisine: string;
-  description: string;
-  phone: string;
-  address: string;
-  location: Location;
-  timezone: string;
-  openingHours: OpeningHours;
-  version: number;
+export interface RestaurantSummary extends Omit<RestaurantView, 'ownerId' | 'tables' | 'policy' | 'menu' | 'closed'> {
   /** Present when searching `near` a point, rounded to 10 m. */
   distanceKm?: number;
 }
