@@ -203,33 +203,50 @@ export async function waitForPipeline(sys: System, timeoutMs = 90_000): Promise<
 }
 
 /**
- * Until Temporal has no workflow of `taskQueue` still waiting to be placed (a request the client gave up on
- * goes on running), so a phase does not inherit the previous one's backlog. `query` narrows what counts.
+ * Until `taskQueue` has no workflow or activity task waiting and its worker processes (`pids`) are nearly
+ * idle: a request the client gave up on still runs to the end, and a phase must not inherit the previous
+ * one's backlog. (Visibility is no help here: the dev server's search-attribute updates lag under load.)
  */
-export async function waitForWorkflows(sys: System, taskQueue: string, query: string, timeoutMs = 300_000): Promise<{ seconds: number; left: number }> {
+export async function waitForTaskQueue(sys: System, taskQueue: string, pids: number[], timeoutMs = 300_000): Promise<{ seconds: number; backlog: number }> {
   const config = loadConfig(sys.env);
   const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
   const t0 = Date.now();
-  let left = 0;
+  let backlog = 0;
+  let quiet = 0;
+  const labels = new Map(pids.map((p) => [p, 'worker']));
   try {
     while (Date.now() - t0 < timeoutMs) {
-      left = (await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' ${query}`)).count;
-      if (left === 0) break;
+      const cpu = cpuSampler(labels);
+      const counts = await Promise.all(
+        [1, 2].map(async (taskQueueType) => {
+          const res = await connection.workflowService.describeTaskQueue({
+            namespace: config.temporal.namespace,
+            taskQueue: { name: taskQueue, kind: 1 },
+            taskQueueType,
+            reportStats: true,
+          });
+          return Number(res.stats?.approximateBacklogCount ?? 0);
+        }),
+      );
+      backlog = counts[0]! + counts[1]!;
       await new Promise((r) => setTimeout(r, 1000));
+      const busy = cpu.stop().byLabel.find((x) => x.label === 'worker')?.percent ?? 0;
+      quiet = backlog === 0 && busy < 10 * pids.length ? quiet + 1 : 0;
+      if (quiet >= 2) break;
     }
   } finally {
     await connection.close();
   }
-  return { seconds: (Date.now() - t0) / 1000, left };
+  return { seconds: (Date.now() - t0) / 1000, backlog };
 }
 
-/** Reservation workflows not yet placed (auto acceptance: still 'pending'), then the pipeline's queues. */
+/** The reservation task queue drained and its workers idle, then the pipeline's queues empty. */
 export async function settle(sys: System): Promise<void> {
-  const b = await waitForWorkflows(sys, sys.config.temporal.taskQueue, "AND ReservationStatus = 'pending'");
+  const workers = sys.workers.map((w) => w.process.pid).filter((p): p is number => p !== undefined);
+  const b = await waitForTaskQueue(sys, sys.config.temporal.taskQueue, workers);
   const w = await waitForPipeline(sys);
   console.log(
-    `    (settled: workflow backlog done in ${b.seconds.toFixed(0)} s${b.left ? `, ${b.left} still unplaced` : ''}; ` +
+    `    (settled: workflow backlog done in ${b.seconds.toFixed(0)} s${b.backlog ? `, ${b.backlog} tasks still queued` : ''}; ` +
       `pipeline caught up in ${w.seconds.toFixed(0)} s${w.depth ? `, ${w.depth} messages still queued` : ''})`,
   );
 }
@@ -465,7 +482,7 @@ export async function benchBookings(sys: System, f: Fixture, o: BookingBenchOpti
       floorAtRate = await phase(`floor @ ${o.rate}/s (client → Temporal directly)`, labels, () =>
         runLoad({ label: 'floor rate', op: fop, rate: o.rate, durationMs: Math.min(o.durationS, 30) * 1000, firstIndex: fw.nextIndex, giveUpInFlight: giveUp(o.rate) }),
       );
-      await waitForWorkflows(sys, floor.taskQueue, '');
+      await waitForTaskQueue(sys, floor.taskQueue, [floor.pid]);
       if (o.saturationS > 0) {
         floorSaturation = await phase(`floor saturation, concurrency ${o.concurrency} (client → Temporal directly)`, labels, () =>
           runLoad({ label: 'floor saturation', op: fop, concurrency: o.concurrency, durationMs: o.saturationS * 1000, firstIndex: floorAtRate!.result.nextIndex }),
@@ -564,9 +581,15 @@ export async function withSystem<T>(apis: number, workers: number, fn: (sys: Sys
     visibilityTimeoutSeconds: 30,
   });
   console.log(`system ${sys.prefix}: ${apis} API process(es), ${workers} reservation worker(s), 1 pipeline; logs in ${sys.logDir}`);
+  // Ctrl-C: stop the children and remove the run's resources rather than leave them running
+  const interrupted = () => void sys.stop({ graceMs: 2000 }).finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     return await fn(sys);
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await sys.stop({ graceMs: 5000 });
   }
 }

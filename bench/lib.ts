@@ -447,7 +447,7 @@ export function cpuPerOpText(r: CpuReport, ops: number): string {
   if (ops === 0) return '';
   const parts = r.byLabel.filter((x) => x.label !== 'other').map((x) => ({ label: x.label, ms: (x.cpuSeconds * 1000) / ops }));
   const total = parts.reduce((a, x) => a + x.ms, 0);
-  return `cpu per op: ${parts.map((x) => `${x.label} ${x.ms.toFixed(1)} ms`).join(', ')}; total ${total.toFixed(1)} ms (→ ~${((r.cores * 1000) / total).toFixed(0)}/s if these ${r.cores} cores did nothing else)`;
+  return `cpu per successful op: ${parts.map((x) => `${x.label} ${x.ms.toFixed(1)} ms`).join(', ')}; total ${total.toFixed(1)} ms (→ ~${((r.cores * 1000) / total).toFixed(0)}/s if these ${r.cores} cores did nothing else)`;
 }
 
 export function cpuText(r: CpuReport): string {
