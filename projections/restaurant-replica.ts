@@ -17,8 +17,12 @@ export interface RestaurantReplicaStore {
   rebuild(): Promise<void>;
 }
 
-export function restaurantReplica(db: Db): RestaurantReplicaStore {
+export function restaurantReplica(db: Db, opts: { cacheMs?: number } = {}): RestaurantReplicaStore {
   const col: Collection<ReplicaDoc> = db.collection<ReplicaDoc>('restaurants');
+  // readers may keep a replica for a moment (availability asks for the same one many times a second);
+  // placement re-checks against the ledger, so a replica at most `cacheMs` old is safe to answer from
+  const cacheMs = opts.cacheMs ?? 0;
+  const cache = new Map<string, { at: number; value: Promise<RestaurantReplica | null> }>();
 
   return {
     async handle(stored) {
@@ -61,11 +65,20 @@ export function restaurantReplica(db: Db): RestaurantReplicaStore {
       }
     },
 
-    async get(restaurantId) {
-      const doc = await col.findOne({ _id: restaurantId }, { projection: { _v: 0 } });
-      if (!doc || doc.ownerId === undefined) return null;
-      const { _id, ...rest } = doc;
-      return { restaurantId: _id, ...rest };
+    get(restaurantId) {
+      const hit = cache.get(restaurantId);
+      if (hit && Date.now() - hit.at < cacheMs) return hit.value;
+      const value = col.findOne({ _id: restaurantId }, { projection: { _v: 0 } }).then((doc) => {
+        if (!doc || doc.ownerId === undefined) return null;
+        const { _id, ...rest } = doc;
+        return { restaurantId: _id, ...rest } as RestaurantReplica;
+      });
+      if (cacheMs > 0) {
+        cache.set(restaurantId, { at: Date.now(), value });
+        if (cache.size > 10_000) cache.delete(cache.keys().next().value as string);
+        value.catch(() => cache.delete(restaurantId));
+      }
+      return value;
     },
 
     async rebuild() {

@@ -152,7 +152,22 @@ export function bookableStarts({ restaurant, date, now, partySize }: BookableSta
  * Every aligned start on a local date's opening hours whose whole turn ends by closing, ignoring the
  * advance window and the closed flag. Ascending, no duplicates.
  */
+/**
+ * Opening slots per replica object and date. Replicas are immutable values (a change in the catalog makes
+ * a new one), so the slots of one object never change; availability asks for the same ones many times a
+ * second, and building them is the costly part (time-zone arithmetic per slot).
+ */
+const slotCache = new WeakMap<RestaurantReplica, Map<string, readonly Date[]>>();
+
 export function openingSlots(restaurant: RestaurantReplica, date: string): Date[] {
+  let byDate = slotCache.get(restaurant);
+  if (!byDate) slotCache.set(restaurant, (byDate = new Map()));
+  let slots = byDate.get(date);
+  if (!slots) byDate.set(date, (slots = computeOpeningSlots(restaurant, date)));
+  return [...slots];
+}
+
+function computeOpeningSlots(restaurant: RestaurantReplica, date: string): Date[] {
   const day = parseDate(date);
   if (!IANAZone.isValidZone(restaurant.timezone)) throw invalidZone(restaurant.timezone);
   const { slotMinutes, turnMinutes } = restaurant.policy;
