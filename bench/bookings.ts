@@ -17,12 +17,12 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CreateTableCommand, DeleteTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig, ROOT_DIR } from '../platform/config';
-import { waitActive } from '../eventstore/dynamodb';
+import { createEventTable } from '../eventstore/dynamodb';
 import { resolveTopology } from '../platform/provision';
 import { topology } from '../platform/topology';
 import { startSystem, type System } from '../test/system';
@@ -266,21 +266,8 @@ export async function startFloor(sys: System): Promise<Floor> {
   const taskQueue = `${sys.prefix}-floor`;
   const table = `${sys.prefix}-floor`;
   const aws = awsClients(config);
-  await aws.dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'streamId', AttributeType: 'S' },
-        { AttributeName: 'version', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'streamId', KeyType: 'HASH' },
-        { AttributeName: 'version', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  await waitActive(aws.dynamodb, table);
+  // the same table shape the event store writes (no forwarder reads this one)
+  await createEventTable(aws.dynamodb, table);
   const env = { ...sys.env, FLOOR_TASK_QUEUE: taskQueue, FLOOR_TABLE: table };
   const log = createWriteStream(path.join(sys.logDir, 'floor-worker.log'), { flags: 'a' });
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bookings.ts', 'floor-worker'], { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
