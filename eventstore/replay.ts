@@ -4,10 +4,8 @@
  * stream id) but carry the dedup id `${eventId}:replay:${runId}`, so the queue does not drop them as
  * duplicates of the live deliveries of the last 5 minutes; the consumer's applyOnce skips what it has.
  *
- * `rebuild` first clears the consumer's projection through a hook registered by the projection module:
- *   registerRebuild('catalog-restaurants', async () => { await db.collection('restaurants').deleteMany({}); });
- * scripts/replay.ts loads `projections/rebuild` (if it exists) so those registrations happen. Rebuild
- * while the consumer is stopped or idle: live messages already queued ahead of the replay would meet
+ * `rebuild` first clears the consumer's projection with the `rebuildHook` the caller passes
+ * (scripts/replay.ts takes it from projections/index.ts, which knows each consumer's). Rebuild while the consumer is stopped or idle: live messages already queued ahead of the replay would meet
  * an empty projection, fail with GapError and could reach the DLQ before the replay catches up.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -17,17 +15,6 @@ import type { EventStore, StoredEvent } from './types';
 
 export type RebuildHook = () => Promise<void>;
 
-const rebuildHooks = new Map<string, RebuildHook>();
-
-/** Registers how to empty a consumer's projection before a `--rebuild` replay. */
-export function registerRebuild(consumer: string, fn: RebuildHook): void {
-  rebuildHooks.set(consumer, fn);
-}
-
-export function rebuildHookFor(consumer: string): RebuildHook | undefined {
-  return rebuildHooks.get(consumer);
-}
-
 export interface ReplayOptions {
   store: Pick<EventStore, 'readAll'>;
   sqs: SQSClient;
@@ -36,7 +23,7 @@ export interface ReplayOptions {
   rebuild?: boolean;
   /** Defaults to a fresh id; reuse one to make a re-run of an interrupted replay dedup against itself. */
   runId?: string;
-  /** Overrides the registry (tests). */
+  /** Empties the consumer's projection; required with `rebuild`. */
   rebuildHook?: RebuildHook;
   onProgress?: (sent: number) => void;
 }
@@ -58,9 +45,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
   const runId = opts.runId ?? randomUUID().slice(0, 8);
   let rebuilt = false;
   if (opts.rebuild) {
-    const hook = opts.rebuildHook ?? rebuildHookFor(opts.consumer);
-    if (!hook) throw new Error(`no rebuild hook registered for consumer ${opts.consumer} (use registerRebuild)`);
-    await hook();
+    if (!opts.rebuildHook) throw new Error(`rebuild of ${opts.consumer} needs a rebuildHook that empties its projection`);
+    await opts.rebuildHook();
     rebuilt = true;
   }
   let sent = 0;

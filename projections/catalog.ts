@@ -16,7 +16,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import type { EventStore, StoredEvent } from '../eventstore/types';
 import { GapError } from '../eventstore/checkpoint';
-import { isCatalogEvent, type Location, type MenuSection, type OpeningHours, type ReservationPolicy, type RestaurantDetails, type Table } from '../domain/catalog/events';
+import { isCatalogEvent, type Location } from '../domain/catalog/events';
 import { evolve, type Restaurant, type RestaurantState } from '../domain/catalog/restaurant';
 import { isOpenAt } from '../domain/catalog/opening-hours';
 
@@ -24,14 +24,7 @@ export const RESTAURANTS_COLLECTION = 'restaurants';
 const STREAM_PREFIX = 'restaurant-';
 
 /** What GET /restaurants/:id shows. */
-export interface RestaurantView extends RestaurantDetails {
-  restaurantId: string;
-  ownerId: string;
-  openingHours: OpeningHours;
-  tables: Table[];
-  policy: ReservationPolicy;
-  menu: MenuSection[];
-  closed: boolean;
+export interface RestaurantView extends Restaurant {
   /** Stream version this view reflects; the ETag. */
   version: number;
 }
@@ -146,7 +139,7 @@ function fromDoc(d: RestaurantDoc): Restaurant {
 }
 
 export function toView(r: Restaurant, version: number): RestaurantView {
-  return { ...fromDoc(toDoc(r, version)), version };
+  return { ...r, version };
 }
 
 function toSummary(d: Pick<RestaurantDoc, keyof RestaurantSummary & keyof RestaurantDoc>, distanceKm?: number): RestaurantSummary {
