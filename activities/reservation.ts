@@ -122,39 +122,57 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
 
   /**
    * Ledger states this process has seen, so a booking reads only the ledger events it has not seen yet
-   * (the ledger of a busy evening grows with every booking). A stale entry is harmless: the append's
-   * expected version catches it and the entry is refreshed.
+   * (the ledger of a busy evening grows with every booking), and often none at all: the first attempt
+   * decides on the cached state and appends at its version. A stale entry is harmless: the append's
+   * expected version refuses it, and the next attempt reads what it missed.
    */
   const ledgers = new Map<string, { version: number; state: LedgerState }>();
+  function remember(ledgerId: string, entry: { version: number; state: LedgerState }) {
+    ledgers.delete(ledgerId);
+    ledgers.set(ledgerId, entry);
+    if (ledgers.size > 10_000) ledgers.delete(ledgers.keys().next().value as string);
+  }
   async function ledgerState(ledgerId: string): Promise<{ version: number; state: LedgerState }> {
     const cached = ledgers.get(ledgerId) ?? { version: 0, state: ledgerDecider.initialState() };
     const fresh = (await store.readStream(ledgerId, { fromVersion: cached.version + 1 })) as StoredEvent<LedgerEvent>[];
     const next = { version: fresh.at(-1)?.version ?? cached.version, state: fresh.reduce(ledgerDecider.evolve, cached.state) };
-    ledgers.delete(ledgerId);
-    ledgers.set(ledgerId, next);
-    if (ledgers.size > 10_000) ledgers.delete(ledgers.keys().next().value as string);
+    remember(ledgerId, next);
     return next;
   }
 
   const idFor = (reservationId: string, type: string) => deterministicEventId(`${reservationId}:${type}`);
 
   /**
-   * Applies a ledger command: decide against the current ledger, append its (single) event with the
-   * version read, and on a conflict re-read and decide again — bounded, never unbounded. One conditional
-   * PutItem per attempt: no multi-item transaction on the contended stream.
+   * Applies a ledger command: decide against the ledger, append its (single) event at the version decided
+   * on, and on a conflict read what was missed and decide again — bounded, never unbounded. One conditional
+   * PutItem per attempt: no multi-item transaction on the contended stream. The first attempt may use this
+   * process's cached state; a refusal (NO_TABLE) only ever comes from a state just read.
    */
   async function applyToLedger(ledgerId: string, reservationId: string, command: LedgerCommand): Promise<LedgerState> {
     for (let attempt = 1; ; attempt++) {
-      const { version, state } = await ledgerState(ledgerId);
-      const decided = ledgerDecider.decide(command, state);
-      if (decided.length === 0) return state;
+      const cached = attempt === 1 ? ledgers.get(ledgerId) : undefined;
+      const { version, state } = cached ?? (await ledgerState(ledgerId));
+      let decided: LedgerEvent[];
+      try {
+        decided = ledgerDecider.decide(command, state);
+      } catch (err) {
+        if (cached) continue; // maybe only stale: decide again on what the stream holds now
+        throw err;
+      }
+      if (decided.length === 0) {
+        if (cached) continue; // "already done" must not come from a stale cache either
+        return state;
+      }
       try {
         await store.append(
           ledgerId,
           decided.map((e) => ({ ...e, eventId: idFor(reservationId, e.type), metadata: { actor: `workflow:reservation-${reservationId}` } })),
-          { expectedVersion: version === 0 ? 'no_stream' : version },
+          // the version came from this process's own reads and appends of the stream
+          { expectedVersion: version === 0 ? 'no_stream' : version, versionSeen: true },
         );
-        return decided.reduce(ledgerDecider.evolve, state);
+        const next = decided.reduce(ledgerDecider.evolve, state);
+        remember(ledgerId, { version: version + decided.length, state: next });
+        return next;
       } catch (err) {
         if (!(err instanceof ConcurrencyError) || attempt >= maxAttempts) throw err;
       }
@@ -164,28 +182,41 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
   /**
    * Appends a reservation's new events one conditional PutItem at a time, each at the version it expects.
    * Every event id is deterministic, so after a crash or retry the ones already stored are skipped.
+   * `known` is the stream as the caller last saw it (a read, or "new" for a reservation being placed):
+   * the first attempt trusts it and a conflict or an already-stored event sends the next one to read.
    */
-  async function appendToReservation(reservationId: string, decide: (r: ReservationState) => ReservationEvent[]): Promise<ReservationState> {
+  async function appendToReservation(
+    reservationId: string,
+    decide: (r: ReservationState) => ReservationEvent[],
+    known?: { state: ReservationState; version: number; events?: readonly StoredEvent<ReservationEvent>[] },
+  ): Promise<ReservationState> {
     for (let attempt = 1; ; attempt++) {
-      const res = await readReservation(reservationId);
-      const stored = new Set(res.events.map((e) => e.eventId));
+      const res = attempt === 1 && known ? known : await readReservation(reservationId);
+      const stored = new Set((res.events ?? []).map((e) => e.eventId));
       const todo = decide(res.state).filter((e) => !stored.has(idFor(reservationId, e.type)));
       let state = res.state;
       let version = res.version;
+      let retried = false;
       try {
         for (const e of todo) {
-          await store.append(
+          const r = await store.append(
             reservationStreamId(reservationId),
             [{ ...e, eventId: idFor(reservationId, e.type), metadata: { actor: `workflow:reservation-${reservationId}` } }],
-            { expectedVersion: version === 0 ? 'no_stream' : version },
+            { expectedVersion: version === 0 ? 'no_stream' : version, versionSeen: true },
           );
+          // stored by an earlier attempt: what else is there is unknown here, so read it next time round
+          if (r.alreadyStored) {
+            retried = true;
+            break;
+          }
           version += 1;
           state = reservationDecider.evolve(state, e);
         }
-        return state;
+        if (!retried) return state;
       } catch (err) {
         if (!(err instanceof ConcurrencyError) || attempt >= maxAttempts) throw err;
       }
+      if (attempt >= maxAttempts) throw new Error(`reservation ${reservationId}: gave up after ${attempt} attempts`);
     }
   }
 
@@ -195,9 +226,9 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
     async placeReservation(request: ReservationRequest): Promise<Placement | Refusal> {
       const restaurant = await deps.restaurants.get(request.restaurantId);
       if (!restaurant) return { refused: { code: 'NOT_FOUND', message: `Restaurant ${request.restaurantId} does not exist.`, details: {} } };
-      const existing = await readReservation(request.reservationId);
-      if (existing.state.status !== 'none') return placementOf(existing.state, restaurant);
 
+      // No read of the reservation stream first: a new reservation has none, and a retried placement is
+      // recognised on the way (the ledger decider knows the hold, the store knows the event ids).
       const start = new Date(request.start);
       try {
         checkBookable({ restaurant, start, partySize: request.partySize, now: now() });
@@ -205,7 +236,9 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
         const startIso = formatInZone(start, restaurant.timezone);
         const endIso = formatInZone(end, restaurant.timezone);
         const ledgerId = ledgerIdOf(restaurant, start);
-        // 1. hold a table on the ledger (the contended step: optimistic concurrency, bounded retries)
+        const auto = restaurant.policy.acceptance === 'auto';
+        // 1. hold a table on the ledger, confirmed at once when the restaurant accepts automatically
+        //    (the contended step: optimistic concurrency, bounded retries)
         let ledger: LedgerState;
         try {
           ledger = await applyToLedger(ledgerId, request.reservationId, {
@@ -215,47 +248,55 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
             start: startIso,
             end: endIso,
             tables: restaurant.tables,
+            confirm: auto,
           });
         } catch (err) {
           if (err instanceof DomainError && err.code === 'NO_TABLE') {
-            // an answer, not a failure: the request is refused with the nearest free starts
+            // an answer, not a failure: the request is refused with the nearest free starts (from the
+            // ledger state the refusal was decided on)
+            const seen = ledgers.get(ledgerId)?.state ?? ledgerDecider.initialState();
             return {
               refused: {
                 code: FAILURE.noTable,
                 message: `No table for ${request.partySize} is free at ${startIso}.`,
-                details: { alternatives: alternatives(restaurant, start, request.partySize, (await ledgerState(ledgerId)).state) },
+                details: { alternatives: alternatives(restaurant, start, request.partySize, seen) },
               },
             };
           }
           throw err;
         }
-        const tableId = ledger.bookings[request.reservationId]?.tableId;
-        if (!tableId) throw new Error(`the ledger holds no table for ${request.reservationId}`);
+        const booking = ledger.bookings[request.reservationId];
+        if (!booking) throw new Error(`the ledger holds no table for ${request.reservationId}`);
         // 2. record the request on the reservation's own stream (+ accepted at once when auto)
-        const state = await appendToReservation(request.reservationId, (r) =>
-          r.status !== 'none'
-            ? []
-            : reservationDecider.decide(
-                {
-                  type: 'RequestReservation',
-                  reservationId: request.reservationId,
-                  restaurantId: request.restaurantId,
-                  customerId: request.customerId,
-                  partySize: request.partySize,
-                  start: startIso,
-                  end: endIso,
-                  tableId,
-                  ...(request.name ? { name: request.name } : {}),
-                  ...(request.phone ? { phone: request.phone } : {}),
-                  ...(request.notes ? { notes: request.notes } : {}),
-                  acceptance: restaurant.policy.acceptance,
-                },
-                r,
-              ),
+        const state = await appendToReservation(
+          request.reservationId,
+          (r) =>
+            r.status !== 'none'
+              ? []
+              : reservationDecider.decide(
+                  {
+                    type: 'RequestReservation',
+                    reservationId: request.reservationId,
+                    restaurantId: request.restaurantId,
+                    customerId: request.customerId,
+                    partySize: request.partySize,
+                    start: startIso,
+                    end: endIso,
+                    tableId: booking.tableId,
+                    ...(request.name ? { name: request.name } : {}),
+                    ...(request.phone ? { phone: request.phone } : {}),
+                    ...(request.notes ? { notes: request.notes } : {}),
+                    acceptance: restaurant.policy.acceptance,
+                  },
+                  r,
+                ),
+          { state: reservationDecider.initialState(), version: 0 },
         );
-        // 3. an accepted reservation confirms its table
-        if (state.status === 'accepted') await applyToLedger(ledgerId, request.reservationId, { type: 'ConfirmTable', reservationId: request.reservationId });
         if (state.status === 'none') throw new Error('reservation was not recorded');
+        // 3. an accepted reservation has a confirmed table (already so when it was booked at once)
+        if (state.status === 'accepted' && booking.status !== 'confirmed') {
+          await applyToLedger(ledgerId, request.reservationId, { type: 'ConfirmTable', reservationId: request.reservationId });
+        }
         return placementOf(state, restaurant);
       } catch (err) {
         if (err instanceof DomainError) return { refused: { code: err.code, message: err.message, details: err.details ?? {} } };
@@ -304,7 +345,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
             : undefined;
       try {
         // a retry after the event was stored skips the append but still finishes the ledger step
-        const state = already ? res.state : await appendToReservation(reservationId, (r) => reservationDecider.decide(command, r));
+        const state = already ? res.state : await appendToReservation(reservationId, (r) => reservationDecider.decide(command, r), res);
         if (ledgerCommand) await applyToLedger(ledgerIdOf(restaurant, new Date(res.state.start)), reservationId, ledgerCommand);
         const when = already ? already.metadata.occurredAt : at.toISOString();
         return { status: (state.status === 'none' ? 'pending' : state.status) as ReservationStatus, at: when };

@@ -69,7 +69,8 @@ test('30 concurrent requests for the last table: exactly one holds it, the other
     expect(alternatives).toEqual(['2026-12-01T12:00:00+01:00', '2026-12-01T14:00:00+01:00']);
   }
   const ledger = await store.readStream('ledger-r1-2026-12-01');
-  expect(ledger.map((e) => e.type)).toEqual(['TableHeld', 'TableConfirmed']);
+  // automatic acceptance: held and confirmed in one event
+  expect(ledger.map((e) => e.type)).toEqual(['TableBooked']);
 });
 
 test('a retried placement returns the same placement and writes nothing twice', async () => {
@@ -79,7 +80,7 @@ test('a retried placement returns the same placement and writes nothing twice', 
   const again = await acts.placeReservation(req);
   expect(again).toMatchObject({ status: 'accepted', tableId: first.tableId, start: '2026-12-01T13:00:00+01:00', end: '2026-12-01T14:00:00+01:00' });
   expect((await store.readStream(`reservation-${req.reservationId}`)).map((e) => e.type)).toEqual(['ReservationRequested', 'ReservationAccepted']);
-  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableHeld', 'TableConfirmed']);
+  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked']);
 });
 
 test('placement timings: decision deadline never past the start, reminder and cutoff before it', async () => {
@@ -119,5 +120,48 @@ test('compensation releases a held table and is a no-op the second time', async 
   await acts.placeReservation(req);
   await acts.releaseTable({ reservationId: req.reservationId, restaurantId: 'r1', start: START, reason: 'compensation' });
   await acts.releaseTable({ reservationId: req.reservationId, restaurantId: 'r1', start: START, reason: 'compensation' });
-  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableHeld', 'TableConfirmed', 'TableReleased']);
+  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked', 'TableReleased']);
+});
+
+/** Two workers: one store, two activity instances, each with its own ledger cache. */
+function twoWorkers(r: RestaurantReplica = restaurant) {
+  const { store, acts: a } = setup(r);
+  const b = createReservationActivities({ store, restaurants: { get: async () => r }, now: () => NOW, maxLedgerAttempts: 50 });
+  return { store, a, b };
+}
+
+test('stale ledger caches across workers: a release seen late still frees the table, and nothing is booked twice', async () => {
+  const { store, a, b } = twoWorkers({ ...restaurant, policy: { ...restaurant.policy, acceptance: 'manual' } });
+  const first = request();
+  placed(await a.placeReservation(first)); // a knows the table is held
+  await b.recordOutcome({ reservationId: first.reservationId, outcome: 'reject', reason: 'full' }); // b releases it
+  // a decides on its cached ledger first (table taken), must not answer NO_TABLE from it
+  const second = placed(await a.placeReservation(request()));
+  expect(second.tableId).toBe('t1');
+  // and b, whose cache misses a's second hold, must not hold the same table again
+  await expect(b.placeReservation(request())).resolves.toMatchObject({ refused: { code: 'NO_TABLE' } });
+  const ledger = await store.readStream('ledger-r1-2026-12-01');
+  expect(ledger.map((e) => e.type)).toEqual(['TableHeld', 'TableReleased', 'TableHeld']);
+  expect(ledger.map((e) => e.version)).toEqual([1, 2, 3]);
+});
+
+test('a placement retried on another worker (cold cache) returns the same placement and writes nothing twice', async () => {
+  const { store, a, b } = twoWorkers();
+  const req = request();
+  const first = placed(await a.placeReservation(req));
+  expect(await b.placeReservation(req)).toMatchObject({ status: 'accepted', tableId: first.tableId });
+  expect((await store.readStream(`reservation-${req.reservationId}`)).map((e) => e.type)).toEqual(['ReservationRequested', 'ReservationAccepted']);
+  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked']);
+});
+
+test('a booking on a ledger this worker knows reads no stream: three conditional appends, nothing else', async () => {
+  const { store, acts } = setup({ ...restaurant, tables: [{ id: 't1', seats: 4 }, { id: 't2', seats: 4 }] });
+  placed(await acts.placeReservation(request())); // warms the cache (the ledger is read once)
+  const calls: string[] = [];
+  const read = store.readStream.bind(store);
+  const append = store.append.bind(store);
+  store.readStream = (id, o) => (calls.push(`read ${id.split('-')[0]}`), read(id, o));
+  store.append = (id, e, o) => (calls.push(`append ${id.split('-')[0]}`), append(id, e, o));
+  expect(placed(await acts.placeReservation(request())).tableId).toBe('t2');
+  expect(calls).toEqual(['append ledger', 'append reservation', 'append reservation']);
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Collection, MongoClient } from 'mongodb';
 import { loadConfig } from '../platform/config';
 import { connectMongo } from '../platform/mongo';
-import { applyOnce, checkpointOf, GapError } from './checkpoint';
+import { applyEvents, applyOnce, checkpointOf, GapError } from './checkpoint';
 
 interface Restaurant {
   _id: string;
@@ -76,4 +76,39 @@ it("monotonic mode applies newer versions and skips older ones, gaps allowed", a
 
 it('rejects updates that touch the checkpoint', async () => {
   await expect(applyOnce(col, 'r6', ev('s6', 1), { $set: { '_v.x': 3 } as never })).rejects.toThrow(/_v/);
+});
+
+describe('applyEvents: one read and one write per run of a stream', () => {
+  type Counter = { _id: string; seen: number[] };
+  const counters = () => client.db(dbName).collection<Counter>('counters');
+  const evolve = (doc: Omit<Counter, '_id'> | undefined, e: { version: number }) => ({ seen: [...(doc?.seen ?? []), e.version] });
+  const run = (s: string, ...versions: number[]) => versions.map((v) => ev(s, v));
+
+  it('applies a run, skips what was applied, stops at a gap and takes the rest later', async () => {
+    const s = 'counter-1';
+    expect(await applyEvents(counters(), 'c1', run(s, 1, 2, 3), evolve)).toEqual({ applied: 3, skipped: 0 });
+    // redelivered with new ones: the old ones are skipped
+    expect(await applyEvents(counters(), 'c1', run(s, 2, 3, 4), evolve)).toEqual({ applied: 1, skipped: 2 });
+    // 5 is missing: 6 and 7 must wait, nothing is written
+    await expect(applyEvents(counters(), 'c1', run(s, 6, 7), evolve)).rejects.toMatchObject({ name: 'GapError', expected: 5, got: 6 });
+    // a run with a hole: the part before it is applied, then the gap is reported
+    await expect(applyEvents(counters(), 'c1', run(s, 5, 7), evolve)).rejects.toBeInstanceOf(GapError);
+    expect(await applyEvents(counters(), 'c1', run(s, 5, 6, 7), evolve)).toEqual({ applied: 2, skipped: 1 });
+    const doc = await counters().findOne({ _id: 'c1' });
+    expect(doc?.seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(checkpointOf(doc, s)).toBe(7);
+  });
+
+  it('a first run on a new document, delivered twice', async () => {
+    const s = 'counter-2';
+    await applyEvents(counters(), 'c2', run(s, 1, 2), evolve);
+    expect(await applyEvents(counters(), 'c2', run(s, 1, 2), evolve)).toEqual({ applied: 0, skipped: 2 });
+    expect((await counters().findOne({ _id: 'c2' }))?.seen).toEqual([1, 2]);
+  });
+
+  it('refuses events of two streams or out of order', async () => {
+    await expect(applyEvents(counters(), 'c3', [ev('a', 1), ev('b', 2)], evolve)).rejects.toThrow(/one stream/);
+    await expect(applyEvents(counters(), 'c3', run('a', 2, 1), evolve)).rejects.toThrow(/ascending/);
+    expect(await counters().findOne({ _id: 'c3' })).toBeNull();
+  });
 });

@@ -60,8 +60,9 @@ export interface ApplyOptions {
    * How the checkpoint is enforced:
    * - 'read-then-write' (default): read the doc by `_id`, check the checkpoint in code, write by `_id`.
    *   Safe because a consumer handles one message per stream at a time (SQS FIFO message groups), and it
-   *   is what FerretDB can do fast: on its SQLite backend only an exact `{_id}` filter uses the key, any
-   *   other filter scans the collection (a guarded upsert took 600 ms at 8,000 docs).
+   *   is what FerretDB does least badly: on its SQLite backend an exact `{_id}` filter is a scan that
+   *   SQLite runs, any other filter a scan that FerretDB runs document by document (a guarded upsert took
+   *   600 ms at 8,000 docs). See `applyEvents` for one read and one write per batch of events.
    * - 'filter': the check is part of the update's filter, race-proof even with concurrent writers of
    *   one document; use it on MongoDB when that matters.
    */
@@ -138,4 +139,63 @@ export async function applyOnce<T extends Document>(
   if (current >= event.version) return 'skipped';
   if (monotonic) throw new Error(`applyOnce: concurrent update of ${docId}; retry`);
   throw new GapError(event.streamId, current + 1, event.version);
+}
+
+/**
+ * A document projection fed by ONE stream: the document is evolved in code, event by event, from what is
+ * stored, and written back with its checkpoint in one replace — one read and one write for a whole run of
+ * a stream's events (what a queue batch usually holds), instead of two per event.
+ *
+ * Events must be of one stream in ascending versions. Already applied ones are skipped; the contiguous
+ * run after the checkpoint is applied; if a version is missing the run stops there and a GapError asks
+ * for the rest again. Like 'read-then-write', it relies on one message per stream at a time (SQS FIFO),
+ * so use it only for documents no other stream writes.
+ *
+ * Why: FerretDB 1.24's SQLite backend queries `_id` as `_ferretdb_sjson->'$._id'` while its unique index
+ * is on `_ferretdb_sjson->"_id"`, so SQLite never uses the index: every read and write by `_id` scans the
+ * collection (measured: 0.4 ms per find at 30 docs, 6.4 ms at 3,000). On MongoDB both are index lookups.
+ */
+export async function applyEvents<D extends Document, E extends Pick<StoredEvent, 'streamId' | 'version'>>(
+  collection: Collection<D & { _id: string }>,
+  docId: string,
+  events: readonly E[],
+  evolve: (doc: D | undefined, event: E) => D,
+): Promise<{ applied: number; skipped: number }> {
+  const streamId = events[0]?.streamId;
+  if (streamId === undefined) return { applied: 0, skipped: 0 };
+  if (events.some((e, i) => e.streamId !== streamId || (i > 0 && e.version <= events[i - 1]!.version))) {
+    throw new Error('applyEvents: events must be of one stream, in ascending versions');
+  }
+  const col = collection as unknown as Collection<Document>;
+  const stored = await col.findOne({ _id: docId as never });
+  const current = checkpointOf(stored, streamId);
+  const todo = events.filter((e) => e.version > current);
+  if (todo.length === 0) return { applied: 0, skipped: events.length };
+
+  let expected = current + 1;
+  const run: E[] = [];
+  for (const e of todo) {
+    if (e.version !== expected) break;
+    run.push(e);
+    expected++;
+  }
+  if (run.length === 0) throw new GapError(streamId, current + 1, todo[0]!.version);
+
+  const { _id: _stored, _v: checkpoints, ...body } = (stored ?? {}) as Document;
+  let doc = stored ? (body as D) : undefined;
+  for (const e of run) doc = evolve(doc, e);
+  const next = { ...doc, _v: { ...(checkpoints as Record<string, number> | undefined), [key(streamId)]: run.at(-1)!.version } };
+  if (stored) {
+    await col.replaceOne({ _id: docId as never }, next);
+  } else {
+    try {
+      await col.insertOne({ _id: docId as never, ...next });
+    } catch (err) {
+      // a duplicate delivery of the same first events created it meanwhile
+      if (isDuplicateKey(err)) return { applied: 0, skipped: events.length };
+      throw err;
+    }
+  }
+  if (run.length < todo.length) throw new GapError(streamId, expected, todo[run.length]!.version);
+  return { applied: run.length, skipped: events.length - todo.length };
 }

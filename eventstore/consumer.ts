@@ -61,27 +61,69 @@ export function decodeEnvelope(body: string | Record<string, unknown>): StoredEv
   throw new Error('message body is not an event envelope');
 }
 
-export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, opts: { onError?: (err: unknown, record: SqsRecord) => void } = {}): SqsHandler {
+export interface SqsHandlerOptions {
+  onError?: (err: unknown, record: SqsRecord) => void;
+  /**
+   * Takes a group's run of events (one stream, in order) at once instead of one by one, e.g. to read and
+   * write a projected document once per batch. If it throws, the whole run is retried.
+   */
+  handleStream?: (events: StoredEvent[]) => Promise<void>;
+}
+
+export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, opts: SqsHandlerOptions = {}): SqsHandler {
   return async ({ Records }) => {
-    const failedGroups = new Set<string>();
-    const failures: SqsBatchResponse['batchItemFailures'] = [];
-    for (const record of Records) {
-      let group = record.attributes?.MessageGroupId;
+    // One lane per message group, in the batch's order; lanes run in parallel (streams are independent).
+    // A record with no group attribute goes by its event's stream; one that can't be decoded fails alone.
+    const lanes = new Map<string, Array<{ record: SqsRecord; event?: StoredEvent; error?: unknown }>>();
+    Records.forEach((record, i) => {
+      let event: StoredEvent | undefined;
+      let error: unknown;
       try {
-        const event = decodeEnvelope(record.body);
-        group ??= event.streamId;
-        if (failedGroups.has(group)) {
-          failures.push({ itemIdentifier: record.messageId });
-          continue;
-        }
-        await handle(event);
+        event = decodeEnvelope(record.body);
       } catch (err) {
-        opts.onError?.(err, record);
-        // an undecodable body without a group blocks nothing else: it fails alone and ends in the DLQ
-        if (group !== undefined) failedGroups.add(group);
-        failures.push({ itemIdentifier: record.messageId });
+        error = err;
       }
-    }
+      const group = record.attributes?.MessageGroupId ?? event?.streamId ?? `undecodable-${i}`;
+      const lane = lanes.get(group) ?? [];
+      lane.push({ record, ...(event ? { event } : { error }) });
+      lanes.set(group, lane);
+    });
+    const failures: SqsBatchResponse['batchItemFailures'] = [];
+    const { handleStream } = opts;
+    await Promise.all(
+      [...lanes.values()].map(async (lane) => {
+        if (handleStream) {
+          // the decodable run up to the first undecodable message goes in one call; the rest fails
+          const end = lane.findIndex((x) => !x.event);
+          let failedFrom = end === -1 ? lane.length : end;
+          if (end !== -1) opts.onError?.(lane[end]!.error, lane[end]!.record);
+          try {
+            if (failedFrom > 0) await handleStream(lane.slice(0, failedFrom).map((x) => x.event!));
+          } catch (err) {
+            opts.onError?.(err, lane[0]!.record);
+            failedFrom = 0;
+          }
+          failures.push(...lane.slice(failedFrom).map((x) => ({ itemIdentifier: x.record.messageId })));
+          return;
+        }
+        let failed = false;
+        for (const { record, event, error } of lane) {
+          // after a failure every later message of the group fails too: nothing applied out of order
+          if (failed) {
+            failures.push({ itemIdentifier: record.messageId });
+            continue;
+          }
+          try {
+            if (!event) throw error;
+            await handle(event);
+          } catch (err) {
+            opts.onError?.(err, record);
+            failed = true;
+            failures.push({ itemIdentifier: record.messageId });
+          }
+        }
+      }),
+    );
     return { batchItemFailures: failures };
   };
 }
@@ -91,7 +133,7 @@ export interface QueueConsumerRunnerOptions {
   queueUrl: string;
   dlqUrl?: string;
   handler: SqsHandler;
-  /** Long-poll wait; short so stop() returns quickly. Default 1 s. */
+  /** Long-poll wait (an idle queue costs one request per wait). stop() cuts a waiting poll short. Default 5 s. */
   waitTimeSeconds?: number;
   /** Default 10 (the SQS maximum). */
   maxMessages?: number;
@@ -118,6 +160,8 @@ export class QueueConsumerRunner {
   private loops: Promise<void>[] = [];
   private stopping = false;
   private lastDlqCheck = 0;
+  /** Aborts the long polls waiting for messages when stopping (a batch being handled still finishes). */
+  private polls = new AbortController();
 
   constructor(opts: QueueConsumerRunnerOptions) {
     this.o = opts;
@@ -126,12 +170,14 @@ export class QueueConsumerRunner {
   start(): void {
     if (this.loops.length > 0) return;
     this.stopping = false;
+    this.polls = new AbortController();
     this.loops = Array.from({ length: this.o.concurrency ?? 1 }, () => this.run());
   }
 
-  /** Finishes the in-flight batches (at most one long poll plus their handling), then resolves. */
+  /** Cuts waiting long polls short, finishes the batches being handled, then resolves. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.polls.abort();
     await Promise.all(this.loops);
     this.loops = [];
   }
@@ -154,9 +200,12 @@ export class QueueConsumerRunner {
       new ReceiveMessageCommand({
         QueueUrl: this.o.queueUrl,
         MaxNumberOfMessages: this.o.maxMessages ?? 10,
-        WaitTimeSeconds: this.o.waitTimeSeconds ?? 1,
+        WaitTimeSeconds: this.o.waitTimeSeconds ?? 5,
         MessageSystemAttributeNames: ['MessageGroupId', 'ApproximateReceiveCount', 'SentTimestamp'],
       }),
+      // a message received just as the poll is aborted stays invisible until its visibility timeout, then
+      // comes back: at least once, as always
+      { abortSignal: this.polls.signal },
     );
     const messages = out.Messages ?? [];
     if (messages.length === 0) return 0;
@@ -185,6 +234,7 @@ export class QueueConsumerRunner {
         failures = 0;
         await this.checkDlq();
       } catch (err) {
+        if (this.stopping) break;
         failures++;
         (this.o.onError ?? ((e: unknown) => console.error('[consumer]', e)))(err);
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** failures)));

@@ -73,6 +73,19 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
       expect(await versionsOf(id)).toEqual([1, 2]);
     });
 
+    it('with versionSeen (the caller read that version): appends after it, and still refuses a stale one', async () => {
+      const id = sid('seen');
+      await store.append(id, [ev(1)], { expectedVersion: 'no_stream' });
+      const r = await store.append(id, [ev(2)], { expectedVersion: 1, versionSeen: true });
+      expect(r.versions[id]).toBe(2);
+      const err = await rejection(store.append(id, [ev(9)], { expectedVersion: 1, versionSeen: true }));
+      expect(err).toBeInstanceOf(ConcurrencyError);
+      expect(err).toMatchObject({ streamId: id, expected: 1, actual: 2 });
+      // a retry of a stored append is still recognised
+      expect((await store.append(id, [r.events[0]!], { expectedVersion: 1, versionSeen: true })).alreadyStored).toBe(true);
+      expect(await versionsOf(id)).toEqual([1, 2]);
+    });
+
     it('rejects no_stream on an existing stream', async () => {
       const id = sid('exists');
       await store.append(id, [ev(1)], { expectedVersion: 'no_stream' });

@@ -58,12 +58,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { checkExpected, checkLimits, expectedNumber, findRetry, toEnvelopes } from './envelope';
 import {
+  type AppendOptions,
   type AppendRequest,
   type AppendResult,
   ConcurrencyError,
   type DomainEvent,
   type EventStore,
-  type ExpectedVersion,
   type NewEvent,
   type ReadOptions,
   type ServiceName,
@@ -315,8 +315,8 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
     this.now = opts.now ?? (() => new Date());
   }
 
-  async append(streamId: string, events: NewEvent<E>[], opts: { expectedVersion: ExpectedVersion }): Promise<AppendResult<E>> {
-    return this.appendMany([{ streamId, events, expectedVersion: opts.expectedVersion }]);
+  async append(streamId: string, events: NewEvent<E>[], opts: AppendOptions): Promise<AppendResult<E>> {
+    return this.appendMany([{ streamId, events, ...opts }]);
   }
 
   async appendMany(requests: AppendRequest<E>[]): Promise<AppendResult<E>> {
@@ -348,7 +348,7 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
           if (want === 0) return 0;
           if (want === undefined) return (known[i] = await this.head(r.streamId, known[i]!));
           // a point read, not a head search: "want exists" plus "want+1 free" (the put's condition) pins it
-          if (!(await this.exists(r.streamId, want))) return undefined;
+          if (!r.versionSeen && !(await this.exists(r.streamId, want))) return undefined;
           return (known[i] = want);
         }),
       );

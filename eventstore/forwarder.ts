@@ -20,7 +20,7 @@ import {
   type Shard,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
 import { type EventImage, itemToEvent } from './dynamodb';
 import type { StoredEvent } from './types';
 
@@ -47,6 +47,12 @@ export function messageAttributes(e: StoredEvent) {
   };
 }
 
+/** SNS limits for one PublishBatch: 10 entries, 256 KiB of payload (kept under, with room for attributes). */
+const BATCH_ENTRIES = 10;
+const BATCH_BYTES = 200 * 1024;
+/** Streams are spread over this many lanes published in parallel; each lane publishes in order. */
+const LANES = 4;
+
 export function createForwarderHandler(deps: { sns: SNSClient; topicArn: string }): ForwarderHandler {
   return async (event) => {
     // Events are immutable: only INSERTs are events; anything else would be an operator's edit.
@@ -58,26 +64,44 @@ export function createForwarderHandler(deps: { sns: SNSClient; topicArn: string 
       list.push(e);
       byStream.set(e.streamId, list);
     }
-    // streams are independent message groups: publish them in parallel, each strictly in order
-    const results = await Promise.allSettled(
-      [...byStream.values()].map(async (events) => {
-        for (const e of events) {
-          await deps.sns.send(
-            new PublishCommand({
-              TopicArn: deps.topicArn,
-              Message: JSON.stringify(e),
-              MessageGroupId: e.streamId,
-              MessageDeduplicationId: e.eventId,
-              MessageAttributes: messageAttributes(e),
-            }),
-          );
-        }
-      }),
-    );
+    // Every stream (message group) goes to one lane, so its events are published in order: batch after
+    // batch, in order within a batch. Lanes run in parallel.
+    const lanes: StoredEvent[][] = Array.from({ length: Math.min(LANES, byStream.size) }, () => []);
+    [...byStream.values()].forEach((events, i) => lanes[i % lanes.length]!.push(...events));
+    const results = await Promise.allSettled(lanes.map((events) => publishInOrder(deps, events)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     // the whole batch is retried; what did get published is deduplicated by the topic
     if (failed) throw failed.reason;
   };
+}
+
+/** Publishes in PublishBatch calls of up to 10, one after another; stops at the first failure. */
+async function publishInOrder(deps: { sns: SNSClient; topicArn: string }, events: StoredEvent[]): Promise<void> {
+  let batch: PublishBatchRequestEntry[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const out = await deps.sns.send(new PublishBatchCommand({ TopicArn: deps.topicArn, PublishBatchRequestEntries: batch }));
+    if (out.Failed && out.Failed.length > 0) {
+      const f = out.Failed[0]!;
+      throw new Error(`SNS refused ${out.Failed.length} of ${batch.length} event(s), e.g. entry ${f.Id}: ${f.Code} ${f.Message ?? ''}`);
+    }
+    batch = [];
+    bytes = 0;
+  };
+  for (const e of events) {
+    const message = JSON.stringify(e);
+    if (batch.length === BATCH_ENTRIES || (batch.length > 0 && bytes + message.length > BATCH_BYTES)) await flush();
+    batch.push({
+      Id: String(batch.length),
+      Message: message,
+      MessageGroupId: e.streamId,
+      MessageDeduplicationId: e.eventId,
+      MessageAttributes: messageAttributes(e),
+    });
+    bytes += message.length;
+  }
+  await flush();
 }
 
 export interface StreamForwarderRunnerOptions {
@@ -87,8 +111,10 @@ export interface StreamForwarderRunnerOptions {
   /** The `${prefix}-checkpoints` table (platform/provision.ts). */
   checkpointTable: string;
   handler: ForwarderHandler;
-  /** Pause after a poll that found nothing. Default 100 ms. */
+  /** Pause after a poll that found nothing. Default 100 ms; it doubles with every further empty poll. */
   pollIntervalMs?: number;
+  /** The longest pause while idle. Default 1 s. */
+  maxPollIntervalMs?: number;
   /** Records per GetRecords / handler call. Default 100. */
   batchSize?: number;
   /** How often shards are re-listed (new shards appear when DynamoDB splits). Default 5 s. */
@@ -121,6 +147,7 @@ export class StreamForwarderRunner {
   constructor(opts: StreamForwarderRunnerOptions) {
     this.o = {
       pollIntervalMs: 100,
+      maxPollIntervalMs: 1000,
       batchSize: 100,
       shardRefreshMs: 5000,
       onError: (err) => console.error('[forwarder]', err),
@@ -155,6 +182,7 @@ export class StreamForwarderRunner {
 
   private async run(): Promise<void> {
     let failures = 0;
+    let idle = 0;
     while (!this.stopping) {
       let forwarded = 0;
       try {
@@ -165,8 +193,10 @@ export class StreamForwarderRunner {
         this.o.onError(err);
         if (err instanceof ExpiredIteratorException || err instanceof TrimmedDataAccessException) this.shardsAt = 0;
       }
-      // keep draining while there is a backlog; back off (bounded) while failing
-      if (forwarded === 0 || failures > 0) await this.sleep(failures > 0 ? Math.min(5000, 200 * 2 ** failures) : this.o.pollIntervalMs);
+      // keep draining while there is a backlog; back off (bounded) while idle or failing
+      idle = forwarded > 0 ? 0 : idle + 1;
+      if (failures > 0) await this.sleep(Math.min(5000, 200 * 2 ** failures));
+      else if (idle > 0) await this.sleep(Math.min(this.o.maxPollIntervalMs, this.o.pollIntervalMs * 2 ** (idle - 1)));
     }
   }
 

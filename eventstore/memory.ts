@@ -1,10 +1,10 @@
 import { checkExpected, checkLimits, findRetry, toEnvelopes } from './envelope';
 import type {
+  AppendOptions,
   AppendRequest,
   AppendResult,
   DomainEvent,
   EventStore,
-  ExpectedVersion,
   NewEvent,
   ReadOptions,
   ServiceName,
@@ -29,8 +29,8 @@ export class InMemoryEventStore<E extends DomainEvent = DomainEvent> implements 
     this.listeners.push(listener);
   }
 
-  async append(streamId: string, events: NewEvent<E>[], opts: { expectedVersion: ExpectedVersion }): Promise<AppendResult<E>> {
-    return this.appendMany([{ streamId, events, expectedVersion: opts.expectedVersion }]);
+  async append(streamId: string, events: NewEvent<E>[], opts: AppendOptions): Promise<AppendResult<E>> {
+    return this.appendMany([{ streamId, events, ...opts }]);
   }
 
   async appendMany(requests: AppendRequest<E>[]): Promise<AppendResult<E>> {

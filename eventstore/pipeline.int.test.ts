@@ -92,7 +92,9 @@ it('delivers appended events to every consumer of the service, in order per stre
     await s.append('r-c', [{ type: 'T', data: { v: v + 1 } }], { expectedVersion: v });
     await s.append('r-c', [{ type: 'T', data: { v: v + 2 } }], { expectedVersion: v + 1 });
   }
-  const total = streams.length * 6;
+  // a long stream: more events than one PublishBatch holds, still in order
+  await s.append('r-long', Array.from({ length: 25 }, (_, i) => ({ type: 'T', data: { v: i + 1 } })), { expectedVersion: 'no_stream' });
+  const total = streams.length * 6 + 25;
   await waitFor('all consumers', () => consumers.every((c) => seen.get(c)!.length >= total));
   await sleep(300); // nothing extra arrives
   for (const c of consumers) {
@@ -101,6 +103,7 @@ it('delivers appended events to every consumer of the service, in order per stre
     for (const id of streams) {
       expect(events.filter((e) => e.streamId === id).map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6]);
     }
+    expect(events.filter((e) => e.streamId === 'r-long').map((e) => e.version)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(events[0]).toMatchObject({ service: 'catalog', type: 'T' });
   }
 });

@@ -44,7 +44,15 @@ export interface AppendRequest<E extends DomainEvent = DomainEvent> {
   streamId: string;
   events: NewEvent<E>[];
   expectedVersion: ExpectedVersion;
+  /**
+   * The caller read or wrote this stream at `expectedVersion` itself, so that version exists. A store may
+   * then skip checking it (the DynamoDB store saves a point read per append; it still refuses a stale
+   * version). Never set it for a version that came from elsewhere: one ahead of the stream would leave a gap.
+   */
+  versionSeen?: boolean;
 }
+
+export type AppendOptions = Pick<AppendRequest, 'expectedVersion' | 'versionSeen'>;
 
 export interface AppendResult<E extends DomainEvent = DomainEvent> {
   /** Version of each stream after the append, keyed by stream id. */
@@ -62,7 +70,7 @@ export interface ReadOptions {
 export interface EventStore<E extends DomainEvent = DomainEvent> {
   readonly service: ServiceName;
   /** Appends atomically to one stream. */
-  append(streamId: string, events: NewEvent<E>[], opts: { expectedVersion: ExpectedVersion }): Promise<AppendResult<E>>;
+  append(streamId: string, events: NewEvent<E>[], opts: AppendOptions): Promise<AppendResult<E>>;
   /** Appends atomically to several streams (all or nothing). */
   appendMany(requests: AppendRequest<E>[]): Promise<AppendResult<E>>;
   /** A stream from a version, strongly consistent, all pages. */

@@ -15,6 +15,8 @@ export type EventHandler = (event: StoredEvent) => Promise<void>;
 
 export interface Consumer {
   handle: EventHandler;
+  /** Optional: a run of one stream's events at once (one read and one write per document). */
+  handleStream?: (events: StoredEvent[]) => Promise<void>;
   /** Empties what the consumer built, before a replay rebuilds it. */
   rebuild: () => Promise<void>;
 }
@@ -27,7 +29,11 @@ export function consumers(deps: { dbs: Record<ServiceName, Db>; stores: Record<S
   return {
     'catalog-restaurants': { handle: (e) => catalog.handle(e), rebuild: () => catalog.rebuild() },
     'reservation-restaurants': { handle: (e) => replica.handle(e), rebuild: () => replica.rebuild() },
-    'reservation-reservations': { handle: (e) => reservations.handle(e), rebuild: () => reservations.rebuild() },
+    'reservation-reservations': {
+      handle: (e) => reservations.handle(e),
+      handleStream: (events) => reservations.handleStream(events),
+      rebuild: () => reservations.rebuild(),
+    },
     'auth-users': { handle: (e) => users.handle(e), rebuild: () => users.rebuild() },
     'auth-ownership': {
       handle: ownershipConsumer({ store: deps.stores.auth, db: deps.dbs.auth }),

@@ -6,9 +6,9 @@
  * Both are checkpointed per source stream (guarded single-document updates; FerretDB has no transactions).
  */
 import type { Collection, Db } from 'mongodb';
-import { applyOnce } from '../eventstore/checkpoint';
+import { applyEvents } from '../eventstore/checkpoint';
 import type { StoredEvent } from '../eventstore/types';
-import type { LedgerBooking, LedgerEvent, LedgerState } from '../domain/reservation/ledger';
+import { ledgerDecider, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
 import type { ReservationEvent } from '../domain/reservation/reservation';
 import type { ReservationStatus } from '../workflows/messages';
 
@@ -38,6 +38,20 @@ const STATUS_OF: Partial<Record<ReservationEvent['type'], ReservationStatus>> = 
   ReservationCompleted: 'completed',
 };
 
+type ReservationBody = Omit<ReservationDoc, '_id'>;
+
+function evolveReservation(doc: ReservationBody | undefined, e: StoredEvent<ReservationEvent>): ReservationBody {
+  const entry = { type: e.type, at: e.metadata.occurredAt };
+  if (e.type === 'ReservationRequested') {
+    const { reservationId: _r, acceptance: _a, ...d } = e.data;
+    return { ...d, startAt: new Date(d.start), status: 'pending', history: [entry] };
+  }
+  // version 1 is always the request, and events are applied in order
+  if (!doc) throw new Error(`reservation ${e.streamId}: ${e.type} before ReservationRequested`);
+  const status = STATUS_OF[e.type];
+  return { ...doc, ...(status ? { status } : {}), history: [...doc.history, entry] };
+}
+
 /** `ledger-<restaurantId>-<YYYY-MM-DD>` → its parts. */
 function ledgerKey(streamId: string): { restaurantId: string; date: string } {
   return { restaurantId: streamId.slice('ledger-'.length, -11), date: streamId.slice(-10) };
@@ -50,7 +64,12 @@ export interface ReservationQueries {
   ledger(restaurantId: string, date: string): Promise<LedgerState>;
 }
 
-export function reservationProjections(db: Db): ReservationQueries & { handle(event: StoredEvent): Promise<void>; rebuild(): Promise<void> } {
+export function reservationProjections(db: Db): ReservationQueries & {
+  handle(event: StoredEvent): Promise<void>;
+  /** Several events of one stream, in version order, at once. */
+  handleStream(events: readonly StoredEvent[]): Promise<void>;
+  rebuild(): Promise<void>;
+} {
   const reservations: Collection<ReservationDoc> = db.collection<ReservationDoc>('reservations');
   const ledgers: Collection<LedgerDoc> = db.collection<LedgerDoc>('ledgers');
 
@@ -68,38 +87,27 @@ export function reservationProjections(db: Db): ReservationQueries & { handle(ev
     return docs.map(view);
   };
 
+  /** Events of one stream, in order: one read and one write of its document (see applyEvents). */
+  async function handleStream(events: readonly StoredEvent[]): Promise<void> {
+    const streamId = events[0]?.streamId;
+    if (streamId === undefined) return;
+    if (streamId.startsWith('ledger-')) {
+      const { restaurantId, date } = ledgerKey(streamId);
+      await applyEvents<Omit<LedgerDoc, '_id'>, StoredEvent<LedgerEvent>>(ledgers, streamId, events as readonly StoredEvent<LedgerEvent>[], (doc, e) => ({
+        restaurantId,
+        date,
+        // the read model holds exactly what the ledger decider's state holds
+        bookings: ledgerDecider.evolve({ bookings: doc?.bookings ?? {} }, e).bookings,
+      }));
+      return;
+    }
+    if (!streamId.startsWith('reservation-')) return;
+    await applyEvents<ReservationBody, StoredEvent<ReservationEvent>>(reservations, streamId.slice('reservation-'.length), events as readonly StoredEvent<ReservationEvent>[], evolveReservation);
+  }
+
   return {
-    async handle(stored) {
-      if (stored.streamId.startsWith('ledger-')) {
-        const e = stored as StoredEvent<LedgerEvent>;
-        const { restaurantId, date } = ledgerKey(e.streamId);
-        const path = `bookings.${e.data.reservationId}`;
-        const base = { restaurantId, date };
-        if (e.type === 'TableHeld') {
-          const booking: LedgerBooking = { ...e.data, status: 'held' };
-          await applyOnce(ledgers, e.streamId, e, { $set: { ...base, [path]: booking } });
-        } else if (e.type === 'TableConfirmed') {
-          await applyOnce(ledgers, e.streamId, e, { $set: { ...base, [`${path}.status`]: 'confirmed' } });
-        } else {
-          await applyOnce(ledgers, e.streamId, e, { $set: base, $unset: { [path]: '' } });
-        }
-        return;
-      }
-      if (!stored.streamId.startsWith('reservation-')) return;
-      const e = stored as StoredEvent<ReservationEvent>;
-      const id = e.streamId.slice('reservation-'.length);
-      const entry = { type: e.type, at: e.metadata.occurredAt };
-      if (e.type === 'ReservationRequested') {
-        const { reservationId: _r, acceptance: _a, ...d } = e.data;
-        await applyOnce(reservations, id, e, {
-          $set: { ...d, startAt: new Date(d.start), status: 'pending' },
-          $push: { history: entry },
-        });
-        return;
-      }
-      const status = STATUS_OF[e.type];
-      await applyOnce(reservations, id, e, { ...(status ? { $set: { status } } : {}), $push: { history: entry } });
-    },
+    handle: (stored) => handleStream([stored]),
+    handleStream,
 
     async rebuild() {
       await reservations.deleteMany({});

@@ -76,7 +76,9 @@ export function restaurantReplica(db: Db, opts: { cacheMs?: number } = {}): Rest
       if (cacheMs > 0) {
         cache.set(restaurantId, { at: Date.now(), value });
         if (cache.size > 10_000) cache.delete(cache.keys().next().value as string);
-        value.catch(() => cache.delete(restaurantId));
+        // an unknown restaurant may appear any moment (the pipeline is catching up): never remember a miss
+        const forget = () => cache.get(restaurantId)?.value === value && cache.delete(restaurantId);
+        value.then((r) => r ?? forget(), forget);
       }
       return value;
     },

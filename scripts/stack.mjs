@@ -192,7 +192,8 @@ function services(env = process.env) {
       external: env.AWS_ENDPOINT_URL,
       port: 5000,
       ports: [5000],
-      command: () => [path.join(VENV, 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', '5000']],
+      // moto's own server, started by a four-line wrapper that turns off the per-request access log
+      command: () => [path.join(VENV, 'bin', 'python3'), [path.join(ROOT, 'scripts', 'moto-server.py'), '-H', '127.0.0.1', '-p', '5000']],
       ready: async () => {
         const res = await fetch('http://127.0.0.1:5000/', {
           method: 'POST',

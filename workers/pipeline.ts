@@ -35,8 +35,12 @@ export async function startPipeline(config: Config = loadConfig(), opts: { only?
           sqs: runtime.aws.sqs,
           queueUrl: resolved.queues[c.name]!.url,
           dlqUrl: resolved.queues[c.name]!.dlqUrl,
-          handler: createSqsHandler(handlers[c.name].handle),
-          concurrency: 4,
+          handler: createSqsHandler(handlers[c.name].handle, {
+            ...(handlers[c.name].handleStream ? { handleStream: handlers[c.name].handleStream } : {}),
+          }),
+          // one receive loop per queue: the handler already applies different streams in parallel, and on
+          // moto a second loop on a FIFO queue spins while the first one holds the only busy groups
+          concurrency: 1,
           onPoison: ({ depth }) => console.error(`[consumer ${c.name}] ${depth} message(s) in the dead-letter queue`),
           onError: (err) => console.error(`[consumer ${c.name}]`, err),
         }),

@@ -18,7 +18,9 @@ export async function createReservationWorker(config = loadConfig()) {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const activities = createReservationActivities({
     store: runtime.stores.reservation as EventStore<ReservationServiceEvent>,
-    restaurants: restaurantReplica(runtime.dbs.reservation),
+    // a replica a second old is as good as a fresh one here: it is eventually consistent anyway, and
+    // placement decides on the ledger, read at its current version
+    restaurants: restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000 }),
   });
   const worker = await Worker.create({
     connection,

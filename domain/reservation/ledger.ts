@@ -49,6 +49,8 @@ export interface HoldTable {
   tables: Table[];
   /** Bookings from neighbouring dates' ledgers that may overlap this one (turns crossing midnight). */
   alsoOccupied?: LedgerBooking[];
+  /** Confirm at once (the restaurant accepts automatically): one `TableBooked` instead of held + confirmed. */
+  confirm?: boolean;
 }
 export interface ConfirmTable {
   type: 'ConfirmTable';
@@ -68,9 +70,14 @@ export type TableHeld = DomainEvent<
   'TableHeld',
   { reservationId: string; tableId: string; start: string; end: string; partySize: number }
 >;
+/** Held and confirmed in one step (automatic acceptance): one event, one write, one message downstream. */
+export type TableBooked = DomainEvent<
+  'TableBooked',
+  { reservationId: string; tableId: string; start: string; end: string; partySize: number }
+>;
 export type TableConfirmed = DomainEvent<'TableConfirmed', { reservationId: string; tableId: string }>;
 export type TableReleased = DomainEvent<'TableReleased', { reservationId: string; tableId: string; reason: string }>;
-export type LedgerEvent = TableHeld | TableConfirmed | TableReleased;
+export type LedgerEvent = TableHeld | TableBooked | TableConfirmed | TableReleased;
 
 // ---- decider
 
@@ -81,6 +88,8 @@ export const ledgerDecider: Decider<LedgerCommand, LedgerState, LedgerEvent> = {
     switch (event.type) {
       case 'TableHeld':
         return { bookings: { ...state.bookings, [event.data.reservationId]: { ...event.data, status: 'held' } } };
+      case 'TableBooked':
+        return { bookings: { ...state.bookings, [event.data.reservationId]: { ...event.data, status: 'confirmed' } } };
       case 'TableConfirmed': {
         const booking = state.bookings[event.data.reservationId];
         if (!booking) return state;
@@ -117,7 +126,8 @@ export const ledgerDecider: Decider<LedgerCommand, LedgerState, LedgerEvent> = {
           });
         }
         const { reservationId, partySize } = command;
-        return [{ type: 'TableHeld', data: { reservationId, tableId: table.id, start: command.start, end: command.end, partySize } }];
+        const data = { reservationId, tableId: table.id, start: command.start, end: command.end, partySize };
+        return [command.confirm ? { type: 'TableBooked', data } : { type: 'TableHeld', data }];
       }
       case 'ConfirmTable': {
         const booking = state.bookings[command.reservationId];

@@ -37,6 +37,9 @@ function hold(reservationId: string, start: string, partySize = 4, tables = ONE_
 function held(reservationId: string, tableId: string, start: string, partySize = 4, turn = 60): LedgerEvent {
   return { type: 'TableHeld', data: { reservationId, tableId, start, end: plus(start, turn), partySize } };
 }
+function booked(reservationId: string, tableId: string, start: string, partySize = 4, turn = 60): LedgerEvent {
+  return { type: 'TableBooked', data: { reservationId, tableId, start, end: plus(start, turn), partySize } };
+}
 const confirmed = (reservationId: string, tableId: string): LedgerEvent => ({ type: 'TableConfirmed', data: { reservationId, tableId } });
 const released = (reservationId: string, tableId: string, reason = 'rejected'): LedgerEvent => ({
   type: 'TableReleased',
@@ -63,6 +66,10 @@ describe('HoldTable: one 6-seat table, 60-minute turns (the 2020 system’s scen
     ['holding again for the same reservation is a no-op (retry)', [first], hold('a', at('15:00')), []],
     ['…even if the retry asks for another time', [first], hold('a', at('18:00')), []],
     ['after its release the same reservation may hold again', [first, released('a', 'six')], hold('a', at('15:00')), [first]],
+    ['confirm at once (auto acceptance): one TableBooked', [], { ...hold('a', at('15:00')), confirm: true }, [booked('a', 'six', at('15:00'))]],
+    ['a booked table blocks like a held one', [booked('a', 'six', at('15:00'))], hold('b', at('15:30')), 'NO_TABLE'],
+    ['booking again for the same reservation is a no-op (retry)', [booked('a', 'six', at('15:00'))], { ...hold('a', at('15:00')), confirm: true }, []],
+    ['a booked table is released like a held one', [booked('a', 'six', at('15:00')), released('a', 'six')], hold('b', at('15:00')), [held('b', 'six', at('15:00'))]],
   ])('%s', (_rule, given, when, then) => {
     if (typeof then === 'string') ledger.given(given).when(when).thenThrows(then);
     else ledger.given(given).when(when).then(then);
@@ -149,6 +156,7 @@ describe('ConfirmTable and ReleaseTable', () => {
   it.each<[string, LedgerEvent[], Parameters<typeof ledgerDecider.decide>[0], LedgerEvent[] | 'NOT_HELD']>([
     ['confirm a hold', [first], { type: 'ConfirmTable', reservationId: 'a' }, [confirmed('a', 'six')]],
     ['confirm again: no-op', [first, confirmed('a', 'six')], { type: 'ConfirmTable', reservationId: 'a' }, []],
+    ['confirm a booking (confirmed at once): no-op', [booked('a', 'six', at('15:00'))], { type: 'ConfirmTable', reservationId: 'a' }, []],
     ['confirm an unknown reservation', [first], { type: 'ConfirmTable', reservationId: 'zzz' }, 'NOT_HELD'],
     ['confirm a released hold', [first, released('a', 'six')], { type: 'ConfirmTable', reservationId: 'a' }, 'NOT_HELD'],
     ['release a hold', [first], { type: 'ReleaseTable', reservationId: 'a', reason: 'expired' }, [released('a', 'six', 'expired')]],

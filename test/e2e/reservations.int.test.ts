@@ -142,14 +142,14 @@ describe('no double booking', () => {
       expect(r.body.alternatives).not.toContain(winner.body.start);
     }
 
-    // the ledger of that day holds the table once: one TableHeld (and its TableConfirmed) for this start
+    // the ledger of that day holds the table once: one TableBooked (held and confirmed at once: auto acceptance)
     const ledger = await readStream(`ledger-${restaurantId}-${localDate(TZ, 2)}`);
     const forStart = ledger.filter((e) => (e.data as { start?: string }).start === winner.body.start);
-    expect(forStart.map((e) => e.type)).toEqual(['TableHeld']);
+    expect(forStart.map((e) => e.type)).toEqual(['TableBooked']);
     const held = forStart[0]!.data as { reservationId: string };
     expect(held.reservationId).toBe(winner.body.reservationId);
     const ofWinner = ledger.filter((e) => (e.data as { reservationId?: string }).reservationId === held.reservationId).map((e) => e.type);
-    expect(ofWinner).toEqual(['TableHeld', 'TableConfirmed']);
+    expect(ofWinner).toEqual(['TableBooked']);
     expect(ledger.map((e) => e.version)).toEqual(ledger.map((_, i) => i + 1));
     console.log(`no double booking at ${hhmm}: 30 requests answered in ${elapsed} ms`);
   }, 120_000);
@@ -260,7 +260,7 @@ describe('a worker killed with SIGKILL mid-run', () => {
     const holder = new Map<string, string>();
     for (const e of ledger) {
       const d = e.data as { tableId: string; reservationId: string };
-      if (e.type === 'TableHeld') {
+      if (e.type === 'TableHeld' || e.type === 'TableBooked') {
         expect(holder.get(d.tableId)).toBeUndefined();
         holder.set(d.tableId, d.reservationId);
       } else if (e.type === 'TableReleased') {

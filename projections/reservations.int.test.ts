@@ -1,0 +1,96 @@
+/**
+ * The reservation read models on FerretDB: the ledger documents availability reads (held, booked at once,
+ * confirmed, released) agree with the ledger decider's own fold, and the reservation documents carry the
+ * status and history the list routes serve; redeliveries change nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../platform/config';
+import { connectMongo, type Mongo } from '../platform/mongo';
+import type { StoredEvent } from '../eventstore/types';
+import { ledgerDecider, ledgerStreamId, type LedgerEvent } from '../domain/reservation/ledger';
+import { reservationProjections } from './reservations';
+
+let mongo: Mongo;
+
+beforeAll(async () => {
+  mongo = await connectMongo(loadConfig(), `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}_reservations`);
+});
+afterAll(async () => {
+  await mongo.db.dropDatabase().catch(() => undefined);
+  await mongo.client.close();
+});
+
+function stored(streamId: string, version: number, type: string, data: object): StoredEvent {
+  return {
+    type,
+    data,
+    eventId: `${streamId}-${version}`,
+    streamId,
+    version,
+    service: 'reservation',
+    metadata: { occurredAt: `2026-11-2${version}T10:00:00.000Z`, schemaVersion: 1 },
+  };
+}
+
+const turn = (hh: string) => ({ start: `2026-12-01T${hh}:00:00+01:00`, end: `2026-12-01T${Number(hh) + 1}:00:00+01:00`, partySize: 2 });
+
+test('the ledger document follows held, booked, confirmed and released exactly like the decider', async () => {
+  const p = reservationProjections(mongo.db);
+  const streamId = ledgerStreamId('r-1', '2026-12-01');
+  const events: LedgerEvent[] = [
+    { type: 'TableHeld', data: { reservationId: 'a', tableId: 't1', ...turn('12') } },
+    { type: 'TableBooked', data: { reservationId: 'b', tableId: 't2', ...turn('12') } },
+    { type: 'TableHeld', data: { reservationId: 'c', tableId: 't1', ...turn('14') } },
+    { type: 'TableConfirmed', data: { reservationId: 'a', tableId: 't1' } },
+    { type: 'TableReleased', data: { reservationId: 'c', tableId: 't1', reason: 'rejected' } },
+  ];
+  const all = events.map((e, i) => stored(streamId, i + 1, e.type, e.data));
+  await p.handleStream(all.slice(0, 3)); // a queue batch: one read and one write
+  for (const e of all.slice(2)) await p.handle(e); // one at a time, the first of them redelivered
+  await p.handleStream(all); // everything redelivered: no effect
+
+  const expected = events.reduce(ledgerDecider.evolve, ledgerDecider.initialState());
+  expect(await p.ledger('r-1', '2026-12-01')).toEqual(expected);
+  expect(Object.fromEntries(Object.values(expected.bookings).map((b) => [b.reservationId, b.status]))).toEqual({ a: 'confirmed', b: 'confirmed' });
+  expect(await p.ledger('r-1', '2026-12-02')).toEqual({ bookings: {} });
+});
+
+test('a reservation document: requested, accepted, cancelled, with its history; listed per customer and restaurant', async () => {
+  const p = reservationProjections(mongo.db);
+  const streamId = 'reservation-res-1';
+  const requested = {
+    reservationId: 'res-1',
+    restaurantId: 'r-2',
+    customerId: 'u-1',
+    tableId: 't1',
+    acceptance: 'auto',
+    name: 'Ada',
+    ...turn('19'),
+  };
+  const all = [
+    stored(streamId, 1, 'ReservationRequested', requested),
+    stored(streamId, 2, 'ReservationAccepted', {}),
+    stored(streamId, 3, 'ReservationCancelled', { by: 'customer' }),
+  ];
+  await p.handle(all[0]!);
+  await p.handle(all[1]!);
+  expect((await p.get('res-1'))?.status).toBe('accepted');
+  await p.handle(all[1]!); // redelivered
+  await p.handle(all[2]!);
+
+  const view = await p.get('res-1');
+  expect(view).toEqual({
+    reservationId: 'res-1',
+    restaurantId: 'r-2',
+    customerId: 'u-1',
+    tableId: 't1',
+    name: 'Ada',
+    ...turn('19'),
+    status: 'cancelled',
+    history: all.map((e) => ({ type: e.type, at: e.metadata.occurredAt })),
+  });
+  expect((await p.byCustomer('u-1', {})).map((r) => r.reservationId)).toEqual(['res-1']);
+  expect(await p.byCustomer('u-1', { status: 'accepted' })).toEqual([]);
+  expect((await p.byRestaurant('r-2', { status: 'cancelled', from: new Date('2026-12-01T00:00:00Z') })).map((r) => r.reservationId)).toEqual(['res-1']);
+  expect(await p.byRestaurant('r-2', { to: new Date('2026-12-01T00:00:00Z') })).toEqual([]);
+});
