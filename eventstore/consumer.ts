@@ -137,7 +137,13 @@ export interface QueueConsumerRunnerOptions {
   waitTimeSeconds?: number;
   /** Default 10 (the SQS maximum). */
   maxMessages?: number;
-  /** Parallel receive loops. FIFO never hands one group to two loops at once, so order holds. Default 1. */
+  /**
+   * Batches handled at once. Receives never overlap: one receive at a time, and while batches are being
+   * handled it short-polls (no wait). FIFO hands no group to a receive while an earlier message of it is
+   * in flight, so order holds. (On moto a long poll keeps the list of busy groups it took when it began:
+   * overlapping receives could hand out a group's next message while the one before is still being handled,
+   * and a long poll facing only busy groups spins at full CPU until its wait ends.) Default 1.
+   */
   concurrency?: number;
   /** Called when the dead-letter queue holds messages (checked every `dlqCheckMs`, default 10 s). */
   onPoison?: (info: { dlqUrl: string; depth: number }) => void;
@@ -157,10 +163,10 @@ function toRecord(m: Message): SqsRecord {
 /** Local stand-in for the Lambda SQS event source: receive, handle, delete what succeeded. */
 export class QueueConsumerRunner {
   private readonly o: QueueConsumerRunnerOptions;
-  private loops: Promise<void>[] = [];
+  private loop: Promise<void> | undefined;
   private stopping = false;
   private lastDlqCheck = 0;
-  /** Aborts the long polls waiting for messages when stopping (a batch being handled still finishes). */
+  /** Aborts a long poll waiting for messages when stopping (batches being handled still finish). */
   private polls = new AbortController();
 
   constructor(opts: QueueConsumerRunnerOptions) {
@@ -168,18 +174,18 @@ export class QueueConsumerRunner {
   }
 
   start(): void {
-    if (this.loops.length > 0) return;
+    if (this.loop) return;
     this.stopping = false;
     this.polls = new AbortController();
-    this.loops = Array.from({ length: this.o.concurrency ?? 1 }, () => this.run());
+    this.loop = this.run();
   }
 
-  /** Cuts waiting long polls short, finishes the batches being handled, then resolves. */
+  /** Cuts a waiting long poll short, finishes the batches being handled, then resolves. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.polls.abort();
-    await Promise.all(this.loops);
-    this.loops = [];
+    await this.loop;
+    this.loop = undefined;
   }
 
   /** Messages waiting in the dead-letter queue (visible + in flight). */
@@ -196,20 +202,27 @@ export class QueueConsumerRunner {
 
   /** Receives and handles one batch; returns how many messages were received. */
   async pollOnce(): Promise<number> {
+    const records = await this.receive(this.o.waitTimeSeconds ?? 5);
+    if (records.length > 0) await this.handleAndDelete(records);
+    return records.length;
+  }
+
+  private async receive(waitTimeSeconds: number): Promise<SqsRecord[]> {
     const out = await this.o.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: this.o.queueUrl,
         MaxNumberOfMessages: this.o.maxMessages ?? 10,
-        WaitTimeSeconds: this.o.waitTimeSeconds ?? 5,
+        WaitTimeSeconds: waitTimeSeconds,
         MessageSystemAttributeNames: ['MessageGroupId', 'ApproximateReceiveCount', 'SentTimestamp'],
       }),
       // a message received just as the poll is aborted stays invisible until its visibility timeout, then
       // comes back: at least once, as always
       { abortSignal: this.polls.signal },
     );
-    const messages = out.Messages ?? [];
-    if (messages.length === 0) return 0;
-    const records = messages.map(toRecord);
+    return (out.Messages ?? []).map(toRecord);
+  }
+
+  private async handleAndDelete(records: SqsRecord[]): Promise<void> {
     const { batchItemFailures } = await this.o.handler({ Records: records });
     const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
     const done = records.filter((r) => !failed.has(r.messageId) && r.receiptHandle);
@@ -223,23 +236,41 @@ export class QueueConsumerRunner {
       // not deleted → redelivered and applied again, which idempotent consumers absorb
       if (del.Failed && del.Failed.length > 0) this.o.onError?.(new Error(`delete failed for ${del.Failed.length} message(s)`));
     }
-    return messages.length;
   }
 
   private async run(): Promise<void> {
+    const onError = this.o.onError ?? ((e: unknown) => console.error('[consumer]', e));
+    const concurrency = Math.max(1, this.o.concurrency ?? 1);
+    const inFlight = new Set<Promise<void>>();
+    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
     let failures = 0;
     while (!this.stopping) {
       try {
-        await this.pollOnce();
+        if (inFlight.size >= concurrency) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        // long-poll only when nothing is in flight; otherwise take what is there and go on
+        const records = await this.receive(inFlight.size > 0 ? 0 : (this.o.waitTimeSeconds ?? 5));
         failures = 0;
+        if (records.length > 0) {
+          const batch: Promise<void> = this.handleAndDelete(records)
+            .catch(onError)
+            .finally(() => inFlight.delete(batch));
+          inFlight.add(batch);
+        } else if (inFlight.size > 0) {
+          // nothing else to take now: wait for a batch to finish (its groups free up) or a moment
+          await Promise.race([...inFlight, sleep(50)]);
+        }
         await this.checkDlq();
       } catch (err) {
         if (this.stopping) break;
         failures++;
-        (this.o.onError ?? ((e: unknown) => console.error('[consumer]', e)))(err);
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** failures)));
+        onError(err);
+        await sleep(Math.min(5000, 100 * 2 ** failures));
       }
     }
+    await Promise.all(inFlight);
   }
 
   private async checkDlq(): Promise<void> {

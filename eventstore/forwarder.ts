@@ -115,6 +115,11 @@ export interface StreamForwarderRunnerOptions {
   pollIntervalMs?: number;
   /** The longest pause while idle. Default 1 s. */
   maxPollIntervalMs?: number;
+  /**
+   * After a poll that found records but not a full batch, wait this long before the next one, so records
+   * arriving one by one go out in fewer, fuller batches (Lambda's batching window). Default 50 ms.
+   */
+  batchWindowMs?: number;
   /** Records per GetRecords / handler call. Default 100. */
   batchSize?: number;
   /** How often shards are re-listed (new shards appear when DynamoDB splits). Default 5 s. */
@@ -148,6 +153,7 @@ export class StreamForwarderRunner {
     this.o = {
       pollIntervalMs: 100,
       maxPollIntervalMs: 1000,
+      batchWindowMs: 50,
       batchSize: 100,
       shardRefreshMs: 5000,
       onError: (err) => console.error('[forwarder]', err),
@@ -197,6 +203,7 @@ export class StreamForwarderRunner {
       idle = forwarded > 0 ? 0 : idle + 1;
       if (failures > 0) await this.sleep(Math.min(5000, 200 * 2 ** failures));
       else if (idle > 0) await this.sleep(Math.min(this.o.maxPollIntervalMs, this.o.pollIntervalMs * 2 ** (idle - 1)));
+      else if (forwarded < this.o.batchSize && this.o.batchWindowMs > 0) await this.sleep(this.o.batchWindowMs);
     }
   }
 

@@ -57,7 +57,15 @@ function startForwarder(service: ServiceName): StreamForwarderRunner {
 
 function startConsumer(consumer: string, handle: (e: StoredEvent) => Promise<void>): QueueConsumerRunner {
   const q = resolved.queues[consumer]!;
-  const runner = new QueueConsumerRunner({ sqs: clients.sqs, queueUrl: q.url, dlqUrl: q.dlqUrl, handler: createSqsHandler(handle), onError: () => undefined });
+  // several batches in flight, as the pipeline worker runs it: order per stream must still hold
+  const runner = new QueueConsumerRunner({
+    sqs: clients.sqs,
+    queueUrl: q.url,
+    dlqUrl: q.dlqUrl,
+    handler: createSqsHandler(handle),
+    concurrency: 4,
+    onError: () => undefined,
+  });
   runner.start();
   stoppers.push(() => runner.stop());
   return runner;
@@ -82,7 +90,8 @@ it('delivers appended events to every consumer of the service, in order per stre
   startForwarder('catalog');
   const consumers = ['catalog-restaurants', 'reservation-restaurants', 'auth-ownership'];
   const seen = new Map<string, StoredEvent[]>(consumers.map((c) => [c, []]));
-  for (const c of consumers) startConsumer(c, async (e) => void seen.get(c)!.push(e));
+  // a handler that takes a while, so several batches are in flight at once
+  for (const c of consumers) startConsumer(c, async (e) => void (await sleep(5 + Math.random() * 10), seen.get(c)!.push(e)));
 
   const s = store('catalog');
   const streams = ['r-a', 'r-b', 'r-c'];

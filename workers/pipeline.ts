@@ -38,9 +38,8 @@ export async function startPipeline(config: Config = loadConfig(), opts: { only?
           handler: createSqsHandler(handlers[c.name].handle, {
             ...(handlers[c.name].handleStream ? { handleStream: handlers[c.name].handleStream } : {}),
           }),
-          // one receive loop per queue: the handler already applies different streams in parallel, and on
-          // moto a second loop on a FIFO queue spins while the first one holds the only busy groups
-          concurrency: 1,
+          // up to 4 batches handled at once, received one after another (see QueueConsumerRunnerOptions)
+          concurrency: 4,
           onPoison: ({ depth }) => console.error(`[consumer ${c.name}] ${depth} message(s) in the dead-letter queue`),
           onError: (err) => console.error(`[consumer ${c.name}]`, err),
         }),

@@ -102,10 +102,20 @@ export function parseInstant(iso: string): Date | null {
 
 /** `2026-03-29T19:30:00+02:00`: the instant as the restaurant's clock shows it (UTC zones end in `Z`). */
 export function formatInZone(instant: Date, timezone: string): string {
+  // availability formats the same few thousand slot instants over and over; luxon takes ~10 µs each
+  const key = `${timezone}|${instant.getTime()}`;
+  const hit = formatted.get(key);
+  if (hit !== undefined) return hit;
   const iso = DateTime.fromJSDate(instant, { zone: timezone }).toISO({ suppressMilliseconds: true });
   if (iso === null) throw invalidZone(timezone);
+  if (formatted.size >= MEMO_LIMIT) formatted.clear();
+  formatted.set(key, iso);
   return iso;
 }
+
+/** Bounded memo tables: plain maps emptied when full (pure functions, so a miss only costs time). */
+const MEMO_LIMIT = 50_000;
+const formatted = new Map<string, string>();
 
 /** The restaurant-local calendar date of an instant, `YYYY-MM-DD`. */
 export function localDateOf(instant: Date, timezone: string): string {
@@ -158,12 +168,24 @@ export function bookableStarts({ restaurant, date, now, partySize }: BookableSta
  * second, and building them is the costly part (time-zone arithmetic per slot).
  */
 const slotCache = new WeakMap<RestaurantReplica, Map<string, readonly Date[]>>();
+/** The same, by what the slots depend on: readers refresh their replica objects every second or so. */
+const slotsByContent = new Map<string, readonly Date[]>();
 
 export function openingSlots(restaurant: RestaurantReplica, date: string): Date[] {
   let byDate = slotCache.get(restaurant);
   if (!byDate) slotCache.set(restaurant, (byDate = new Map()));
   let slots = byDate.get(date);
-  if (!slots) byDate.set(date, (slots = computeOpeningSlots(restaurant, date)));
+  if (!slots) {
+    const { timezone, openingHours, policy } = restaurant;
+    const key = JSON.stringify([date, timezone, policy.slotMinutes, policy.turnMinutes, openingHours]);
+    slots = slotsByContent.get(key);
+    if (!slots) {
+      slots = computeOpeningSlots(restaurant, date);
+      if (slotsByContent.size >= MEMO_LIMIT / 10) slotsByContent.clear();
+      slotsByContent.set(key, slots);
+    }
+    byDate.set(date, slots);
+  }
   return [...slots];
 }
 
