@@ -259,8 +259,9 @@ export class QueueConsumerRunner {
             .finally(() => inFlight.delete(batch));
           inFlight.add(batch);
         } else if (inFlight.size > 0) {
-          // nothing else to take now: wait for a batch to finish (its groups free up) or a moment
-          await Promise.race([...inFlight, sleep(50)]);
+          // nothing else to take now: wait for a batch to finish (its groups free up, and the next
+          // receive may long-poll again)
+          await Promise.race(inFlight);
         }
         await this.checkDlq();
       } catch (err) {

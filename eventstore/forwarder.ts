@@ -117,7 +117,7 @@ export interface StreamForwarderRunnerOptions {
   maxPollIntervalMs?: number;
   /**
    * After a poll that found records but not a full batch, wait this long before the next one, so records
-   * arriving one by one go out in fewer, fuller batches (Lambda's batching window). Default 50 ms.
+   * arriving one by one go out in fewer, fuller batches (Lambda's batching window). Default 100 ms.
    */
   batchWindowMs?: number;
   /** Records per GetRecords / handler call. Default 100. */
@@ -153,7 +153,7 @@ export class StreamForwarderRunner {
     this.o = {
       pollIntervalMs: 100,
       maxPollIntervalMs: 1000,
-      batchWindowMs: 50,
+      batchWindowMs: 100,
       batchSize: 100,
       shardRefreshMs: 5000,
       onError: (err) => console.error('[forwarder]', err),
