@@ -3,22 +3,12 @@
  * confirmed, released) agree with the ledger decider's own fold, and the reservation documents carry the
  * status and history the list routes serve; redeliveries change nothing.
  */
-import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../platform/config';
-import { connectMongo, type Mongo } from '../platform/mongo';
+import { testDatabase } from '../test/mongo-db';
 import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerEvent } from '../domain/reservation/ledger';
 import { reservationProjections } from './reservations';
 
-let mongo: Mongo;
-
-beforeAll(async () => {
-  mongo = await connectMongo(loadConfig(), `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}_reservations`);
-});
-afterAll(async () => {
-  await mongo.db.dropDatabase().catch(() => undefined);
-  await mongo.client.close();
-});
+const db = testDatabase('reservations');
 
 function stored(streamId: string, version: number, type: string, data: object): StoredEvent {
   return {
@@ -35,7 +25,7 @@ function stored(streamId: string, version: number, type: string, data: object): 
 const turn = (hh: string) => ({ start: `2026-12-01T${hh}:00:00+01:00`, end: `2026-12-01T${Number(hh) + 1}:00:00+01:00`, partySize: 2 });
 
 test('the ledger document follows held, booked, confirmed and released exactly like the decider', async () => {
-  const p = reservationProjections(mongo.db);
+  const p = reservationProjections(db());
   const streamId = ledgerStreamId('r-1', '2026-12-01');
   const events: LedgerEvent[] = [
     { type: 'TableHeld', data: { reservationId: 'a', tableId: 't1', ...turn('12') } },
@@ -56,7 +46,7 @@ test('the ledger document follows held, booked, confirmed and released exactly l
 });
 
 test('a reservation document: requested, accepted, cancelled, with its history; listed per customer and restaurant', async () => {
-  const p = reservationProjections(mongo.db);
+  const p = reservationProjections(db());
   const streamId = 'reservation-res-1';
   const requested = {
     reservationId: 'res-1',

@@ -1,19 +1,9 @@
 /** The reservation service's restaurant replica on FerretDB, and the short cache its readers use. */
-import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../platform/config';
-import { connectMongo, type Mongo } from '../platform/mongo';
+import { testDatabase } from '../test/mongo-db';
 import type { StoredEvent } from '../eventstore/types';
 import { restaurantReplica } from './restaurant-replica';
 
-let mongo: Mongo;
-
-beforeAll(async () => {
-  mongo = await connectMongo(loadConfig(), `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}_replica`);
-});
-afterAll(async () => {
-  await mongo.db.dropDatabase().catch(() => undefined);
-  await mongo.client.close();
-});
+const db = testDatabase('replica');
 
 const event = (restaurantId: string, version: number, type: string, data: object): StoredEvent => ({
   eventId: `${restaurantId}-${version}`,
@@ -36,7 +26,7 @@ const created = (id: string) =>
   });
 
 test('keeps what booking needs; closing is a flag; redelivery changes nothing', async () => {
-  const replica = restaurantReplica(mongo.db);
+  const replica = restaurantReplica(db());
   await replica.handle(created('r1'));
   await replica.handle(event('r1', 2, 'TablesSet', { tables: [{ id: 't9', seats: 2 }] }));
   await replica.handle(created('r1')); // redelivered
@@ -53,8 +43,8 @@ test('keeps what booking needs; closing is a flag; redelivery changes nothing', 
 });
 
 test('a reader cache answers from memory for cacheMs, and never remembers a restaurant it did not find', async () => {
-  const writer = restaurantReplica(mongo.db);
-  const reader = restaurantReplica(mongo.db, { cacheMs: 60_000 });
+  const writer = restaurantReplica(db());
+  const reader = restaurantReplica(db(), { cacheMs: 60_000 });
   expect(await reader.get('r2')).toBeNull();
   await writer.handle(created('r2'));
   // the miss was not kept: the new restaurant is seen at once

@@ -1,20 +1,10 @@
 /** The users projection's guarded upserts on FerretDB: in order, redelivered, out of order, rebuilt. */
-import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../platform/config';
-import { connectMongo, type Mongo } from '../platform/mongo';
+import { testDatabase } from '../test/mongo-db';
 import { InMemoryEventStore } from '../eventstore/memory';
 import type { StoredEvent } from '../eventstore/types';
 import { ProjectionGapError, usersProjection } from './users';
 
-let mongo: Mongo;
-
-beforeAll(async () => {
-  mongo = await connectMongo(loadConfig(), `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}_users`);
-});
-afterAll(async () => {
-  await mongo.db.dropDatabase().catch(() => undefined);
-  await mongo.client.close();
-});
+const db = testDatabase('users');
 
 function ev(userId: string, version: number, type: string, data: Record<string, unknown>): StoredEvent {
   return {
@@ -37,18 +27,18 @@ const history = (id: string) => [
 ];
 
 test('applies in order, skips redeliveries, never stores the hash', async () => {
-  const p = usersProjection(mongo.db);
+  const p = usersProjection(db());
   const events = history('u1');
   for (const e of events) await p.handle(e);
   for (const e of events) await p.handle(e); // everything redelivered
   await p.handle(events[1]!); // an old one, late
   expect(await p.readModel.get('u1')).toEqual({ userId: 'u1', email: 'a@b.co', name: 'Ada', ownedRestaurantIds: ['r2'], version: 5 });
-  const raw = await mongo.db.collection('users').findOne({ _id: 'u1' as never });
+  const raw = await db().collection('users').findOne({ _id: 'u1' as never });
   expect(JSON.stringify(raw)).not.toContain('scrypt');
 });
 
 test('a gap throws (so the queue redelivers) and applies once the missing event came', async () => {
-  const p = usersProjection(mongo.db);
+  const p = usersProjection(db());
   const [e1, e2, e3] = history('u2');
   await p.handle(e1!);
   await expect(p.handle(e3!)).rejects.toBeInstanceOf(ProjectionGapError);
@@ -58,7 +48,7 @@ test('a gap throws (so the queue redelivers) and applies once the missing event 
 });
 
 test('ignores other streams and rebuilds from a store', async () => {
-  const p = usersProjection(mongo.db);
+  const p = usersProjection(db());
   await p.handle({ ...ev('x', 1, 'EmailClaimed', { userId: 'x' }), streamId: 'email-a@b.co' });
   const store = new InMemoryEventStore('auth');
   await store.append('user-u3', history('u3').map(({ type, data }) => ({ type, data })), { expectedVersion: 'no_stream' });
