@@ -7,7 +7,7 @@
  * activity never appends twice. Table holds and reservation events are appended in one atomic batch across
  * the reservation stream and the restaurant's ledger stream of that date.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ConcurrencyError, type EventStore, type StoredEvent } from '../eventstore/types';
 import { deterministicEventId } from '../eventstore/envelope';
 import { DomainError } from '../domain/errors';
@@ -42,6 +42,16 @@ export interface ReservationActivityDeps {
   now?: () => Date;
   /** Bounded retries when another booking wins the ledger stream first. */
   maxLedgerAttempts?: number;
+  /** The activity's attempt number (1 the first time); default: Temporal's activity context, else 1. */
+  attempt?: () => number;
+}
+
+function activityAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1; // called outside an activity (tests, scripts)
+  }
 }
 
 const MINUTE = 60_000;
@@ -65,6 +75,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
 } {
   const now = deps.now ?? (() => new Date());
   const maxAttempts = deps.maxLedgerAttempts ?? 10;
+  const attemptOf = deps.attempt ?? activityAttempt;
   const { store } = deps;
 
   async function restaurantOf(restaurantId: string): Promise<RestaurantReplica> {
@@ -227,8 +238,25 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
       const restaurant = await deps.restaurants.get(request.restaurantId);
       if (!restaurant) return { refused: { code: 'NOT_FOUND', message: `Restaurant ${request.restaurantId} does not exist.`, details: {} } };
 
-      // No read of the reservation stream first: a new reservation has none, and a retried placement is
-      // recognised on the way (the ledger decider knows the hold, the store knows the event ids).
+      // A made-up id on a first attempt has nothing stored: no read. Otherwise (a retry, or an id from an
+      // Idempotency-Key) what is stored decides: a placed reservation is answered as it is, whatever the
+      // clock or the restaurant's rules say now.
+      let known: { state: ReservationState; version: number; events?: readonly StoredEvent<ReservationEvent>[] } = {
+        state: reservationDecider.initialState(),
+        version: 0,
+      };
+      if (!request.newId || attemptOf() > 1) {
+        known = await readReservation(request.reservationId);
+        const r = known.state;
+        if (r.status === 'pending' && r.acceptance === 'auto') {
+          // an earlier attempt stopped between the request and its automatic acceptance: finish it
+          const state = await appendToReservation(request.reservationId, (x) => (x.status === 'pending' ? reservationDecider.decide({ type: 'AcceptReservation', by: 'auto' }, x) : []), known);
+          await applyToLedger(ledgerIdOf(restaurant, new Date(r.start)), request.reservationId, { type: 'ConfirmTable', reservationId: request.reservationId });
+          if (state.status !== 'none') return placementOf(state, restaurant);
+        } else if (r.status !== 'none') {
+          return placementOf(r, restaurant);
+        }
+      }
       const start = new Date(request.start);
       try {
         checkBookable({ restaurant, start, partySize: request.partySize, now: now() });
@@ -290,7 +318,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
                   },
                   r,
                 ),
-          { state: reservationDecider.initialState(), version: 0 },
+          known,
         );
         if (state.status === 'none') throw new Error('reservation was not recorded');
         // 3. an accepted reservation has a confirmed table (already so when it was booked at once)

@@ -154,7 +154,7 @@ test('a placement retried on another worker (cold cache) returns the same placem
   expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked']);
 });
 
-test('a booking on a ledger this worker knows reads no stream: three conditional appends, nothing else', async () => {
+test('a new booking on a ledger this worker knows reads no stream: three conditional appends, nothing else', async () => {
   const { store, acts } = setup({ ...restaurant, tables: [{ id: 't1', seats: 4 }, { id: 't2', seats: 4 }] });
   placed(await acts.placeReservation(request())); // warms the cache (the ledger is read once)
   const calls: string[] = [];
@@ -162,6 +162,48 @@ test('a booking on a ledger this worker knows reads no stream: three conditional
   const append = store.append.bind(store);
   store.readStream = (id, o) => (calls.push(`read ${id.split('-')[0]}`), read(id, o));
   store.append = (id, e, o) => (calls.push(`append ${id.split('-')[0]}`), append(id, e, o));
-  expect(placed(await acts.placeReservation(request())).tableId).toBe('t2');
+  // a made-up id (no Idempotency-Key) on a first attempt: nothing to look up
+  expect(placed(await acts.placeReservation(request({ newId: true }))).tableId).toBe('t2');
   expect(calls).toEqual(['append ledger', 'append reservation', 'append reservation']);
+});
+
+test('a retried placement is answered from what is stored, even when the rules would now refuse it', async () => {
+  const store = new InMemoryEventStore<ReservationServiceEvent>('reservation');
+  let now = NOW;
+  let attempt = 1;
+  const acts = createReservationActivities({ store, restaurants: { get: async () => restaurant }, now: () => now, attempt: () => attempt });
+  const req = request({ newId: true });
+  const first = placed(await acts.placeReservation(req));
+  // the retry comes when the start is too close to book (the first answer was lost)
+  now = new Date(Date.parse(START) - 30 * 60_000);
+  attempt = 2;
+  expect(await acts.placeReservation(req)).toMatchObject({ status: 'accepted', tableId: first.tableId });
+  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked']);
+});
+
+test('an Idempotency-Key naming an older reservation: answered from the stream, no second table', async () => {
+  const { store, acts } = setup({ ...restaurant, tables: [{ id: 't1', seats: 4 }, { id: 't2', seats: 4 }] });
+  const req = request(); // no newId: the id came from a key
+  const first = placed(await acts.placeReservation(req));
+  await acts.recordOutcome({ reservationId: req.reservationId, outcome: 'cancel', actor: { userId: 'c1', role: 'customer' } });
+  expect(await acts.placeReservation(req)).toMatchObject({ tableId: first.tableId });
+  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked', 'TableReleased']);
+});
+
+test('an automatic acceptance interrupted after the request is finished by the retry', async () => {
+  const { store, acts } = setup();
+  const req = request();
+  placed(await acts.placeReservation(req));
+  // as if the attempt had died between the two appends: the stream ends at the request
+  const stream = `reservation-${req.reservationId}`;
+  const [requested] = await store.readStream(stream);
+  const partial = new InMemoryEventStore<ReservationServiceEvent>('reservation');
+  await partial.append(stream, [requested as never], { expectedVersion: 'no_stream' });
+  for (const e of await store.readStream('ledger-r1-2026-12-01')) await partial.append(e.streamId, [e as never], { expectedVersion: e.version - 1 || 'no_stream' });
+  const retry = createReservationActivities({ store: partial, restaurants: { get: async () => restaurant }, now: () => NOW, attempt: () => 2 });
+  expect(await retry.placeReservation(req)).toMatchObject({ status: 'accepted' });
+  expect((await partial.readStream(stream)).map((e) => [e.type, e.data])).toEqual([
+    ['ReservationRequested', expect.anything()],
+    ['ReservationAccepted', { by: 'auto' }],
+  ]);
 });

@@ -163,39 +163,39 @@ export async function applyEvents<D extends Document, E extends Pick<StoredEvent
 ): Promise<{ applied: number; skipped: number }> {
   const streamId = events[0]?.streamId;
   if (streamId === undefined) return { applied: 0, skipped: 0 };
-  if (events.some((e, i) => e.streamId !== streamId || (i > 0 && e.version <= events[i - 1]!.version))) {
-    throw new Error('applyEvents: events must be of one stream, in ascending versions');
-  }
+  if (events.some((e) => e.streamId !== streamId)) throw new Error('applyEvents: events must be of one stream');
+  // a replay or a late republish may repeat a version or come after newer ones: one of each, in order
+  const ordered = [...new Map(events.map((e) => [e.version, e])).values()].sort((a, b) => a.version - b.version);
   const col = collection as unknown as Collection<Document>;
-  const stored = await col.findOne({ _id: docId as never });
-  const current = checkpointOf(stored, streamId);
-  const todo = events.filter((e) => e.version > current);
-  if (todo.length === 0) return { applied: 0, skipped: events.length };
 
-  let expected = current + 1;
-  const run: E[] = [];
-  for (const e of todo) {
-    if (e.version !== expected) break;
-    run.push(e);
-    expected++;
-  }
-  if (run.length === 0) throw new GapError(streamId, current + 1, todo[0]!.version);
+  for (let round = 1; ; round++) {
+    const stored = await col.findOne({ _id: docId as never });
+    const current = checkpointOf(stored, streamId);
+    const todo = ordered.filter((e) => e.version > current);
+    if (todo.length === 0) return { applied: 0, skipped: events.length };
 
-  const { _id: _stored, _v: checkpoints, ...body } = (stored ?? {}) as Document;
-  let doc = stored ? (body as D) : undefined;
-  for (const e of run) doc = evolve(doc, e);
-  const next = { ...doc, _v: { ...(checkpoints as Record<string, number> | undefined), [key(streamId)]: run.at(-1)!.version } };
-  if (stored) {
-    await col.replaceOne({ _id: docId as never }, next);
-  } else {
+    let expected = current + 1;
+    const run: E[] = [];
+    for (const e of todo) {
+      if (e.version !== expected) break;
+      run.push(e);
+      expected++;
+    }
+    if (run.length === 0) throw new GapError(streamId, current + 1, todo[0]!.version);
+
+    const { _id: _stored, _v: checkpoints, ...body } = (stored ?? {}) as Document;
+    let doc = stored ? (body as D) : undefined;
+    for (const e of run) doc = evolve(doc, e);
+    const next = { ...doc, _v: { ...(checkpoints as Record<string, number> | undefined), [key(streamId)]: run.at(-1)!.version } };
     try {
-      await col.insertOne({ _id: docId as never, ...next });
+      if (stored) await col.replaceOne({ _id: docId as never }, next);
+      else await col.insertOne({ _id: docId as never, ...next });
     } catch (err) {
-      // a duplicate delivery of the same first events created it meanwhile
-      if (isDuplicateKey(err)) return { applied: 0, skipped: events.length };
+      // an overlapping delivery created the document meanwhile: start again from what it wrote
+      if (isDuplicateKey(err) && round < 3) continue;
       throw err;
     }
+    if (run.length < todo.length) throw new GapError(streamId, expected, todo[run.length]!.version);
+    return { applied: run.length, skipped: events.length - run.length };
   }
-  if (run.length < todo.length) throw new GapError(streamId, expected, todo[run.length]!.version);
-  return { applied: run.length, skipped: events.length - todo.length };
 }

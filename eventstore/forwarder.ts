@@ -47,10 +47,12 @@ export function messageAttributes(e: StoredEvent) {
   };
 }
 
-/** SNS limits for one PublishBatch: 10 entries, 256 KiB of payload (kept under, with room for attributes). */
+/** SNS limits for one PublishBatch: 10 entries, 256 KiB in all (messages and their attributes). */
 const BATCH_ENTRIES = 10;
-const BATCH_BYTES = 200 * 1024;
-/** Streams are spread over this many lanes published in parallel; each lane publishes in order. */
+const BATCH_BYTES = 250 * 1024;
+/** A generous bound for one entry's message attributes (type, stream id, version). */
+const ATTRIBUTE_BYTES = 1024;
+/** Streams are spread over this many lanes published in parallel. */
 const LANES = 4;
 
 export function createForwarderHandler(deps: { sns: SNSClient; topicArn: string }): ForwarderHandler {
@@ -64,44 +66,50 @@ export function createForwarderHandler(deps: { sns: SNSClient; topicArn: string 
       list.push(e);
       byStream.set(e.streamId, list);
     }
-    // Every stream (message group) goes to one lane, so its events are published in order: batch after
-    // batch, in order within a batch. Lanes run in parallel.
-    const lanes: StoredEvent[][] = Array.from({ length: Math.min(LANES, byStream.size) }, () => []);
-    [...byStream.values()].forEach((events, i) => lanes[i % lanes.length]!.push(...events));
-    const results = await Promise.allSettled(lanes.map((events) => publishInOrder(deps, events)));
+    // Every stream (message group) goes to one lane; lanes run in parallel, each publishing its batches
+    // one after another.
+    const lanes: StoredEvent[][][] = Array.from({ length: Math.min(LANES, byStream.size) }, () => []);
+    [...byStream.values()].forEach((events, i) => lanes[i % lanes.length]!.push(events));
+    const results = await Promise.allSettled(lanes.map((streams) => publishInOrder(deps, streams)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     // the whole batch is retried; what did get published is deduplicated by the topic
     if (failed) throw failed.reason;
   };
 }
 
-/** Publishes in PublishBatch calls of up to 10, one after another; stops at the first failure. */
-async function publishInOrder(deps: { sns: SNSClient; topicArn: string }, events: StoredEvent[]): Promise<void> {
-  let batch: PublishBatchRequestEntry[] = [];
-  let bytes = 0;
-  const flush = async () => {
-    if (batch.length === 0) return;
+/**
+ * Publishes several streams' events in PublishBatch calls, one after another, stopping at the first
+ * failure. A batch holds at most ONE event per stream (the next one of each, round robin): SNS accepts
+ * or refuses each entry on its own, so two events of a stream in one batch could land as "v4 yes, v3 no",
+ * and the retry would put v3 after v4.
+ */
+async function publishInOrder(deps: { sns: SNSClient; topicArn: string }, streams: StoredEvent[][]): Promise<void> {
+  const pending = streams.map((events) => [...events]);
+  while (pending.some((q) => q.length > 0)) {
+    const batch: PublishBatchRequestEntry[] = [];
+    let bytes = 0;
+    for (const q of pending) {
+      if (q.length === 0 || batch.length === BATCH_ENTRIES) continue;
+      const e = q[0]!;
+      const message = JSON.stringify(e);
+      const size = Buffer.byteLength(message) + ATTRIBUTE_BYTES;
+      if (batch.length > 0 && bytes + size > BATCH_BYTES) continue;
+      q.shift();
+      bytes += size;
+      batch.push({
+        Id: String(batch.length),
+        Message: message,
+        MessageGroupId: e.streamId,
+        MessageDeduplicationId: e.eventId,
+        MessageAttributes: messageAttributes(e),
+      });
+    }
     const out = await deps.sns.send(new PublishBatchCommand({ TopicArn: deps.topicArn, PublishBatchRequestEntries: batch }));
     if (out.Failed && out.Failed.length > 0) {
       const f = out.Failed[0]!;
       throw new Error(`SNS refused ${out.Failed.length} of ${batch.length} event(s), e.g. entry ${f.Id}: ${f.Code} ${f.Message ?? ''}`);
     }
-    batch = [];
-    bytes = 0;
-  };
-  for (const e of events) {
-    const message = JSON.stringify(e);
-    if (batch.length === BATCH_ENTRIES || (batch.length > 0 && bytes + message.length > BATCH_BYTES)) await flush();
-    batch.push({
-      Id: String(batch.length),
-      Message: message,
-      MessageGroupId: e.streamId,
-      MessageDeduplicationId: e.eventId,
-      MessageAttributes: messageAttributes(e),
-    });
-    bytes += message.length;
   }
-  await flush();
 }
 
 export interface StreamForwarderRunnerOptions {

@@ -24,6 +24,11 @@ export interface ReservationRequest {
   notes?: string;
   /** Hash of the request body under an Idempotency-Key: a reused key with another body is refused. */
   requestHash: string;
+  /**
+   * The reservation id was made up for this request (no Idempotency-Key), so nothing of it is stored yet
+   * and a first placement attempt need not look. Absent: look first (a key may name an older reservation).
+   */
+  newId?: boolean;
 }
 
 /** What placement decided, with every later deadline as a delay from placement (see `placedAt`). */

@@ -279,6 +279,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           ...(body.phone ? { phone: body.phone } : {}),
           ...(body.notes ? { notes: body.notes } : {}),
           requestHash,
+          ...(key ? {} : { newId: true }),
         };
         const startOp = new WithStartWorkflowOperation(reservationWorkflow, {
           workflowId: reservationWorkflowId(reservationId),

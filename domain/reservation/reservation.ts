@@ -67,6 +67,8 @@ export interface RequestReservation extends ReservationDetails {
 }
 export interface AcceptReservation {
   type: 'AcceptReservation';
+  /** 'auto': finishing an automatic acceptance that was interrupted after the request. Default 'owner'. */
+  by?: 'owner' | 'auto';
 }
 export interface RejectReservation {
   type: 'RejectReservation';
@@ -154,7 +156,7 @@ export const reservationDecider: Decider<ReservationCommand, ReservationState, R
     switch (command.type) {
       case 'AcceptReservation':
         requirePending(state, 'accepted');
-        return [{ type: 'ReservationAccepted', data: { by: 'owner' } }];
+        return [{ type: 'ReservationAccepted', data: { by: command.by ?? 'owner' } }];
       case 'RejectReservation': {
         requirePending(state, 'rejected');
         const reason = command.reason.trim();

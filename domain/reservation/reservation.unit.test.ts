@@ -90,6 +90,7 @@ describe('Request', () => {
 describe('Accept, Reject, Expire: only a pending reservation', () => {
   it.each<Row>([
     ['accept a pending one', [requested], accept, [accepted]],
+    ['finish an interrupted automatic acceptance', [requested], { type: 'AcceptReservation', by: 'auto' }, [autoAccepted]],
     ['reject a pending one, with a reason', [requested], reject, [rejected]],
     ['the reason is trimmed', [requested], { type: 'RejectReservation', reason: '  fully booked ' }, [rejected]],
     ['reject without a reason', [requested], { type: 'RejectReservation', reason: '   ' }, 'REASON_REQUIRED'],
