@@ -1,16 +1,9 @@
 /** The Lambda-shaped SQS handler: envelopes in any wrapping, partial batch failures, order per group. */
 import { createSqsHandler, decodeEnvelope, type SqsRecord } from './consumer';
 import type { StoredEvent } from './types';
+import { storedEvent } from './testing/events';
 
-const ev = (streamId: string, version: number): StoredEvent => ({
-  eventId: `${streamId}-${version}`,
-  streamId,
-  version,
-  type: 'T',
-  data: { version },
-  metadata: { occurredAt: '2026-11-25T10:00:00.000Z', schemaVersion: 1 },
-  service: 'reservation',
-});
+const ev = storedEvent;
 
 const record = (e: StoredEvent | string, id = typeof e === 'string' ? e : e.eventId): SqsRecord => ({
   messageId: id,

@@ -3,16 +3,9 @@ import type { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { eventToItem } from './dynamodb';
 import { createForwarderHandler, type StreamRecordLike } from './forwarder';
 import type { StoredEvent } from './types';
+import { storedEvent } from './testing/events';
 
-const ev = (streamId: string, version: number): StoredEvent => ({
-  eventId: `${streamId}-${version}`,
-  streamId,
-  version,
-  type: 'T',
-  data: { version },
-  metadata: { occurredAt: '2026-11-25T10:00:00.000Z', schemaVersion: 1 },
-  service: 'reservation',
-});
+const ev = storedEvent;
 const insert = (e: StoredEvent): StreamRecordLike => ({ eventName: 'INSERT', dynamodb: { NewImage: eventToItem(e) as never } });
 
 /** A fake SNS that records each PublishBatch and refuses the entries named in `refuse`. */
