@@ -27,7 +27,7 @@ import {
   type ReservationState,
 } from '../domain/reservation/reservation';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
-import { bookableStarts, checkBookable, formatInZone, openingDateOf, turnEnd, addDays } from '../domain/time/slots';
+import { bookableStarts, checkBookable, formatInZone, openingDateOf, turnEnd } from '../domain/time/slots';
 import { FAILURE, type Placement, type Refusal, type ReservationActivities, type ReservationRequest, type ReservationStatus } from '../workflows/messages';
 
 export type ReservationServiceEvent = ReservationEvent | LedgerEvent;
@@ -69,10 +69,7 @@ function toFailure(err: unknown): unknown {
   return err;
 }
 
-export function createReservationActivities(deps: ReservationActivityDeps): ReservationActivities & {
-  /** Up to `count` bookable starts nearest to `start` with a free table (for 409 answers). */
-  alternatives(restaurant: RestaurantReplica, start: Date, partySize: number, ledger: LedgerState, count?: number): string[];
-} {
+export function createReservationActivities(deps: ReservationActivityDeps): ReservationActivities {
   const now = deps.now ?? (() => new Date());
   const maxAttempts = deps.maxLedgerAttempts ?? 10;
   const attemptOf = deps.attempt ?? activityAttempt;
@@ -80,7 +77,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
 
   async function restaurantOf(restaurantId: string): Promise<RestaurantReplica> {
     const r = await deps.restaurants.get(restaurantId);
-    if (!r) throw ApplicationFailure.create({ type: 'NOT_FOUND', message: `Restaurant ${restaurantId} does not exist.`, nonRetryable: true });
+    if (!r) throw ApplicationFailure.create({ type: FAILURE.notFound, message: `Restaurant ${restaurantId} does not exist.`, nonRetryable: true });
     return r;
   }
 
@@ -116,12 +113,12 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
     };
   }
 
+  /** Up to `count` bookable starts of the same opening day nearest to `start` with a free table (for 409 answers). */
   function alternatives(restaurant: RestaurantReplica, start: Date, partySize: number, ledger: LedgerState, count = 3): string[] {
     const date = openingDateOf(restaurant, start);
     if (!date) return [];
-    const candidates = [addDays(date, -1), date, addDays(date, 1)].flatMap((d) =>
-      d === date ? bookableStarts({ restaurant, date: d, now: now(), partySize }) : [],
-    );
+    // the ledger is that opening day's: its bookable starts are the candidates
+    const candidates = bookableStarts({ restaurant, date, now: now(), partySize });
     const free = availableStarts(ledger, candidates, partySize, restaurant.policy.turnMinutes, restaurant.tables);
     return free
       .filter((s) => s.getTime() !== start.getTime())
@@ -232,11 +229,10 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
   }
 
   return {
-    alternatives,
 
     async placeReservation(request: ReservationRequest): Promise<Placement | Refusal> {
       const restaurant = await deps.restaurants.get(request.restaurantId);
-      if (!restaurant) return { refused: { code: 'NOT_FOUND', message: `Restaurant ${request.restaurantId} does not exist.`, details: {} } };
+      if (!restaurant) return { refused: { code: FAILURE.notFound, message: `Restaurant ${request.restaurantId} does not exist.`, details: {} } };
 
       // A made-up id on a first attempt has nothing stored: no read. Otherwise (a retry, or an id from an
       // Idempotency-Key) what is stored decides: a placed reservation is answered as it is, whatever the
@@ -334,7 +330,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
 
     async recordOutcome({ reservationId, outcome, actor, reason }) {
       const res = await readReservation(reservationId);
-      if (res.state.status === 'none') throw ApplicationFailure.create({ type: 'NOT_FOUND', message: 'No such reservation.', nonRetryable: true });
+      if (res.state.status === 'none') throw ApplicationFailure.create({ type: FAILURE.notFound, message: 'No such reservation.', nonRetryable: true });
       const restaurant = await restaurantOf(res.state.restaurantId);
       const at = now();
       const eventType = {

@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import type { System } from '../test/system';
 import { bookingOp, pidLabels, prepareFixture, TABLES, waitForPipeline, withSystem, type Fixture } from './bookings';
-import { cpuPerOpText, cpuSampler, cpuText, describe, printErrorSamples, request, runLoad, type CpuReport, type LoadResult, type Outcome } from './lib';
+import { cpuPerOpText, cpuSampler, cpuText, describe, printErrorSamples, request, runLoad, runMain, type CpuReport, type LoadResult, type Outcome } from './lib';
 
 export const GOAL_QPS = 400;
 
@@ -87,11 +87,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  runMain(main);
 }

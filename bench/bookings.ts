@@ -37,6 +37,7 @@ import {
   printErrorSamples,
   request,
   runLoad,
+  runMain,
   type CpuReport,
   type LoadResult,
   type Outcome,
@@ -646,11 +647,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  runMain(main);
 }

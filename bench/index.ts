@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { ROOT_DIR } from '../platform/config';
 import { availabilitySummary, benchAvailability } from './availability';
 import { bookingArgs, bookingOptions, bookingSummary, benchBookings, pidLabels, prepareFixture, settle, TABLES, withSystem } from './bookings';
-import { closeHttp, cpuSampler, cpuText, ownServerPorts } from './lib';
+import { closeHttp, cpuSampler, cpuText, ownServerPorts, runMain } from './lib';
 
 interface StackModule {
   up(opts?: { quiet?: boolean }): Promise<string[]>;
@@ -107,10 +107,4 @@ async function main(): Promise<void> {
   for (const l of summary) console.log(l);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -75,7 +75,7 @@ function key(streamId: string): string {
 }
 
 /** The dotted path of a stream's checkpoint inside a projected document. */
-export function checkpointField(streamId: string): string {
+function checkpointField(streamId: string): string {
   return `_v.${key(streamId)}`;
 }
 

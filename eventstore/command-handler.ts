@@ -1,4 +1,4 @@
-import { ConcurrencyError, type DomainEvent, type EventStore, type NewEvent, type StoredEvent } from './types';
+import { aggregate, ConcurrencyError, type DomainEvent, type EventStore, type NewEvent, type StoredEvent } from './types';
 
 export interface Decider<C, S, E extends DomainEvent> {
   initialState: () => S;
@@ -25,10 +25,7 @@ export async function handleCommand<C, S, E extends DomainEvent>(
 ): Promise<HandleResult<S, E>> {
   const maxAttempts = opts.maxAttempts ?? 5;
   for (let attempt = 1; ; attempt++) {
-    const history = await store.readStream(streamId);
-    let state = decider.initialState();
-    for (const e of history) state = decider.evolve(state, e);
-    const version = history.length === 0 ? 0 : history[history.length - 1]!.version;
+    const { state, version } = await aggregate(store, streamId, decider.evolve, decider.initialState());
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== version) {
       throw new ConcurrencyError(streamId, opts.expectedVersion, version);
     }
@@ -40,8 +37,7 @@ export async function handleCommand<C, S, E extends DomainEvent>(
         decided.map((e) => ({ ...e, metadata: opts.metadata }) as NewEvent<E>),
         { expectedVersion: version === 0 ? 'no_stream' : version },
       );
-      for (const e of decided) state = decider.evolve(state, e);
-      return { state, version: result.versions[streamId]!, events: result.events };
+      return { state: decided.reduce(decider.evolve, state), version: result.versions[streamId]!, events: result.events };
     } catch (err) {
       // a client-supplied version (If-Match) is not retried: the client must re-read
       if (!(err instanceof ConcurrencyError) || attempt >= maxAttempts || opts.expectedVersion !== undefined) throw err;

@@ -355,10 +355,9 @@ export class DynamoDBEventStore<E extends DomainEvent = DomainEvent> implements 
       const stale = bases.some((b) => b === undefined);
       let wrote = false;
       if (!stale) {
-        const planned = reqs.map((r, i) => toEnvelopes(this.service, r, bases[i]!, this.now));
+        const events = reqs.flatMap((r, i) => toEnvelopes(this.service, r, bases[i]!, this.now));
         try {
-          await this.write(planned.flat());
-          const events = planned.flat();
+          await this.write(events);
           const versions = Object.fromEntries(reqs.map((r, i) => [r.streamId, bases[i]! + r.events.length]));
           return { versions, events, alreadyStored: false };
         } catch (err) {

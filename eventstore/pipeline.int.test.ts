@@ -14,7 +14,8 @@ import { MAX_RECEIVE_COUNT, topology } from '../platform/topology';
 import { applyOnce, checkpointOf } from './checkpoint';
 import { createSqsHandler, QueueConsumerRunner } from './consumer';
 import { DynamoDBEventStore } from './dynamodb';
-import { createForwarderHandler, StreamForwarderRunner } from './forwarder';
+import type { StreamForwarderRunner } from './forwarder';
+import { serviceForwarder } from '../workers/pipeline';
 import type { ServiceName, StoredEvent } from './types';
 
 // the project-level testTimeout in jest.config.js is not applied (it is a global option)
@@ -42,14 +43,7 @@ function store(service: ServiceName) {
 }
 
 function startForwarder(service: ServiceName): StreamForwarderRunner {
-  const runner = new StreamForwarderRunner({
-    streams: clients.streams,
-    dynamodb: clients.dynamodb,
-    streamArn: resolved.tables[service].streamArn,
-    checkpointTable: resolved.checkpointsTable,
-    handler: createForwarderHandler({ sns: clients.sns, topicArn: resolved.topics[service] }),
-    pollIntervalMs: 50,
-  });
+  const runner = serviceForwarder(clients, resolved, service, { pollIntervalMs: 50 });
   runner.start();
   stoppers.push(() => runner.stop());
   return runner;

@@ -36,7 +36,7 @@ export interface ReplayReport {
 }
 
 /** SQS caps the dedup id at 128 characters; long event ids are hashed. */
-export function replayDedupId(eventId: string, runId: string): string {
+function replayDedupId(eventId: string, runId: string): string {
   const id = `${eventId}:replay:${runId}`;
   return id.length <= 128 ? id : createHash('sha256').update(id).digest('hex');
 }

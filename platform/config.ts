@@ -52,14 +52,15 @@ export const ROOT_DIR = path.resolve(__dirname, '..');
 
 export function loadConfig(env: Env = process.env) {
   const dataDir = path.resolve(ROOT_DIR, str(env, 'DATA_DIR', '.stack/data'));
+  const port = int(env, 'PORT', 3000, 0, 65535);
   return {
     env: oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const, 'development'),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     dataDir,
     api: {
       host: str(env, 'HOST', '127.0.0.1'),
-      port: int(env, 'PORT', 3000, 0, 65535),
-      publicUrl: url(env, 'PUBLIC_URL', `http://127.0.0.1:${int(env, 'PORT', 3000, 0, 65535)}`),
+      port,
+      publicUrl: url(env, 'PUBLIC_URL', `http://127.0.0.1:${port}`),
     },
     /** Prefix of every AWS resource name, so several environments (and test runs) can share one account. */
     resourcePrefix: (() => {

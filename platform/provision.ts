@@ -30,7 +30,7 @@ import type { ServiceName } from '../eventstore/types';
 import type { AwsClients } from './aws';
 import { MAX_RECEIVE_COUNT, SERVICES, type Topology, VISIBILITY_TIMEOUT_SECONDS } from './topology';
 
-export function checkpointsTableName(prefix: string): string {
+function checkpointsTableName(prefix: string): string {
   return `${prefix}-checkpoints`;
 }
 
@@ -199,7 +199,7 @@ export async function deprovision(clients: AwsClients, topo: Topology): Promise<
 }
 
 /** Checkpoints of the stream forwarders: key `id` = `${streamArn}|${shardId}`. */
-export async function createCheckpointTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+async function createCheckpointTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   if (await tableExists(client, tableName)) return false;
   try {
     await client.send(
@@ -218,7 +218,7 @@ export async function createCheckpointTable(client: DynamoDBClient, tableName: s
   return true;
 }
 
-export async function findTopicArn(sns: SNSClient, name: string): Promise<string | undefined> {
+async function findTopicArn(sns: SNSClient, name: string): Promise<string | undefined> {
   let next: string | undefined;
   do {
     const page = await sns.send(new ListTopicsCommand({ NextToken: next }));

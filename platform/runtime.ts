@@ -2,12 +2,12 @@
  * The real clients of one process, built from config: each service's event store (its own DynamoDB table)
  * and its own MongoDB database. Entry points (workers/*) and integration tests start here.
  */
-import { MongoClient, type Db } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 import { DynamoDBEventStore } from '../eventstore/dynamodb';
 import type { EventStore, ServiceName } from '../eventstore/types';
 import { awsClients, destroyAwsClients, type AwsClients } from './aws';
 import type { Config } from './config';
-import { serviceDbName } from './mongo';
+import { connectMongo, serviceDbName } from './mongo';
 import { SERVICES, topology, type Topology } from './topology';
 
 export interface Runtime {
@@ -23,8 +23,7 @@ export interface Runtime {
 export async function createRuntime(config: Config): Promise<Runtime> {
   const aws = awsClients(config);
   const topo = topology(config.resourcePrefix);
-  const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 5000, maxPoolSize: 50 });
-  await mongo.connect();
+  const { client: mongo } = await connectMongo(config);
   const stores = Object.fromEntries(
     SERVICES.map((s) => [s, new DynamoDBEventStore({
         client: aws.dynamodb,

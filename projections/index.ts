@@ -6,7 +6,7 @@ import type { Db } from 'mongodb';
 import type { EventStore, ServiceName, StoredEvent } from '../eventstore/types';
 import type { ConsumerName } from '../platform/topology';
 import { catalogReadModel } from './catalog';
-import { ownershipConsumer } from './ownership';
+import { ownershipConsumer, RESTAURANT_OWNERS_COLLECTION } from './ownership';
 import { reservationProjections } from './reservations';
 import { restaurantReplica } from './restaurant-replica';
 import { usersProjection } from './users';
@@ -38,7 +38,7 @@ export function consumers(deps: { dbs: Record<ServiceName, Db>; stores: Record<S
     'auth-ownership': {
       handle: ownershipConsumer({ store: deps.stores.auth, db: deps.dbs.auth }),
       // ownership grants are events in auth's own store: a rebuild only forgets the owner lookup table
-      rebuild: async () => void (await deps.dbs.auth.collection('restaurant_owners').deleteMany({})),
+      rebuild: async () => void (await deps.dbs.auth.collection(RESTAURANT_OWNERS_COLLECTION).deleteMany({})),
     },
   };
 }

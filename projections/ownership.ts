@@ -16,15 +16,14 @@ import { type UserCommand, type UserEvent, type UserState, userDecider, userStre
 
 // ---- consumer-driven contract: the only catalog event fields auth relies on --------------------------
 
-export interface CatalogRestaurantCreated {
+interface CatalogRestaurantCreated {
   type: 'RestaurantCreated';
   data: { restaurantId: string; ownerId: string };
 }
-export interface CatalogRestaurantClosed {
+interface CatalogRestaurantClosed {
   type: 'RestaurantClosed';
   data: { restaurantId: string };
 }
-export type CatalogEventForAuth = CatalogRestaurantCreated | CatalogRestaurantClosed;
 
 function isCreated(e: StoredEvent): e is StoredEvent<CatalogRestaurantCreated> {
   const d = e.data as Partial<CatalogRestaurantCreated['data']> | null;

@@ -8,22 +8,13 @@
 import type { Collection, Db } from 'mongodb';
 import { applyEvents } from '../eventstore/checkpoint';
 import type { StoredEvent } from '../eventstore/types';
-import { ledgerDecider, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
-import type { ReservationEvent } from '../domain/reservation/reservation';
-import type { ReservationStatus } from '../workflows/messages';
+import { ledgerDecider, ledgerStreamId, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
+import type { ReservationDetails, ReservationEvent } from '../domain/reservation/reservation';
+import type { ReservationStatus } from '../domain/reservation/reservation';
 
-export interface ReservationView {
-  reservationId: string;
-  restaurantId: string;
-  customerId: string;
-  partySize: number;
-  start: string;
-  end: string;
+/** The request's details (less the acceptance mode), where it stands, and what happened when. */
+export interface ReservationView extends Omit<ReservationDetails, 'acceptance'> {
   status: ReservationStatus;
-  tableId: string;
-  name?: string;
-  phone?: string;
-  notes?: string;
   history: Array<{ type: string; at: string }>;
 }
 
@@ -52,6 +43,13 @@ function evolveReservation(doc: ReservationBody | undefined, e: StoredEvent<Rese
   return { ...doc, ...(status ? { status } : {}), history: [...doc.history, entry] };
 }
 
+/** A reservation's view straight from its events (for a reader the read model has not caught up with). */
+export function reservationViewOf(reservationId: string, events: readonly StoredEvent<ReservationEvent>[]): ReservationView | null {
+  if (events.length === 0) return null;
+  const { startAt: _startAt, ...body } = events.reduce<ReservationBody | undefined>(evolveReservation, undefined)!;
+  return { reservationId, ...body };
+}
+
 /** `ledger-<restaurantId>-<YYYY-MM-DD>` → its parts. */
 function ledgerKey(streamId: string): { restaurantId: string; date: string } {
   return { restaurantId: streamId.slice('ledger-'.length, -11), date: streamId.slice(-10) };
@@ -73,11 +71,8 @@ export function reservationProjections(db: Db): ReservationQueries & {
   const reservations: Collection<ReservationDoc> = db.collection<ReservationDoc>('reservations');
   const ledgers: Collection<LedgerDoc> = db.collection<LedgerDoc>('ledgers');
 
-  const view = ({ _id, startAt: _s, ...rest }: ReservationDoc & { _v?: unknown }): ReservationView => {
-    const { _v, ...clean } = rest as typeof rest & { _v?: unknown };
-    void _v;
-    return { reservationId: _id, ...clean };
-  };
+  // queries leave the checkpoint (_v) out
+  const view = ({ _id, startAt: _s, ...rest }: ReservationDoc): ReservationView => ({ reservationId: _id, ...rest });
 
   const list = async (filter: Record<string, unknown>, f: { status?: string; from?: Date; to?: Date }) => {
     const q: Record<string, unknown> = { ...filter };
@@ -121,7 +116,7 @@ export function reservationProjections(db: Db): ReservationQueries & {
     byCustomer: (customerId, f) => list({ customerId }, f),
     byRestaurant: (restaurantId, f) => list({ restaurantId }, f),
     async ledger(restaurantId, date) {
-      const doc = await ledgers.findOne({ _id: `ledger-${restaurantId}-${date}` }, { projection: { bookings: 1 } });
+      const doc = await ledgers.findOne({ _id: ledgerStreamId(restaurantId, date) }, { projection: { bookings: 1 } });
       return { bookings: doc?.bookings ?? {} };
     },
   };

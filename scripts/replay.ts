@@ -32,11 +32,11 @@ async function main(): Promise<void> {
 
   // --rebuild empties the consumer's projection first (projections/index.ts knows how for each consumer)
   const runtime = values.rebuild ? await createRuntime(config) : undefined;
-  const clients = awsClients(config);
+  const clients = runtime?.aws ?? awsClients(config);
   try {
     const url = await queueUrl(clients.sqs, consumer.queue);
     if (!url) throw new Error(`queue ${consumer.queue} does not exist; run npm run provision`);
-    const store = new DynamoDBEventStore({ client: clients.dynamodb, tableName: topo.services[service].table, service });
+    const store = runtime?.stores[service] ?? new DynamoDBEventStore({ client: clients.dynamodb, tableName: topo.services[service].table, service });
     const started = Date.now();
     const report = await replay({
       store,
@@ -55,8 +55,9 @@ async function main(): Promise<void> {
         `${report.rebuilt ? ' (projection rebuilt first)' : ''} in ${Date.now() - started} ms`,
     );
   } finally {
-    destroyAwsClients(clients);
-    await runtime?.close();
+    // the runtime's clients close with it
+    if (runtime) await runtime.close();
+    else destroyAwsClients(clients);
   }
 }
 

@@ -29,8 +29,8 @@ const VENV = path.join(STACK, 'venv');
 
 /** Versions, ports and search attributes live in one data file the app's tests also read. */
 const STACK_DEF = JSON.parse(fs.readFileSync(path.join(ROOT, 'platform', 'local-stack.json'), 'utf8'));
-export const VERSIONS = STACK_DEF.versions;
-export const SEARCH_ATTRIBUTES = STACK_DEF.searchAttributes;
+const VERSIONS = STACK_DEF.versions;
+const SEARCH_ATTRIBUTES = STACK_DEF.searchAttributes;
 
 const log = (msg) => process.stderr.write(`[stack] ${msg}\n`);
 const fail = (msg) => {
@@ -156,23 +156,18 @@ export async function install() {
 
 // ---------------------------------------------------------------------------------------------------
 
-function hostPortOf(value, fallbackPort) {
-  const u = value.includes('://') ? new URL(value) : new URL(`tcp://${value}`);
-  return { host: u.hostname, port: Number(u.port || fallbackPort) };
-}
-
 function services(env = process.env) {
+  const { temporal, temporalUi, moto, mongodb } = STACK_DEF.ports;
   return [
     {
       name: 'temporal',
       external: env.TEMPORAL_ADDRESS,
-      port: 7233,
-      ports: [7233, 8233],
+      ports: [temporal, temporalUi],
       command: () => [
         path.join(BIN, 'temporal'),
         [
           'server', 'start-dev',
-          '--ip', '127.0.0.1', '--port', '7233', '--ui-port', '8233',
+          '--ip', '127.0.0.1', '--port', String(temporal), '--ui-port', String(temporalUi),
           '--db-filename', path.join(DATA, 'temporal.db'),
           '--log-level', 'warn',
           ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]),
@@ -182,20 +177,19 @@ function services(env = process.env) {
       ],
       ready: async () => {
         // a real round trip through the UI server to the frontend service
-        const res = await fetch('http://127.0.0.1:8233/api/v1/namespaces/default', { signal: AbortSignal.timeout(2000) });
+        const res = await fetch(`http://127.0.0.1:${temporalUi}/api/v1/namespaces/default`, { signal: AbortSignal.timeout(2000) });
         return res.ok;
       },
-      url: 'temporal gRPC 127.0.0.1:7233, Web UI http://127.0.0.1:8233',
+      url: `temporal gRPC 127.0.0.1:${temporal}, Web UI http://127.0.0.1:${temporalUi}`,
     },
     {
       name: 'moto',
       external: env.AWS_ENDPOINT_URL,
-      port: 5000,
-      ports: [5000],
+      ports: [moto],
       // moto's own server, started by a four-line wrapper that turns off the per-request access log
-      command: () => [path.join(VENV, 'bin', 'python3'), [path.join(ROOT, 'scripts', 'moto-server.py'), '-H', '127.0.0.1', '-p', '5000']],
+      command: () => [path.join(VENV, 'bin', 'python3'), [path.join(ROOT, 'scripts', 'moto-server.py'), '-H', '127.0.0.1', '-p', String(moto)]],
       ready: async () => {
-        const res = await fetch('http://127.0.0.1:5000/', {
+        const res = await fetch(`http://127.0.0.1:${moto}/`, {
           method: 'POST',
           headers: {
             'content-type': 'application/x-amz-json-1.0',
@@ -207,27 +201,26 @@ function services(env = process.env) {
         });
         return res.ok;
       },
-      url: 'moto (DynamoDB, Streams, SNS, SQS) http://127.0.0.1:5000',
+      url: `moto (DynamoDB, Streams, SNS, SQS) http://127.0.0.1:${moto}`,
     },
     {
       name: 'ferretdb',
       external: env.MONGODB_URI,
-      port: 27017,
-      ports: [27017],
+      ports: [mongodb],
       command: () => [
         path.join(BIN, 'ferretdb'),
         [
           '--handler=sqlite',
           `--sqlite-url=file:${path.join(DATA, 'ferretdb')}/`,
           `--state-dir=${path.join(DATA, 'ferretdb-state')}`,
-          '--listen-addr=127.0.0.1:27017',
+          `--listen-addr=127.0.0.1:${mongodb}`,
           '--telemetry=disable',
           '--debug-addr=-',
           '--log-level=warn',
         ],
       ],
       ready: () => mongoPing(),
-      url: 'FerretDB (MongoDB wire protocol) mongodb://127.0.0.1:27017',
+      url: `FerretDB (MongoDB wire protocol) mongodb://127.0.0.1:${mongodb}`,
     },
   ];
 }
@@ -235,7 +228,7 @@ function services(env = process.env) {
 /** A real MongoDB `ping` command over the wire (OP_MSG), without the driver. */
 function mongoPing() {
   return new Promise((resolve) => {
-    const sock = net.connect(27017, '127.0.0.1');
+    const sock = net.connect(STACK_DEF.ports.mongodb, '127.0.0.1');
     const doc = Buffer.from([
       // BSON {ping: 1, $db: "admin"}
       ...int32(0), 0x10, ...cstr('ping'), ...int32(1), 0x02, ...cstr('$db'), ...int32(6), ...cstr('admin'), 0x00,

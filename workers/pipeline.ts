@@ -6,26 +6,37 @@
  */
 import { loadConfig, type Config } from '../platform/config';
 import { createRuntime } from '../platform/runtime';
-import { resolveTopology } from '../platform/provision';
+import type { AwsClients } from '../platform/aws';
+import { resolveTopology, type ResolvedTopology } from '../platform/provision';
 import { SERVICES, type ConsumerName } from '../platform/topology';
-import { createForwarderHandler, StreamForwarderRunner } from '../eventstore/forwarder';
+import { createForwarderHandler, StreamForwarderRunner, type StreamForwarderRunnerOptions } from '../eventstore/forwarder';
+import type { ServiceName } from '../eventstore/types';
 import { createSqsHandler, QueueConsumerRunner } from '../eventstore/consumer';
 import { consumers } from '../projections';
+
+/** The local stand-in for one service's stream → topic Lambda, wired from the resolved topology. */
+export function serviceForwarder(
+  aws: AwsClients,
+  resolved: ResolvedTopology,
+  service: ServiceName,
+  opts: Partial<Omit<StreamForwarderRunnerOptions, 'streams' | 'dynamodb' | 'streamArn' | 'checkpointTable' | 'handler'>> = {},
+): StreamForwarderRunner {
+  return new StreamForwarderRunner({
+    streams: aws.streams,
+    dynamodb: aws.dynamodb,
+    streamArn: resolved.tables[service].streamArn,
+    checkpointTable: resolved.checkpointsTable,
+    handler: createForwarderHandler({ sns: aws.sns, topicArn: resolved.topics[service] }),
+    ...opts,
+  });
+}
 
 export async function startPipeline(config: Config = loadConfig(), opts: { only?: ConsumerName[] } = {}) {
   const runtime = await createRuntime(config);
   const resolved = await resolveTopology(runtime.aws, runtime.topo);
   const handlers = consumers(runtime);
-  const forwarders = SERVICES.map(
-    (service) =>
-      new StreamForwarderRunner({
-        streams: runtime.aws.streams,
-        dynamodb: runtime.aws.dynamodb,
-        streamArn: resolved.tables[service].streamArn,
-        checkpointTable: resolved.checkpointsTable,
-        handler: createForwarderHandler({ sns: runtime.aws.sns, topicArn: resolved.topics[service] }),
-        onError: (err) => console.error(`[forwarder ${service}]`, err),
-      }),
+  const forwarders = SERVICES.map((service) =>
+    serviceForwarder(runtime.aws, resolved, service, { onError: (err) => console.error(`[forwarder ${service}]`, err) }),
   );
   const queueRunners = runtime.topo.consumers
     .filter((c) => !opts.only || opts.only.includes(c.name))

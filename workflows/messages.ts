@@ -1,16 +1,15 @@
 /**
- * Everything the API (client) and the reservation workflow share: the task queue, the workflow id scheme,
+ * Everything the API (client) and the reservation workflow share: the workflow id scheme,
  * input/output types, typed update and query definitions and the search attribute keys. Importing this
  * file pulls in no Node builtins, so both sides can use it.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
+import type { ReservationStatus } from '../domain/reservation/reservation';
 
-export const RESERVATIONS_TASK_QUEUE = 'reservations';
 export const reservationWorkflowId = (reservationId: string): string => `reservation-${reservationId}`;
 
-export type ReservationStatus = 'pending' | 'accepted' | 'rejected' | 'expired' | 'cancelled' | 'completed';
-export const FINAL_STATUSES: readonly ReservationStatus[] = ['rejected', 'expired', 'cancelled', 'completed'];
+export type { ReservationStatus };
 
 export interface ReservationRequest {
   reservationId: string;
@@ -108,6 +107,7 @@ export const FAILURE = {
   pastCutoff: 'PAST_CUTOFF',
   keyReused: 'IDEMPOTENCY_KEY_REUSED',
   forbidden: 'FORBIDDEN',
+  notFound: 'NOT_FOUND',
 } as const;
 
 /** The activities the workflow calls (implemented in activities/reservation.ts). */

@@ -5,21 +5,21 @@
  * Owner checks use the reservation service's own replica of the restaurant, never the request body.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import type { RoutePlugin } from '../server';
-import { HttpProblem, conflict, forbidden, notFound } from '../problem';
+import { HttpProblem, conflict, forbidden, notFound, unprocessable } from '../problem';
 import { bearerSecurity, requireCaller, type Caller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
-import type { EventStore } from '../../eventstore/types';
+import type { EventStore, StoredEvent } from '../../eventstore/types';
 import { isDomainError } from '../../domain/errors';
 import { availableStarts } from '../../domain/reservation/ledger';
-import { reservationDecider, reservationStreamId, type ReservationEvent } from '../../domain/reservation/reservation';
+import { RESERVATION_STATUSES, reservationStreamId, type ReservationEvent } from '../../domain/reservation/reservation';
 import type { RestaurantReplica } from '../../domain/reservation/restaurant';
 import { bookableStarts, checkBookable, formatInZone, parseStart } from '../../domain/time/slots';
-import type { ReservationQueries, ReservationView } from '../../projections/reservations';
+import { reservationViewOf, type ReservationQueries, type ReservationView } from '../../projections/reservations';
 import { reservationWorkflow } from '../../workflows/reservation';
 import {
   FAILURE,
@@ -31,7 +31,6 @@ import {
   reservationWorkflowId,
   type Actor,
   type ReservationRequest,
-  type StatusResult,
 } from '../../workflows/messages';
 
 export interface ReservationRouteDeps {
@@ -44,7 +43,7 @@ export interface ReservationRouteDeps {
   now?: () => Date;
 }
 
-const STATUSES = ['pending', 'accepted', 'rejected', 'expired', 'cancelled', 'completed'];
+const STATUSES = [...RESERVATION_STATUSES];
 const problem = { $ref: 'Problem#' };
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, problem]));
 
@@ -101,13 +100,13 @@ function workflowProblem(err: unknown): unknown {
       case FAILURE.pastCutoff:
         return conflict(cause.message, { code: cause.type });
       case FAILURE.keyReused:
-        return new HttpProblem(422, cause.message, { code: cause.type });
+        return unprocessable(cause.message, { code: cause.type });
       case FAILURE.forbidden:
         return forbidden(cause.message);
-      case 'NOT_FOUND':
+      case FAILURE.notFound:
         return notFound(cause.message);
       default:
-        if (cause.type && cause.nonRetryable) return new HttpProblem(422, cause.message, { code: cause.type, ...details });
+        if (cause.type && cause.nonRetryable) return unprocessable(cause.message, { code: cause.type, ...details });
     }
   }
   if (err instanceof Error && /already completed|not found/i.test(err.message)) {
@@ -129,24 +128,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
   async function findReservation(id: string): Promise<ReservationView | null> {
     const fromProjection = await deps.queries.get(id);
     if (fromProjection) return fromProjection;
-    const events = (await deps.store.readStream(reservationStreamId(id))) as import('../../eventstore/types').StoredEvent<ReservationEvent>[];
-    const state = events.reduce(reservationDecider.evolve, reservationDecider.initialState());
-    if (state.status === 'none') return null;
-    const { acceptance: _a, reservationId: _r, ...d } = state;
-    return {
-      reservationId: id,
-      restaurantId: d.restaurantId,
-      customerId: d.customerId,
-      partySize: d.partySize,
-      start: d.start,
-      end: d.end,
-      status: d.status,
-      tableId: d.tableId,
-      ...(d.name ? { name: d.name } : {}),
-      ...(d.phone ? { phone: d.phone } : {}),
-      ...(d.notes ? { notes: d.notes } : {}),
-      history: events.map((e) => ({ type: e.type, at: e.metadata.occurredAt })),
-    };
+    return reservationViewOf(id, (await deps.store.readStream(reservationStreamId(id))) as StoredEvent<ReservationEvent>[]);
   }
 
   /** Who the caller is to this reservation; 404 when it does not exist, 403 when neither. */
@@ -159,12 +141,20 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
     throw forbidden('Only the customer who made this reservation or the restaurant owner may see or change it.');
   }
 
-  async function runUpdate(id: string, fn: () => Promise<StatusResult>, reply: FastifyReply) {
+  /** A call to the workflow, its failures turned into the problems clients see. */
+  async function viaWorkflow<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return reply.send(await fn());
+      return await fn();
     } catch (err) {
       throw workflowProblem(err);
     }
+  }
+
+  /** A local calendar date in the restaurant's timezone, or 400. */
+  function localDay(date: string, timezone: string): DateTime {
+    const day = DateTime.fromISO(date, { zone: timezone });
+    if (!day.isValid) throw new HttpProblem(400, `date ${date} is not a calendar date.`);
+    return day;
   }
 
   return async (app: FastifyInstance) => {
@@ -203,7 +193,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           restaurantOr404(request.params.id),
           deps.queries.ledger(request.params.id, date),
         ]);
-        if (!DateTime.fromISO(date, { zone: restaurant.timezone }).isValid) throw new HttpProblem(400, `date ${date} is not a calendar date.`);
+        localDay(date, restaurant.timezone);
         const candidates = bookableStarts({ restaurant, date, now: now(), partySize });
         const free = availableStarts(ledger, candidates, partySize, restaurant.policy.turnMinutes, restaurant.tables);
         return { timezone: restaurant.timezone, slots: free.map((s) => ({ start: formatInZone(s, restaurant.timezone) })) };
@@ -295,18 +285,13 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           ],
           memo: { restaurantName: restaurant.name },
         });
-        try {
-          const placed = await deps.temporal.workflow.executeUpdateWithStart(requestUpdate, {
-            args: [{ requestHash }],
-            startWorkflowOperation: startOp,
-          });
-          return reply
-            .status(placed.created ? 201 : 200)
-            .header('location', `/reservations/${reservationId}`)
-            .send({ reservationId, status: placed.status, tableId: placed.tableId, start: placed.start, end: placed.end });
-        } catch (err) {
-          throw workflowProblem(err);
-        }
+        const placed = await viaWorkflow(() =>
+          deps.temporal.workflow.executeUpdateWithStart(requestUpdate, { args: [{ requestHash }], startWorkflowOperation: startOp }),
+        );
+        return reply
+          .status(placed.created ? 201 : 200)
+          .header('location', `/reservations/${reservationId}`)
+          .send({ reservationId, status: placed.status, tableId: placed.tableId, start: placed.start, end: placed.end });
       },
     );
 
@@ -381,8 +366,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
         const { date, status } = request.query;
         let range: { from?: Date; to?: Date } = {};
         if (date) {
-          const day = DateTime.fromISO(date, { zone: restaurant.timezone });
-          if (!day.isValid) throw new HttpProblem(400, `date ${date} is not a calendar date.`);
+          const day = localDay(date, restaurant.timezone);
           range = { from: day.startOf('day').toJSDate(), to: day.plus({ days: 1 }).startOf('day').toJSDate() };
         }
         const items = await deps.queries.byRestaurant(restaurant.restaurantId, { ...(status ? { status } : {}), ...range });
@@ -412,13 +396,13 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
             response: { 200: statusResultSchema, ...errors(400, 401, 403, 404, 409) },
           },
         },
-        async (request, reply) => {
+        async (request) => {
           const caller = requireCaller(request);
           const { actor } = await roleOf(caller, request.params.id);
           if (name !== 'cancel' && actor.role !== 'owner') throw forbidden(`Only the restaurant owner may ${name} a reservation.`);
           const handle = deps.temporal.workflow.getHandle(reservationWorkflowId(request.params.id));
           const reason = request.body?.reason;
-          return runUpdate(request.params.id, () => handle.executeUpdate(update, { args: [{ actor, ...(reason ? { reason } : {}) }] }), reply);
+          return viaWorkflow(() => handle.executeUpdate(update, { args: [{ actor, ...(reason ? { reason } : {}) }] }));
         },
       );
     };

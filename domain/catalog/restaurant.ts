@@ -64,7 +64,7 @@ export interface DishInput {
 }
 
 /** The largest number of events one create may write (the event store takes ≤ 100 per transaction). */
-export const MAX_CREATE_EVENTS = 100;
+const MAX_CREATE_EVENTS = 100;
 
 export type RestaurantCommand =
   | {
@@ -98,7 +98,7 @@ export type RestaurantCommand =
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-export function resolvePolicy(input: Partial<ReservationPolicy> | undefined): ReservationPolicy {
+function resolvePolicy(input: Partial<ReservationPolicy> | undefined): ReservationPolicy {
   const p = { ...DEFAULT_POLICY };
   for (const k of Object.keys(DEFAULT_POLICY) as (keyof ReservationPolicy)[]) {
     const v = input?.[k];

@@ -79,7 +79,7 @@ function checkText(issues: Issue[], field: string, value: unknown, min: number, 
 
 const PHONE = /^\+?[0-9][0-9 ()./-]*[0-9]$/;
 
-export function validateLocation(location: Location | undefined, field = 'location'): Issue[] {
+function validateLocation(location: Location | undefined, field = 'location'): Issue[] {
   const issues: Issue[] = [];
   if (typeof location !== 'object' || location === null) return [{ field, message: 'must be an object { lat, lon }' }];
   const { lat, lon } = location;
@@ -92,7 +92,7 @@ export function validateLocation(location: Location | undefined, field = 'locati
   return issues;
 }
 
-export function validateTimezone(timezone: unknown, field = 'timezone'): Issue[] {
+function validateTimezone(timezone: unknown, field = 'timezone'): Issue[] {
   if (typeof timezone !== 'string' || !IANAZone.isValidZone(timezone)) {
     return [{ field, message: `${q(timezone)} is not an IANA time zone; use a name such as "Europe/Rome" or "America/New_York"` }];
   }
@@ -323,7 +323,7 @@ function isCurrency(code: string): boolean {
   return currencies.has(code);
 }
 
-export function validatePrice(price: Price, field: string): Issue[] {
+function validatePrice(price: Price, field: string): Issue[] {
   if (typeof price !== 'object' || price === null) return [{ field, message: 'must be an object { amount, currency }' }];
   const issues: Issue[] = [];
   if (typeof price.amount !== 'number' || !Number.isFinite(price.amount) || price.amount < 0) {

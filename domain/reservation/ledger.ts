@@ -66,15 +66,11 @@ export type LedgerCommand = HoldTable | ConfirmTable | ReleaseTable;
 
 // ---- events
 
-export type TableHeld = DomainEvent<
-  'TableHeld',
-  { reservationId: string; tableId: string; start: string; end: string; partySize: number }
->;
+/** Which table a reservation takes, and when. */
+type Claim = Omit<LedgerBooking, 'status'>;
+export type TableHeld = DomainEvent<'TableHeld', Claim>;
 /** Held and confirmed in one step (automatic acceptance): one event, one write, one message downstream. */
-export type TableBooked = DomainEvent<
-  'TableBooked',
-  { reservationId: string; tableId: string; start: string; end: string; partySize: number }
->;
+export type TableBooked = DomainEvent<'TableBooked', Claim>;
 export type TableConfirmed = DomainEvent<'TableConfirmed', { reservationId: string; tableId: string }>;
 export type TableReleased = DomainEvent<'TableReleased', { reservationId: string; tableId: string; reason: string }>;
 export type LedgerEvent = TableHeld | TableBooked | TableConfirmed | TableReleased;
@@ -118,7 +114,7 @@ export const ledgerDecider: Decider<LedgerCommand, LedgerState, LedgerEvent> = {
           });
         }
         const occupied = [...Object.values(state.bookings), ...(command.alsoOccupied ?? [])];
-        const table = seatingTables(freeTablesAmong(occupied, start, end, command.tables), command.partySize)[0];
+        const table = seatingTables(freeTablesAmong(spansOf(occupied), start, end, command.tables), command.partySize)[0];
         if (!table) {
           throw new DomainError('NO_TABLE', `No table for ${command.partySize} is free at that time.`, {
             start: command.start,
@@ -159,7 +155,7 @@ export type Occupancy = LedgerState | readonly LedgerState[] | readonly LedgerBo
  * restaurant no longer has is ignored; a booking on it blocks nothing.
  */
 export function freeTables(occupancy: Occupancy, start: Date, end: Date, tables: readonly Table[]): Table[] {
-  return freeTablesAmong(bookingsOf(occupancy), start.getTime(), end.getTime(), tables);
+  return freeTablesAmong(spansOf(occupancy), start.getTime(), end.getTime(), tables);
 }
 
 /**
@@ -174,12 +170,12 @@ export function availableStarts(
   turnMinutes: number,
   tables: readonly Table[],
 ): Date[] {
-  const bookings = bookingsOf(occupancy);
+  const spans = spansOf(occupancy);
   const fitting = seatingTables(tables, partySize);
   if (fitting.length === 0) return [];
   return candidates.filter((c) => {
     const start = c.getTime();
-    return freeTablesAmong(bookings, start, start + turnMinutes * 60_000, fitting).length > 0;
+    return freeTablesAmong(spans, start, start + turnMinutes * 60_000, fitting).length > 0;
   });
 }
 
@@ -190,18 +186,27 @@ function seatingTables(tables: readonly Table[], partySize: number): Table[] {
     .sort((a, b) => a.seats - b.seats || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-function freeTablesAmong(bookings: readonly LedgerBooking[], start: number, end: number, tables: readonly Table[]): Table[] {
+/** A booking's table and turn as epoch milliseconds, parsed once per query. */
+interface Span {
+  tableId: string;
+  start: number;
+  end: number;
+}
+
+function freeTablesAmong(spans: readonly Span[], start: number, end: number, tables: readonly Table[]): Table[] {
   const taken = new Set<string>();
-  for (const b of bookings) {
+  for (const b of spans) {
     // half-open intervals: a booking ending at 16:00 does not block one starting at 16:00
-    if (Date.parse(b.start) < end && start < Date.parse(b.end)) taken.add(b.tableId);
+    if (b.start < end && start < b.end) taken.add(b.tableId);
   }
   return tables.filter((t) => !taken.has(t.id));
 }
 
-function bookingsOf(occupancy: Occupancy): LedgerBooking[] {
+function spansOf(occupancy: Occupancy): Span[] {
   const items: readonly (LedgerState | LedgerBooking)[] = 'bookings' in occupancy ? [occupancy] : occupancy;
-  return items.flatMap((x) => ('bookings' in x ? Object.values(x.bookings) : [x]));
+  return items
+    .flatMap((x) => ('bookings' in x ? Object.values(x.bookings) : [x]))
+    .map((b) => ({ tableId: b.tableId, start: Date.parse(b.start), end: Date.parse(b.end) }));
 }
 
 function instant(iso: string, field: string): number {

@@ -23,7 +23,8 @@ import { parseInstant } from '../time/slots';
 
 export const reservationStreamId = (reservationId: string): string => `reservation-${reservationId}`;
 
-export type ReservationStatus = 'pending' | 'accepted' | 'rejected' | 'expired' | 'cancelled' | 'completed';
+export const RESERVATION_STATUSES = ['pending', 'accepted', 'rejected', 'expired', 'cancelled', 'completed'] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 export type Acceptance = 'manual' | 'auto';
 
 // ---- events

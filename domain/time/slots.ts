@@ -159,10 +159,6 @@ export function bookableStarts({ restaurant, date, now, partySize }: BookableSta
 }
 
 /**
- * Every aligned start on a local date's opening hours whose whole turn ends by closing, ignoring the
- * advance window and the closed flag. Ascending, no duplicates.
- */
-/**
  * Opening slots per replica object and date. Replicas are immutable values (a change in the catalog makes
  * a new one), so the slots of one object never change; availability asks for the same ones many times a
  * second, and building them is the costly part (time-zone arithmetic per slot).
@@ -171,7 +167,11 @@ const slotCache = new WeakMap<RestaurantReplica, Map<string, readonly Date[]>>()
 /** The same, by what the slots depend on: readers refresh their replica objects every second or so. */
 const slotsByContent = new Map<string, readonly Date[]>();
 
-export function openingSlots(restaurant: RestaurantReplica, date: string): Date[] {
+/**
+ * Every aligned start on a local date's opening hours whose whole turn ends by closing, ignoring the
+ * advance window and the closed flag. Ascending, no duplicates. The cached array itself: do not change it.
+ */
+function openingSlots(restaurant: RestaurantReplica, date: string): readonly Date[] {
   let byDate = slotCache.get(restaurant);
   if (!byDate) slotCache.set(restaurant, (byDate = new Map()));
   let slots = byDate.get(date);
@@ -186,7 +186,7 @@ export function openingSlots(restaurant: RestaurantReplica, date: string): Date[
     }
     byDate.set(date, slots);
   }
-  return [...slots];
+  return slots;
 }
 
 function computeOpeningSlots(restaurant: RestaurantReplica, date: string): Date[] {

@@ -6,7 +6,7 @@ import { awsClients } from '../../platform/aws';
 import { loadConfig } from '../../platform/config';
 import { resolveTopology } from '../../platform/provision';
 import { topology } from '../../platform/topology';
-import { createForwarderHandler, StreamForwarderRunner } from '../forwarder';
+import { serviceForwarder } from '../../workers/pipeline';
 import type { ServiceName } from '../types';
 
 async function main(): Promise<void> {
@@ -14,12 +14,7 @@ async function main(): Promise<void> {
   const service = (process.env.SERVICE ?? 'catalog') as ServiceName;
   const clients = awsClients(config);
   const resolved = await resolveTopology(clients, topology(config.resourcePrefix));
-  const runner = new StreamForwarderRunner({
-    streams: clients.streams,
-    dynamodb: clients.dynamodb,
-    streamArn: resolved.tables[service].streamArn,
-    checkpointTable: resolved.checkpointsTable,
-    handler: createForwarderHandler({ sns: clients.sns, topicArn: resolved.topics[service] }),
+  const runner = serviceForwarder(clients, resolved, service, {
     pollIntervalMs: Number(process.env.POLL_MS ?? 50),
     batchSize: Number(process.env.BATCH_SIZE ?? 100),
     onBatch: (b) => console.log(`batch ${b.records} ${b.lastSequenceNumber}`),
