@@ -196,6 +196,8 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     // ---- accepted: a reminder before the start, then completion at the end of the turn
     if (status() === 'accepted' && placement.reminderInMs <= placement.startInMs) {
       const moved = await waitWhile('accepted', placement.reminderInMs);
+      // the timer may fire while a cancel is being recorded: let it finish, then look again
+      if (!moved) await condition(() => !busy);
       if (!moved && status() === 'accepted') {
         busy = true;
         try {
@@ -208,6 +210,7 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     }
     if (status() === 'accepted') {
       const moved = await waitWhile('accepted', placement.endInMs);
+      if (!moved) await condition(() => !busy);
       if (!moved && status() === 'accepted') {
         const r = await activities.recordOutcome({ reservationId: request.reservationId, outcome: 'complete' });
         setStatus('completed', 'ReservationCompleted', r.at);
