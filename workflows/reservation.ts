@@ -129,21 +129,23 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     },
   );
 
-  setHandler(acceptUpdate, (input) => decide('accept', input, mustBePending, 'accepted', 'ReservationAccepted'), {
-    validator: (input) => {
-      mustBeOwner(input);
-      mustBePending();
-    },
-  });
-  setHandler(rejectUpdate, (input) => decide('reject', input, mustBePending, 'rejected', 'ReservationRejected'), {
-    validator: (input) => {
-      mustBeOwner(input);
-      mustBePending();
-    },
-  });
+  const ownerAndPending = (input: DecisionInput) => {
+    mustBeOwner(input);
+    mustBePending();
+  };
+  setHandler(acceptUpdate, (input) => decide('accept', input, mustBePending, 'accepted', 'ReservationAccepted'), { validator: ownerAndPending });
+  setHandler(rejectUpdate, (input) => decide('reject', input, mustBePending, 'rejected', 'ReservationRejected'), { validator: ownerAndPending });
   setHandler(cancelUpdate, (input) => decide('cancel', input, mayCancel(input), 'cancelled', 'ReservationCancelled'), {
     validator: (input) => mayCancel(input)(),
   });
+
+  /** The request's end when it was not placed: the waiting request update gets `failure`. */
+  const notPlaced = async (failure: ApplicationFailure) => {
+    placementFailure = failure;
+    state.status = 'not-placed';
+    await condition(allHandlersFinished);
+    return state;
+  };
 
   // ---- placement: validate against the replica, hold a table, append requested (+ accepted when auto)
   let placement: Placement;
@@ -151,19 +153,13 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     const placed = await activities.placeReservation(request);
     if ('refused' in placed) {
       const { code, message, details } = placed.refused;
-      placementFailure = ApplicationFailure.create({ type: code, message, details: [details], nonRetryable: true });
-      state.status = 'not-placed';
-      await condition(allHandlersFinished);
-      return state;
+      return await notPlaced(ApplicationFailure.create({ type: code, message, details: [details], nonRetryable: true }));
     }
     placement = placed;
   } catch {
     // placement failed for good after its retries, possibly after holding a table: give it back
     await activities.releaseTable({ reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'placement-failed' });
-    placementFailure = ApplicationFailure.create({ message: 'The reservation could not be placed; please try again.', nonRetryable: true });
-    state.status = 'not-placed';
-    await condition(allHandlersFinished);
-    return state;
+    return await notPlaced(ApplicationFailure.create({ message: 'The reservation could not be placed; please try again.', nonRetryable: true }));
   }
   placedAt = Date.now();
   state.placement = placement;

@@ -24,6 +24,7 @@
  */
 import { DateTime, IANAZone } from 'luxon';
 import { DomainError } from '../errors';
+import { minutesOf } from '../catalog/validation';
 import { largestTable, WEEKDAYS, type OpeningInterval, type RestaurantReplica } from '../reservation/restaurant';
 
 const MINUTE_MS = 60_000;
@@ -32,8 +33,6 @@ const DAY_MINUTES = 24 * 60;
 const OFFSET_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 const LOCAL_ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
 const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const HH_MM = /^(\d{2}):(\d{2})$/;
-
 interface WallTime {
   year: number;
   month: number;
@@ -327,13 +326,9 @@ function intervalMinutes(interval: OpeningInterval): { open: number; close: numb
 }
 
 function hhmm(value: string): number {
-  const m = HH_MM.exec(value);
-  const h = Number(m?.[1]);
-  const min = Number(m?.[2]);
-  if (!m || h > 23 || min > 59) {
-    throw new DomainError('INVALID_OPENING_HOURS', `"${value}" is not a time of day (HH:MM).`, { value });
-  }
-  return h * 60 + min;
+  const minutes = minutesOf(value);
+  if (minutes === undefined) throw new DomainError('INVALID_OPENING_HOURS', `"${value}" is not a time of day (HH:MM).`, { value });
+  return minutes;
 }
 
 /** A local calendar date as a UTC DateTime at midnight: used only for calendar arithmetic. */
