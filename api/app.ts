@@ -33,6 +33,7 @@ export async function createApp(deps: AppDeps, opts: { logger?: boolean; docsUi?
     reservationRoutes({
       temporal,
       taskQueue: config.temporal.taskQueue,
+      placementDeadlineMs: config.api.placementDeadlineMs,
       restaurants: restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000 }),
       queries: reservationProjections(runtime.dbs.reservation),
       store: runtime.stores.reservation,

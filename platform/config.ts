@@ -61,6 +61,11 @@ export function loadConfig(env: Env = process.env) {
       host: str(env, 'HOST', '127.0.0.1'),
       port,
       publicUrl: url(env, 'PUBLIC_URL', `http://127.0.0.1:${port}`),
+      /**
+       * How long POST /reservations waits for the placement before answering 202 with the reservation id
+       * and a Location to poll (the workflow goes on; a client is never told "failed" for work that then happens).
+       */
+      placementDeadlineMs: int(env, 'PLACEMENT_DEADLINE_MS', 8000, 100, 60000),
     },
     /** Prefix of every AWS resource name, so several environments (and test runs) can share one account. */
     resourcePrefix: (() => {
