@@ -156,6 +156,49 @@ export async function install() {
 
 // ---------------------------------------------------------------------------------------------------
 
+/**
+ * The command line `[cmd, args]` of one server (`temporal`, `moto`, `ferretdb`) on the given ports and data
+ * dir. `up` starts the shared stack with the defaults; the fault suite (test/faults) starts its own
+ * throwaway Temporal and FerretDB with it on free ports, so both run the servers exactly the same way.
+ * FerretDB needs `<dataDir>/ferretdb` and `<dataDir>/ferretdb-state` to exist.
+ */
+export function serverCommand(name, { ports = {}, dataDir = DATA } = {}) {
+  const p = { ...STACK_DEF.ports, ...ports };
+  switch (name) {
+    case 'temporal':
+      return [
+        path.join(BIN, 'temporal'),
+        [
+          'server', 'start-dev',
+          '--ip', '127.0.0.1', '--port', String(p.temporal), '--ui-port', String(p.temporalUi),
+          '--db-filename', path.join(dataDir, 'temporal.db'),
+          '--log-level', 'warn',
+          ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]),
+          '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
+          '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+        ],
+      ];
+    case 'moto':
+      // moto's own server, started by a four-line wrapper that turns off the per-request access log
+      return [path.join(VENV, 'bin', 'python3'), [path.join(ROOT, 'scripts', 'moto-server.py'), '-H', '127.0.0.1', '-p', String(p.moto)]];
+    case 'ferretdb':
+      return [
+        path.join(BIN, 'ferretdb'),
+        [
+          '--handler=sqlite',
+          `--sqlite-url=file:${path.join(dataDir, 'ferretdb')}/`,
+          `--state-dir=${path.join(dataDir, 'ferretdb-state')}`,
+          `--listen-addr=127.0.0.1:${p.mongodb}`,
+          '--telemetry=disable',
+          '--debug-addr=-',
+          '--log-level=warn',
+        ],
+      ];
+    default:
+      throw new Error(`unknown server ${name}; use temporal | moto | ferretdb`);
+  }
+}
+
 function services(env = process.env) {
   const { temporal, temporalUi, moto, mongodb } = STACK_DEF.ports;
   return [
@@ -163,18 +206,7 @@ function services(env = process.env) {
       name: 'temporal',
       external: env.TEMPORAL_ADDRESS,
       ports: [temporal, temporalUi],
-      command: () => [
-        path.join(BIN, 'temporal'),
-        [
-          'server', 'start-dev',
-          '--ip', '127.0.0.1', '--port', String(temporal), '--ui-port', String(temporalUi),
-          '--db-filename', path.join(DATA, 'temporal.db'),
-          '--log-level', 'warn',
-          ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]),
-          '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
-          '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-        ],
-      ],
+      command: () => serverCommand('temporal'),
       ready: async () => {
         // a real round trip through the UI server to the frontend service
         const res = await fetch(`http://127.0.0.1:${temporalUi}/api/v1/namespaces/default`, { signal: AbortSignal.timeout(2000) });
@@ -186,8 +218,7 @@ function services(env = process.env) {
       name: 'moto',
       external: env.AWS_ENDPOINT_URL,
       ports: [moto],
-      // moto's own server, started by a four-line wrapper that turns off the per-request access log
-      command: () => [path.join(VENV, 'bin', 'python3'), [path.join(ROOT, 'scripts', 'moto-server.py'), '-H', '127.0.0.1', '-p', String(moto)]],
+      command: () => serverCommand('moto'),
       ready: async () => {
         const res = await fetch(`http://127.0.0.1:${moto}/`, {
           method: 'POST',
@@ -207,18 +238,7 @@ function services(env = process.env) {
       name: 'ferretdb',
       external: env.MONGODB_URI,
       ports: [mongodb],
-      command: () => [
-        path.join(BIN, 'ferretdb'),
-        [
-          '--handler=sqlite',
-          `--sqlite-url=file:${path.join(DATA, 'ferretdb')}/`,
-          `--state-dir=${path.join(DATA, 'ferretdb-state')}`,
-          `--listen-addr=127.0.0.1:${mongodb}`,
-          '--telemetry=disable',
-          '--debug-addr=-',
-          '--log-level=warn',
-        ],
-      ],
+      command: () => serverCommand('ferretdb'),
       ready: () => mongoPing(),
       url: `FerretDB (MongoDB wire protocol) mongodb://127.0.0.1:${mongodb}`,
     },
