@@ -4,8 +4,36 @@ import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { FastifyInstance } from 'fastify';
 import type { AwsClients } from '../platform/aws';
+import { queueDepth } from '../eventstore/dead-letters';
+import { queueUrl } from '../platform/provision';
+import type { Topology } from '../platform/topology';
 
 export type Check = () => Promise<void>;
+
+/** Messages in each consumer's dead-letter queue, by consumer name. */
+export type DeadLetterCount = () => Promise<Record<string, number>>;
+
+/**
+ * Counts what each consumer's dead-letter queue holds (the pipeline redrives them with backoff; a count
+ * that stays up means a consumer keeps failing). Queue URLs are looked up once.
+ */
+export function deadLetterCounts(deps: { sqs: AwsClients['sqs']; topo: Pick<Topology, 'consumers'> }): DeadLetterCount {
+  const urls = new Map<string, string>();
+  return async () => {
+    const entries = await Promise.all(
+      deps.topo.consumers.map(async (c) => {
+        let url = urls.get(c.name);
+        if (!url) {
+          url = await queueUrl(deps.sqs, c.dlq);
+          if (!url) return [c.name, 0] as const; // not provisioned (yet): nothing dead-lettered there
+          urls.set(c.name, url);
+        }
+        return [c.name, await queueDepth(deps.sqs, url)] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  };
+}
 
 export function dependencyChecks(deps: { aws: AwsClients; db: Db; temporal: Client }): Record<string, Check> {
   return {
@@ -18,8 +46,37 @@ export function dependencyChecks(deps: { aws: AwsClients; db: Db; temporal: Clie
 
 const TIMEOUT_MS = 2000;
 
-/** `GET /health`: 200 when every dependency answers, 503 (with which one failed) otherwise. */
-export function healthRoutes(checks: Record<string, Check>) {
+function withTimeout<T>(p: Promise<T>): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref()),
+  ]);
+}
+
+/** The counts, with a log line when any is above zero; undefined when not asked for or not known now. */
+async function countDeadLetters(
+  count: DeadLetterCount | undefined,
+  log: { warn(obj: object, msg: string): void },
+): Promise<Record<string, number> | undefined> {
+  if (!count) return undefined;
+  try {
+    const counts = await withTimeout(count());
+    const nonZero = Object.entries(counts).filter(([, n]) => n > 0);
+    if (nonZero.length > 0) log.warn({ deadLetters: Object.fromEntries(nonZero) }, 'dead letters waiting to be redriven');
+    return counts;
+  } catch (err) {
+    // SQS being down already shows as the sqs dependency; the counts are then unknown
+    log.warn({ err }, 'dead letters could not be counted');
+    return undefined;
+  }
+}
+
+/**
+ * `GET /health`: 200 when every dependency answers, 503 (with which one failed) otherwise. With
+ * `deadLetters`, the body also counts each consumer's dead letters; they do not make the API unhealthy
+ * (it still serves), they say a read model may lag.
+ */
+export function healthRoutes(checks: Record<string, Check>, opts: { deadLetters?: DeadLetterCount } = {}) {
   return async (app: FastifyInstance) => {
     app.addSchema(healthSchema);
     app.get(
@@ -34,15 +91,12 @@ export function healthRoutes(checks: Record<string, Check>) {
           },
         },
       },
-      async (_request, reply) => {
+      async (request, reply) => {
         const entries = await Promise.all(
           Object.entries(checks).map(async ([name, check]) => {
             const started = Date.now();
             try {
-              await Promise.race([
-                check(),
-                new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref()),
-              ]);
+              await withTimeout(check());
               return [name, { status: 'up', latencyMs: Date.now() - started }] as const;
             } catch (err) {
               return [name, { status: 'down', error: err instanceof Error ? err.message : String(err) }] as const;
@@ -51,7 +105,8 @@ export function healthRoutes(checks: Record<string, Check>) {
         );
         const dependencies = Object.fromEntries(entries);
         const ok = entries.every(([, v]) => v.status === 'up');
-        return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', dependencies });
+        const deadLetters = await countDeadLetters(opts.deadLetters, request.log);
+        return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', dependencies, ...(deadLetters ? { deadLetters } : {}) });
       },
     );
   };
@@ -69,6 +124,12 @@ export const healthSchema = {
         properties: { status: { type: 'string', enum: ['up', 'down'] }, latencyMs: { type: 'number' }, error: { type: 'string' } },
         required: ['status'],
       },
+    },
+    deadLetters: {
+      type: 'object',
+      description:
+        "Messages in each consumer's dead-letter queue, by consumer name. The pipeline moves them back to the consumer's queue with backoff; a count that stays above 0 means that consumer keeps failing and its read model may lag. Does not affect the status. Absent when the counts could not be read.",
+      additionalProperties: { type: 'integer', minimum: 0 },
     },
   },
   required: ['status', 'dependencies'],

@@ -85,6 +85,14 @@ export function checkpointOf(doc: Document | null | undefined, streamId: string)
   return typeof v === 'number' ? v : 0;
 }
 
+/** Reads and guarded writes of one document before giving up on a race (the message is then retried). */
+const MAX_ROUNDS = 5;
+
+/** The document whose checkpoint for the stream is still `current` (0: has none). */
+function guardFilter(docId: string, field: string, current: number): Filter<{ _id: string }> {
+  return { _id: docId, [field]: current === 0 ? { $exists: false } : current };
+}
+
 function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
@@ -108,17 +116,22 @@ export async function applyOnce<T extends Document>(
   const monotonic = opts.mode === 'monotonic';
 
   if ((opts.guard ?? 'read-then-write') === 'read-then-write') {
-    const current = checkpointOf(await col.findOne({ _id: docId }, { projection: { _v: 1 } }), event.streamId);
-    if (current >= event.version) return 'skipped';
-    if (!monotonic && current !== event.version - 1) throw new GapError(event.streamId, current + 1, event.version);
-    try {
-      await col.updateOne({ _id: docId }, merged as UpdateFilter<{ _id: string }>, { upsert: true });
-    } catch (err) {
-      // two first deliveries raced to create the doc: the other one applied it
-      if (isDuplicateKey(err)) return 'skipped';
-      throw err;
+    // The write is guarded by the checkpoint just read: two deliveries of one message handled at once (a
+    // batch that outlived its visibility timeout) cannot both apply it, nor move the checkpoint back.
+    for (let round = 1; ; round++) {
+      const current = checkpointOf(await col.findOne({ _id: docId }, { projection: { _v: 1 } }), event.streamId);
+      if (current >= event.version) return 'skipped';
+      if (!monotonic && current !== event.version - 1) throw new GapError(event.streamId, current + 1, event.version);
+      try {
+        const res = await col.updateOne(guardFilter(docId, field, current), merged as UpdateFilter<{ _id: string }>, { upsert: current === 0 });
+        if (res.matchedCount === 1 || res.upsertedCount === 1) return 'applied';
+      } catch (err) {
+        // the guard refused a document created meanwhile, so the upsert collided with it
+        if (!isDuplicateKey(err)) throw err;
+      }
+      // someone else wrote this stream's checkpoint since the read: read again and decide again
+      if (round >= MAX_ROUNDS) throw new Error(`applyOnce: ${docId} keeps changing under ${event.streamId} v${event.version}; retry`);
     }
-    return 'applied';
   }
 
   let filter: Filter<{ _id: string }>;
@@ -188,11 +201,18 @@ export async function applyEvents<D extends Document, E extends Pick<StoredEvent
     for (const e of run) doc = evolve(doc, e);
     const next = { ...doc, _v: { ...(checkpoints as Record<string, number> | undefined), [key(streamId)]: run.at(-1)!.version } };
     try {
-      if (stored) await col.replaceOne({ _id: docId as never }, next);
-      else await col.insertOne({ _id: docId as never, ...next });
+      if (stored) {
+        // guarded by the checkpoint read above: a delivery handled twice at once (a batch that outlived
+        // its visibility timeout) must not write an older state over a newer one
+        const res = await col.replaceOne(guardFilter(docId, checkpointField(streamId), current) as Filter<Document>, next);
+        if (res.matchedCount === 0) {
+          if (round < MAX_ROUNDS) continue; // it changed since the read: start again from what is there
+          throw new Error(`applyEvents: ${docId} keeps changing under ${streamId}; retry`);
+        }
+      } else await col.insertOne({ _id: docId as never, ...next });
     } catch (err) {
       // an overlapping delivery created the document meanwhile: start again from what it wrote
-      if (isDuplicateKey(err) && round < 3) continue;
+      if (isDuplicateKey(err) && round < MAX_ROUNDS) continue;
       throw err;
     }
     if (run.length < todo.length) throw new GapError(streamId, expected, todo[run.length]!.version);

@@ -8,14 +8,16 @@
  * timeout and, after MAX_RECEIVE_COUNT receives, move to the dead-letter queue, unblocking the group.
  */
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { GapError } from './checkpoint';
 import { type EventImage, itemToEvent } from './dynamodb';
-import type { StoredEvent } from './types';
+import type { EventStore, StoredEvent } from './types';
 
 /** The parts of a Lambda SQS record the handler reads. */
 export interface SqsRecord {
@@ -68,9 +70,88 @@ export interface SqsHandlerOptions {
    * write a projected document once per batch. If it throws, the whole run is retried.
    */
   handleStream?: (events: StoredEvent[]) => Promise<void>;
+  /**
+   * The SOURCE service's event store. With it, a `GapError` (an earlier event of the stream never reached
+   * this consumer: dead-lettered, skipped, or the projection was emptied) is healed in place: the missing
+   * events are read from the store and applied, then the message is applied again (by then usually a
+   * duplicate, skipped). Without it the message fails and comes back, as before. It also supplies the
+   * data of an envelope the forwarder sent without it (`dataOmitted`, too large for SNS).
+   */
+  store?: Pick<EventStore, 'readStream'>;
+  /** Told after each healed gap (default: nothing; the pipeline logs it). */
+  onHealed?: (info: { streamId: string; fromVersion: number; applied: number }) => void;
+}
+
+/** Heals in a row for one message before it is failed (each heal reads the store once). */
+const MAX_HEALS = 3;
+
+/** A GapError, also one thrown by another copy of checkpoint.ts (checked by shape, not only by class). */
+export function isGapError(err: unknown): err is GapError {
+  if (err instanceof GapError) return true;
+  const e = err as Partial<GapError> | null;
+  return typeof e === 'object' && e !== null && e.name === 'GapError' && typeof e.streamId === 'string' && typeof e.expected === 'number';
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const MONGO_DOWN = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoTopologyClosedError',
+  'MongoNotConnectedError',
+  'MongoPoolClearedError',
+]);
+
+/**
+ * Whether an error says a dependency is unreachable (MongoDB network, server selection or timeout
+ * errors; a refused or reset connection; an SDK timeout) rather than that this message is wrong.
+ */
+export function isDependencyDown(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { name, code } = e as { name?: unknown; code?: unknown };
+    if (typeof name === 'string' && (MONGO_DOWN.has(name) || name === 'TimeoutError')) return true;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  }
+  return false;
 }
 
 export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, opts: SqsHandlerOptions = {}): SqsHandler {
+  const { handleStream, store } = opts;
+  const applyRun = async (events: StoredEvent[]) => {
+    if (handleStream) await handleStream(events);
+    else for (const e of events) await handle(e);
+  };
+
+  /** Applies the missing run the store holds from the version the gap asks for. */
+  async function heal(gap: GapError): Promise<void> {
+    const missing = await store!.readStream(gap.streamId, { fromVersion: gap.expected });
+    // the store lacks it too (a projection asking for a version that was never written): nothing to heal from
+    if (missing[0]?.version !== gap.expected) throw gap;
+    await applyRun(missing);
+    opts.onHealed?.({ streamId: gap.streamId, fromVersion: gap.expected, applied: missing.length });
+  }
+
+  /** Runs `apply`; on a gap, heals it from the store and runs it again. */
+  async function healing(apply: () => Promise<void>): Promise<void> {
+    for (let heals = 0; ; heals++) {
+      try {
+        return await apply();
+      } catch (err) {
+        if (!store || !isGapError(err) || heals >= MAX_HEALS) throw err;
+        await heal(err);
+      }
+    }
+  }
+
+  /** An envelope sent without its data (see forwarder.ts messageBody) gets it from the store. */
+  async function complete(event: StoredEvent): Promise<StoredEvent> {
+    if (!(event as { dataOmitted?: unknown }).dataOmitted) return event;
+    if (!store) throw new Error(`${event.streamId} v${event.version} came without its data and this consumer has no store to read it from`);
+    const [stored] = await store.readStream(event.streamId, { fromVersion: event.version });
+    if (stored?.version !== event.version) throw new Error(`${event.streamId} v${event.version} is not in the store`);
+    return stored;
+  }
+
   return async ({ Records }) => {
     // One lane per message group, in the batch's order; lanes run in parallel (streams are independent).
     // A record with no group attribute goes by its event's stream; one that can't be decoded fails alone.
@@ -89,7 +170,6 @@ export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, 
       lanes.set(group, lane);
     });
     const failures: SqsBatchResponse['batchItemFailures'] = [];
-    const { handleStream } = opts;
     await Promise.all(
       [...lanes.values()].map(async (lane) => {
         if (handleStream) {
@@ -98,7 +178,10 @@ export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, 
           let failedFrom = end === -1 ? lane.length : end;
           if (end !== -1) opts.onError?.(lane[end]!.error, lane[end]!.record);
           try {
-            if (failedFrom > 0) await handleStream(lane.slice(0, failedFrom).map((x) => x.event!));
+            if (failedFrom > 0) {
+              const events = await Promise.all(lane.slice(0, failedFrom).map((x) => complete(x.event!)));
+              await healing(() => handleStream(events));
+            }
           } catch (err) {
             opts.onError?.(err, lane[0]!.record);
             failedFrom = 0;
@@ -115,7 +198,8 @@ export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, 
           }
           try {
             if (!event) throw error;
-            await handle(event);
+            const full = await complete(event);
+            await healing(() => handle(full));
           } catch (err) {
             opts.onError?.(err, record);
             failed = true;
@@ -149,6 +233,28 @@ export interface QueueConsumerRunnerOptions {
   onPoison?: (info: { dlqUrl: string; depth: number }) => void;
   dlqCheckMs?: number;
   onError?: (err: unknown) => void;
+  /**
+   * Checks the handler's dependency (e.g. a MongoDB ping). After a batch with failures it is called; if it
+   * throws, receiving pauses and the probe is retried with exponential backoff (`pauseMs` doubling up to
+   * `maxPauseMs`) until it answers. So an outage costs each message one receive, not one every visibility
+   * timeout until the redrive policy dead-letters it.
+   */
+  probe?: () => Promise<void>;
+  /** First pause after a failed probe. Default 500 ms. */
+  pauseMs?: number;
+  /** Longest pause. Default 30 s. */
+  maxPauseMs?: number;
+  /** Told when receiving pauses and resumes. */
+  onPause?: (info: { pausedMs: number; err: unknown }) => void;
+  onResume?: (info: { pausedMs: number }) => void;
+  /**
+   * The queue's visibility timeout; while a batch is being handled its messages' visibility is extended
+   * every half of it, so a slow batch is never delivered a second time meanwhile. Default: read from the
+   * queue's attributes.
+   */
+  visibilityTimeoutSeconds?: number;
+  /** Stop extending after this long (a hung handler must not hide its messages forever). Default 5 min. */
+  maxExtensionMs?: number;
 }
 
 function toRecord(m: Message): SqsRecord {
@@ -222,8 +328,64 @@ export class QueueConsumerRunner {
     return (out.Messages ?? []).map(toRecord);
   }
 
+  /** The queue's visibility timeout in seconds (asked once). */
+  private visibility: Promise<number> | undefined;
+
+  private visibilityTimeout(): Promise<number> {
+    if (this.o.visibilityTimeoutSeconds !== undefined) return Promise.resolve(this.o.visibilityTimeoutSeconds);
+    this.visibility ??= this.o.sqs
+      .send(new GetQueueAttributesCommand({ QueueUrl: this.o.queueUrl, AttributeNames: ['VisibilityTimeout'] }))
+      .then((out) => Number(out.Attributes?.VisibilityTimeout ?? 30));
+    // asked again next time if it failed
+    this.visibility.catch(() => (this.visibility = undefined));
+    return this.visibility;
+  }
+
+  /**
+   * Keeps the batch invisible while it is handled: every half visibility timeout its messages get a fresh
+   * one. Without it a batch slower than the timeout is received again and handled twice at once.
+   */
+  private async heartbeat(records: SqsRecord[]): Promise<() => void> {
+    const withHandle = records.filter((r) => r.receiptHandle);
+    let seconds: number;
+    try {
+      seconds = await this.visibilityTimeout();
+    } catch (err) {
+      this.o.onError?.(err);
+      return () => undefined;
+    }
+    if (withHandle.length === 0 || !(seconds > 0)) return () => undefined;
+    const started = Date.now();
+    const maxMs = this.o.maxExtensionMs ?? 300_000;
+    const timer = setInterval(() => {
+      if (Date.now() - started > maxMs) {
+        clearInterval(timer);
+        this.o.onError?.(new Error(`a batch of ${withHandle.length} message(s) is still being handled after ${maxMs} ms; no longer extending its visibility`));
+        return;
+      }
+      this.o.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.o.queueUrl,
+            Entries: withHandle.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle!, VisibilityTimeout: seconds })),
+          }),
+        )
+        .then((out) => {
+          if (out.Failed && out.Failed.length > 0) this.o.onError?.(new Error(`visibility extension refused for ${out.Failed.length} message(s): ${out.Failed[0]!.Message ?? out.Failed[0]!.Code}`));
+        })
+        .catch((err: unknown) => this.o.onError?.(err));
+    }, (seconds * 1000) / 2);
+    return () => clearInterval(timer);
+  }
+
   private async handleAndDelete(records: SqsRecord[]): Promise<void> {
-    const { batchItemFailures } = await this.o.handler({ Records: records });
+    const stopHeartbeat = await this.heartbeat(records);
+    let batchItemFailures: SqsBatchResponse['batchItemFailures'];
+    try {
+      ({ batchItemFailures } = await this.o.handler({ Records: records }));
+    } finally {
+      stopHeartbeat();
+    }
     const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
     const done = records.filter((r) => !failed.has(r.messageId) && r.receiptHandle);
     if (done.length > 0) {
@@ -236,6 +398,55 @@ export class QueueConsumerRunner {
       // not deleted → redelivered and applied again, which idempotent consumers absorb
       if (del.Failed && del.Failed.length > 0) this.o.onError?.(new Error(`delete failed for ${del.Failed.length} message(s)`));
     }
+    if (failed.size > 0) await this.checkDependency();
+  }
+
+  /** Set while the probe fails: receiving waits for it. */
+  private paused: Promise<void> | undefined;
+
+  /**
+   * After failures: if the dependency does not answer, receiving pauses until it does (exponential). Not
+   * awaited by the batch, so what it did handle is deleted at once.
+   */
+  private async checkDependency(): Promise<void> {
+    const { probe } = this.o;
+    if (!probe || this.paused) return;
+    try {
+      await probe();
+    } catch (err) {
+      if (this.paused || this.stopping) return;
+      const paused: Promise<void> = this.pauseUntilUp(probe, err).finally(() => {
+        if (this.paused === paused) this.paused = undefined;
+      });
+      this.paused = paused;
+    }
+  }
+
+  private async pauseUntilUp(probe: () => Promise<void>, firstErr: unknown): Promise<void> {
+    const started = Date.now();
+    const maxMs = this.o.maxPauseMs ?? 30_000;
+    let wait = Math.min(maxMs, this.o.pauseMs ?? 500);
+    let err = firstErr;
+    while (!this.stopping) {
+      this.o.onPause?.({ pausedMs: wait, err });
+      await this.sleepUnlessStopping(wait);
+      if (this.stopping) return;
+      try {
+        await probe();
+        this.o.onResume?.({ pausedMs: Date.now() - started });
+        return;
+      } catch (e) {
+        err = e;
+        wait = Math.min(maxMs, wait * 2);
+      }
+    }
+  }
+
+  private sleepUnlessStopping(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.polls.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
   }
 
   private async run(): Promise<void> {
@@ -248,6 +459,11 @@ export class QueueConsumerRunner {
       try {
         if (inFlight.size >= concurrency) {
           await Promise.race(inFlight);
+          continue;
+        }
+        // a dependency is down: receive nothing until it answers (the batches in flight finish meanwhile)
+        if (this.paused) {
+          await this.paused;
           continue;
         }
         // long-poll only when nothing is in flight; otherwise take what is there and go on

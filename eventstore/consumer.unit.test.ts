@@ -1,5 +1,8 @@
 /** The Lambda-shaped SQS handler: envelopes in any wrapping, partial batch failures, order per group. */
-import { createSqsHandler, decodeEnvelope, type SqsRecord } from './consumer';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { GapError } from './checkpoint';
+import { createSqsHandler, decodeEnvelope, isDependencyDown, QueueConsumerRunner, type SqsRecord } from './consumer';
+import { InMemoryEventStore } from './memory';
 import type { StoredEvent } from './types';
 import { storedEvent } from './testing/events';
 
@@ -64,4 +67,157 @@ test('handleStream: one call per group with its run of events; a failure fails t
   expect(calls.sort()).toEqual([['a-1', 'a-2'], ['b-1', 'b-2'], ['c-1']]);
   // b failed as a whole; in c, the undecodable message and everything after it fail
   expect(out.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['b-1', 'b-2', 'c-2', 'junk']);
+});
+
+describe('a gap heals from the source store', () => {
+  /** A projection in memory that, like applyOnce, only takes the next version of each stream. */
+  function projection() {
+    const applied = new Map<string, number[]>();
+    const handle = async (e: StoredEvent) => {
+      const seen = applied.get(e.streamId) ?? [];
+      const at = seen.at(-1) ?? 0;
+      if (e.version <= at) return; // a duplicate
+      if (e.version !== at + 1) throw new GapError(e.streamId, at + 1, e.version);
+      applied.set(e.streamId, [...seen, e.version]);
+    };
+    return { applied, handle };
+  }
+
+  async function storeWith(streamId: string, n: number) {
+    const store = new InMemoryEventStore('reservation');
+    await store.append(streamId, Array.from({ length: n }, (_, i) => ({ type: 'T', data: { n: i + 1 } })), { expectedVersion: 'no_stream' });
+    return store;
+  }
+
+  it('v1 then v3: v3 reads v2 from the store, applies it, then itself; nothing fails', async () => {
+    const store = await storeWith('s', 3);
+    const [e1, , e3] = await store.readStream('s');
+    const p = projection();
+    const healed: unknown[] = [];
+    const handler = createSqsHandler(p.handle, { store, onHealed: (h) => healed.push(h) });
+    expect((await handler({ Records: [record(e1!)] })).batchItemFailures).toEqual([]);
+    expect((await handler({ Records: [record(e3!)] })).batchItemFailures).toEqual([]);
+    expect(p.applied.get('s')).toEqual([1, 2, 3]);
+    expect(healed).toEqual([{ streamId: 's', fromVersion: 2, applied: 2 }]);
+  });
+
+  it('handleStream: a run after a gap heals the same way', async () => {
+    const store = await storeWith('s', 5);
+    const events = await store.readStream('s');
+    const p = projection();
+    const handleStream = async (run: StoredEvent[]) => {
+      for (const e of run) await p.handle(e);
+    };
+    const handler = createSqsHandler(p.handle, { store, handleStream });
+    // v1 was dead-lettered: v4 and v5 arrive first
+    expect((await handler({ Records: [record(events[3]!), record(events[4]!)] })).batchItemFailures).toEqual([]);
+    expect(p.applied.get('s')).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('without a store, or when the store lacks the event too, the message fails as before', async () => {
+    const store = await storeWith('s', 1);
+    const orphan = ev('s', 3);
+    const p = projection();
+    expect((await createSqsHandler(p.handle)({ Records: [record(orphan)] })).batchItemFailures).toEqual([{ itemIdentifier: 's-3' }]);
+    const errors: unknown[] = [];
+    const handler = createSqsHandler(p.handle, { store, onError: (err) => errors.push(err) });
+    // v1 heals from the store, v2 exists nowhere: the gap stays and the message fails
+    expect((await handler({ Records: [record(orphan)] })).batchItemFailures).toEqual([{ itemIdentifier: 's-3' }]);
+    expect(errors[0]).toMatchObject({ name: 'GapError', expected: 2 });
+  });
+
+  it('an envelope sent without its data (too large for SNS) is completed from the store', async () => {
+    const store = await storeWith('s', 1);
+    const [e1] = await store.readStream('s');
+    const seen: StoredEvent[] = [];
+    const handler = createSqsHandler(async (e) => void seen.push(e), { store });
+    const out = await handler({ Records: [record(JSON.stringify({ ...e1, data: null, dataOmitted: true }), 'm1')] });
+    expect(out.batchItemFailures).toEqual([]);
+    expect(seen).toEqual([e1]);
+  });
+});
+
+test('isDependencyDown: MongoDB network, selection and timeout errors, refused connections; not a bad message', () => {
+  const named = (name: string) => Object.assign(new Error('x'), { name });
+  expect(isDependencyDown(named('MongoServerSelectionError'))).toBe(true);
+  expect(isDependencyDown(named('MongoNetworkTimeoutError'))).toBe(true);
+  expect(isDependencyDown(new Error('wrapped', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }))).toBe(true);
+  expect(isDependencyDown(new GapError('s', 2, 3))).toBe(false);
+  expect(isDependencyDown(new Error('message body is not an event envelope'))).toBe(false);
+});
+
+describe('QueueConsumerRunner', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  /** A fake SQS: hands out `messages` once, records every call by command name. */
+  function fakeSqs(messages: SqsRecord[]) {
+    const calls: Array<{ name: string; at: number; input: Record<string, unknown> }> = [];
+    let pending = [...messages];
+    const sqs = {
+      send: async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        calls.push({ name: cmd.constructor.name, at: Date.now(), input: cmd.input });
+        if (cmd.constructor.name === 'ReceiveMessageCommand') {
+          const out = pending.map((m) => ({ MessageId: m.messageId, ReceiptHandle: `rh-${m.messageId}`, Body: m.body, Attributes: m.attributes }));
+          pending = [];
+          if (out.length === 0) await sleep(20);
+          return { Messages: out };
+        }
+        return {};
+      },
+    };
+    return { sqs: sqs as unknown as SQSClient, calls, count: (name: string) => calls.filter((c) => c.name === name).length };
+  }
+
+  it('extends the visibility of a batch while it is being handled, and stops after it', async () => {
+    const { sqs, calls, count } = fakeSqs([record(ev('a', 1))]);
+    const runner = new QueueConsumerRunner({
+      sqs,
+      queueUrl: 'q',
+      visibilityTimeoutSeconds: 0.2,
+      waitTimeSeconds: 0,
+      handler: createSqsHandler(() => sleep(550)),
+    });
+    await runner.pollOnce();
+    const extended = count('ChangeMessageVisibilityBatchCommand');
+    expect(extended).toBeGreaterThanOrEqual(4); // every 100 ms for 550 ms
+    expect(calls.find((c) => c.name === 'ChangeMessageVisibilityBatchCommand')!.input).toMatchObject({
+      QueueUrl: 'q',
+      Entries: [{ Id: '0', ReceiptHandle: 'rh-a-1', VisibilityTimeout: 0.2 }],
+    });
+    expect(count('DeleteMessageBatchCommand')).toBe(1);
+    await sleep(250);
+    expect(count('ChangeMessageVisibilityBatchCommand')).toBe(extended);
+  });
+
+  it('pauses receiving while the probe fails, backing off exponentially, and resumes when it answers', async () => {
+    const { sqs, calls, count } = fakeSqs([record(ev('a', 1))]);
+    let probes = 0;
+    const pauses: number[] = [];
+    const runner = new QueueConsumerRunner({
+      sqs,
+      queueUrl: 'q',
+      visibilityTimeoutSeconds: 30,
+      waitTimeSeconds: 0,
+      handler: createSqsHandler(async () => {
+        throw Object.assign(new Error('down'), { name: 'MongoServerSelectionError' });
+      }),
+      // down for the first 4 probes
+      probe: async () => {
+        if (++probes <= 4) throw new Error('no answer');
+      },
+      pauseMs: 40,
+      maxPauseMs: 100,
+      onPause: ({ pausedMs }) => pauses.push(pausedMs),
+      onError: () => undefined,
+    });
+    runner.start();
+    await sleep(600);
+    await runner.stop();
+    expect(pauses).toEqual([40, 80, 100, 100]);
+    const firstProbeFailedAt = calls.find((c) => c.name === 'ReceiveMessageCommand')!.at;
+    const receivesDuringPause = calls.filter((c) => c.name === 'ReceiveMessageCommand' && c.at > firstProbeFailedAt + 5 && c.at < firstProbeFailedAt + 300);
+    expect(receivesDuringPause).toEqual([]);
+    // receiving again after the probe answered
+    expect(count('ReceiveMessageCommand')).toBeGreaterThan(1);
+  });
 });

@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
 import { type EventImage, itemToEvent } from './dynamodb';
+import { fifoId, messageGroupId, safeJson, safeText } from './fifo-ids';
 import type { StoredEvent } from './types';
 
 /** The parts of a Lambda DynamoDB stream record the forwarder reads. */
@@ -41,21 +42,58 @@ export type ForwarderHandler = (event: DynamoDBStreamEventLike) => Promise<void>
 /** The SNS message attributes a consumer can filter or route on without parsing the body. */
 export function messageAttributes(e: StoredEvent) {
   return {
-    type: { DataType: 'String', StringValue: e.type },
-    streamId: { DataType: 'String', StringValue: e.streamId },
+    type: { DataType: 'String', StringValue: safeText(e.type) },
+    streamId: { DataType: 'String', StringValue: safeText(e.streamId) },
     version: { DataType: 'Number', StringValue: String(e.version) },
   };
 }
 
+/**
+ * The message body of an event. One that would exceed what SNS takes (an event item may hold up to
+ * 400 KB, a message 256 KiB) goes out as its envelope without `data` and with `dataOmitted: true`; the
+ * consumer reads that event from the store (consumer.ts). Refusing it instead would stop the shard.
+ */
+export function messageBody(e: StoredEvent): string {
+  const full = safeJson(e);
+  if (Buffer.byteLength(full) + ATTRIBUTE_BYTES <= MAX_MESSAGE_BYTES) return full;
+  const { data: _data, ...envelope } = e;
+  return safeJson({ ...envelope, data: null, dataOmitted: true });
+}
+
+/** The PublishBatch entry of an event: ids and text always valid (fifo-ids.ts). */
+export function publishEntry(e: StoredEvent, id: string): PublishBatchRequestEntry {
+  return {
+    Id: id,
+    Message: messageBody(e),
+    MessageGroupId: messageGroupId(e.streamId),
+    MessageDeduplicationId: fifoId(e.eventId),
+    MessageAttributes: messageAttributes(e),
+  };
+}
+
+/** Entries SNS refused for good and the forwarder skipped (see publishInOrder): alert when it moves. */
+export const forwarderStats = { skippedEntries: 0 };
+
 /** SNS limits for one PublishBatch: 10 entries, 256 KiB in all (messages and their attributes). */
 const BATCH_ENTRIES = 10;
 const BATCH_BYTES = 250 * 1024;
+/** SNS's limit for one message, attributes included. */
+const MAX_MESSAGE_BYTES = 256 * 1024;
+/** Tries of an entry SNS refuses as the sender's fault before it is skipped (see publishInOrder). */
+const PERMANENT_REFUSALS = 3;
 /** A generous bound for one entry's message attributes (type, stream id, version). */
 const ATTRIBUTE_BYTES = 1024;
 /** Streams are spread over this many lanes published in parallel. */
 const LANES = 4;
 
-export function createForwarderHandler(deps: { sns: SNSClient; topicArn: string }): ForwarderHandler {
+export interface ForwarderDeps {
+  sns: SNSClient;
+  topicArn: string;
+  /** Told about each entry skipped after SNS refused it for good (default: console.error). */
+  onSkipped?: (info: { event: StoredEvent; code: string; message: string }) => void;
+}
+
+export function createForwarderHandler(deps: ForwarderDeps): ForwarderHandler {
   return async (event) => {
     // Events are immutable: only INSERTs are events; anything else would be an operator's edit.
     const byStream = new Map<string, StoredEvent[]>();
@@ -83,31 +121,52 @@ export function createForwarderHandler(deps: { sns: SNSClient; topicArn: string 
  * or refuses each entry on its own, so two events of a stream in one batch could land as "v4 yes, v3 no",
  * and the retry would put v3 after v4.
  */
-async function publishInOrder(deps: { sns: SNSClient; topicArn: string }, streams: StoredEvent[][]): Promise<void> {
+async function publishInOrder(deps: ForwarderDeps, streams: StoredEvent[][]): Promise<void> {
   const pending = streams.map((events) => [...events]);
+  // sender-fault refusals per event id, within this call
+  const refusals = new Map<string, number>();
   while (pending.some((q) => q.length > 0)) {
     const batch: PublishBatchRequestEntry[] = [];
+    const taken: Array<{ event: StoredEvent; queue: StoredEvent[] }> = [];
     let bytes = 0;
     for (const q of pending) {
       if (q.length === 0 || batch.length === BATCH_ENTRIES) continue;
       const e = q[0]!;
-      const message = JSON.stringify(e);
-      const size = Buffer.byteLength(message) + ATTRIBUTE_BYTES;
+      const entry = publishEntry(e, String(batch.length));
+      const size = Buffer.byteLength(entry.Message!) + ATTRIBUTE_BYTES;
       if (batch.length > 0 && bytes + size > BATCH_BYTES) continue;
       q.shift();
       bytes += size;
-      batch.push({
-        Id: String(batch.length),
-        Message: message,
-        MessageGroupId: e.streamId,
-        MessageDeduplicationId: e.eventId,
-        MessageAttributes: messageAttributes(e),
-      });
+      batch.push(entry);
+      taken.push({ event: e, queue: q });
     }
     const out = await deps.sns.send(new PublishBatchCommand({ TopicArn: deps.topicArn, PublishBatchRequestEntries: batch }));
-    if (out.Failed && out.Failed.length > 0) {
-      const f = out.Failed[0]!;
-      throw new Error(`SNS refused ${out.Failed.length} of ${batch.length} event(s), e.g. entry ${f.Id}: ${f.Code} ${f.Message ?? ''}`);
+    if (!out.Failed || out.Failed.length === 0) continue;
+
+    // Ids, text and size are made valid above, so a refusal is expected to be transient (throttling, an
+    // internal error): the whole call fails and is retried. An entry refused as the sender's fault
+    // PERMANENT_REFUSALS times would be refused forever and stop the shard: it is skipped, loudly. Its
+    // consumers then meet a gap at the next event of the stream and read the event from the store.
+    let transient: (typeof out.Failed)[number] | undefined;
+    for (const f of out.Failed) {
+      const t = taken[Number(f.Id)];
+      if (!t) continue;
+      const permanent = f.SenderFault === true && !/thrott/i.test(f.Code ?? '');
+      const n = permanent ? (refusals.get(t.event.eventId) ?? 0) + 1 : 0;
+      if (permanent) refusals.set(t.event.eventId, n);
+      if (permanent && n >= PERMANENT_REFUSALS) {
+        forwarderStats.skippedEntries++;
+        const info = { event: t.event, code: f.Code ?? '', message: f.Message ?? '' };
+        if (deps.onSkipped) deps.onSkipped(info);
+        else console.error(`[forwarder] SKIPPED ${t.event.streamId} v${t.event.version} (${t.event.eventId}): SNS refused it ${n} times: ${info.code} ${info.message}`);
+        continue;
+      }
+      if (!permanent) transient ??= f;
+      // try it again: back at the head of its stream's queue, so nothing later of the stream overtakes it
+      t.queue.unshift(t.event);
+    }
+    if (transient) {
+      throw new Error(`SNS refused ${out.Failed.length} of ${batch.length} event(s), e.g. entry ${transient.Id}: ${transient.Code} ${transient.Message ?? ''}`);
     }
   }
 }

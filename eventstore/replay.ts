@@ -5,12 +5,14 @@
  * duplicates of the live deliveries of the last 5 minutes; the consumer's applyOnce skips what it has.
  *
  * `rebuild` first clears the consumer's projection with the `rebuildHook` the caller passes
- * (scripts/replay.ts takes it from projections/index.ts, which knows each consumer's). Rebuild while the consumer is stopped or idle: live messages already queued ahead of the replay would meet
- * an empty projection, fail with GapError and could reach the DLQ before the replay catches up.
+ * (scripts/replay.ts takes it from projections/index.ts, which knows each consumer's). Live messages
+ * queued ahead of the replay then meet an empty projection; the consumer heals such a gap by reading the
+ * stream from the store (consumer.ts), so a rebuild may run while the consumer runs.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import { messageAttributes } from './forwarder';
+import { fifoId, messageGroupId } from './fifo-ids';
+import { messageAttributes, messageBody } from './forwarder';
 import type { EventStore, StoredEvent } from './types';
 
 export type RebuildHook = () => Promise<void>;
@@ -35,10 +37,9 @@ export interface ReplayReport {
   rebuilt: boolean;
 }
 
-/** SQS caps the dedup id at 128 characters; long event ids are hashed. */
+/** SQS caps the dedup id at 128 characters of a limited set; other ids are hashed (fifo-ids.ts). */
 function replayDedupId(eventId: string, runId: string): string {
-  const id = `${eventId}:replay:${runId}`;
-  return id.length <= 128 ? id : createHash('sha256').update(id).digest('hex');
+  return fifoId(`${eventId}:replay:${runId}`);
 }
 
 export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
@@ -56,8 +57,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
     if (batch.length === 0) return;
     const entries: SendMessageBatchRequestEntry[] = batch.map((e, i) => ({
       Id: String(i),
-      MessageBody: JSON.stringify(e),
-      MessageGroupId: e.streamId,
+      MessageBody: messageBody(e),
+      MessageGroupId: messageGroupId(e.streamId),
       MessageDeduplicationId: replayDedupId(e.eventId, runId),
       MessageAttributes: messageAttributes(e),
     }));

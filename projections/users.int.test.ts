@@ -2,7 +2,8 @@
 import { testDatabase } from '../test/mongo-db';
 import { InMemoryEventStore } from '../eventstore/memory';
 import type { StoredEvent } from '../eventstore/types';
-import { ProjectionGapError, usersProjection } from './users';
+import { GapError } from '../eventstore/checkpoint';
+import { usersProjection } from './users';
 
 const db = testDatabase('users');
 
@@ -37,11 +38,12 @@ test('applies in order, skips redeliveries, never stores the hash', async () => 
   expect(JSON.stringify(raw)).not.toContain('scrypt');
 });
 
-test('a gap throws (so the queue redelivers) and applies once the missing event came', async () => {
+test('a gap throws the one GapError (so the consumer heals it) and applies once the missing event came', async () => {
   const p = usersProjection(db());
   const [e1, e2, e3] = history('u2');
   await p.handle(e1!);
-  await expect(p.handle(e3!)).rejects.toBeInstanceOf(ProjectionGapError);
+  await expect(p.handle(e3!)).rejects.toBeInstanceOf(GapError);
+  await expect(p.handle(e3!)).rejects.toMatchObject({ streamId: 'user-u2', expected: 2, got: 3 });
   await p.handle(e2!);
   await p.handle(e3!);
   expect((await p.readModel.get('u2'))?.ownedRestaurantIds).toEqual(['r1', 'r2']);

@@ -2,12 +2,14 @@
  * The users read model (Mongo collection `users`, one document per user, `_id = userId`), kept from the
  * auth service's own events. Each document carries `_version`, the user stream version it reflects, and
  * every write is a single-document update guarded on `_version: event.version - 1`: a redelivered event
- * matches nothing and is skipped, an event that arrives after a gap throws so the queue redelivers it.
+ * matches nothing and is skipped, an event that arrives after a gap throws GapError (eventstore/checkpoint.ts)
+ * so the consumer reads the missing events from the store.
  * (FerretDB has no transactions, so the guard is the whole consistency story.)
  *
  * The password hash never reaches this collection: nothing reads it from here (login reads the stream).
  */
 import type { Collection, Db } from 'mongodb';
+import { GapError } from '../eventstore/checkpoint';
 import type { StoredEvent } from '../eventstore/types';
 import type { UserEvent } from '../domain/auth/user';
 
@@ -32,10 +34,6 @@ export interface UserView {
 
 export interface UsersReadModel {
   get(userId: string): Promise<UserView | null>;
-}
-
-export class ProjectionGapError extends Error {
-  override readonly name = 'ProjectionGapError';
 }
 
 const USER_EVENT_TYPES = new Set<string>(['UserRegistered', 'PasswordChanged', 'RestaurantOwnershipGranted', 'RestaurantOwnershipRevoked']);
@@ -75,7 +73,8 @@ export function usersProjection(db: Db): UsersProjection {
     const userId = event.streamId.slice('user-'.length);
 
     if (event.type === 'UserRegistered') {
-      if (event.version !== 1) throw new ProjectionGapError(`UserRegistered at version ${event.version} on ${event.streamId}`);
+      // a user stream starts with its registration; anything else at version 1 is not one of ours
+      if (event.version !== 1) throw new Error(`users: UserRegistered at version ${event.version} on ${event.streamId}`);
       const { email, name } = event.data;
       try {
         await users.insertOne({ _id: userId, email, name, ownedRestaurantIds: [], _version: 1 });
@@ -97,9 +96,8 @@ export function usersProjection(db: Db): UsersProjection {
     if (res.matchedCount === 1) return;
     const doc = await users.findOne({ _id: userId }, { projection: { _version: 1 } });
     if (doc && doc._version >= event.version) return; // a redelivery: already applied
-    throw new ProjectionGapError(
-      `users: ${event.type} v${event.version} on ${event.streamId} arrived before v${event.version - 1} (read model at ${doc ? `v${doc._version}` : 'nothing'}); will retry`,
-    );
+    // the consumer heals this from the store (eventstore/consumer.ts), else the queue redelivers it
+    throw new GapError(event.streamId, doc ? doc._version + 1 : 1, event.version);
   }
 
   return {

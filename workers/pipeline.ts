@@ -1,18 +1,20 @@
 /**
  * Process entry point: the local stand-ins for the AWS event plumbing. Per service, a forwarder polls the
  * event table's DynamoDB stream and publishes to the service's SNS FIFO topic (the Lambda on AWS); per
- * consumer, a poller feeds its SQS FIFO queue to its Lambda-shaped handler. On AWS the same handlers run as
- * Lambdas, wired from the same topology.
+ * consumer, a poller feeds its SQS FIFO queue to its Lambda-shaped handler, and a redriver moves its
+ * dead letters back with backoff. On AWS the same handlers run as Lambdas, wired from the same topology
+ * (the redriver as a scheduled function).
  */
 import { loadConfig, type Config } from '../platform/config';
-import { createRuntime } from '../platform/runtime';
+import { createRuntime, type Runtime } from '../platform/runtime';
 import type { AwsClients } from '../platform/aws';
 import { resolveTopology, type ResolvedTopology } from '../platform/provision';
-import { SERVICES, type ConsumerName } from '../platform/topology';
+import { SERVICES, type ConsumerName, type Topology } from '../platform/topology';
 import { createForwarderHandler, StreamForwarderRunner, type StreamForwarderRunnerOptions } from '../eventstore/forwarder';
 import type { ServiceName } from '../eventstore/types';
-import { createSqsHandler, QueueConsumerRunner } from '../eventstore/consumer';
-import { consumers } from '../projections';
+import { createSqsHandler, isDependencyDown, QueueConsumerRunner } from '../eventstore/consumer';
+import { DeadLetterRedriver } from '../eventstore/dead-letters';
+import { type Consumer, consumers } from '../projections';
 
 /** The local stand-in for one service's stream → topic Lambda, wired from the resolved topology. */
 export function serviceForwarder(
@@ -26,39 +28,91 @@ export function serviceForwarder(
     dynamodb: aws.dynamodb,
     streamArn: resolved.tables[service].streamArn,
     checkpointTable: resolved.checkpointsTable,
-    handler: createForwarderHandler({ sns: aws.sns, topicArn: resolved.topics[service] }),
+    handler: createForwarderHandler({
+      sns: aws.sns,
+      topicArn: resolved.topics[service],
+      onSkipped: ({ event, code, message }) =>
+        console.error(
+          `[forwarder ${service}] SKIPPED ${event.streamId} v${event.version} (${event.eventId}): SNS refused it for good (${code} ${message}); consumers will read it from the store at the stream's next event`,
+        ),
+    }),
     ...opts,
   });
 }
 
-export async function startPipeline(config: Config = loadConfig(), opts: { only?: ConsumerName[] } = {}) {
+export interface PipelineOptions {
+  only?: ConsumerName[];
+  /** Dead-letter redrive rounds: first delay (default 30 s) and the longest (default 15 min). */
+  redriveBaseMs?: number;
+  redriveMaxMs?: number;
+}
+
+/**
+ * One consumer's queue runner, wired so that nothing freezes: gaps heal from the source service's store,
+ * a down MongoDB pauses receiving (probe = ping), and a slow batch keeps its messages invisible.
+ */
+export function consumerRunner(
+  runtime: Pick<Runtime, 'aws' | 'stores' | 'dbs'>,
+  resolved: ResolvedTopology,
+  c: Pick<Topology['consumers'][number], 'name' | 'source' | 'owner'>,
+  consumer: Consumer,
+  log: (line: string, err?: unknown) => void,
+): QueueConsumerRunner {
+  return new QueueConsumerRunner({
+    sqs: runtime.aws.sqs,
+    queueUrl: resolved.queues[c.name]!.url,
+    dlqUrl: resolved.queues[c.name]!.dlqUrl,
+    handler: createSqsHandler(consumer.handle, {
+      ...(consumer.handleStream ? { handleStream: consumer.handleStream } : {}),
+      store: runtime.stores[c.source],
+      onHealed: ({ streamId, fromVersion, applied }) => log(`healed a gap in ${streamId}: applied ${applied} event(s) from v${fromVersion}, read from the ${c.source} store`),
+      // a dependency being down is reported by the probe below, once, not per message
+      onError: (err, record) => {
+        if (!isDependencyDown(err)) log(`message ${record.messageId} failed`, err);
+      },
+    }),
+    // up to 4 batches handled at once, received one after another (see QueueConsumerRunnerOptions)
+    concurrency: 4,
+    probe: async () => void (await runtime.dbs[c.owner].command({ ping: 1 })),
+    onPause: ({ pausedMs, err }) => log(`MongoDB (${c.owner}) does not answer: not receiving for ${pausedMs} ms`, err instanceof Error ? err.message : err),
+    onResume: ({ pausedMs }) => log(`MongoDB (${c.owner}) answers again after ${pausedMs} ms: receiving`),
+    onPoison: ({ depth }) => log(`${depth} message(s) in the dead-letter queue (redriven automatically)`),
+    onError: (err) => log('error', err),
+  });
+}
+
+export async function startPipeline(config: Config = loadConfig(), opts: PipelineOptions = {}) {
   const runtime = await createRuntime(config);
   const resolved = await resolveTopology(runtime.aws, runtime.topo);
   const handlers = consumers(runtime);
   const forwarders = SERVICES.map((service) =>
     serviceForwarder(runtime.aws, resolved, service, { onError: (err) => console.error(`[forwarder ${service}]`, err) }),
   );
-  const queueRunners = runtime.topo.consumers
-    .filter((c) => !opts.only || opts.only.includes(c.name))
-    .map(
-      (c) =>
-        new QueueConsumerRunner({
-          sqs: runtime.aws.sqs,
-          queueUrl: resolved.queues[c.name]!.url,
-          dlqUrl: resolved.queues[c.name]!.dlqUrl,
-          handler: createSqsHandler(handlers[c.name].handle, {
-            ...(handlers[c.name].handleStream ? { handleStream: handlers[c.name].handleStream } : {}),
-          }),
-          // up to 4 batches handled at once, received one after another (see QueueConsumerRunnerOptions)
-          concurrency: 4,
-          onPoison: ({ depth }) => console.error(`[consumer ${c.name}] ${depth} message(s) in the dead-letter queue`),
-          onError: (err) => console.error(`[consumer ${c.name}]`, err),
-        }),
-    );
-  for (const r of [...forwarders, ...queueRunners]) r.start();
+  const selected = runtime.topo.consumers.filter((c) => !opts.only || opts.only.includes(c.name));
+  const queueRunners = selected.map((c) =>
+    consumerRunner(runtime, resolved, c, handlers[c.name], (line, err) =>
+      err === undefined ? console.error(`[consumer ${c.name}] ${line}`) : console.error(`[consumer ${c.name}] ${line}`, err),
+    ),
+  );
+  const redrivers = selected.map(
+    (c) =>
+      new DeadLetterRedriver({
+        sqs: runtime.aws.sqs,
+        consumer: c.name,
+        queueUrl: resolved.queues[c.name]!.url,
+        dlqUrl: resolved.queues[c.name]!.dlqUrl,
+        ...(opts.redriveBaseMs !== undefined ? { baseDelayMs: opts.redriveBaseMs } : {}),
+        ...(opts.redriveMaxMs !== undefined ? { maxDelayMs: opts.redriveMaxMs } : {}),
+        onMove: (m) => console.error(`[redrive ${c.name}] moved ${m.streamId} v${m.version} (message ${m.messageId}) back to the queue, redrive #${m.redrives}`),
+        onUndecodable: ({ messageId }) => console.error(`[redrive ${c.name}] message ${messageId} is not an event: left in the dead-letter queue for a human`),
+        onError: (err) => console.error(`[redrive ${c.name}]`, err),
+      }),
+  );
+  const runners = [...forwarders, ...queueRunners, ...redrivers];
+  for (const r of runners) r.start();
   return {
     async stop() {
-      await Promise.all([...forwarders, ...queueRunners].map((r) => r.stop()));
+      await Promise.all(runners.map((r) => r.stop()));
       await runtime.close();
     },
   };
