@@ -1,7 +1,8 @@
 import { buildServer } from './server';
-import { healthRoutes } from './health';
+import { type DeadLetterCount, healthRoutes } from './health';
 
-const app = (checks: Record<string, () => Promise<void>>) => buildServer({ plugins: [healthRoutes(checks)], docsUi: false });
+const app = (checks: Record<string, () => Promise<void>>, deadLetters?: DeadLetterCount) =>
+  buildServer({ plugins: [healthRoutes(checks, deadLetters ? { deadLetters } : {})], docsUi: false });
 
 test('200 with each dependency up', async () => {
   const server = await app({ dynamodb: async () => undefined, mongodb: async () => undefined });
@@ -25,6 +26,26 @@ test('503 naming the dependency that is down', async () => {
   });
 });
 
+test('dead letters are counted per consumer and keep the API healthy (200)', async () => {
+  const server = await app({ sqs: async () => undefined }, async () => ({ 'catalog-restaurants': 2, 'auth-users': 0 }));
+  const res = await server.inject({ method: 'GET', url: '/health' });
+  expect(res.statusCode).toBe(200);
+  expect(res.json()).toEqual({
+    status: 'ok',
+    dependencies: { sqs: { status: 'up', latencyMs: expect.any(Number) } },
+    deadLetters: { 'catalog-restaurants': 2, 'auth-users': 0 },
+  });
+});
+
+test('dead letters that cannot be counted leave the field out; the status comes from the dependencies', async () => {
+  const server = await app({ sqs: async () => undefined }, async () => {
+    throw new Error('sqs unreachable');
+  });
+  const res = await server.inject({ method: 'GET', url: '/health' });
+  expect(res.statusCode).toBe(200);
+  expect(res.json()).not.toHaveProperty('deadLetters');
+});
+
 test('unknown routes and schema violations are problem+json', async () => {
   const server = await app({});
   const res = await server.inject({ method: 'GET', url: '/nope' });
@@ -38,4 +59,6 @@ test('the OpenAPI document lists the routes', async () => {
   await server.ready();
   const doc = server.swagger() as { paths: Record<string, unknown> };
   expect(Object.keys(doc.paths)).toContain('/health');
+  // the dead-letter counts are documented in the response schema
+  expect(JSON.stringify(doc)).toContain('dead-letter queue');
 });

@@ -1,7 +1,8 @@
 /** The forwarder Lambda: stream records → PublishBatch calls, in order per stream, stopping at a refusal. */
-import type { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { PublishBatchCommand, PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import { eventToItem } from './dynamodb';
-import { createForwarderHandler, type StreamRecordLike } from './forwarder';
+import { fifoId, messageGroupId } from './fifo-ids';
+import { createForwarderHandler, forwarderStats, messageBody, type StreamRecordLike } from './forwarder';
 import type { StoredEvent } from './types';
 import { storedEvent } from './testing/events';
 
@@ -41,4 +42,71 @@ test('a refused entry fails the call and nothing later of its stream is publishe
   const handler = createForwarderHandler({ sns, topicArn: 'arn:topic' });
   await expect(handler({ Records: [ev('a', 1), ev('a', 2), ev('a', 3)].map(insert) })).rejects.toThrow(/refused 1 of 1/);
   expect(batches.flat()).toEqual(['a-1', 'a-2']);
+});
+
+describe('valid FIFO ids for any stream', () => {
+  /** Records every entry published. */
+  function recordingSns() {
+    const entries: PublishBatchRequestEntry[] = [];
+    const sns = {
+      send: async (cmd: PublishBatchCommand) => {
+        entries.push(...(cmd.input.PublishBatchRequestEntries ?? []));
+        return { Successful: [], Failed: [] };
+      },
+    };
+    return { sns: sns as unknown as SNSClient, entries };
+  }
+  const VALID = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
+
+  it('a 300-character email stream id gets one stable, valid group id; short valid ids stay as they are', async () => {
+    const email = `email-${'a'.repeat(280)}@example.com`;
+    expect(email.length).toBeGreaterThan(290);
+    const { sns, entries } = recordingSns();
+    const events = [ev(email, 1), ev(email, 2), ev('user-1', 1), ev('email-zoë@exämple.com', 1)];
+    await createForwarderHandler({ sns, topicArn: 'arn:topic' })({ Records: events.map(insert) });
+    const groups = entries.map((x) => x.MessageGroupId!);
+    for (const id of [...groups, ...entries.map((x) => x.MessageDeduplicationId!)]) expect(id).toMatch(VALID);
+    const ofEmail = entries.filter((x) => JSON.parse(x.Message!).streamId === email).map((x) => x.MessageGroupId);
+    expect(ofEmail).toEqual([messageGroupId(email), messageGroupId(email)]);
+    expect(messageGroupId(email)).toMatch(/^~h:[0-9a-f]{64}$/);
+    expect(messageGroupId(email)).not.toBe(messageGroupId(`${email}x`));
+    expect(groups).toContain('user-1');
+    // not ASCII: hashed as well, and distinct
+    expect(messageGroupId('email-zoë@exämple.com')).toMatch(/^~h:/);
+    expect(fifoId('a'.repeat(128))).toBe('a'.repeat(128));
+    expect(fifoId('a'.repeat(129))).toMatch(/^~h:/);
+    expect(fifoId('has space')).toMatch(/^~h:/);
+  });
+
+  it('text SQS would refuse is escaped, still the same JSON', () => {
+    const e = { ...ev('s', 1), data: { note: 'a\uFFFEb\uFFFF\u0001' } };
+    const body = messageBody(e);
+    expect(body).not.toMatch(/[\uFFFE\uFFFF\u0001]/);
+    expect(JSON.parse(body)).toEqual(e);
+  });
+
+  it('an event too large for SNS goes out without its data, marked for the consumer to read it from the store', () => {
+    const e = { ...ev('s', 1), data: { blob: 'x'.repeat(300 * 1024) } };
+    expect(JSON.parse(messageBody(e))).toEqual({ ...e, data: null, dataOmitted: true });
+    expect(JSON.parse(messageBody(ev('s', 2)))).toEqual(ev('s', 2));
+  });
+});
+
+test('an entry SNS refuses for good (sender fault, 3 times) is skipped loudly; later events of its stream still go', async () => {
+  const batches: string[][] = [];
+  const sns = {
+    send: async (cmd: PublishBatchCommand) => {
+      const entries = cmd.input.PublishBatchRequestEntries ?? [];
+      batches.push(entries.map((x) => x.MessageDeduplicationId!));
+      const failed = entries.filter((x) => x.MessageDeduplicationId === 'a-2');
+      return { Successful: [], Failed: failed.map((x) => ({ Id: x.Id, Code: 'InvalidParameter', SenderFault: true })) };
+    },
+  } as unknown as SNSClient;
+  const skipped: string[] = [];
+  const before = forwarderStats.skippedEntries;
+  const handler = createForwarderHandler({ sns, topicArn: 'arn:topic', onSkipped: ({ event, code }) => skipped.push(`${event.eventId} ${code}`) });
+  await handler({ Records: [ev('a', 1), ev('a', 2), ev('a', 3)].map(insert) });
+  expect(batches.flat()).toEqual(['a-1', 'a-2', 'a-2', 'a-2', 'a-3']);
+  expect(skipped).toEqual(['a-2 InvalidParameter']);
+  expect(forwarderStats.skippedEntries).toBe(before + 1);
 });
