@@ -1,0 +1,152 @@
+/**
+ * The fault suite's own FerretDB and Temporal dev server: same binaries and flags as `npm run stack` (the
+ * command lines come from scripts/stack.mjs `serverCommand`), but on free ports with data in a temp dir, so
+ * stopping them never disturbs the shared stack other engineers and tests use. Each can be stopped and
+ * started again on the same port and data (that is the fault).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { ROOT_DIR } from '../../platform/config';
+
+export type ServerName = 'temporal' | 'ferretdb';
+
+export interface OwnServer {
+  name: ServerName;
+  /** `mongodb://…` or `host:port` (what MONGODB_URI / TEMPORAL_ADDRESS take). */
+  address: string;
+  logFile: string;
+  /** Starts it (again: same port, same data) and waits until it answers. */
+  start(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
+  stop(graceMs?: number): Promise<void>;
+  running(): boolean;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * scripts/stack.mjs is an ES module with top-level await, which jest's CommonJS runtime cannot load: ask a
+ * one-off node process for the command line instead (a few ms, once per server).
+ */
+function serverCommand(name: ServerName, ports: Record<string, number>, dataDir: string): [string, string[]] {
+  const script =
+    `const m = await import(${JSON.stringify(path.join(ROOT_DIR, 'scripts', 'stack.mjs'))});` +
+    `process.stdout.write(JSON.stringify(m.serverCommand(${JSON.stringify(name)}, ${JSON.stringify({ ports, dataDir })})));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: ROOT_DIR });
+  if (r.status !== 0) throw new Error(`scripts/stack.mjs serverCommand(${name}) failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as [string, string[]];
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function until(what: string, check: () => Promise<boolean>, child: () => ChildProcess | undefined, logFile: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = child();
+    if (!c || c.exitCode !== null || c.signalCode !== null) throw new Error(`${what} exited during start-up; log: ${logFile}`);
+    try {
+      if (await check()) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not answer within ${timeoutMs / 1000} s; log: ${logFile}`);
+    await sleep(250);
+  }
+}
+
+function ownServer(name: ServerName, ports: Record<string, number>, dataDir: string, logDir: string, address: string, ready: () => Promise<boolean>): OwnServer {
+  const bin = path.join(ROOT_DIR, '.stack', 'bin', name);
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run stack -- install\` first`);
+  const [cmd, args] = serverCommand(name, ports, dataDir);
+  const logFile = path.join(logDir, `${name}.log`);
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const running = () => !!child && child.exitCode === null && child.signalCode === null;
+  return {
+    name,
+    address,
+    logFile,
+    running,
+    async start() {
+      if (running()) return;
+      const log = createWriteStream(logFile, { flags: 'a' });
+      log.write(`--- ${new Date().toISOString()} starting ${cmd} ${args.join(' ')}\n`);
+      const c = spawn(cmd, args, { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+      c.stdout!.pipe(log, { end: false });
+      c.stderr!.pipe(log, { end: false });
+      exited = new Promise((resolve) => c.once('exit', (code, signal) => {
+        log.end(`--- ${new Date().toISOString()} exited code=${code} signal=${signal}\n`);
+        resolve();
+      }));
+      child = c;
+      await until(name, ready, () => child, logFile, name === 'temporal' ? 90_000 : 30_000);
+    },
+    async stop(graceMs = 15_000) {
+      if (!running()) return;
+      child!.kill('SIGTERM');
+      const done = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+      if (!done) {
+        child!.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+export interface OwnServers {
+  temporal: OwnServer;
+  ferretdb: OwnServer;
+  /** Environment for startSystem: points every process at these servers. */
+  env: Record<string, string>;
+  dataDir: string;
+  logDir: string;
+  stopAll(): Promise<void>;
+}
+
+/** Creates (does not start) both servers, with data under `<dir>/data` and logs under `<dir>/logs`. */
+export async function ownServers(dir: string): Promise<OwnServers> {
+  const dataDir = path.join(dir, 'data');
+  const logDir = path.join(dir, 'logs');
+  for (const d of [dataDir, logDir, path.join(dataDir, 'ferretdb'), path.join(dataDir, 'ferretdb-state')]) mkdirSync(d, { recursive: true });
+  const [temporal, temporalUi, mongodb] = [await freePort(), await freePort(), await freePort()];
+  const mongoUri = `mongodb://127.0.0.1:${mongodb}`;
+
+  const ferretdb = ownServer('ferretdb', { mongodb }, dataDir, logDir, mongoUri, async () => {
+    const client = new MongoClient(mongoUri, { serverSelectionTimeoutMS: 1000, connectTimeoutMS: 1000 });
+    try {
+      await client.connect();
+      return (await client.db('admin').command({ ping: 1 })).ok === 1;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
+  const temporalServer = ownServer('temporal', { temporal, temporalUi }, dataDir, logDir, `127.0.0.1:${temporal}`, async () => {
+    // through the UI server to the frontend service, like the stack manager's readiness check
+    const res = await fetch(`http://127.0.0.1:${temporalUi}/api/v1/namespaces/default`, { signal: AbortSignal.timeout(2000) });
+    return res.ok;
+  });
+  return {
+    temporal: temporalServer,
+    ferretdb,
+    env: { MONGODB_URI: mongoUri, TEMPORAL_ADDRESS: `127.0.0.1:${temporal}`, TEMPORAL_UI_URL: `http://127.0.0.1:${temporalUi}` },
+    dataDir,
+    logDir,
+    async stopAll() {
+      await Promise.all([temporalServer.stop(5000), ferretdb.stop(5000)]);
+    },
+  };
+}
