@@ -27,6 +27,8 @@ import {
   type ReservationState,
 } from '../domain/reservation/reservation';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
+import { holdsTable, isFinal } from '../domain/reservation/rules';
+import { resolvePolicy } from '../domain/catalog/restaurant';
 import { bookableStarts, checkBookable, formatInZone, openingDateOf, turnEnd } from '../domain/time/slots';
 import { FAILURE, type Placement, type Refusal, type ReservationActivities, type ReservationRequest, type ReservationStatus } from '../workflows/messages';
 
@@ -86,11 +88,24 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
     return { events, state: fold(reservationDecider, events), version: events.at(-1)?.version ?? 0 };
   }
 
-  function ledgerIdOf(restaurant: RestaurantReplica, start: Date): string {
+  /** The opening day a new booking at `start` belongs to, by the restaurant's hours and zone now. */
+  function openingDateFor(restaurant: RestaurantReplica, start: Date): string {
     // a booking lives on the ledger of its opening day: turns never cross from one opening day's
     // hours into another's, so one stream decides every overlap (no cross-stream race at midnight)
-    const date = openingDateOf(restaurant, start) ?? formatInZone(start, restaurant.timezone).slice(0, 10);
-    return ledgerStreamId(restaurant.restaurantId, date);
+    return openingDateOf(restaurant, start) ?? formatInZone(start, restaurant.timezone).slice(0, 10);
+  }
+
+  function ledgerIdOf(restaurant: RestaurantReplica, start: Date): string {
+    return ledgerStreamId(restaurant.restaurantId, openingDateFor(restaurant, start));
+  }
+
+  /**
+   * The ledger an existing reservation's table is on: the opening day recorded at placement, so a later
+   * change of the restaurant's timezone or hours cannot send a confirm or release to another day's ledger
+   * (and leave a hold that never goes away). Reservations recorded before the field existed: computed.
+   */
+  function ledgerIdOfReservation(r: ExistingReservation, restaurant: RestaurantReplica): string {
+    return r.openingDate ? ledgerStreamId(r.restaurantId, r.openingDate) : ledgerIdOf(restaurant, new Date(r.start));
   }
 
   function placementOf(r: ExistingReservation, restaurant: RestaurantReplica): Placement {
@@ -244,10 +259,14 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
       if (!request.newId || attemptOf() > 1) {
         known = await readReservation(request.reservationId);
         const r = known.state;
+        if (r.status !== 'none' && isFinal(r.status)) {
+          // a key reused after the reservation ended: never a new placement of a final reservation
+          return { refused: { code: FAILURE.alreadyFinal, message: `The reservation is already ${r.status}.`, details: { status: r.status } } };
+        }
         if (r.status === 'pending' && r.acceptance === 'auto') {
           // an earlier attempt stopped between the request and its automatic acceptance: finish it
           const state = await appendToReservation(request.reservationId, (x) => (x.status === 'pending' ? reservationDecider.decide({ type: 'AcceptReservation', by: 'auto' }, x) : []), known);
-          await applyToLedger(ledgerIdOf(restaurant, new Date(r.start)), request.reservationId, { type: 'ConfirmTable', reservationId: request.reservationId });
+          await applyToLedger(ledgerIdOfReservation(r, restaurant), request.reservationId, { type: 'ConfirmTable', reservationId: request.reservationId });
           if (state.status !== 'none') return placementOf(state, restaurant);
         } else if (r.status !== 'none') {
           return placementOf(r, restaurant);
@@ -259,7 +278,8 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
         const end = turnEnd(start, restaurant.policy.turnMinutes);
         const startIso = formatInZone(start, restaurant.timezone);
         const endIso = formatInZone(end, restaurant.timezone);
-        const ledgerId = ledgerIdOf(restaurant, start);
+        const openingDate = openingDateFor(restaurant, start);
+        const ledgerId = ledgerStreamId(restaurant.restaurantId, openingDate);
         const auto = restaurant.policy.acceptance === 'auto';
         // 1. hold a table on the ledger, confirmed at once when the restaurant accepts automatically
         //    (the contended step: optimistic concurrency, bounded retries)
@@ -273,6 +293,8 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
             end: endIso,
             tables: restaurant.tables,
             confirm: auto,
+            customerId: request.customerId,
+            maxPerCustomer: resolvePolicy(restaurant.policy).maxBookingsPerCustomerPerDay,
           });
         } catch (err) {
           if (err instanceof DomainError && err.code === 'NO_TABLE') {
@@ -311,6 +333,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
                     ...(request.phone ? { phone: request.phone } : {}),
                     ...(request.notes ? { notes: request.notes } : {}),
                     acceptance: restaurant.policy.acceptance,
+                    openingDate,
                   },
                   r,
                 ),
@@ -370,7 +393,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
       try {
         // a retry after the event was stored skips the append but still finishes the ledger step
         const state = already ? res.state : await appendToReservation(reservationId, (r) => reservationDecider.decide(command, r), res);
-        if (ledgerCommand) await applyToLedger(ledgerIdOf(restaurant, new Date(res.state.start)), reservationId, ledgerCommand);
+        if (ledgerCommand) await applyToLedger(ledgerIdOfReservation(res.state, restaurant), reservationId, ledgerCommand);
         const when = already ? already.metadata.occurredAt : at.toISOString();
         return { status: (state.status === 'none' ? 'pending' : state.status) as ReservationStatus, at: when };
       } catch (err) {
@@ -379,8 +402,14 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
     },
 
     async releaseTable({ reservationId, restaurantId, start, reason }) {
+      // the recorded status decides: a reservation that is pending or accepted rightly holds its table
+      const { state } = await readReservation(reservationId);
+      if (state.status !== 'none' && holdsTable(state.status)) return { released: false, status: state.status };
       const restaurant = await restaurantOf(restaurantId);
-      await applyToLedger(ledgerIdOf(restaurant, new Date(start)), reservationId, { type: 'ReleaseTable', reservationId, reason });
+      const ledgerId = state.status !== 'none' ? ledgerIdOfReservation(state, restaurant) : ledgerIdOf(restaurant, new Date(start));
+      const held = (await ledgerState(ledgerId)).state.bookings[reservationId] !== undefined;
+      if (held) await applyToLedger(ledgerId, reservationId, { type: 'ReleaseTable', reservationId, reason });
+      return { released: held, status: state.status };
     },
   };
 }

@@ -36,6 +36,7 @@ const restaurant: RestaurantReplica = {
     maxAdvanceDays: 30,
     cancellationCutoffMinutes: 120,
     reminderMinutesBefore: 120,
+    maxBookingsPerCustomerPerDay: 20,
   },
 };
 
@@ -114,13 +115,56 @@ test('outcomes are recorded once even when retried, and release the table', asyn
   await expect(acts.placeReservation(request())).resolves.toMatchObject({ tableId: 't1' });
 });
 
-test('compensation releases a held table and is a no-op the second time', async () => {
+test('compensation keeps the table of a reservation recorded as accepted (no double booking)', async () => {
   const { store, acts } = setup();
   const req = request();
   await acts.placeReservation(req);
-  await acts.releaseTable({ reservationId: req.reservationId, restaurantId: 'r1', start: START, reason: 'compensation' });
-  await acts.releaseTable({ reservationId: req.reservationId, restaurantId: 'r1', start: START, reason: 'compensation' });
+  await expect(acts.releaseTable({ reservationId: req.reservationId, restaurantId: 'r1', start: START, reason: 'compensation' })).resolves.toEqual({
+    released: false,
+    status: 'accepted',
+  });
+  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked']);
+  // and the table is still taken
+  await expect(acts.placeReservation(request({ customerId: 'c2' }))).resolves.toMatchObject({ refused: { code: 'NO_TABLE' } });
+});
+
+test('compensation releases a hold nothing recorded (placement died after the ledger), once', async () => {
+  const store = new InMemoryEventStore<ReservationServiceEvent>('reservation');
+  const append = store.append.bind(store);
+  // the reservation's own stream cannot be written: placement holds the table, then fails
+  store.append = (id, e, o) => (id.startsWith('reservation-') ? Promise.reject(new Error('store down')) : append(id, e, o));
+  const acts = createReservationActivities({ store, restaurants: { get: async () => restaurant }, now: () => NOW });
+  const req = request();
+  await expect(acts.placeReservation(req)).rejects.toThrow('store down');
+  const release = () => acts.releaseTable({ reservationId: req.reservationId, restaurantId: 'r1', start: START, reason: 'placement-failed' });
+  await expect(release()).resolves.toEqual({ released: true, status: 'none' });
+  await expect(release()).resolves.toEqual({ released: false, status: 'none' });
   expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked', 'TableReleased']);
+});
+
+test('ledger steps go to the opening day recorded at placement, even after the restaurant changes its timezone', async () => {
+  let r: RestaurantReplica = { ...restaurant, policy: { ...restaurant.policy, acceptance: 'manual' } };
+  const store = new InMemoryEventStore<ReservationServiceEvent>('reservation');
+  const acts = createReservationActivities({ store, restaurants: { get: async () => r }, now: () => NOW });
+  const req = request();
+  placed(await acts.placeReservation(req));
+  expect((await store.readStream(`reservation-${req.reservationId}`))[0]!.data).toMatchObject({ openingDate: '2026-12-01' });
+  // 13:00 Rome is 01:00 the next day in Auckland: the hold must still be released on 2026-12-01's ledger
+  r = { ...r, timezone: 'Pacific/Auckland', openingHours: Object.fromEntries(Object.keys(r.openingHours).map((d) => [d, [{ open: '00:00', close: '23:00' }]])) as RestaurantReplica['openingHours'] };
+  await acts.recordOutcome({ reservationId: req.reservationId, outcome: 'reject', reason: 'full' });
+  expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableHeld', 'TableReleased']);
+  expect(await store.readStream('ledger-r1-2026-12-02')).toEqual([]);
+});
+
+test('one customer may hold at most policy.maxBookingsPerCustomerPerDay reservations per restaurant and day', async () => {
+  const { acts } = setup({ ...restaurant, tables: [1, 2, 3, 4].map((i) => ({ id: `t${i}`, seats: 4 })), policy: { ...restaurant.policy, maxBookingsPerCustomerPerDay: 2 } });
+  placed(await acts.placeReservation(request()));
+  placed(await acts.placeReservation(request()));
+  await expect(acts.placeReservation(request())).resolves.toMatchObject({
+    refused: { code: 'TOO_MANY_ACTIVE_RESERVATIONS', details: { maxBookingsPerCustomerPerDay: 2 } },
+  });
+  // another customer is not affected
+  placed(await acts.placeReservation(request({ customerId: 'c2' })));
 });
 
 /** Two workers: one store, two activity instances, each with its own ledger cache. */
@@ -185,8 +229,10 @@ test('an Idempotency-Key naming an older reservation: answered from the stream, 
   const { store, acts } = setup({ ...restaurant, tables: [{ id: 't1', seats: 4 }, { id: 't2', seats: 4 }] });
   const req = request(); // no newId: the id came from a key
   const first = placed(await acts.placeReservation(req));
+  expect(await acts.placeReservation(req)).toMatchObject({ tableId: first.tableId, status: 'accepted' });
   await acts.recordOutcome({ reservationId: req.reservationId, outcome: 'cancel', actor: { userId: 'c1', role: 'customer' } });
-  expect(await acts.placeReservation(req)).toMatchObject({ tableId: first.tableId });
+  // once it has ended, never a new placement (nor a "pending" answer) for that id: the final status
+  await expect(acts.placeReservation(req)).resolves.toMatchObject({ refused: { code: 'ALREADY_FINAL', details: { status: 'cancelled' } } });
   expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked', 'TableReleased']);
 });
 

@@ -29,6 +29,7 @@ export const DOMAIN_ERROR_KINDS = {
   INVALID_PERIOD: 'invalid',
   NO_TABLE: 'conflict',
   NOT_HELD: 'conflict',
+  TOO_MANY_ACTIVE_RESERVATIONS: 'conflict',
   // reservation lifecycle (domain/reservation/reservation.ts)
   NOT_FOUND: 'not_found',
   ALREADY_EXISTS: 'conflict',

@@ -390,6 +390,8 @@ export function restaurantBody(overrides: Record<string, unknown> & { policy?: R
       maxAdvanceDays: 365,
       cancellationCutoffMinutes: 0,
       reminderMinutesBefore: 0,
+      // tests book many tables as one customer
+      maxBookingsPerCustomerPerDay: 20,
       ...(policy ?? {}),
     },
     ...rest,

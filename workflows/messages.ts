@@ -28,7 +28,16 @@ export interface ReservationRequest {
    * and a first placement attempt need not look. Absent: look first (a key may name an older reservation).
    */
   newId?: boolean;
+  /**
+   * ISO instant at which the API stops waiting and answers. A run that starts after it (its start landed
+   * only after the API had answered 503) withdraws itself without placing anything, so a client told
+   * "not placed" never finds a reservation later. Absent on runs started before this existed.
+   */
+  answerBy?: string;
 }
+
+/** A run whose placement cannot begin within this long after `answerBy` withdraws (the diner has moved on). */
+export const PLACEMENT_WINDOW_MS = 5 * 60_000;
 
 /** What placement decided, with every later deadline as a delay from placement (see `placedAt`). */
 export interface Placement {
@@ -82,6 +91,12 @@ export interface ReservationWorkflowState {
   status: ReservationStatus | 'placing' | 'not-placed';
   placement?: Placement;
   history: Array<{ type: string; at: string }>;
+  /** The request's body hash, so a reused Idempotency-Key can be checked after the run has closed. */
+  requestHash?: string;
+  /** Why it was not placed (status 'not-placed'): the rule's code, message and details. */
+  refusal?: Refusal['refused'];
+  /** Steps that failed for good and were left for an operator (e.g. a reminder that could not be sent). */
+  alerts?: string[];
 }
 
 /** Update-with-Start's first step; also the idempotent re-request of the same reservation. */
@@ -106,6 +121,10 @@ export const FAILURE = {
   alreadyFinal: 'ALREADY_FINAL',
   pastCutoff: 'PAST_CUTOFF',
   keyReused: 'IDEMPOTENCY_KEY_REUSED',
+  /** The run withdrew its request without placing it (see `answerBy`). */
+  withdrawn: 'REQUEST_WITHDRAWN',
+  /** Placement failed for good because its dependencies stayed down. */
+  placementFailed: 'PLACEMENT_FAILED',
   forbidden: 'FORBIDDEN',
   notFound: 'NOT_FOUND',
 } as const;
@@ -119,6 +138,10 @@ export interface ReservationActivities {
     actor?: Actor;
     reason?: string;
   }): Promise<{ status: ReservationStatus; at: string }>;
-  /** Compensation: gives back a held table (a no-op when none is held). */
-  releaseTable(input: { reservationId: string; restaurantId: string; start: string; reason: string }): Promise<void>;
+  /**
+   * Compensation: gives back the reservation's table unless its recorded status says it rightly holds it
+   * (pending or accepted: releasing it then would let the table be booked twice). A no-op when none is held.
+   * Returns what was done and the recorded status ('none' when nothing was recorded).
+   */
+  releaseTable(input: { reservationId: string; restaurantId: string; start: string; reason: string }): Promise<{ released: boolean; status: string }>;
 }

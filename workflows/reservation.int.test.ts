@@ -60,6 +60,7 @@ function restaurant(overrides: Partial<RestaurantReplica['policy']> = {}, tables
       maxAdvanceDays: 30,
       cancellationCutoffMinutes: 0,
       reminderMinutesBefore: 0,
+      maxBookingsPerCustomerPerDay: 20,
       ...overrides,
     },
   };

@@ -14,13 +14,17 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { DomainError } from '../domain/errors';
+import { cancellationRefusal, pendingRefusal, rejectionReason } from '../domain/reservation/rules';
 import {
   FAILURE,
+  PLACEMENT_WINDOW_MS,
   SA,
   acceptUpdate,
   cancelUpdate,
@@ -42,8 +46,19 @@ const activities = proxyActivities<ReservationActivities>({
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
 });
 
+/** A domain refusal as the failure an update handler or validator raises (the API maps its type). */
+const refusal = (err: DomainError): ApplicationFailure =>
+  ApplicationFailure.create({ type: err.code, message: err.message, details: [err.details ?? {}], nonRetryable: true });
+
 export async function reservationWorkflow(request: ReservationRequest): Promise<ReservationWorkflowState> {
-  const state: ReservationWorkflowState = { reservationId: request.reservationId, status: 'placing', history: [] };
+  const state: ReservationWorkflowState = { reservationId: request.reservationId, status: 'placing', history: [], requestHash: request.requestHash };
+  // Placement retries while its dependencies are down (a replica read, the event store) until shortly
+  // before the start: a request the API answered 202 for is placed once they are back, not dropped.
+  const placing = proxyActivities<ReservationActivities>({
+    startToCloseTimeout: '10 seconds',
+    scheduleToCloseTimeout: Math.max(60_000, Date.parse(request.start) - Date.now()),
+    retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  });
   let placedAt = 0;
   let placementFailure: ApplicationFailure | undefined;
   let requests = 0;
@@ -79,10 +94,14 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     }
   };
 
-  const mustBePending = () => {
-    if (state.status !== 'pending') {
+  // The rules are the domain's (domain/reservation/rules.ts); the workflow only asks them, on its own state
+  // and clock, before an update is accepted, and again after waiting for the lock.
+  const mustBePending = (wanted: string) => () => {
+    if (state.status === 'placing' || state.status === 'not-placed') {
       throw ApplicationFailure.create({ type: FAILURE.notPending, message: `The reservation is ${state.status}, not pending.`, nonRetryable: true });
     }
+    const refused = pendingRefusal(state.status, wanted);
+    if (refused) throw refusal(refused);
   };
   const mustBeOwner = (input: DecisionInput) => {
     if (input.actor.role !== 'owner') {
@@ -90,20 +109,20 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     }
   };
   const mayCancel = (input: DecisionInput) => () => {
-    if (state.status !== 'pending' && state.status !== 'accepted') {
-      throw ApplicationFailure.create({ type: FAILURE.alreadyFinal, message: `The reservation is already ${state.status}.`, nonRetryable: true });
+    const p = state.placement;
+    if (!p || state.status === 'placing' || state.status === 'not-placed') {
+      throw ApplicationFailure.create({ type: FAILURE.alreadyFinal, message: `The reservation is ${state.status}.`, nonRetryable: true });
     }
-    const p = state.placement!;
-    if (elapsed() >= p.startInMs) {
-      throw ApplicationFailure.create({ type: FAILURE.alreadyFinal, message: 'The reservation has already started.', nonRetryable: true });
-    }
-    if (input.actor.role === 'customer' && elapsed() > p.customerCutoffInMs) {
-      throw ApplicationFailure.create({
-        type: FAILURE.pastCutoff,
-        message: 'It is too late to cancel online: the cancellation cutoff has passed. Please call the restaurant.',
-        nonRetryable: true,
-      });
-    }
+    // times relative to placement: the workflow's clock is deterministic, and the placement's delays are
+    // what the policy made of the start when it was placed
+    const refused = cancellationRefusal({
+      status: state.status,
+      by: input.actor.role,
+      at: elapsed(),
+      start: p.startInMs,
+      cancellationCutoffMinutes: (p.startInMs - p.customerCutoffInMs) / 60_000,
+    });
+    if (refused) throw refusal(refused);
   };
 
   setHandler(stateQuery, () => state);
@@ -129,37 +148,68 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     },
   );
 
-  const ownerAndPending = (input: DecisionInput) => {
-    mustBeOwner(input);
-    mustBePending();
-  };
-  setHandler(acceptUpdate, (input) => decide('accept', input, mustBePending, 'accepted', 'ReservationAccepted'), { validator: ownerAndPending });
-  setHandler(rejectUpdate, (input) => decide('reject', input, mustBePending, 'rejected', 'ReservationRejected'), { validator: ownerAndPending });
+  setHandler(acceptUpdate, (input) => decide('accept', input, mustBePending('accepted'), 'accepted', 'ReservationAccepted'), {
+    validator: (input) => {
+      mustBeOwner(input);
+      mustBePending('accepted')();
+    },
+  });
+  setHandler(rejectUpdate, (input) => decide('reject', input, mustBePending('rejected'), 'rejected', 'ReservationRejected'), {
+    validator: (input) => {
+      mustBeOwner(input);
+      mustBePending('rejected')();
+      const reason = rejectionReason(input.reason);
+      if (typeof reason !== 'string') throw refusal(reason);
+    },
+  });
   setHandler(cancelUpdate, (input) => decide('cancel', input, mayCancel(input), 'cancelled', 'ReservationCancelled'), {
     validator: (input) => mayCancel(input)(),
   });
 
-  /** The request's end when it was not placed: the waiting request update gets `failure`. */
-  const notPlaced = async (failure: ApplicationFailure) => {
-    placementFailure = failure;
+  /**
+   * The request's end when it was not placed: the waiting request update gets the refusal, the run's
+   * result keeps it (an Idempotency-Key reused after the run closed is answered from it), and Temporal
+   * visibility shows `not-placed` instead of the status the run was started with.
+   */
+  const notPlaced = async (refused: { code: string; message: string; details: Record<string, unknown> }, opts: { transient?: boolean } = {}) => {
+    placementFailure = ApplicationFailure.create({ type: refused.code, message: refused.message, details: [refused.details], nonRetryable: true });
     state.status = 'not-placed';
+    state.refusal = refused;
+    const current = patched('not-placed-status');
+    if (current) upsertSearchAttributes([{ key: SA.status, value: 'not-placed' }]);
     await condition(allHandlersFinished);
+    // Not placed for a passing reason (withdrawn, dependencies down): the run FAILS, so the same
+    // Idempotency-Key may start a fresh one (the API starts runs with ALLOW_DUPLICATE_FAILED_ONLY). A rule's
+    // refusal completes: a retry with that key gets the same answer.
+    if (opts.transient && current) throw placementFailure;
     return state;
   };
+
+  // ---- a run that starts after the API gave up on it (it answered 503), or so late that the diner has
+  //      moved on, withdraws without placing anything
+  if (request.answerBy !== undefined) {
+    const answerBy = Date.parse(request.answerBy);
+    if (workflowInfo().startTime.getTime() > answerBy || Date.now() > answerBy + PLACEMENT_WINDOW_MS) {
+      return await notPlaced({
+        code: FAILURE.withdrawn,
+        message: 'The request was withdrawn: it could not be placed in time. Nothing was booked; please try again.',
+        details: {},
+      }, { transient: true });
+    }
+  }
 
   // ---- placement: validate against the replica, hold a table, append requested (+ accepted when auto)
   let placement: Placement;
   try {
-    const placed = await activities.placeReservation(request);
-    if ('refused' in placed) {
-      const { code, message, details } = placed.refused;
-      return await notPlaced(ApplicationFailure.create({ type: code, message, details: [details], nonRetryable: true }));
-    }
+    const placed = await placing.placeReservation(request);
+    if ('refused' in placed) return await notPlaced(placed.refused);
     placement = placed;
   } catch {
-    // placement failed for good after its retries, possibly after holding a table: give it back
-    await activities.releaseTable({ reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'placement-failed' });
-    return await notPlaced(ApplicationFailure.create({ message: 'The reservation could not be placed; please try again.', nonRetryable: true }));
+    // placement failed for good (its dependencies were down until the start): give back a table it may
+    // have held, unless the reservation was recorded and so rightly holds it (the activity checks)
+    const r = await activities.releaseTable({ reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'placement-failed' });
+    if (r && !r.released && r.status !== 'none') log.error('ALERT: placement failed for good after the reservation was recorded; its table is kept', { workflowId: workflowInfo().workflowId, status: r.status });
+    return await notPlaced({ code: FAILURE.placementFailed, message: 'The reservation could not be placed; please try again.', details: {} }, { transient: true });
   }
   placedAt = Date.now();
   state.placement = placement;
@@ -199,6 +249,13 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
         try {
           await activities.recordOutcome({ reservationId: request.reservationId, outcome: 'reminder' });
           state.history.push({ type: 'ReminderDue', at: new Date().toISOString() });
+        } catch (err) {
+          // a reminder that cannot be recorded is not a reason to end the booking: alert an operator and
+          // go on to the end of the turn with the table still taken (earlier runs failed here: keep them)
+          if (!patched('reminder-failure-alerts')) throw err;
+          const alert = `reminder could not be recorded: ${String(err)}`;
+          (state.alerts ??= []).push(alert);
+          log.error(`ALERT: ${alert}`, { workflowId: workflowInfo().workflowId });
         } finally {
           busy = false;
         }
@@ -213,9 +270,14 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
       }
     }
   } catch (err) {
-    // a later step failed for good: give the table back so it is not held forever, then fail visibly
-    log.error('reservation step failed; releasing its table', { workflowId: workflowInfo().workflowId, error: String(err) });
-    await activities.releaseTable({ reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'compensation' });
+    // a later step failed for good: give the table back only if the recorded status says the reservation
+    // no longer holds it (the activity asks the stream); a pending or accepted one keeps it. Fail visibly.
+    const r = await activities.releaseTable({ reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'compensation' });
+    log.error(`ALERT: reservation step failed for good; table ${r && r.released ? 'released' : 'kept'}`, {
+      workflowId: workflowInfo().workflowId,
+      status: r?.status,
+      error: String(err),
+    });
     throw err;
   }
 

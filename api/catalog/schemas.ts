@@ -5,11 +5,24 @@
  */
 import { LIMITS } from '../../domain/catalog/validation';
 import { DEFAULT_POLICY, WEEKDAYS } from '../../domain/catalog/events';
-import { DEFAULT_LIMIT, DEFAULT_RADIUS_KM, MAX_LIMIT, MAX_RADIUS_KM } from '../../projections/catalog';
+import { DEFAULT_LIMIT, DEFAULT_RADIUS_KM, MAX_LIMIT, MAX_RADIUS_KM, MIN_RADIUS_KM } from '../../projections/catalog';
 import { bearerSecurity } from '../context';
 
 const problem = { $ref: 'Problem#' } as const;
 const tags = ['catalog'];
+
+/** A menu sent with POST /restaurants; more dishes can be added one by one. Keeps that body bounded. */
+export const MENU_LIMITS = { sections: 30, dishesPerSection: 100 } as const;
+
+/**
+ * Largest body per route (Fastify answers 413 before parsing). Each is the largest valid body with room
+ * for escaping (\uXXXX is 6 bytes a character), nothing more: a create with a full menu, 200 tables, one
+ * detail change.
+ */
+export const BODY_LIMITS = { create: 512 * 1024, tables: 32 * 1024, small: 32 * 1024 } as const;
+
+/** At least one character that is not a space: the domain trims, and an all-blank name is no name. */
+const NOT_BLANK = '\\S';
 
 const text = (maxLength: number, description?: string) =>
   ({ type: 'string', maxLength, ...(description ? { description } : {}) }) as const;
@@ -24,7 +37,7 @@ export const location = {
   },
 } as const;
 
-const hhmm = { type: 'string', description: 'Local wall-clock time HH:MM (00:00-23:59)', examples: ['19:00'] } as const;
+const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local wall-clock time HH:MM (00:00-23:59)', examples: ['19:00'] } as const;
 
 const interval = {
   type: 'object',
@@ -81,6 +94,10 @@ export const policy = {
     maxAdvanceDays: { type: 'integer', minimum: 1, maximum: LIMITS.maxAdvanceDays, default: DEFAULT_POLICY.maxAdvanceDays },
     cancellationCutoffMinutes: { type: 'integer', minimum: 0, maximum: LIMITS.maxCancellationCutoffMinutes, default: DEFAULT_POLICY.cancellationCutoffMinutes },
     reminderMinutesBefore: { type: 'integer', minimum: 0, maximum: LIMITS.maxReminderMinutesBefore, default: DEFAULT_POLICY.reminderMinutesBefore },
+    maxBookingsPerCustomerPerDay: {
+      type: 'integer', minimum: 1, maximum: LIMITS.maxBookingsPerCustomerPerDay, default: DEFAULT_POLICY.maxBookingsPerCustomerPerDay,
+      description: 'Active (pending or accepted) reservations one customer may hold at this restaurant on one opening day.',
+    },
   },
 } as const;
 
@@ -91,13 +108,14 @@ const price = {
   required: ['amount', 'currency'],
   additionalProperties: false,
   properties: {
-    amount: { type: 'number', minimum: 0 },
-    currency: { type: 'string', description: 'ISO 4217 code, e.g. EUR', examples: ['EUR'] },
+    amount: { type: 'number', minimum: 0, maximum: 1_000_000 },
+    // the codes the runtime knows, the same list the domain checks against
+    currency: { type: 'string', enum: Intl.supportedValuesOf('currency'), description: 'ISO 4217 code, e.g. EUR', examples: ['EUR'] },
   },
 } as const;
 
 const dishFields = {
-  name: { type: 'string', minLength: 1, maxLength: LIMITS.dishNameLength },
+  name: { type: 'string', minLength: 1, maxLength: LIMITS.dishNameLength, pattern: NOT_BLANK },
   description: text(LIMITS.dishDescriptionLength),
   price,
 } as const;
@@ -112,16 +130,17 @@ export const dishPatch = {
 } as const;
 const dishOut = { type: 'object', required: ['name', 'description', 'price'], properties: dishFields } as const;
 
-const sectionName = { type: 'string', minLength: 1, maxLength: LIMITS.sectionNameLength } as const;
+const sectionName = { type: 'string', minLength: 1, maxLength: LIMITS.sectionNameLength, pattern: NOT_BLANK } as const;
 
 const menuIn = {
   type: 'array',
+  maxItems: MENU_LIMITS.sections,
   description: 'Section names unique; dish names unique within a section (both ignoring case).',
   items: {
     type: 'object',
     required: ['name'],
     additionalProperties: false,
-    properties: { name: sectionName, dishes: { type: 'array', items: dishIn } },
+    properties: { name: sectionName, dishes: { type: 'array', maxItems: MENU_LIMITS.dishesPerSection, items: dishIn } },
   },
 } as const;
 
@@ -131,11 +150,14 @@ const menuOut = {
 } as const;
 
 const detailFields = {
-  name: { type: 'string', minLength: 1, maxLength: LIMITS.nameLength },
-  cuisine: { type: 'string', minLength: 1, maxLength: LIMITS.cuisineLength, examples: ['italian'] },
+  name: { type: 'string', minLength: 1, maxLength: LIMITS.nameLength, pattern: NOT_BLANK },
+  cuisine: { type: 'string', minLength: 1, maxLength: LIMITS.cuisineLength, pattern: NOT_BLANK, examples: ['italian'] },
   description: text(LIMITS.descriptionLength),
-  phone: { type: 'string', minLength: 1, maxLength: 40, examples: ['+39 06 1234567'] },
-  address: { type: 'string', minLength: 1, maxLength: LIMITS.addressLength },
+  phone: {
+    type: 'string', minLength: 1, maxLength: 40, pattern: '^\\s*\\+?[0-9][0-9 ()./-]*[0-9]\\s*$', examples: ['+39 06 1234567'],
+    description: 'Digits, with an optional leading + and spaces, dots, dashes or parentheses between them; 5 to 15 digits.',
+  },
+  address: { type: 'string', minLength: 1, maxLength: LIMITS.addressLength, pattern: NOT_BLANK },
   location,
   timezone: { type: 'string', minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Rome', examples: ['Europe/Rome'] },
 } as const;
@@ -229,20 +251,34 @@ export const menuSchema = {
   response: { 200: menuView, 404: problem },
 } as const;
 
+/** Decimal degrees within range, so a well-formed `near` is never refused for its numbers. */
+const LAT = '-?(90(\\.0+)?|[1-8]?[0-9](\\.[0-9]+)?)';
+const LON = '-?(180(\\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\\.[0-9]+)?)';
+/** `now`, or an ISO 8601 instant with an offset (the route also checks it is a real date). */
+const OPEN_AT = '^(now|[0-9]{4}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?(Z|[+-][0-2][0-9]:?[0-5][0-9]))$';
+
 export const searchSchema = {
   tags,
   summary: 'Search restaurants (public)',
   description:
-    'All filters combine. Without `near`, results are ordered by name; with `near`, by distance (each item has distanceKm). Closed restaurants are never listed.',
+    'All filters combine. Without `near`, results are ordered by name; with `near`, by distance (each item has distanceKm). Closed restaurants are never listed. ' +
+    'A request reads a bounded number of restaurants: with `openAt` a page can be short, even empty, and still have a `nextCursor`; the list ends when `nextCursor` is absent. ' +
+    '422 when radiusKm comes without near, the cursor is not one this API issued (or belongs to another search), openAt is not a real instant, or a near search needs more than the bounded read (SEARCH_TOO_BROAD: add q or cuisine, or a smaller radius).',
   querystring: {
     type: 'object',
     additionalProperties: false,
     properties: {
       q: { type: 'string', maxLength: 200, description: 'Words that must all appear in the name, cuisine, description, address or menu (case and accents ignored).' },
       cuisine: { type: 'string', maxLength: LIMITS.cuisineLength, description: 'Exact cuisine, case ignored.' },
-      near: { type: 'string', pattern: '^\\s*-?\\d+(\\.\\d+)?\\s*,\\s*-?\\d+(\\.\\d+)?\\s*$', description: 'LAT,LON', examples: ['41.9028,12.4964'] },
-      radiusKm: { type: 'number', exclusiveMinimum: 0, maximum: MAX_RADIUS_KM, description: `With near only; default ${DEFAULT_RADIUS_KM}.` },
-      openAt: { type: 'string', description: 'ISO 8601 instant with an offset (or `now`): only restaurants open then, in their own time zone.', examples: ['2026-03-29T17:30:00Z'] },
+      near: {
+        type: 'string',
+        pattern: `^\\s*${LAT}\\s*,\\s*${LON}\\s*$`,
+        description: 'LAT,LON: latitude -90 to 90, longitude -180 to 180.',
+        examples: ['41.9028,12.4964'],
+      },
+      // OpenAPI 3.0 has only the boolean exclusiveMinimum, JSON Schema draft 7 (Ajv) only the numeric one: a plain minimum suits both
+      radiusKm: { type: 'number', minimum: MIN_RADIUS_KM, maximum: MAX_RADIUS_KM, description: `With near only; default ${DEFAULT_RADIUS_KM}, at most ${MAX_RADIUS_KM} ("near me", not "anywhere").` },
+      openAt: { type: 'string', maxLength: 40, pattern: OPEN_AT, description: 'ISO 8601 instant with an offset (or `now`): only restaurants open then, in their own time zone.', examples: ['2026-03-29T17:30:00Z'] },
       limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
       cursor: { type: 'string', maxLength: 1000, description: 'nextCursor of the previous page, with the same filters.' },
     },
@@ -254,6 +290,7 @@ export const searchSchema = {
       properties: { items: { type: 'array', items: summaryOut }, nextCursor: { type: 'string' } },
     },
     400: problem,
+    422: problem,
   },
 } as const;
 

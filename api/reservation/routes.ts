@@ -5,16 +5,16 @@
  * Owner checks use the reservation service's own replica of the restaurant, never the request body.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { WithStartWorkflowOperation, WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import type { RoutePlugin } from '../server';
-import { HttpProblem, conflict, forbidden, notFound, unprocessable } from '../problem';
+import { HttpProblem, conflict, forbidden, notFound } from '../problem';
 import { bearerSecurity, requireCaller, type Caller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
 import type { EventStore, StoredEvent } from '../../eventstore/types';
-import { isDomainError } from '../../domain/errors';
+import { DOMAIN_ERROR_KINDS, DomainError, isDomainError, type DomainErrorCode } from '../../domain/errors';
 import { availableStarts } from '../../domain/reservation/ledger';
 import { RESERVATION_STATUSES, reservationStreamId, type ReservationEvent } from '../../domain/reservation/reservation';
 import type { RestaurantReplica } from '../../domain/reservation/restaurant';
@@ -31,6 +31,7 @@ import {
   reservationWorkflowId,
   type Actor,
   type ReservationRequest,
+  type ReservationWorkflowState,
 } from '../../workflows/messages';
 
 export interface ReservationRouteDeps {
@@ -40,10 +41,19 @@ export interface ReservationRouteDeps {
   queries: ReservationQueries;
   /** The reservation service's event store: read-your-writes fallback when the projection lags. */
   store: EventStore;
+  /**
+   * How long a write waits for its workflow before answering anyway (default 8 s): 202 with the reservation
+   * id and a Location to poll when the work is under way, 503 + Retry-After when it provably never started.
+   */
+  placementDeadlineMs?: number;
   now?: () => Date;
 }
 
 const STATUSES = [...RESERVATION_STATUSES];
+/** What GET /reservations/:id can say: the recorded statuses, and before that what the workflow says. */
+const VIEW_STATUSES = ['placing', 'not-placed', ...RESERVATION_STATUSES];
+/** Seconds a client is asked to wait before retrying (503) or polling (202). */
+const RETRY_AFTER_S = 2;
 const problem = { $ref: 'Problem#' };
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, problem]));
 
@@ -56,24 +66,44 @@ const reservationSchema = {
     partySize: { type: 'integer' },
     start: { type: 'string', format: 'date-time' },
     end: { type: 'string', format: 'date-time' },
-    status: { type: 'string', enum: STATUSES },
+    status: {
+      type: 'string',
+      enum: VIEW_STATUSES,
+      description: "'placing' while the request is being placed (after a 202), 'not-placed' when it was refused or withdrawn (see `problem`)",
+    },
     tableId: { type: 'string' },
     name: { type: 'string' },
     phone: { type: 'string' },
     notes: { type: 'string' },
+    problem: {
+      type: 'object',
+      description: 'Why a request was not placed (status not-placed)',
+      properties: { code: { type: 'string' }, detail: { type: 'string' } },
+      required: ['code', 'detail'],
+    },
     history: {
       type: 'array',
       items: { type: 'object', properties: { type: { type: 'string' }, at: { type: 'string' } }, required: ['type', 'at'] },
     },
   },
-  required: ['reservationId', 'restaurantId', 'customerId', 'partySize', 'start', 'end', 'status', 'tableId', 'history'],
+  required: ['reservationId', 'restaurantId', 'customerId', 'partySize', 'start', 'status', 'history'],
 } as const;
 
 const statusResultSchema = {
   type: 'object',
-  properties: { reservationId: { type: 'string' }, status: { type: 'string', enum: STATUSES } },
+  properties: {
+    reservationId: { type: 'string' },
+    status: { type: 'string', enum: STATUSES },
+    detail: { type: 'string', description: 'With 202: the decision is being processed; GET the reservation for its outcome' },
+  },
   required: ['reservationId', 'status'],
 } as const;
+
+/** A reservation view before anything is recorded: what its workflow (visibility and result) tells. */
+type WorkflowView = Pick<ReservationView, 'reservationId' | 'restaurantId' | 'customerId' | 'partySize' | 'start' | 'history'> & {
+  status: 'placing' | 'not-placed';
+  problem?: { code: string; detail: string };
+};
 
 const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }, required: ['id'] } as const;
 
@@ -86,37 +116,67 @@ interface CreateBody {
   notes?: string;
 }
 
-/** Turns a workflow failure into the problem the client should see. */
-function workflowProblem(err: unknown): unknown {
-  if (err instanceof WorkflowNotFoundError) return conflict('The reservation is already final.', { code: FAILURE.alreadyFinal });
-  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as Record<string, unknown>;
-    switch (cause.type) {
-      case FAILURE.noTable:
-        return conflict(cause.message, { code: FAILURE.noTable, alternatives: details.alternatives ?? [] });
-      case FAILURE.notPending:
-      case FAILURE.alreadyFinal:
-      case FAILURE.pastCutoff:
-        return conflict(cause.message, { code: cause.type });
-      case FAILURE.keyReused:
-        return unprocessable(cause.message, { code: cause.type });
-      case FAILURE.forbidden:
-        return forbidden(cause.message);
-      case FAILURE.notFound:
-        return notFound(cause.message);
-      default:
-        if (cause.type && cause.nonRetryable) return unprocessable(cause.message, { code: cause.type, ...details });
-    }
+/**
+ * The typed failure a workflow or an activity raised, wherever it sits in the client error's cause chain
+ * (an update fails with the validator's or handler's failure; an activity's refusal comes wrapped in an
+ * ActivityFailure).
+ */
+function applicationFailureIn(err: unknown): ApplicationFailure | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 8; depth++, e = e.cause) {
+    if (e instanceof ApplicationFailure && e.type) return e;
   }
-  if (err instanceof Error && /already completed|not found/i.test(err.message)) {
-    return conflict('The reservation is already final.', { code: FAILURE.alreadyFinal });
+  return undefined;
+}
+
+const isDomainCode = (type: string): type is DomainErrorCode => Object.hasOwn(DOMAIN_ERROR_KINDS, type);
+
+/** A refusal by its code: domain codes are rendered by the server's one mapping (kind → status). */
+function refusalProblem(code: string, message: string, details: Record<string, unknown> = {}): unknown {
+  if (code === FAILURE.keyReused) return conflict(message, { code });
+  if (isDomainCode(code)) return new DomainError(code, message, details);
+  return undefined;
+}
+
+/** Turns a workflow failure into the problem the client should see (typed failures only; no text matching). */
+function workflowProblem(err: unknown): unknown {
+  const failure = applicationFailureIn(err);
+  if (failure?.type) {
+    const mapped = refusalProblem(failure.type, failure.message, (failure.details?.[0] ?? {}) as Record<string, unknown>);
+    if (mapped) return mapped;
   }
   return err;
 }
 
+/** Codes whose answer is "not now": the request did nothing and may be sent again (503 + Retry-After). */
+const TRANSIENT: ReadonlySet<string> = new Set([FAILURE.withdrawn, FAILURE.placementFailed]);
+
+function unavailable(reply: FastifyReply, request: FastifyRequest, detail: string, extra: Record<string, unknown> = {}) {
+  return reply
+    .status(503)
+    .header('retry-after', String(RETRY_AFTER_S))
+    .type('application/problem+json')
+    .send(new HttpProblem(503, detail, extra).toBody(request.url));
+}
+
+/** Runs `fn` with Temporal calls aborted after `ms`; `timedOut` says whether the deadline cut it short. */
+async function withinDeadline<T>(temporal: Client, ms: number, fn: () => Promise<T>): Promise<{ value: T } | { error: unknown; timedOut: boolean }> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), ms);
+  try {
+    return { value: await temporal.withAbortSignal(ac.signal, fn) };
+  } catch (error) {
+    return { error, timedOut: ac.signal.aborted };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
   const now = deps.now ?? (() => new Date());
+  const deadlineMs = deps.placementDeadlineMs ?? 8000;
+  /** Bound for the small Temporal reads behind an answer (describe, a closed run's result). */
+  const LOOKUP_MS = 2000;
 
   async function restaurantOr404(id: string): Promise<RestaurantReplica> {
     const r = await deps.restaurants.get(id);
@@ -131,23 +191,71 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
     return reservationViewOf(id, (await deps.store.readStream(reservationStreamId(id))) as StoredEvent<ReservationEvent>[]);
   }
 
+  /**
+   * A request nothing is recorded of yet, as its workflow tells it: 'placing' while it runs (e.g. after a
+   * 202), 'not-placed' with the refusal once it has ended without a reservation. Null: no such workflow.
+   */
+  async function fromWorkflow(id: string): Promise<WorkflowView | null> {
+    const handle = deps.temporal.workflow.getHandle<typeof reservationWorkflow>(reservationWorkflowId(id));
+    const described = await withinDeadline(deps.temporal, LOOKUP_MS, () => handle.describe());
+    if ('error' in described) {
+      if (described.error instanceof WorkflowNotFoundError) return null;
+      throw described.error;
+    }
+    const d = described.value;
+    const sa = d.typedSearchAttributes;
+    const restaurantId = sa.get(SA.restaurantId);
+    const customerId = sa.get(SA.customerId);
+    const start = sa.get(SA.start);
+    const partySize = sa.get(SA.partySize);
+    if (restaurantId === undefined || customerId === undefined || start === undefined || partySize === undefined) return null;
+    const base = { reservationId: id, restaurantId, customerId, partySize, start: start.toISOString(), history: [] };
+    if (d.status.name === 'RUNNING') return { ...base, status: 'placing' };
+    const result = await withinDeadline(deps.temporal, LOOKUP_MS, () => handle.result());
+    const refusal = 'value' in result ? result.value.refusal : applicationFailureIn(result.error);
+    if (!refusal) return null;
+    const code = refusal instanceof ApplicationFailure ? (refusal.type ?? 'NOT_PLACED') : refusal.code;
+    return { ...base, status: 'not-placed', problem: { code, detail: refusal.message } };
+  }
+
   /** Who the caller is to this reservation; 404 when it does not exist, 403 when neither. */
   async function roleOf(caller: Caller, id: string): Promise<{ reservation: ReservationView; actor: Actor }> {
     const reservation = await findReservation(id);
     if (!reservation) throw notFound(`Reservation ${id} does not exist.`);
-    const restaurant = await deps.restaurants.get(reservation.restaurantId);
-    if (restaurant?.ownerId === caller.userId) return { reservation, actor: { userId: caller.userId, role: 'owner' } };
-    if (reservation.customerId === caller.userId) return { reservation, actor: { userId: caller.userId, role: 'customer' } };
+    return { reservation, actor: await actorOf(caller, reservation) };
+  }
+
+  async function actorOf(caller: Caller, r: Pick<ReservationView, 'restaurantId' | 'customerId'>): Promise<Actor> {
+    const restaurant = await deps.restaurants.get(r.restaurantId);
+    if (restaurant?.ownerId === caller.userId) return { userId: caller.userId, role: 'owner' };
+    if (r.customerId === caller.userId) return { userId: caller.userId, role: 'customer' };
     throw forbidden('Only the customer who made this reservation or the restaurant owner may see or change it.');
   }
 
-  /** A call to the workflow, its failures turned into the problems clients see. */
-  async function viaWorkflow<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw workflowProblem(err);
+  /**
+   * The answer to a request whose Idempotency-Key names a reservation that already exists, from what was
+   * stored (never a new placement): 200 with the reservation as it stands now, the same refusal again, or
+   * 409 when the key was used for a different body.
+   */
+  async function storedOutcome(reply: FastifyReply, reservationId: string, request: { requestHash: string; customerId: string; partySize: number; start: string }) {
+    const handle = deps.temporal.workflow.getHandle<typeof reservationWorkflow>(reservationWorkflowId(reservationId));
+    const closed = await withinDeadline(deps.temporal, LOOKUP_MS, () => handle.result());
+    const run: ReservationWorkflowState | undefined = 'value' in closed ? closed.value : undefined;
+    const reused = () => conflict('This Idempotency-Key was already used for a different request body.', { code: FAILURE.keyReused });
+    if (run?.requestHash !== undefined && run.requestHash !== request.requestHash) throw reused();
+    if (run?.status === 'not-placed' && run.refusal) {
+      throw refusalProblem(run.refusal.code, run.refusal.message, run.refusal.details) ?? new HttpProblem(422, run.refusal.message, { code: run.refusal.code });
     }
+    const view = await findReservation(reservationId);
+    if (!view) throw 'error' in closed && !(closed.error instanceof WorkflowFailedError) ? closed.error : notFound(`Reservation ${reservationId} does not exist.`);
+    // runs from before the hash was kept: the stored request itself must match
+    if (run?.requestHash === undefined && (view.customerId !== request.customerId || view.partySize !== request.partySize || Date.parse(view.start) !== Date.parse(request.start))) {
+      throw reused();
+    }
+    return reply
+      .status(200)
+      .header('location', `/reservations/${reservationId}`)
+      .send({ reservationId, status: view.status, tableId: view.tableId, start: view.start, end: view.end });
   }
 
   /** A local calendar date in the restaurant's timezone, or 400. */
@@ -226,13 +334,17 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           },
           response: {
             ...Object.fromEntries(
-              [200, 201].map((c) => [
+              [
+                [201, ['pending', 'accepted']],
+                // the same Idempotency-Key again: the reservation as it stands now
+                [200, STATUSES],
+              ].map(([c, statuses]) => [
                 c,
                 {
                   type: 'object',
                   properties: {
                     reservationId: { type: 'string' },
-                    status: { type: 'string', enum: ['pending', 'accepted'] },
+                    status: { type: 'string', enum: statuses },
                     tableId: { type: 'string' },
                     start: { type: 'string' },
                     end: { type: 'string' },
@@ -241,7 +353,13 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
                 },
               ]),
             ),
-            ...errors(400, 401, 404, 409, 422),
+            202: {
+              description: 'Not placed within the deadline but under way: poll the Location',
+              type: 'object',
+              properties: { reservationId: { type: 'string' }, status: { type: 'string', enum: ['placing'] } },
+              required: ['reservationId', 'status'],
+            },
+            ...errors(400, 401, 404, 409, 422, 503),
           },
         },
       },
@@ -270,28 +388,70 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           ...(body.notes ? { notes: body.notes } : {}),
           requestHash,
           ...(key ? {} : { newId: true }),
+          // a run that starts only after this API has answered withdraws itself (see the 503 below)
+          answerBy: new Date(Date.now() + deadlineMs).toISOString(),
         };
         const startOp = new WithStartWorkflowOperation(reservationWorkflow, {
           workflowId: reservationWorkflowId(reservationId),
           taskQueue: deps.taskQueue,
           args: [input],
+          // a retry while the run is open joins it; after it closed, a completed run answers from what it
+          // stored (below) and only a failed one (withdrawn, dependencies down) may be run again
           workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
           typedSearchAttributes: [
             { key: SA.restaurantId, value: body.restaurantId },
             { key: SA.customerId, value: caller.userId },
             { key: SA.start, value: parsed.instant },
             { key: SA.partySize, value: body.partySize },
-            { key: SA.status, value: 'pending' },
+            // 'pending' only once a table is held: the Web UI's pending list never shows requests in flight
+            { key: SA.status, value: 'placing' },
           ],
           memo: { restaurantName: restaurant.name },
         });
-        const placed = await viaWorkflow(() =>
+        // the SDK resolves this once the server has answered the start: then the run exists for sure
+        let seenStart = false;
+        startOp.workflowHandle().then(
+          () => (seenStart = true),
+          () => undefined,
+        );
+        const outcome = await withinDeadline(deps.temporal, deadlineMs, () =>
           deps.temporal.workflow.executeUpdateWithStart(requestUpdate, { args: [{ requestHash }], startWorkflowOperation: startOp }),
         );
-        return reply
-          .status(placed.created ? 201 : 200)
-          .header('location', `/reservations/${reservationId}`)
-          .send({ reservationId, status: placed.status, tableId: placed.tableId, start: placed.start, end: placed.end });
+        if ('value' in outcome) {
+          const placed = outcome.value;
+          return reply
+            .status(placed.created ? 201 : 200)
+            .header('location', `/reservations/${reservationId}`)
+            .send({ reservationId, status: placed.status, tableId: placed.tableId, start: placed.start, end: placed.end });
+        }
+        const stored = { requestHash, customerId: caller.userId, partySize: body.partySize, start: input.start };
+        const { error } = outcome;
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return storedOutcome(reply, reservationId, stored);
+        const failure = applicationFailureIn(error);
+        if (failure?.type) {
+          // a key naming a reservation that has ended (its run is gone): the stored reservation answers
+          if (failure.type === FAILURE.alreadyFinal && key) return storedOutcome(reply, reservationId, stored);
+          if (TRANSIENT.has(failure.type)) return unavailable(reply, request, failure.message, { code: failure.type });
+          throw workflowProblem(error);
+        }
+        // No answer in time (no worker polling, Temporal slow or down) or a transport failure: whether the
+        // run exists decides what is true. Started → it goes on: 202 and where to look. Not started → it
+        // never will (a start landing after `answerBy` withdraws itself): 503, nothing was booked.
+        // (Not covered: the start landed before `answerBy`, its answer was lost, and the describe fails too.)
+        const started =
+          seenStart || 'value' in (await withinDeadline(deps.temporal, LOOKUP_MS, () => deps.temporal.workflow.getHandle(reservationWorkflowId(reservationId)).describe()));
+        if (started) {
+          return reply
+            .status(202)
+            .header('location', `/reservations/${reservationId}`)
+            .header('retry-after', String(RETRY_AFTER_S))
+            .send({ reservationId, status: 'placing' });
+        }
+        request.log.warn({ err: error, reservationId }, 'reservation request not started within its deadline');
+        return unavailable(reply, request, 'The reservation service is busy or unavailable; nothing was booked. Please try again shortly.', {
+          code: 'UNAVAILABLE',
+        });
       },
     );
 
@@ -303,10 +463,23 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           tags: ['reservations'],
           security: bearerSecurity,
           params: idParams,
-          response: { 200: reservationSchema, ...errors(401, 403, 404) },
+          response: { 200: reservationSchema, ...errors(401, 403, 404, 503) },
         },
       },
-      async (request) => (await roleOf(requireCaller(request), request.params.id)).reservation,
+      async (request) => {
+        const caller = requireCaller(request);
+        const { id } = request.params;
+        const recorded = await findReservation(id);
+        if (recorded) {
+          await actorOf(caller, recorded);
+          return recorded;
+        }
+        // nothing recorded yet: a request in flight (after a 202) or one that was not placed
+        const pending = await fromWorkflow(id);
+        if (!pending) throw notFound(`Reservation ${id} does not exist.`);
+        await actorOf(caller, pending);
+        return pending;
+      },
     );
 
     app.get<{ Querystring: { status?: string; from?: string; to?: string } }>(
@@ -376,7 +549,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
 
     const decision = (name: 'accept' | 'reject' | 'cancel') => {
       const update = name === 'accept' ? acceptUpdate : name === 'reject' ? rejectUpdate : cancelUpdate;
-      app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(
+      app.post<{ Params: { id: string }; Body: { reason?: string } | undefined; Headers: { 'idempotency-key'?: string } }>(
         `/reservations/:id/${name}`,
         {
           schema: {
@@ -387,22 +560,49 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
             tags: ['reservations'],
             security: bearerSecurity,
             params: idParams,
+            headers: {
+              type: 'object',
+              properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
+            },
             body: {
               type: 'object',
               properties: { reason: { type: 'string', minLength: name === 'reject' ? 1 : 0, maxLength: 500 } },
               ...(name === 'reject' ? { required: ['reason'] } : {}),
               additionalProperties: false,
             },
-            response: { 200: statusResultSchema, ...errors(400, 401, 403, 404, 409) },
+            response: { 200: statusResultSchema, 202: statusResultSchema, ...errors(400, 401, 403, 404, 409, 422, 503) },
           },
         },
-        async (request) => {
+        async (request, reply) => {
           const caller = requireCaller(request);
-          const { actor } = await roleOf(caller, request.params.id);
+          const { id } = request.params;
+          const { actor, reservation } = await roleOf(caller, id);
           if (name !== 'cancel' && actor.role !== 'owner') throw forbidden(`Only the restaurant owner may ${name} a reservation.`);
-          const handle = deps.temporal.workflow.getHandle(reservationWorkflowId(request.params.id));
+          const handle = deps.temporal.workflow.getHandle(reservationWorkflowId(id));
           const reason = request.body?.reason;
-          return viaWorkflow(() => handle.executeUpdate(update, { args: [{ actor, ...(reason ? { reason } : {}) }] }));
+          const key = request.headers['idempotency-key'];
+          const outcome = await withinDeadline(deps.temporal, deadlineMs, () =>
+            handle.executeUpdate(update, {
+              args: [{ actor, ...(reason ? { reason } : {}) }],
+              // a retried decision with the same key joins the first one instead of being decided twice
+              ...(key ? { updateId: deterministicEventId(`decision:${caller.userId}:${id}:${name}:${key}`) } : {}),
+            }),
+          );
+          if ('value' in outcome) return outcome.value;
+          const { error } = outcome;
+          // the run has ended: the reservation is final (its status is the recorded one)
+          if (error instanceof WorkflowNotFoundError) {
+            throw conflict(`The reservation is already ${reservation.status}.`, { code: FAILURE.alreadyFinal, status: reservation.status });
+          }
+          if (applicationFailureIn(error)) throw workflowProblem(error);
+          // No answer in time: the decision was sent and may still be applied when the workflow's worker
+          // gets to it, so "failed" would be untrue. 202: look at the reservation for the outcome.
+          request.log.warn({ err: error, reservationId: id }, `${name} not decided within its deadline`);
+          return reply
+            .status(202)
+            .header('location', `/reservations/${id}`)
+            .header('retry-after', String(RETRY_AFTER_S))
+            .send({ reservationId: id, status: reservation.status, detail: `The ${name} request is being processed; GET the reservation for its outcome.` });
         },
       );
     };

@@ -57,6 +57,11 @@ export interface ReservationPolicy {
   maxAdvanceDays: number;
   cancellationCutoffMinutes: number;
   reminderMinutesBefore: number;
+  /**
+   * Active (held or booked) reservations one customer may have at this restaurant on one opening day, so
+   * one account cannot hoard every table of an evening.
+   */
+  maxBookingsPerCustomerPerDay: number;
 }
 
 /** The free-text and place fields an owner edits with PATCH. */
@@ -141,4 +146,5 @@ export const DEFAULT_POLICY: ReservationPolicy = {
   maxAdvanceDays: 60,
   cancellationCutoffMinutes: 120,
   reminderMinutesBefore: 120,
+  maxBookingsPerCustomerPerDay: 2,
 };

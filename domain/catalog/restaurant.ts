@@ -98,7 +98,11 @@ export type RestaurantCommand =
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-function resolvePolicy(input: Partial<ReservationPolicy> | undefined): ReservationPolicy {
+/**
+ * A whole policy: omitted fields take DEFAULT_POLICY's values. Also read policies recorded before a field
+ * existed through this (evolve, the reservation service's replica), so every reader sees every field.
+ */
+export function resolvePolicy(input: Partial<ReservationPolicy> | undefined): ReservationPolicy {
   const p = { ...DEFAULT_POLICY };
   for (const k of Object.keys(DEFAULT_POLICY) as (keyof ReservationPolicy)[]) {
     const v = input?.[k];
@@ -114,7 +118,7 @@ function copyTables(tables: Table[]): Table[] {
 export function evolve(state: RestaurantState, event: CatalogEvent): RestaurantState {
   if (event.type === 'RestaurantCreated') {
     const { restaurantId, ownerId, openingHours, tables, policy, ...details } = event.data;
-    return { restaurantId, ownerId, ...details, openingHours, tables, policy, menu: [], closed: false };
+    return { restaurantId, ownerId, ...details, openingHours, tables, policy: resolvePolicy(policy), menu: [], closed: false };
   }
   if (state === null) return state;
   switch (event.type) {
@@ -127,7 +131,7 @@ export function evolve(state: RestaurantState, event: CatalogEvent): RestaurantS
     case 'TablesSet':
       return { ...state, tables: event.data.tables };
     case 'ReservationPolicySet':
-      return { ...state, policy: event.data.policy };
+      return { ...state, policy: resolvePolicy(event.data.policy) };
     case 'MenuSectionAdded':
       return { ...state, menu: [...state.menu, { name: event.data.section, dishes: [] }] };
     case 'MenuSectionRemoved':

@@ -47,6 +47,7 @@ export const LIMITS = {
   maxAdvanceDays: 365,
   maxCancellationCutoffMinutes: 7 * 24 * 60,
   maxReminderMinutesBefore: 7 * 24 * 60,
+  maxBookingsPerCustomerPerDay: 20,
 } as const;
 
 /** The codes the catalog throws (all listed in domain/errors.ts). */
@@ -301,6 +302,7 @@ export function validatePolicy(p: ReservationPolicy, field = 'policy'): Issue[] 
   checkInt(issues, `${field}.maxAdvanceDays`, p.maxAdvanceDays, 1, LIMITS.maxAdvanceDays, ' days');
   checkInt(issues, `${field}.cancellationCutoffMinutes`, p.cancellationCutoffMinutes, 0, LIMITS.maxCancellationCutoffMinutes, ' minutes');
   checkInt(issues, `${field}.reminderMinutesBefore`, p.reminderMinutesBefore, 0, LIMITS.maxReminderMinutesBefore, ' minutes');
+  checkInt(issues, `${field}.maxBookingsPerCustomerPerDay`, p.maxBookingsPerCustomerPerDay, 1, LIMITS.maxBookingsPerCustomerPerDay, ' reservations');
   if (isInt(p.minAdvanceMinutes) && isInt(p.maxAdvanceDays) && p.minAdvanceMinutes >= p.maxAdvanceDays * DAY) {
     issues.push({
       field: `${field}.minAdvanceMinutes`,

@@ -30,6 +30,8 @@ export interface LedgerBooking {
   end: string;
   partySize: number;
   status: 'held' | 'confirmed';
+  /** Who holds it (absent on holds recorded before the per-customer limit existed). */
+  customerId?: string;
 }
 
 export interface LedgerState {
@@ -51,6 +53,9 @@ export interface HoldTable {
   alsoOccupied?: LedgerBooking[];
   /** Confirm at once (the restaurant accepts automatically): one `TableBooked` instead of held + confirmed. */
   confirm?: boolean;
+  /** The customer, and how many active bookings one customer may have on this ledger (policy). */
+  customerId?: string;
+  maxPerCustomer?: number;
 }
 export interface ConfirmTable {
   type: 'ConfirmTable';
@@ -113,6 +118,17 @@ export const ledgerDecider: Decider<LedgerCommand, LedgerState, LedgerEvent> = {
             partySize: command.partySize,
           });
         }
+        const { customerId, maxPerCustomer } = command;
+        if (customerId !== undefined && maxPerCustomer !== undefined) {
+          const active = Object.values(state.bookings).filter((b) => b.customerId === customerId).length;
+          if (active >= maxPerCustomer) {
+            throw new DomainError(
+              'TOO_MANY_ACTIVE_RESERVATIONS',
+              `You already hold ${active} reservation${active === 1 ? '' : 's'} at this restaurant that day, the most its policy allows; cancel one to book another.`,
+              { maxBookingsPerCustomerPerDay: maxPerCustomer },
+            );
+          }
+        }
         const occupied = [...Object.values(state.bookings), ...(command.alsoOccupied ?? [])];
         const table = seatingTables(freeTablesAmong(spansOf(occupied), start, end, command.tables), command.partySize)[0];
         if (!table) {
@@ -122,7 +138,7 @@ export const ledgerDecider: Decider<LedgerCommand, LedgerState, LedgerEvent> = {
           });
         }
         const { reservationId, partySize } = command;
-        const data = { reservationId, tableId: table.id, start: command.start, end: command.end, partySize };
+        const data = { reservationId, tableId: table.id, start: command.start, end: command.end, partySize, ...(customerId !== undefined ? { customerId } : {}) };
         return [command.confirm ? { type: 'TableBooked', data } : { type: 'TableHeld', data }];
       }
       case 'ConfirmTable': {

@@ -20,11 +20,11 @@ import type { Decider } from '../../eventstore/command-handler';
 import type { DomainEvent } from '../../eventstore/types';
 import { DomainError } from '../errors';
 import { parseInstant } from '../time/slots';
+import { cancellationRefusal, pendingRefusal, rejectionReason, type ReservationStatus } from './rules';
+
+export { RESERVATION_STATUSES, type ReservationStatus } from './rules';
 
 export const reservationStreamId = (reservationId: string): string => `reservation-${reservationId}`;
-
-export const RESERVATION_STATUSES = ['pending', 'accepted', 'rejected', 'expired', 'cancelled', 'completed'] as const;
-export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 export type Acceptance = 'manual' | 'auto';
 
 // ---- events
@@ -42,6 +42,12 @@ export interface ReservationDetails {
   phone?: string;
   notes?: string;
   acceptance: Acceptance;
+  /**
+   * The opening day whose ledger holds the table (`ledgerStreamId(restaurantId, openingDate)`), recorded at
+   * placement so later ledger steps go to the same stream even if the restaurant's timezone or hours change.
+   * Absent on reservations recorded before it existed.
+   */
+  openingDate?: string;
 }
 
 export type ReservationRequested = DomainEvent<'ReservationRequested', ReservationDetails>;
@@ -118,8 +124,6 @@ export type ReservationState =
 
 type Existing = Exclude<ReservationState, { status: 'none' }>;
 
-const FINAL: ReadonlySet<ReservationStatus> = new Set(['rejected', 'expired', 'cancelled', 'completed']);
-
 // ---- decider
 
 export const reservationDecider: Decider<ReservationCommand, ReservationState, ReservationEvent> = {
@@ -160,8 +164,8 @@ export const reservationDecider: Decider<ReservationCommand, ReservationState, R
         return [{ type: 'ReservationAccepted', data: { by: command.by ?? 'owner' } }];
       case 'RejectReservation': {
         requirePending(state, 'rejected');
-        const reason = command.reason.trim();
-        if (reason === '') throw new DomainError('REASON_REQUIRED', 'Say why the reservation is rejected.');
+        const reason = rejectionReason(command.reason);
+        if (reason instanceof DomainError) throw reason;
         return [{ type: 'ReservationRejected', data: { reason } }];
       }
       case 'ExpireReservation':
@@ -202,31 +206,21 @@ function request(command: RequestReservation, state: ReservationState): Reservat
 }
 
 function cancel(command: CancelReservation, state: Existing): ReservationEvent[] {
-  if (FINAL.has(state.status)) {
-    throw new DomainError('ALREADY_FINAL', `The reservation is already ${state.status} and cannot be cancelled.`, { status: state.status });
-  }
-  const start = Date.parse(state.start);
-  const at = command.at.getTime();
-  if (at >= start) {
-    throw new DomainError('ALREADY_STARTED', 'The reservation has already started and can no longer be cancelled.');
-  }
-  if (command.by === 'customer' && at > start - command.cancellationCutoffMinutes * 60_000) {
-    throw new DomainError(
-      'PAST_CUTOFF',
-      `Reservations can be cancelled up to ${command.cancellationCutoffMinutes} minutes before the start; please call the restaurant.`,
-      { cancellationCutoffMinutes: command.cancellationCutoffMinutes },
-    );
-  }
+  const refused = cancellationRefusal({
+    status: state.status,
+    by: command.by,
+    at: command.at.getTime(),
+    start: Date.parse(state.start),
+    cancellationCutoffMinutes: command.cancellationCutoffMinutes,
+  });
+  if (refused) throw refused;
   const reason = command.reason?.trim();
   return [{ type: 'ReservationCancelled', data: { by: command.by, ...(reason ? { reason } : {}) } }];
 }
 
 function requirePending(state: Existing, wanted: string): void {
-  if (state.status !== 'pending') {
-    throw new DomainError('NOT_PENDING', `Only a pending reservation can be ${wanted}; this one is ${state.status}.`, {
-      status: state.status,
-    });
-  }
+  const refused = pendingRefusal(state.status, wanted);
+  if (refused) throw refused;
 }
 
 function requireAccepted(state: Existing, wanted: string): void {

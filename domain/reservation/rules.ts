@@ -1,0 +1,64 @@
+/**
+ * The reservation lifecycle's rules as pure predicates, each written once: the decider (reservation.ts)
+ * enforces them on the stream, the workflow's update validators call them to refuse a request before it
+ * is accepted, and activities ask them which ledger a reservation lives on and whether it still holds its
+ * table. No I/O and no clock: times come in as arguments. Imports nothing heavy, so the workflow bundle can
+ * take it.
+ */
+import { DomainError } from '../errors';
+
+export const RESERVATION_STATUSES = ['pending', 'accepted', 'rejected', 'expired', 'cancelled', 'completed'] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+const FINAL: ReadonlySet<string> = new Set<ReservationStatus>(['rejected', 'expired', 'cancelled', 'completed']);
+
+export const isFinal = (status: string): boolean => FINAL.has(status);
+
+/**
+ * Whether a reservation in this recorded status rightly occupies its table on the ledger. Compensation
+ * releases a table only when this is false: a pending or accepted reservation keeps its table whatever
+ * else failed (releasing it would let someone else book the same table: a double booking).
+ */
+export const holdsTable = (status: string): boolean => status === 'pending' || status === 'accepted' || status === 'completed';
+
+/** Only a pending reservation can be accepted, rejected or expire. */
+export function pendingRefusal(status: string, wanted: string): DomainError | undefined {
+  if (status === 'pending') return undefined;
+  return new DomainError('NOT_PENDING', `Only a pending reservation can be ${wanted}; this one is ${status}.`, { status });
+}
+
+/** The reason of a rejection, trimmed; a blank one is refused (the diner is told why). */
+export function rejectionReason(reason: string | undefined): string | DomainError {
+  const r = (reason ?? '').trim();
+  return r === '' ? new DomainError('REASON_REQUIRED', 'Say why the reservation is rejected.') : r;
+}
+
+export interface CancelQuestion {
+  status: string;
+  by: 'customer' | 'owner';
+  /** When the cancellation is asked for, and the reservation's start (epoch ms). */
+  at: number;
+  start: number;
+  /** The restaurant's policy: a customer may cancel until start − this many minutes (inclusive). */
+  cancellationCutoffMinutes: number;
+}
+
+/**
+ * Why a cancellation is refused, or undefined when it may go ahead: nothing leaves a final status, nobody
+ * cancels a reservation that has started, and a customer cancels only up to the cutoff (the owner any time
+ * before the start).
+ */
+export function cancellationRefusal(q: CancelQuestion): DomainError | undefined {
+  if (FINAL.has(q.status)) {
+    return new DomainError('ALREADY_FINAL', `The reservation is already ${q.status} and cannot be cancelled.`, { status: q.status });
+  }
+  if (q.at >= q.start) return new DomainError('ALREADY_STARTED', 'The reservation has already started and can no longer be cancelled.');
+  if (q.by === 'customer' && q.at > q.start - q.cancellationCutoffMinutes * 60_000) {
+    return new DomainError(
+      'PAST_CUTOFF',
+      `Reservations can be cancelled up to ${q.cancellationCutoffMinutes} minutes before the start; please call the restaurant.`,
+      { cancellationCutoffMinutes: q.cancellationCutoffMinutes },
+    );
+  }
+  return undefined;
+}
