@@ -118,3 +118,64 @@ describe('applyEvents: one read and one write per run of a stream', () => {
     expect(await counters().findOne({ _id: 'c4' })).toBeNull();
   });
 });
+
+describe('a delivery handled twice at once never moves a checkpoint back', () => {
+  type Counter = { _id: string; seen: number[] };
+  const counters = () => client.db(dbName).collection<Counter>('stale');
+  const evolve = (doc: Omit<Counter, '_id'> | undefined, e: { version: number }) => ({ seen: [...(doc?.seen ?? []), e.version] });
+
+  /**
+   * The collection, except that the first write of the given kind first lets `meanwhile` run: the stale
+   * writer has read the document and decided, another delivery writes before it does.
+   */
+  function interleaved<T extends { _id: string }>(collection: Collection<T>, method: 'replaceOne' | 'updateOne', meanwhile: () => Promise<unknown>) {
+    let done = false;
+    return new Proxy(collection, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== method || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          if (!done) {
+            done = true;
+            await meanwhile();
+          }
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  }
+
+  it('applyEvents: the guarded replace refuses the stale write, reads again and skips what was applied', async () => {
+    const s = 'stale-1';
+    await applyEvents(counters(), 'd1', [ev(s, 1)], evolve);
+    // the stale delivery read v1 and means to write v2; meanwhile the other one writes v2 and v3
+    const stale = interleaved(counters(), 'replaceOne', () => applyEvents(counters(), 'd1', [ev(s, 2), ev(s, 3)], evolve));
+    expect(await applyEvents(stale, 'd1', [ev(s, 2)], evolve)).toEqual({ applied: 0, skipped: 1 });
+    const doc = await counters().findOne({ _id: 'd1' });
+    // unguarded, the stale write would have left seen [1, 2] and checkpoint 2
+    expect(doc?.seen).toEqual([1, 2, 3]);
+    expect(checkpointOf(doc, s)).toBe(3);
+  });
+
+  it("applyOnce ('read-then-write'): the guarded update refuses the stale write", async () => {
+    const s = 'stale-2';
+    const col2 = counters() as unknown as Collection<Restaurant>;
+    await applyOnce(col2, 'd2', ev(s, 1), { $set: { name: 'v1' } });
+    const stale = interleaved(col2, 'updateOne', async () => {
+      await applyOnce(col2, 'd2', ev(s, 2), { $set: { name: 'v2' } });
+      await applyOnce(col2, 'd2', ev(s, 3), { $set: { name: 'v3' } });
+    });
+    expect(await applyOnce(stale, 'd2', ev(s, 2), { $set: { name: 'STALE v2' } })).toBe('skipped');
+    const doc = await col2.findOne({ _id: 'd2' });
+    expect(doc?.name).toBe('v3');
+    expect(checkpointOf(doc, s)).toBe(3);
+  });
+
+  it('applyOnce: two first deliveries racing to create the document apply once', async () => {
+    const s = 'stale-3';
+    const col3 = counters() as unknown as Collection<Restaurant>;
+    const stale = interleaved(col3, 'updateOne', () => applyOnce(col3, 'd3', ev(s, 1), { $inc: { visits: 1 } }));
+    expect(await applyOnce(stale, 'd3', ev(s, 1), { $inc: { visits: 1 } })).toBe('skipped');
+    expect((await col3.findOne({ _id: 'd3' }))?.visits).toBe(1);
+  });
+});

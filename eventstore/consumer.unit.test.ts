@@ -175,7 +175,7 @@ describe('QueueConsumerRunner', () => {
       queueUrl: 'q',
       visibilityTimeoutSeconds: 0.2,
       waitTimeSeconds: 0,
-      handler: createSqsHandler(() => sleep(550)),
+      handler: createSqsHandler(async () => void (await sleep(550))),
     });
     await runner.pollOnce();
     const extended = count('ChangeMessageVisibilityBatchCommand');

@@ -11,8 +11,11 @@ import { loadConfig } from '../platform/config';
 import { connectMongo } from '../platform/mongo';
 import { deprovision, provision, type ResolvedTopology, resolveTopology } from '../platform/provision';
 import { MAX_RECEIVE_COUNT, topology } from '../platform/topology';
-import { applyOnce, checkpointOf } from './checkpoint';
-import { createSqsHandler, QueueConsumerRunner } from './consumer';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { deadLetterCounts } from '../api/health';
+import { applyOnce, checkpointOf, GapError } from './checkpoint';
+import { createSqsHandler, QueueConsumerRunner, type SqsHandlerOptions } from './consumer';
+import { DeadLetterRedriver, type RedriveMove } from './dead-letters';
 import { DynamoDBEventStore } from './dynamodb';
 import type { StreamForwarderRunner } from './forwarder';
 import { serviceForwarder } from '../workers/pipeline';
@@ -49,14 +52,14 @@ function startForwarder(service: ServiceName): StreamForwarderRunner {
   return runner;
 }
 
-function startConsumer(consumer: string, handle: (e: StoredEvent) => Promise<void>): QueueConsumerRunner {
+function startConsumer(consumer: string, handle: (e: StoredEvent) => Promise<void>, opts: SqsHandlerOptions = {}): QueueConsumerRunner {
   const q = resolved.queues[consumer]!;
   // several batches in flight, as the pipeline worker runs it: order per stream must still hold
   const runner = new QueueConsumerRunner({
     sqs: clients.sqs,
     queueUrl: q.url,
     dlqUrl: q.dlqUrl,
-    handler: createSqsHandler(handle),
+    handler: createSqsHandler(handle, opts),
     concurrency: 4,
     onError: () => undefined,
   });
@@ -207,7 +210,7 @@ describe('forwarder killed with SIGKILL mid-run', () => {
   });
 });
 
-it('a poison message ends in the DLQ after 5 receives while other streams keep flowing', async () => {
+it('a poison message ends in the DLQ after 5 receives while other streams keep flowing (no redriver running)', async () => {
   startForwarder('auth');
   let poisonAttempts = 0;
   const good: string[] = [];
@@ -231,4 +234,108 @@ it('a poison message ends in the DLQ after 5 receives while other streams keep f
   await waitFor('poison in the DLQ', async () => (await consumer.dlqDepth()) === 1, 30_000);
   expect(poisonAttempts).toBe(MAX_RECEIVE_COUNT);
   expect(good.sort()).toEqual(['user-1:1', 'user-1:2', 'user-2:1', 'user-2:2', 'user-3:1', 'user-3:2']);
+});
+
+describe('nothing lost, nothing frozen', () => {
+  let mongo: MongoClient;
+  const dbName = `${prefix}heal`;
+
+  beforeAll(async () => {
+    mongo = (await connectMongo(config, dbName)).client;
+  });
+
+  afterAll(async () => {
+    await mongo.db(dbName).dropDatabase().catch(() => undefined);
+    await mongo.close();
+  });
+
+  it('an event that never reached the projection is read from the store when the next one meets the gap', async () => {
+    startForwarder('catalog');
+    const col = mongo.db(dbName).collection<{ _id: string; versions?: number[] }>('gap');
+    let dropped = false;
+    const healed: unknown[] = [];
+    startConsumer(
+      'catalog-restaurants',
+      async (e) => {
+        if (!e.streamId.startsWith('gap-')) return;
+        // v2 is acknowledged without being applied once (as if dead-lettered and never seen again)
+        if (e.version === 2 && !dropped) {
+          dropped = true;
+          return;
+        }
+        await applyOnce(col, e.streamId, e, { $push: { versions: e.version } });
+      },
+      { store: store('catalog'), onHealed: (h) => healed.push(h) },
+    );
+    const s = store('catalog');
+    await s.append('gap-1', [{ type: 'T', data: {} }], { expectedVersion: 'no_stream' });
+    await waitFor('v1 applied', async () => checkpointOf(await col.findOne({ _id: 'gap-1' }), 'gap-1') === 1);
+    await s.append('gap-1', [{ type: 'T', data: {} }], { expectedVersion: 1 });
+    await waitFor('v2 dropped', () => dropped);
+    await s.append('gap-1', [{ type: 'T', data: {} }], { expectedVersion: 2 });
+    await waitFor('v3 applied', async () => checkpointOf(await col.findOne({ _id: 'gap-1' }), 'gap-1') === 3);
+    expect((await col.findOne({ _id: 'gap-1' }))?.versions).toEqual([1, 2, 3]);
+    expect(healed).toEqual([{ streamId: 'gap-1', fromVersion: 2, applied: 2 }]);
+  });
+
+  it('dead letters are counted, redriven with backoff and the projection converges; an undecodable one stays', async () => {
+    startForwarder('catalog');
+    const consumer = 'reservation-restaurants';
+    const q = resolved.queues[consumer]!;
+    // a projection in memory with the checkpoint rule of applyOnce; "MongoDB" is down at first
+    let down = true;
+    const versions = new Map<string, number[]>();
+    const attempts = new Map<string, number>();
+    const runner = startConsumer(
+      consumer,
+      async (e) => {
+        if (!e.streamId.startsWith('rd-')) return;
+        attempts.set(e.streamId, (attempts.get(e.streamId) ?? 0) + 1);
+        if (down) throw Object.assign(new Error('connection refused'), { name: 'MongoNetworkError' });
+        const seen = versions.get(e.streamId) ?? [];
+        const at = seen.at(-1) ?? 0;
+        if (e.version <= at) return;
+        if (e.version !== at + 1) throw new GapError(e.streamId, at + 1, e.version);
+        versions.set(e.streamId, [...seen, e.version]);
+      },
+      { store: store('catalog') },
+    );
+    const counts = deadLetterCounts({ sqs: clients.sqs, topo });
+
+    const s = store('catalog');
+    await s.append('rd-a', [{ type: 'T', data: {} }], { expectedVersion: 'no_stream' });
+    await s.append('rd-b', [{ type: 'T', data: {} }], { expectedVersion: 'no_stream' });
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'not an event', MessageGroupId: 'junk', MessageDeduplicationId: `junk-${prefix}` }));
+    await waitFor('three dead letters', async () => (await runner.dlqDepth()) === 3, 40_000);
+    expect(attempts.get('rd-a')).toBe(MAX_RECEIVE_COUNT);
+    expect((await counts())[consumer]).toBe(3);
+
+    // MongoDB is back; rd-b moves on: its v2 meets the gap and reads v1 from the store
+    down = false;
+    await s.append('rd-b', [{ type: 'T', data: {} }], { expectedVersion: 1 });
+    await waitFor('rd-b healed', () => versions.get('rd-b')?.length === 2);
+    // rd-a has no later event: only the redrive brings it
+    expect(versions.get('rd-a')).toBeUndefined();
+
+    const moves: RedriveMove[] = [];
+    const undecodable: string[] = [];
+    const redriver = new DeadLetterRedriver({
+      sqs: clients.sqs,
+      consumer,
+      queueUrl: q.url,
+      dlqUrl: q.dlqUrl,
+      baseDelayMs: 200,
+      maxDelayMs: 1000,
+      onMove: (m) => moves.push(m),
+      onUndecodable: ({ messageId }) => undecodable.push(messageId),
+    });
+    redriver.start();
+    stoppers.push(() => redriver.stop());
+    await waitFor('rd-a applied after its redrive', () => versions.get('rd-a')?.length === 1, 20_000);
+    await waitFor('only the undecodable message left', async () => (await counts())[consumer] === 1, 20_000);
+    expect(versions.get('rd-a')).toEqual([1]);
+    expect(versions.get('rd-b')).toEqual([1, 2]);
+    expect(moves.map((m) => `${m.streamId}:${m.version}:${m.redrives}`).sort()).toEqual(['rd-a:1:1', 'rd-b:1:1']);
+    expect(undecodable).toHaveLength(1);
+  });
 });
