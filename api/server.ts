@@ -2,11 +2,25 @@
  * The HTTP front door: one Fastify app that mounts each service's routes as a plugin, renders every
  * error as `application/problem+json`, and publishes the OpenAPI document built from the route schemas
  * (`/docs`, `/docs/json`).
+ *
+ * Policies that hold for every route live here, once, so no route can forget them:
+ * - deadlines: a whole request must arrive within `requestTimeoutMs`, and a handler that has not answered
+ *   within `handlerTimeoutMs` gets 503 + Retry-After (the clients' own timeouts normally answer first,
+ *   see platform/mongo.ts, aws.ts, temporal.ts); a dependency that is down or slow is 503 + Retry-After
+ *   (`toProblem`), never a hang or a 500;
+ * - hostile input is cheap to refuse: bodies are capped (`bodyLimit`, smaller per route), validation stops
+ *   at the first error, and a route that needs a Bearer token refuses an anonymous request before its
+ *   body is even read;
+ * - every error is problem+json, Fastify's own included (bad JSON, 413, 414, 415), an undeclared method
+ *   on a known path is 405 with `Allow`, and the OpenAPI document says so: each route's error responses
+ *   are documented as `application/problem+json`, with the statuses every route can give added here.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, type RouteOptions, type onRequestHookHandler } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { HttpProblem, problemSchema } from './problem';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problemSchema, problemTitle, sendProblem, unavailable } from './problem';
+import { requireCaller } from './context';
+import { unavailableDependency } from './unavailable';
 import { ConcurrencyError, EventStoreLimitError } from '../eventstore/types';
 import { isDomainError, type DomainErrorKind } from '../domain/errors';
 
@@ -15,12 +29,31 @@ const KIND_STATUS: Record<DomainErrorKind, number> = { invalid: 422, conflict: 4
 
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
 
+export const DEFAULTS = {
+  /** Largest body any route accepts; routes with small bodies set a smaller `bodyLimit` of their own. */
+  bodyLimit: 64 * 1024,
+  /** Above the reservation placement deadline (PLACEMENT_DEADLINE_MS, 8 s), below common client timeouts. */
+  handlerTimeoutMs: 12_000,
+  /** Headers and body must arrive within this (slow-loris clients hold a socket otherwise). */
+  requestTimeoutMs: 15_000,
+  /** Longest path parameter the router accepts (414 beyond); shorter ones are the route schemas' to refuse (400). */
+  maxParamLength: 500,
+  /** Seconds a client is told to wait after a 503. */
+  retryAfterSeconds: 2,
+} as const;
+
+/** At most this many validation errors are listed (validation stops at the first anyway; this bounds the body). */
+const MAX_LISTED_ERRORS = 10;
+
 export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Route plugins, registered in order (the auth plugin first, so `request.caller` is set for all). */
   plugins: RoutePlugin[];
   /** Skip the OpenAPI UI (tests). The JSON document is always built. */
   docsUi?: boolean;
+  bodyLimit?: number;
+  handlerTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export function toProblem(err: unknown): HttpProblem {
@@ -32,10 +65,19 @@ export function toProblem(err: unknown): HttpProblem {
     return new HttpProblem(409, 'Someone else changed this at the same time; read it again and retry.', { code: 'CONCURRENT_CHANGE' });
   }
   if (err instanceof EventStoreLimitError) return new HttpProblem(413, err.message);
+  const dependency = unavailableDependency(err);
+  if (dependency) {
+    return unavailable(
+      dependency === 'the server'
+        ? 'This request took too long to complete; retry shortly.'
+        : `The ${dependency} is not answering right now; retry shortly.`,
+      DEFAULTS.retryAfterSeconds,
+    );
+  }
   const fe = err as Partial<FastifyError>;
   if (fe.validation) {
     const where = fe.validationContext ?? 'request';
-    const errors = fe.validation.map((v) => ({
+    const errors = fe.validation.slice(0, MAX_LISTED_ERRORS).map((v) => ({
       field: `${where}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`,
       message: v.message ?? 'is invalid',
       ...(v.params && 'missingProperty' in v.params ? { missing: v.params.missingProperty } : {}),
@@ -46,19 +88,137 @@ export function toProblem(err: unknown): HttpProblem {
       .join('; ');
     return new HttpProblem(400, `Invalid ${where}: ${detail}`, { errors });
   }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpProblem(413, 'The request body is larger than this route accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HttpProblem(415, 'Send the body as application/json.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpProblem(400, `The body is not valid JSON: ${fe.message ?? 'parse error'}.`);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new HttpProblem(414, 'A path segment is too long.');
+    case 'FST_ERR_BAD_URL':
+      return new HttpProblem(400, 'The URL is not valid (a malformed percent-encoding?).');
+  }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new HttpProblem(fe.statusCode, fe.message ?? 'Bad request');
   }
   return new HttpProblem(500, 'Something went wrong on our side; it has been logged.');
 }
 
+// --- what every route can answer, added to its schema (runtime and OpenAPI alike) ---------------------
+
+const PROBLEM_REF = 'Problem#';
+const isProblemRef = (s: unknown): boolean => typeof s === 'object' && s !== null && (s as { $ref?: unknown }).$ref === PROBLEM_REF;
+
+const retryAfterHeader = { 'retry-after': { type: 'integer', description: 'Seconds to wait before retrying.' } } as const;
+
+/** A problem response as OpenAPI wants it: `application/problem+json`, with the headers the status carries. */
+function problemResponse(status: number, description: string): Record<string, unknown> {
+  return {
+    description,
+    ...(status === 429 || status === 503 ? { headers: retryAfterHeader } : {}),
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: PROBLEM_REF } } },
+  };
+}
+
+const COMMON_DESCRIPTIONS: Record<number, string> = {
+  400: 'The request does not match the schema (problem details name the field).',
+  401: 'No valid Bearer token.',
+  413: 'The body is larger than this route accepts.',
+  414: 'A path segment is too long.',
+  415: 'The body is not application/json.',
+  503: 'A dependency is down or too slow; retry after Retry-After seconds.',
+};
+
+type RouteSchema = NonNullable<RouteOptions['schema']> & {
+  hide?: boolean;
+  security?: unknown[];
+  response?: Record<string, unknown>;
+};
+
+/** The statuses a route can give whatever its handler does, from what it declares. */
+function commonStatuses(schema: RouteSchema): number[] {
+  const statuses = [503];
+  if (schema.body || schema.querystring || schema.params || schema.headers) statuses.push(400);
+  if (schema.body) statuses.push(413, 415);
+  if (schema.params) statuses.push(414);
+  if (schema.security?.length) statuses.push(401);
+  return statuses;
+}
+
+function withCommonResponses(schema: RouteSchema): RouteSchema {
+  const response: Record<string, unknown> = { ...(schema.response ?? {}) };
+  for (const [code, value] of Object.entries(response)) {
+    if (Number(code) >= 400 && isProblemRef(value)) response[code] = problemResponse(Number(code), COMMON_DESCRIPTIONS[Number(code)] ?? problemTitle(Number(code)));
+  }
+  for (const status of commonStatuses(schema)) {
+    if (!(String(status) in response)) response[String(status)] = problemResponse(status, COMMON_DESCRIPTIONS[status]!);
+  }
+  return { ...schema, response };
+}
+
+/** A route that declares Bearer security refuses an anonymous request before parsing or validating its body. */
+const requireToken: onRequestHookHandler = async (request) => {
+  requireCaller(request);
+};
+
+function hooksOf<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
+}
+
+/** Route patterns and their methods, to tell "no such path" (404) from "not this method" (405 + Allow). */
+class MethodTable {
+  private readonly paths = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+
+  add(url: string, methods: string[]): void {
+    let entry = this.paths.get(url);
+    if (!entry) {
+      const source = url
+        .split('/')
+        .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/');
+      entry = { pattern: new RegExp(`^${source}/?$`), methods: new Set() };
+      this.paths.set(url, entry);
+    }
+    for (const m of methods) entry.methods.add(m.toUpperCase());
+    if (entry.methods.has('GET')) entry.methods.add('HEAD');
+  }
+
+  allowed(path: string): string[] {
+    const methods = new Set<string>();
+    for (const { pattern, methods: ms } of this.paths.values()) if (pattern.test(path)) for (const m of ms) methods.add(m);
+    return [...methods].sort();
+  }
+}
+
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    bodyLimit: opts.bodyLimit ?? DEFAULTS.bodyLimit,
+    handlerTimeout: opts.handlerTimeoutMs ?? DEFAULTS.handlerTimeoutMs,
+    requestTimeout: opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    routerOptions: { maxParamLength: DEFAULTS.maxParamLength },
+    // allErrors off: Ajv stops at the first error, so a body of 340,000 bad items costs one check, not
+    // 340,000 (and the response lists one error, not 340,000)
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // the router's own refusals (a bad percent-encoding, an over-long path segment) are problems too
+    frameworkErrors: (err, request, reply) => {
+      void sendProblem(reply, request, toProblem(err));
+    },
   });
 
   app.addSchema({ $id: 'Problem', ...problemSchema });
+
+  const methods = new MethodTable();
+  app.addHook('onRoute', (route) => {
+    methods.add(route.url, [route.method].flat());
+    const schema = route.schema as RouteSchema | undefined;
+    if (!schema || schema.hide) return;
+    route.schema = withCommonResponses(schema);
+    if (schema.security?.length) route.onRequest = [...hooksOf(route.onRequest), requireToken];
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -66,7 +226,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       info: {
         title: 'Restaurant reservations API',
         version: '0.1.0',
-        description: 'Catalog, reservations and auth. Errors are RFC 9457 problem details (application/problem+json).',
+        description:
+          'Catalog, reservations and auth. Errors are RFC 9457 problem details (application/problem+json). ' +
+          'Any route answers 503 with Retry-After when a dependency is down or slow; an undeclared method on a known path is 405 with Allow.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
@@ -76,14 +238,20 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   app.setErrorHandler((err, request, reply) => {
     const problem = toProblem(err);
-    if (problem.status >= 500) request.log.error({ err }, 'unhandled error');
-    void reply.status(problem.status).type('application/problem+json').send(problem.toBody(request.url));
+    if (problem.status === 503) request.log.warn({ err }, 'dependency unavailable');
+    else if (problem.status >= 500) request.log.error({ err }, 'unhandled error');
+    // RFC 6750 §3: a protected resource names the scheme it wants
+    if (problem.status === 401 && !reply.hasHeader('www-authenticate')) void reply.header('www-authenticate', 'Bearer');
+    return sendProblem(reply, request, problem);
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply
-      .status(404)
-      .type('application/problem+json')
-      .send(new HttpProblem(404, `No route ${request.method} ${request.url}`).toBody(request.url));
+    const path = request.url.split('?')[0]!;
+    const allow = methods.allowed(path);
+    if (allow.length > 0) {
+      void reply.header('allow', allow.join(', '));
+      return sendProblem(reply, request, new HttpProblem(405, `${request.method} is not supported on ${path}; use ${allow.join(', ')}.`));
+    }
+    return sendProblem(reply, request, new HttpProblem(404, `No route ${request.method} ${path}`));
   });
 
   for (const plugin of opts.plugins) await app.register(plugin);

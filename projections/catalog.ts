@@ -66,7 +66,16 @@ export interface SearchResult {
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
 export const DEFAULT_RADIUS_KM = 50;
-export const MAX_RADIUS_KM = 20_000;
+/** "Near me" is a city and its surroundings, not a continent: larger radii would load whole regions. */
+export const MAX_RADIUS_KM = 100;
+export const MIN_RADIUS_KM = 0.1;
+/**
+ * Most documents one request reads from Mongo. A near search widens its box step by step and stops at
+ * this; a name search with openAt stops scanning here and answers a short page with a cursor to go on.
+ */
+export const MAX_SCANNED = 1000;
+/** The first box of a near search; it doubles until the page is full or the radius is reached. */
+const FIRST_RING_KM = 2;
 const EARTH_RADIUS_KM = 6371.0088;
 
 export { GapError };
@@ -74,6 +83,11 @@ export { GapError };
 /** A cursor that is not one of ours, or belongs to another kind of search. */
 export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
+}
+
+/** More than MAX_SCANNED candidates in the smallest box a near search needs: the filters must narrow it. */
+export class SearchTooBroadError extends Error {
+  override readonly name = 'SearchTooBroadError';
 }
 
 export interface CatalogReadModel {
@@ -287,32 +301,55 @@ export function catalogReadModel(db: Db, store: Pick<EventStore, 'readAll'>): Ca
 
     if (query.near) {
       const near = query.near;
-      const radiusKm = query.radiusKm ?? DEFAULT_RADIUS_KM;
-      and.push(boundingBox(near, radiusKm));
+      const radiusKm = Math.min(query.radiusKm ?? DEFAULT_RADIUS_KM, MAX_RADIUS_KM);
       const after = query.cursor ? decodeCursor(query.cursor, 'near') : undefined;
-      const candidates = await coll.find({ $and: and }, { projection: summaryFields }).toArray();
-      const hits = candidates
-        .map((d) => ({ d, key: { d: haversineKm(near, d.location), n: d.nameKey, i: d._id } }))
-        .filter(({ d, key }) => key.d <= radiusKm && open(d) && (!after || compareKey(key, after) > 0))
-        .sort((a, b) => compareKey(a.key, b.key));
-      const page = hits.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(({ d, key }) => toSummary(d, key.d)),
-        ...(hits.length > limit && last ? { nextCursor: encodeCursor({ s: 'near', ...last.key }) } : {}),
-      };
+      // Rings: the box of radius r holds every restaurant within r, so once more than a page lies within
+      // r, the nearest page is among them; otherwise double r (up to the radius asked for). A dense city
+      // answers from a small box instead of loading everything within 100 km.
+      let ringKm = Math.min(radiusKm, Math.max(FIRST_RING_KM, (after?.s === 'near' ? after.d : 0) * 2));
+      for (;;) {
+        const candidates = await coll
+          .find({ $and: [...and, boundingBox(near, ringKm)] }, { projection: summaryFields })
+          .limit(MAX_SCANNED + 1)
+          .toArray();
+        if (candidates.length > MAX_SCANNED) {
+          throw new SearchTooBroadError(
+            `More than ${MAX_SCANNED} restaurants lie within ${ringKm} km of that point; add q or cuisine, or a smaller radiusKm.`,
+          );
+        }
+        const hits = candidates
+          .map((d) => ({ d, key: { d: haversineKm(near, d.location), n: d.nameKey, i: d._id } }))
+          .filter(({ d, key }) => key.d <= ringKm && key.d <= radiusKm && open(d) && (!after || compareKey(key, after) > 0))
+          .sort((a, b) => compareKey(a.key, b.key));
+        if (hits.length > limit || ringKm >= radiusKm) {
+          const page = hits.slice(0, limit);
+          const last = page[page.length - 1];
+          return {
+            items: page.map(({ d, key }) => toSummary(d, key.d)),
+            ...(hits.length > limit && last ? { nextCursor: encodeCursor({ s: 'near', ...last.key }) } : {}),
+          };
+        }
+        ringKm = Math.min(radiusKm, ringKm * 2);
+      }
     }
 
-    // by name: keyset pages straight from Mongo; openAt is checked here, so keep reading until the page is full
+    // By name: keyset pages straight from Mongo. openAt is checked here, so read on until the page is full,
+    // but at most MAX_SCANNED documents: then answer what was found (maybe a short or empty page) with a
+    // cursor at the last document read, and the client goes on from there.
     let after = query.cursor ? decodeCursor(query.cursor, 'name') : undefined;
     const items: RestaurantSummary[] = [];
-    const batch = Math.min(MAX_LIMIT * 2, limit * 2 + 1);
+    // without openAt every document read is a hit: one more than the page tells whether there is a next
+    // page; with openAt few queries of many documents (each query has a fixed cost, large on FerretDB)
+    const batch = openAt === undefined ? limit + 1 : MAX_LIMIT * 2;
     let more = false;
+    let scanned = 0;
     for (;;) {
       const filter: Filter<RestaurantDoc> = {
         $and: after ? [...and, { $or: [{ nameKey: { $gt: after.n } }, { nameKey: after.n, _id: { $gt: after.i } }] }] : and,
       };
-      const docs = await coll.find(filter, { projection: summaryFields }).sort({ nameKey: 1, _id: 1 }).limit(batch).toArray();
+      const take = Math.min(batch, MAX_SCANNED - scanned);
+      const docs = await coll.find(filter, { projection: summaryFields }).sort({ nameKey: 1, _id: 1 }).limit(take).toArray();
+      scanned += docs.length;
       for (const d of docs) {
         if (!open(d)) {
           after = { s: 'name', n: d.nameKey, i: d._id };
@@ -325,12 +362,15 @@ export function catalogReadModel(db: Db, store: Pick<EventStore, 'readAll'>): Ca
         items.push(toSummary(d));
         after = { s: 'name', n: d.nameKey, i: d._id };
       }
-      if (more || docs.length < batch) break;
+      if (more || docs.length < take) break;
+      if (scanned >= MAX_SCANNED) {
+        more = true;
+        break;
+      }
     }
-    const last = items[items.length - 1];
     return {
       items,
-      ...(more && last ? { nextCursor: encodeCursor({ s: 'name', n: fold(last.name), i: last.restaurantId }) } : {}),
+      ...(more && after ? { nextCursor: encodeCursor(after) } : {}),
     };
   }
 

@@ -146,10 +146,36 @@ async function installMoto() {
   log('moto installed');
 }
 
+/**
+ * schemathesis (property-based API testing from the OpenAPI document), pinned, for the integration test
+ * test/schemathesis.int.test.ts. Its own venv, not moto's: the two pin overlapping libraries (werkzeug,
+ * jsonschema, requests) and neither should move the other's versions.
+ */
+export const SCHEMATHESIS_VENV = path.join(STACK, 'schemathesis');
+export const SCHEMATHESIS_VERSION = '4.32.5';
+export async function installSchemathesis() {
+  const bin = path.join(SCHEMATHESIS_VENV, 'bin', 'schemathesis');
+  try {
+    if (fs.readFileSync(path.join(SCHEMATHESIS_VENV, 'schemathesis.version'), 'utf8').trim() === SCHEMATHESIS_VERSION && fs.existsSync(bin)) return;
+  } catch {
+    /* not installed */
+  }
+  need('python3', 'install Python 3 (it runs schemathesis, the API fuzzer)');
+  log(`installing schemathesis ${SCHEMATHESIS_VERSION} into ${path.relative(ROOT, SCHEMATHESIS_VENV)}…`);
+  fs.rmSync(SCHEMATHESIS_VENV, { recursive: true, force: true });
+  const venv = run('python3', ['-m', 'venv', SCHEMATHESIS_VENV]);
+  if (venv.status !== 0) fail(`python3 -m venv failed (on Debian: apt-get install python3-venv):\n${venv.stderr}`);
+  await runWithProgress('schemathesis install', path.join(SCHEMATHESIS_VENV, 'bin', 'pip'), [
+    'install', '--disable-pip-version-check', '-q', `schemathesis==${SCHEMATHESIS_VERSION}`,
+  ]);
+  fs.writeFileSync(path.join(SCHEMATHESIS_VENV, 'schemathesis.version'), `${SCHEMATHESIS_VERSION}\n`);
+  log('schemathesis installed');
+}
+
 export async function install() {
   for (const d of [BIN, DATA, LOGS, RUN]) fs.mkdirSync(d, { recursive: true });
-  // the three are independent; building them side by side saves minutes on a fresh machine
-  const results = await Promise.allSettled([installTemporal(), installFerretDB(), installMoto()]);
+  // they are independent; building them side by side saves minutes on a fresh machine
+  const results = await Promise.allSettled([installTemporal(), installFerretDB(), installMoto(), installSchemathesis()]);
   const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
   if (errors.length) fail(errors.join('\n\n'));
 }

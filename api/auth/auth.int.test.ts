@@ -18,7 +18,7 @@ import { createEventTable, DynamoDBEventStore } from '../../eventstore/dynamodb'
 import type { EventStore, StoredEvent } from '../../eventstore/types';
 import { createAuthService, type AuthService } from './index';
 import { createTokenService, loadSigningKey, type TokenService } from './tokens';
-import { loginRateLimiter } from './rate-limit';
+import { loginRateLimiter, signUpRateLimiter } from './rate-limit';
 import { authPlugin, remoteJwks } from '../plugins/auth';
 import { jose } from './jose';
 
@@ -41,14 +41,15 @@ interface Harness {
 let clockMs = Date.now();
 let h: Harness;
 
-async function harness(opts: { project?: boolean; perEmail?: number } = {}): Promise<Harness> {
+async function harness(opts: { project?: boolean; perEmail?: number; signUpsPerIp?: number } = {}): Promise<Harness> {
   const store = new InMemoryEventStore('auth');
   const auth = await createAuthService({
     config,
     store,
     db: mongo.db,
     scrypt: cheap,
-    rateLimiter: loginRateLimiter({ perEmail: opts.perEmail ?? 1000, perIp: 5000, now: () => clockMs }),
+    rateLimiter: loginRateLimiter({ failuresPerEmailAndIp: opts.perEmail ?? 1000, perIp: 5000, now: () => clockMs }),
+    signUpLimiter: signUpRateLimiter({ perIp: opts.signUpsPerIp ?? 1000, now: () => clockMs }),
   });
   let chain: Promise<void> = Promise.resolve();
   if (opts.project !== false) {
@@ -69,8 +70,8 @@ const uniqueEmail = (tag: string) => `${tag}-${randomBytes(4).toString('hex')}@E
 async function register(app: FastifyInstance, email: string, password = 'correct horse battery', name = 'Ada Lovelace') {
   return app.inject({ method: 'POST', url: '/auth/register', payload: { email, password, name } });
 }
-async function login(app: FastifyInstance, email: string, password = 'correct horse battery') {
-  return app.inject({ method: 'POST', url: '/auth/login', payload: { email, password } });
+async function login(app: FastifyInstance, email: string, password = 'correct horse battery', remoteAddress = '127.0.0.1') {
+  return app.inject({ method: 'POST', url: '/auth/login', payload: { email, password }, remoteAddress });
 }
 async function me(app: FastifyInstance, token?: string, raw?: string) {
   const authorization = raw ?? (token ? `Bearer ${token}` : undefined);
@@ -351,22 +352,43 @@ describe('email uniqueness under concurrency', () => {
   }, 180_000); // moto slows down a lot when other suites share it
 });
 
-describe('login rate limit', () => {
-  test('per email: the 4th attempt in a minute is 429 with Retry-After, then allowed again', async () => {
+describe('rate limits', () => {
+  test('sign-in: the 4th failure in a row for one email from one address is 429 with Retry-After; the owner is not locked out', async () => {
     const limited = await harness({ perEmail: 3 });
     try {
       const email = uniqueEmail('rate');
       await register(limited.app, email);
-      for (let i = 0; i < 3; i++) expect((await login(limited.app, email, 'wrong password')).statusCode).toBe(401);
-      const blocked = await login(limited.app, email.toUpperCase()); // right password, still blocked: same normalised email
+      for (let i = 0; i < 3; i++) expect((await login(limited.app, email, 'wrong password', '10.0.0.66')).statusCode).toBe(401);
+      const blocked = await login(limited.app, email.toUpperCase(), undefined, '10.0.0.66'); // right password, still blocked: same normalised email
       expect(blocked.statusCode).toBe(429);
+      expect(blocked.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(15 * 60);
       expect(blocked.json()).toMatchObject({ status: 429, title: 'Too Many Requests' });
-      // another email from the same IP is not affected
-      expect((await login(limited.app, uniqueEmail('other'))).statusCode).toBe(401);
-      clockMs += 61_000;
-      expect((await login(limited.app, email)).statusCode).toBe(200);
+      // the account's owner, from their own address, signs in: failures elsewhere cannot lock them out
+      expect((await login(limited.app, email, undefined, '10.0.0.7')).statusCode).toBe(200);
+      // and successful sign-ins never count: many in a row are fine
+      for (let i = 0; i < 5; i++) expect((await login(limited.app, email, undefined, '10.0.0.7')).statusCode).toBe(200);
+      // another email from the attacking address is not affected by that pair's failures
+      expect((await login(limited.app, uniqueEmail('other'), undefined, '10.0.0.66')).statusCode).toBe(401);
+      clockMs += 15 * 60_000 + 1000;
+      expect((await login(limited.app, email, undefined, '10.0.0.66')).statusCode).toBe(200);
+    } finally {
+      await limited.app.close();
+    }
+  });
+
+  test('sign-up: per address, 429 with Retry-After past the limit', async () => {
+    const limited = await harness({ signUpsPerIp: 2 });
+    try {
+      expect((await register(limited.app, uniqueEmail('s1'))).statusCode).toBe(201);
+      expect((await register(limited.app, uniqueEmail('s2'))).statusCode).toBe(201);
+      const blocked = await register(limited.app, uniqueEmail('s3'));
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      clockMs += 10 * 60_000 + 1000;
+      expect((await register(limited.app, uniqueEmail('s4'))).statusCode).toBe(201);
     } finally {
       await limited.app.close();
     }

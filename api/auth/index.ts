@@ -14,7 +14,7 @@ import { type OwnershipLogger, ownershipConsumer } from '../../projections/owner
 import { type UsersProjection, usersProjection } from '../../projections/users';
 import { authPlugin, remoteJwks } from '../plugins/auth';
 import type { RoutePlugin } from '../server';
-import { type LoginRateLimiter } from './rate-limit';
+import { type LoginRateLimiter, type SignUpRateLimiter } from './rate-limit';
 import { authRoutes } from './routes';
 import { type TokenService, tokensFromConfig } from './tokens';
 
@@ -38,6 +38,7 @@ export interface AuthServiceDeps {
   now?: () => Date;
   logger?: OwnershipLogger;
   rateLimiter?: LoginRateLimiter;
+  signUpLimiter?: SignUpRateLimiter;
   scrypt?: ScryptParams;
   /** Pre-built tokens (tests); by default from config (env key or `<dataDir>/auth/signing-key.json`). */
   tokens?: TokenService;
@@ -55,6 +56,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       users: users.readModel,
       tokens,
       ...(deps.rateLimiter ? { rateLimiter: deps.rateLimiter } : {}),
+      ...(deps.signUpLimiter ? { signUpLimiter: deps.signUpLimiter } : {}),
       ...(deps.now ? { now: deps.now } : {}),
       ...(deps.scrypt ? { scrypt: deps.scrypt } : {}),
     }),

@@ -1,4 +1,4 @@
-import { SlidingWindowLimiter, loginRateLimiter } from './rate-limit';
+import { SlidingWindowLimiter, loginRateLimiter, signUpRateLimiter } from './rate-limit';
 import { withEventId } from '../../projections/ownership';
 import { userDecider, type UserEvent } from '../../domain/auth/user';
 import type { StoredEvent } from '../../eventstore/types';
@@ -20,17 +20,47 @@ describe('sliding window limiter', () => {
     expect(l.hit('a').allowed).toBe(false);
   });
 
-  test('login limiter: per IP across emails, and per email across IPs', () => {
+  test('login limiter: failures per (email, IP), attempts per IP', () => {
     let t = 0;
-    const l = loginRateLimiter({ perEmail: 2, perIp: 3, windowMs: 1000, now: () => t });
-    expect(l.check('ip1', 'a').allowed).toBe(true);
-    expect(l.check('ip2', 'a').allowed).toBe(true);
-    expect(l.check('ip3', 'a').allowed).toBe(false); // email limit
-    expect(l.check('ip1', 'b').allowed).toBe(true);
-    expect(l.check('ip1', 'c').allowed).toBe(true); // ip1: 3rd attempt (a, b, c)
-    expect(l.check('ip1', 'd')).toEqual({ allowed: false, retryAfterSeconds: 1 }); // IP limit
+    const l = loginRateLimiter({ failuresPerEmailAndIp: 2, failureWindowMs: 1000, perIp: 4, ipWindowMs: 1000, now: () => t });
+    // two failures for victim@ from the attacker's address block that pair only
+    for (let i = 0; i < 2; i++) {
+      expect(l.check('attacker', 'victim').allowed).toBe(true);
+      l.failed('attacker', 'victim');
+    }
+    expect(l.check('attacker', 'victim')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    // the victim, from their own address, is not locked out
+    expect(l.check('victim-ip', 'victim').allowed).toBe(true);
+    // the attacker's address still has attempts for other accounts until its own cap (4 attempts: 2 above + 2)
+    expect(l.check('attacker', 'other1').allowed).toBe(true);
+    expect(l.check('attacker', 'other2').allowed).toBe(true);
+    expect(l.check('attacker', 'other3')).toEqual({ allowed: false, retryAfterSeconds: 1 });
     t = 1001;
-    expect(l.check('ip1', 'a').allowed).toBe(true);
+    expect(l.check('attacker', 'victim').allowed).toBe(true);
+  });
+
+  test('successful sign-ins never count against the account, and clear its failures from that address', () => {
+    const l = loginRateLimiter({ failuresPerEmailAndIp: 2, perIp: 100, now: () => 0 });
+    for (let i = 0; i < 10; i++) {
+      expect(l.check('ip', 'a').allowed).toBe(true);
+      l.succeeded('ip', 'a');
+    }
+    l.failed('ip', 'a');
+    l.succeeded('ip', 'a');
+    l.failed('ip', 'a');
+    expect(l.check('ip', 'a').allowed).toBe(true); // one failure since the success, not two
+  });
+
+  test('sign-ups: per IP, Retry-After until the oldest leaves the window', () => {
+    let t = 0;
+    const l = signUpRateLimiter({ perIp: 2, windowMs: 10_000, now: () => t });
+    expect(l.check('a').allowed).toBe(true);
+    t = 4000;
+    expect(l.check('a').allowed).toBe(true);
+    expect(l.check('a')).toEqual({ allowed: false, retryAfterSeconds: 6 });
+    expect(l.check('b').allowed).toBe(true);
+    t = 10_001;
+    expect(l.check('a').allowed).toBe(true);
   });
 });
 

@@ -9,10 +9,10 @@ import type { ScryptParams } from '../../domain/auth/passwords';
 import { normaliseEmail } from '../../domain/auth/user';
 import type { UsersReadModel } from '../../projections/users';
 import { bearerSecurity, requireCaller } from '../context';
-import { HttpProblem, notFound } from '../problem';
+import { HttpProblem, notFound, sendProblem, tooManyRequests } from '../problem';
 import type { RoutePlugin } from '../server';
 import { accounts } from './accounts';
-import { type LoginRateLimiter, loginRateLimiter } from './rate-limit';
+import { type LoginRateLimiter, type SignUpRateLimiter, loginRateLimiter, signUpRateLimiter } from './rate-limit';
 import type { TokenService } from './tokens';
 
 export interface AuthRoutesDeps {
@@ -20,7 +20,8 @@ export interface AuthRoutesDeps {
   users: UsersReadModel;
   tokens: TokenService;
   rateLimiter?: LoginRateLimiter;
-  /** Clock for the default rate limiter. */
+  signUpLimiter?: SignUpRateLimiter;
+  /** Clock for the default rate limiters. */
   now?: () => Date;
   /** Password hashing cost (tests lower it). */
   scrypt?: ScryptParams;
@@ -48,6 +49,7 @@ const registerSchema = {
     201: { type: 'object', required: ['userId'], additionalProperties: false, properties: { userId: { type: 'string' } } },
     400: problem,
     409: problem,
+    429: problem,
   },
 } as const;
 
@@ -119,32 +121,40 @@ async function trimEmail(request: FastifyRequest): Promise<void> {
   if (body && typeof body === 'object' && typeof body.email === 'string') body.email = body.email.trim();
 }
 
-function tooMany(reply: FastifyReply, url: string, retryAfterSeconds: number): FastifyReply {
-  const body = new HttpProblem(429, `Too many sign-in attempts; wait ${retryAfterSeconds} s and try again.`, {
-    retryAfterSeconds,
-  }).toBody(url);
-  return reply.status(429).header('retry-after', String(retryAfterSeconds)).type('application/problem+json').send(body);
+/** Both auth bodies are a few hundred bytes; a larger one is refused before it is parsed. */
+const AUTH_BODY_LIMIT = 4 * 1024;
+
+function tooMany(reply: FastifyReply, request: FastifyRequest, what: string, retryAfterSeconds: number): FastifyReply {
+  return sendProblem(reply, request, tooManyRequests(`Too many ${what} from this address; wait ${retryAfterSeconds} s and try again.`, retryAfterSeconds));
 }
 
 export function authRoutes(deps: AuthRoutesDeps): RoutePlugin {
   const { store, users, tokens } = deps;
   const clock = deps.now ?? (() => new Date());
   const limiter = deps.rateLimiter ?? loginRateLimiter({ now: () => clock().getTime() });
+  const signUps = deps.signUpLimiter ?? signUpRateLimiter({ now: () => clock().getTime() });
   const accts = accounts(store, deps.scrypt ? { scrypt: deps.scrypt } : {});
 
   return async (app) => {
-    app.post<{ Body: { email: string; password: string; name: string } }>('/auth/register', { schema: registerSchema, preValidation: trimEmail }, async (request, reply) => {
+    app.post<{ Body: { email: string; password: string; name: string } }>('/auth/register', { schema: registerSchema, preValidation: trimEmail, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
+      const limit = signUps.check(request.ip);
+      if (!limit.allowed) return tooMany(reply, request, 'sign-ups', limit.retryAfterSeconds);
       const { userId } = await accts.register(request.body, { correlationId: request.id });
       return reply.status(201).send({ userId });
     });
 
-    app.post<{ Body: { email: string; password: string } }>('/auth/login', { schema: loginSchema, preValidation: trimEmail }, async (request, reply) => {
+    app.post<{ Body: { email: string; password: string } }>('/auth/login', { schema: loginSchema, preValidation: trimEmail, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
       const { email, password } = request.body;
-      const limit = limiter.check(request.ip, normaliseEmail(email));
-      if (!limit.allowed) return tooMany(reply, request.url, limit.retryAfterSeconds);
+      const account = normaliseEmail(email);
+      const limit = limiter.check(request.ip, account);
+      if (!limit.allowed) return tooMany(reply, request, 'sign-in attempts', limit.retryAfterSeconds);
       const user = await accts.authenticate(email, password);
       // one answer for "no such email" and "wrong password": the API does not confirm who has an account
-      if (!user) throw new HttpProblem(401, 'Wrong email or password.');
+      if (!user) {
+        limiter.failed(request.ip, account);
+        throw new HttpProblem(401, 'Wrong email or password.');
+      }
+      limiter.succeeded(request.ip, account);
       return tokens.issueToken(user);
     });
 

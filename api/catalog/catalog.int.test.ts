@@ -10,7 +10,7 @@ import { buildServer, type RoutePlugin } from '../server';
 import { InMemoryEventStore } from '../../eventstore/memory';
 import type { StoredEvent } from '../../eventstore/types';
 import { createCatalogService, type CatalogService } from './index';
-import { GapError, RESTAURANTS_COLLECTION } from '../../projections/catalog';
+import { GapError, MAX_SCANNED, RESTAURANTS_COLLECTION } from '../../projections/catalog';
 
 const MONGO_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017';
 
@@ -213,7 +213,8 @@ describe('create and read', () => {
 describe('validation', () => {
   const cases: Array<[string, Record<string, unknown>, number, RegExp]> = [
     ['bad timezone', { timezone: 'Europe/Rom' }, 422, /timezone: "Europe\/Rom" is not an IANA time zone/],
-    ['malformed hours', { openingHours: { monday: [{ open: '7pm', close: '23:00' }] } }, 422, /openingHours\.monday\[0\]\.open: "7pm" is not a time; use HH:MM/],
+    // the shape of a time is the schema's (400); what times mean together is the domain's (422)
+    ['malformed hours', { openingHours: { monday: [{ open: '7pm', close: '23:00' }] } }, 400, /body\.openingHours\.monday\.0\.open must match pattern/],
     ['open == close', { openingHours: { sunday: [{ open: '12:00', close: '12:00' }] } }, 422, /openingHours\.sunday\[0\]: 12:00-12:00 opens and closes at the same time/],
     [
       'overlapping hours',
@@ -231,7 +232,8 @@ describe('validation', () => {
     ['negative seats', { tables: [{ id: 't1', seats: -2 }] }, 400, /body\.tables\.0\.seats must be >= 1/],
     ['lat 91', { location: { lat: 91, lon: 12 } }, 400, /body\.location\.lat must be <= 90/],
     ['turn not a multiple of the slot', { policy: { turnMinutes: 100 } }, 422, /policy\.turnMinutes: 100 is not a multiple of slotMinutes 15; use 90 or 105/],
-    ['bad currency', { menu: [{ name: 'Pasta', dishes: [{ name: 'X', price: { amount: 1, currency: 'EURO' } }] }] }, 422, /menu\[0\]\.dishes\[0\]\.price\.currency: "EURO"/],
+    ['bad currency', { menu: [{ name: 'Pasta', dishes: [{ name: 'X', price: { amount: 1, currency: 'EURO' } }] }] }, 400, /body\.menu\.0\.dishes\.0\.price\.currency must be equal to one of the allowed values/],
+    ['blank name', { name: '   ' }, 400, /body\.name must match pattern/],
     ['unknown field', { stars: 5 }, 400, /body\.stars must NOT have additional properties/],
   ];
   it.each(cases)('%s -> problem+json naming the field', async (_, over, status, detail) => {
@@ -390,7 +392,9 @@ describe('search', () => {
     expect(d[1]).toBeCloseTo(3.0, 0);
     expect(d[2]).toBeCloseTo(19.7, 0);
     expect((await search({ q: tag, near: `${rome.lat},${rome.lon}`, radiusKm: 5 })).items.map((i) => i.restaurantId)).toEqual([ids.center, ids.north3]);
-    expect((await search({ q: tag, near: '45.46,9.19', radiusKm: 600 })).items.map((i) => i.restaurantId)).toEqual([ids.milan, ids.north20, ids.north3, ids.center]);
+    expect((await search({ q: tag, near: '45.46,9.19', radiusKm: 100 })).items.map((i) => i.restaurantId)).toEqual([ids.milan]);
+    // "near me" is at most 100 km: a continent-wide radius is refused by the schema
+    expect((await call({ method: 'GET', url: '/restaurants', query: { near: '45.46,9.19', radiusKm: '600' } })).statusCode).toBe(400);
   });
 
   it('pages with an opaque cursor, by name and by distance', async () => {
@@ -407,29 +411,100 @@ describe('search', () => {
     expect(pages).toBe(3);
     expect(seen).toEqual([`Al Centro ${tag}`, `Brooklyn ${tag}`, `Lontano ${tag}`, `Milano ${tag}`, `Nord ${tag}`]);
 
-    const near = { q: tag, near: `${rome.lat},${rome.lon}`, radiusKm: 1000, limit: 3 };
+    // by distance: the search widens its box in rings (2, 4, 8… km), pages still come in distance order
+    const near = { q: tag, near: `${rome.lat},${rome.lon}`, radiusKm: 100, limit: 2 };
     const p1 = await search(near);
-    expect(p1.items.map((i) => i.restaurantId)).toEqual([ids.center, ids.north3, ids.north20]);
+    expect(p1.items.map((i) => i.restaurantId)).toEqual([ids.center, ids.north3]);
     const p2 = await search({ ...near, cursor: p1.nextCursor! });
-    expect(p2.items.map((i) => i.restaurantId)).toEqual([ids.milan]);
+    expect(p2.items.map((i) => i.restaurantId)).toEqual([ids.north20]);
     expect(p2.nextCursor).toBeUndefined();
   });
 
-  it('refuses a bad cursor, a bad near, radius without near, and a bad openAt with 400', async () => {
-    const queries: Record<string, string>[] = [
-      { cursor: 'not-a-cursor' },
-      { cursor: Buffer.from(JSON.stringify({ s: 'name', n: 'a', i: 'b' })).toString('base64url'), near: '41,12' },
+  it('refuses a malformed near, radiusKm or openAt with 400 (schema), and a foreign cursor, radius without near or an unreal instant with 422', async () => {
+    const malformed: Record<string, string>[] = [
       { near: '91,12' },
+      { near: '41,181' },
       { near: 'rome' },
-      { radiusKm: '5' },
+      { near: '41,12', radiusKm: '0' },
+      { near: '41,12', radiusKm: '101' },
       { openAt: 'tomorrow evening' },
       { openAt: '2026-03-29T19:30' },
     ];
-    for (const query of queries) {
-      const res = await call({ method: 'GET', url: '/restaurants', query });
-      expect(res.statusCode).toBe(400);
-      expect(res.headers['content-type']).toContain('application/problem+json');
+    const unprocessable: Record<string, string>[] = [
+      { cursor: 'not-a-cursor' },
+      { cursor: Buffer.from(JSON.stringify({ s: 'name', n: 'a', i: 'b' })).toString('base64url'), near: '41,12' },
+      { radiusKm: '5' },
+      { openAt: '2026-02-32T19:30:00Z' },
+    ];
+    for (const [status, queries] of [[400, malformed], [422, unprocessable]] as const) {
+      for (const query of queries) {
+        const res = await call({ method: 'GET', url: '/restaurants', query });
+        expect({ query, status: res.statusCode }).toEqual({ query, status });
+        expect(res.headers['content-type']).toContain('application/problem+json');
+      }
     }
+  });
+
+  describe('bounded work per request', () => {
+    /** Read-model documents written directly: a thousand restaurants through the decider would take minutes here. */
+    const doc = (t: string, i: number, over: Record<string, unknown> = {}) => {
+      const name = `B${String(i).padStart(5, '0')} ${t}`;
+      return {
+        _id: `${t}-${i}`,
+        restaurantId: `${t}-${i}`,
+        ownerId: 'alice',
+        name,
+        cuisine: 'italian',
+        description: '',
+        phone: '+39 06 1234567',
+        address: 'Via Roma 1',
+        location: { lat: 10, lon: 10 },
+        timezone: 'Europe/Rome',
+        openingHours: Object.fromEntries(WEEK.map((d) => [d, []])),
+        tables: [{ id: 't1', seats: 2 }],
+        policy: {},
+        menu: [],
+        closed: false,
+        version: 1,
+        searchText: name.toLowerCase(),
+        cuisineKey: 'italian',
+        nameKey: name.toLowerCase(),
+        ...over,
+      };
+    };
+
+    // documents that are not in the event store must not outlive these tests (a rebuild below compares with the store)
+    const inserted: string[] = [];
+    afterAll(async () => {
+      await db.collection(RESTAURANTS_COLLECTION).deleteMany({ _id: { $in: inserted } } as never);
+    });
+
+    it('openAt reads at most MAX_SCANNED documents a request, then answers a short page with a cursor to go on', async () => {
+      const t = `scan${randomUUID().slice(0, 6)}`;
+      const closedFirst = Array.from({ length: MAX_SCANNED + 200 }, (_, i) => doc(t, i));
+      const openLast = doc(t, 99_999, { openingHours: everyDay('00:00', '23:59') });
+      await db.collection(RESTAURANTS_COLLECTION).insertMany([...closedFirst, openLast] as never[]);
+      inserted.push(...closedFirst.map((d) => d._id), openLast._id);
+      const q = { q: t, openAt: '2026-03-29T10:00:00Z', limit: 5 };
+      const p1 = await search(q);
+      expect(p1.items).toEqual([]); // the first thousand were all closed then
+      expect(p1.nextCursor).toBeDefined();
+      const p2 = await search({ ...q, cursor: p1.nextCursor! });
+      expect(p2.items.map((i) => i.restaurantId)).toEqual([openLast.restaurantId]);
+      expect(p2.nextCursor).toBeUndefined();
+    });
+
+    it('near: a point with more than MAX_SCANNED candidates in its first ring is 422 SEARCH_TOO_BROAD, a narrower filter answers', async () => {
+      const t = `dense${randomUUID().slice(0, 6)}`;
+      const dense = Array.from({ length: MAX_SCANNED + 1 }, (_, i) => doc(t, i, { location: { lat: -33.9, lon: 18.4 } }));
+      const other = doc(`${t}x`, 1, { location: { lat: -33.9, lon: 18.4 } });
+      await db.collection(RESTAURANTS_COLLECTION).insertMany([...dense, other] as never[]);
+      inserted.push(...dense.map((d) => d._id), other._id);
+      const res = await call({ method: 'GET', url: '/restaurants', query: { q: t, near: '-33.9,18.4', radiusKm: '1' } });
+      expect(res.statusCode).toBe(422);
+      expect(res.json()).toMatchObject({ code: 'SEARCH_TOO_BROAD' });
+      expect((await search({ q: `${t}x`, near: '-33.9,18.4', radiusKm: 1 })).items).toHaveLength(1);
+    });
   });
 
   it('open at an instant, in each restaurant’s own zone, across DST changes', async () => {

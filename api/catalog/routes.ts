@@ -20,9 +20,9 @@ import { isDomainError } from '../../domain/errors';
 import { restaurantStreamId, type CatalogEvent, type OpeningInterval, type Price, type ReservationPolicy, type RestaurantDetails, type Table, type Weekday } from '../../domain/catalog/events';
 import { restaurantDecider, type Restaurant, type RestaurantCommand, type RestaurantState } from '../../domain/catalog/restaurant';
 import type { MenuSectionInput } from '../../domain/catalog/validation';
-import { InvalidCursorError, toView, type CatalogReadModel, type RestaurantView, type SearchQuery } from '../../projections/catalog';
+import { InvalidCursorError, SearchTooBroadError, toView, type CatalogReadModel, type RestaurantView, type SearchQuery } from '../../projections/catalog';
 import { requireCaller } from '../context';
-import { badRequest, conflict, notFound, preconditionFailed } from '../problem';
+import { badRequest, conflict, notFound, preconditionFailed, unprocessable } from '../problem';
 import type { RoutePlugin } from '../server';
 import * as S from './schemas';
 
@@ -127,12 +127,13 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
     if (qs.near !== undefined) {
       const [lat, lon] = qs.near.split(',').map((s) => Number(s.trim()));
       if (lat === undefined || lon === undefined || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
-        throw badRequest(`near must be LAT,LON with lat from -90 to 90 and lon from -180 to 180; got ${qs.near}.`);
+        throw unprocessable(`near must be LAT,LON with lat from -90 to 90 and lon from -180 to 180; got ${qs.near}.`);
       }
       query.near = { lat, lon };
     }
     if (qs.radiusKm !== undefined) {
-      if (!query.near) throw badRequest('radiusKm needs near=LAT,LON: a radius around what?');
+      // a rule across two parameters, which OpenAPI 3.0 cannot express: 422, like the domain's rules
+      if (!query.near) throw unprocessable('radiusKm needs near=LAT,LON: a radius around what?');
       query.radiusKm = qs.radiusKm;
     }
     if (qs.openAt !== undefined) {
@@ -141,7 +142,7 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
         const ok = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.test(qs.openAt);
         const at = new Date(qs.openAt);
         if (!ok || Number.isNaN(at.getTime())) {
-          throw badRequest(`openAt must be an ISO 8601 instant with an offset, e.g. 2026-03-29T19:30:00+02:00 or 2026-03-29T17:30:00Z, or "now"; got ${qs.openAt}.`);
+          throw unprocessable(`openAt must be an ISO 8601 instant with an offset, e.g. 2026-03-29T19:30:00+02:00 or 2026-03-29T17:30:00Z, or "now"; got ${qs.openAt}.`);
         }
         query.openAt = at;
       }
@@ -152,7 +153,7 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
   const respond = (reply: FastifyReply, status: number, version: number) => reply.status(status).header('etag', etag(version));
 
   return async (app) => {
-    app.post<{ Body: CreateBody }>('/restaurants', { schema: S.createSchema }, async (request, reply) => {
+    app.post<{ Body: CreateBody }>('/restaurants', { schema: S.createSchema, bodyLimit: S.BODY_LIMITS.create }, async (request, reply) => {
       const restaurantId = randomUUID();
       const { version } = await run(request, restaurantId, { type: 'CreateRestaurant', restaurantId, ...request.body });
       return respond(reply, 201, version).header('location', `/restaurants/${restaurantId}`).send({ restaurantId });
@@ -162,7 +163,8 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
       try {
         return await readModel.search(parseSearch(request.query));
       } catch (err) {
-        if (err instanceof InvalidCursorError) throw badRequest(err.message);
+        if (err instanceof InvalidCursorError) throw unprocessable(err.message, { code: 'INVALID_CURSOR' });
+        if (err instanceof SearchTooBroadError) throw unprocessable(err.message, { code: 'SEARCH_TOO_BROAD' });
         throw err;
       }
     });
@@ -180,31 +182,31 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
       return reply.header('etag', etag(view.version)).send(menuView(view, view.version));
     });
 
-    app.patch<{ Params: IdParams; Body: Partial<RestaurantDetails> }>('/restaurants/:id', { schema: S.patchSchema }, async (request, reply) => {
+    app.patch<{ Params: IdParams; Body: Partial<RestaurantDetails> }>('/restaurants/:id', { schema: S.patchSchema, bodyLimit: S.BODY_LIMITS.small }, async (request, reply) => {
       const { state, version } = await run(request, request.params.id, { type: 'ChangeRestaurantDetails', changes: request.body });
       return respond(reply, 200, version).send(toView(state, version));
     });
 
     app.put<{ Params: IdParams; Body: Partial<Record<Weekday, OpeningInterval[]>> }>(
       '/restaurants/:id/opening-hours',
-      { schema: S.putHoursSchema },
+      { schema: S.putHoursSchema, bodyLimit: S.BODY_LIMITS.small },
       async (request, reply) => {
         const { state, version } = await run(request, request.params.id, { type: 'SetOpeningHours', openingHours: request.body });
         return respond(reply, 200, version).send(toView(state, version));
       },
     );
 
-    app.put<{ Params: IdParams; Body: Table[] }>('/restaurants/:id/tables', { schema: S.putTablesSchema }, async (request, reply) => {
+    app.put<{ Params: IdParams; Body: Table[] }>('/restaurants/:id/tables', { schema: S.putTablesSchema, bodyLimit: S.BODY_LIMITS.tables }, async (request, reply) => {
       const { state, version } = await run(request, request.params.id, { type: 'SetTables', tables: request.body });
       return respond(reply, 200, version).send(toView(state, version));
     });
 
-    app.put<{ Params: IdParams; Body: Partial<ReservationPolicy> }>('/restaurants/:id/policy', { schema: S.putPolicySchema }, async (request, reply) => {
+    app.put<{ Params: IdParams; Body: Partial<ReservationPolicy> }>('/restaurants/:id/policy', { schema: S.putPolicySchema, bodyLimit: S.BODY_LIMITS.small }, async (request, reply) => {
       const { state, version } = await run(request, request.params.id, { type: 'SetReservationPolicy', policy: request.body });
       return respond(reply, 200, version).send(toView(state, version));
     });
 
-    app.post<{ Params: IdParams; Body: { name: string } }>('/restaurants/:id/menu/sections', { schema: S.addSectionSchema }, async (request, reply) => {
+    app.post<{ Params: IdParams; Body: { name: string } }>('/restaurants/:id/menu/sections', { schema: S.addSectionSchema, bodyLimit: S.BODY_LIMITS.small }, async (request, reply) => {
       const { id } = request.params;
       const { state, version } = await run(request, id, { type: 'AddMenuSection', section: request.body.name });
       return respond(reply, 201, version)
@@ -217,7 +219,7 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
       return respond(reply, 200, version).send(menuView(state, version));
     });
 
-    app.post<{ Params: SectionParams; Body: DishBody }>('/restaurants/:id/menu/sections/:section/dishes', { schema: S.addDishSchema }, async (request, reply) => {
+    app.post<{ Params: SectionParams; Body: DishBody }>('/restaurants/:id/menu/sections/:section/dishes', { schema: S.addDishSchema, bodyLimit: S.BODY_LIMITS.small }, async (request, reply) => {
       const { id, section } = request.params;
       const { state, version } = await run(request, id, { type: 'AddDish', section, dish: request.body });
       return respond(reply, 201, version)
@@ -227,7 +229,7 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
 
     app.put<{ Params: DishParams; Body: Partial<DishBody> }>(
       '/restaurants/:id/menu/sections/:section/dishes/:dish',
-      { schema: S.changeDishSchema },
+      { schema: S.changeDishSchema, bodyLimit: S.BODY_LIMITS.small },
       async (request, reply) => {
         const { id, section, dish } = request.params;
         const { state, version } = await run(request, id, { type: 'ChangeDish', section, dishName: dish, changes: request.body });
