@@ -210,12 +210,15 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
 
   app.addSchema({ $id: 'Problem', ...problemSchema });
+  // every body this API takes is JSON (and documented so); Fastify's default text/plain parser would let a
+  // string through to validation instead of the 415 a wrong media type deserves
+  app.removeContentTypeParser('text/plain');
 
   const methods = new MethodTable();
   app.addHook('onRoute', (route) => {
     methods.add(route.url, [route.method].flat());
-    const schema = route.schema as RouteSchema | undefined;
-    if (!schema || schema.hide) return;
+    const schema = (route.schema ?? {}) as RouteSchema;
+    if (schema.hide) return;
     route.schema = withCommonResponses(schema);
     if (schema.security?.length) route.onRequest = [...hooksOf(route.onRequest), requireToken];
   });

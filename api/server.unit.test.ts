@@ -1,0 +1,176 @@
+/**
+ * The HTTP edge's policies, on the real server with the real catalog routes (in-memory store, no read
+ * model needed): hostile bodies are cheap to refuse, outages are 503 + Retry-After, Fastify's own errors
+ * are problem+json, undeclared methods are 405 + Allow, and the OpenAPI document says all of it.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ServiceError } from '@temporalio/client';
+import { buildServer, type RoutePlugin } from './server';
+import { catalogRoutes } from './catalog';
+import { InMemoryEventStore } from '../eventstore/memory';
+import type { CatalogReadModel } from '../projections/catalog';
+
+const testAuth: RoutePlugin = async (app) => {
+  if (!app.hasRequestDecorator('caller')) app.decorateRequest('caller', undefined);
+  app.addHook('onRequest', async (request) => {
+    const user = request.headers['x-test-user'];
+    if (typeof user === 'string') request.caller = { userId: user, email: `${user}@example.test`, roles: ['customer'] };
+  });
+};
+(testAuth as RoutePlugin & Record<symbol, unknown>)[Symbol.for('skip-override')] = true;
+
+const named = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`${name} happened`), { name, ...extra });
+
+/** Routes that fail the way each client fails when its server is down or hangs. */
+const outages: Record<string, () => Error> = {
+  'mongo down (server selection)': () => named('MongoServerSelectionError'),
+  'mongo hung (client-side operation timeout)': () => named('MongoOperationTimeoutError'),
+  'mongo socket timeout': () => named('MongoNetworkTimeoutError'),
+  'aws request timeout': () => named('TimeoutError'),
+  'aws connection refused': () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5000'), { code: 'ECONNREFUSED', $metadata: {} }),
+  'aws throttled': () => named('ThrottlingException', { $metadata: { httpStatusCode: 400 }, $fault: 'client' }),
+  'temporal unavailable': () => new ServiceError('Failed to start workflow', { cause: Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14, details: 'No connection established', metadata: {} }) }),
+  'temporal deadline': () => new ServiceError('Failed to query', { cause: Object.assign(new Error('4 DEADLINE_EXCEEDED'), { code: 4, details: 'Deadline exceeded', metadata: {} }) }),
+};
+
+const testRoutes: RoutePlugin = async (app) => {
+  Object.entries(outages).forEach(([, make], i) => {
+    app.get(`/outage/${i}`, { schema: { response: { 200: { type: 'object' } } } }, async () => {
+      throw make();
+    });
+  });
+  app.get('/bug', async () => {
+    throw new TypeError('undefined is not a function');
+  });
+  app.get('/slow', async () => new Promise((resolve) => setTimeout(() => resolve({ late: true }), 2000).unref()));
+};
+
+let app: FastifyInstance;
+beforeAll(async () => {
+  const readModel = {} as CatalogReadModel; // the routes below never read it
+  app = await buildServer({ plugins: [testAuth, catalogRoutes({ store: new InMemoryEventStore('catalog'), readModel }), testRoutes], docsUi: false, handlerTimeoutMs: 300 });
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+/** CPU time (user + system) of this process while `fn` runs, in ms. */
+async function cpuMs<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const before = process.cpuUsage();
+  const result = await fn();
+  const used = process.cpuUsage(before);
+  return { ms: (used.user + used.system) / 1000, result };
+}
+
+describe('hostile input is cheap to refuse', () => {
+  // 340,000 empty objects: about 1 MB of JSON that once cost 2 s of CPU and a 94 MB error body
+  const huge = `[${new Array(340_000).fill('{}').join(',')}]`;
+  // just under the route's 32 KiB limit: parsed and validated, must still be one small error
+  const underLimit = `[${new Array(10_000).fill('{}').join(',')}]`;
+  const put = (payload: string, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'PUT', url: '/restaurants/x/tables', headers: { 'content-type': 'application/json', ...headers }, payload });
+
+  beforeAll(async () => {
+    await put('[]', { 'x-test-user': 'warm-up' }); // compile the route's validator outside the measurements
+  });
+
+  test.each([
+    ['1 MB without a token', huge, {}, 401],
+    ['1 MB with a token', huge, { 'x-test-user': 'mallory' }, 413],
+    ['30 KB of empty objects with a token', underLimit, { 'x-test-user': 'mallory' }, 400],
+  ] as const)('%s: refused with a small body in well under 100 ms of CPU', async (_, payload, headers, status) => {
+    const { ms, result: res } = await cpuMs(() => put(payload, headers));
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.length).toBeLessThan(1000);
+    expect(ms).toBeLessThan(100);
+    console.log(`${_}: ${status}, ${res.body.length} bytes, ${ms.toFixed(1)} ms CPU`);
+  });
+
+  test('a validation error lists one error, not one per bad item', async () => {
+    const res = await put(underLimit, { 'x-test-user': 'mallory' });
+    expect(res.json<{ errors: unknown[] }>().errors).toHaveLength(1);
+  });
+});
+
+describe('outages and slowness are 503 + Retry-After, never 500 or a hang', () => {
+  test.each(Object.keys(outages).map((name, i) => [name, i] as const))('%s', async (_, i) => {
+    const res = await app.inject({ method: 'GET', url: `/outage/${i}` });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status: 503, title: 'Service Unavailable' });
+  });
+
+  test('a handler that does not answer in time is 503 at the handler timeout', async () => {
+    const started = Date.now();
+    const res = await app.inject({ method: 'GET', url: '/slow' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  test('a bug is still a 500', async () => {
+    const res = await app.inject({ method: 'GET', url: '/bug' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({ status: 500, detail: 'Something went wrong on our side; it has been logged.' });
+  });
+});
+
+describe("Fastify's own errors are problem+json", () => {
+  const cases: Array<[string, Parameters<FastifyInstance['inject']>[0] & object, number]> = [
+    ['bad JSON', { method: 'PUT', url: '/restaurants/x/tables', headers: { 'content-type': 'application/json', 'x-test-user': 'a' }, payload: '[{' }, 400],
+    ['not JSON', { method: 'PUT', url: '/restaurants/x/tables', headers: { 'content-type': 'text/plain', 'x-test-user': 'a' }, payload: 'tables' }, 415],
+    ['XML', { method: 'PUT', url: '/restaurants/x/tables', headers: { 'content-type': 'application/xml', 'x-test-user': 'a' }, payload: '<tables/>' }, 415],
+    ['a path segment over the router limit', { method: 'GET', url: `/restaurants/${'x'.repeat(600)}` }, 414],
+    ['a bad percent-encoding', { method: 'GET', url: '/restaurants/%E0%A4%A' }, 400],
+    ['an unknown path', { method: 'GET', url: '/nowhere' }, 404],
+  ];
+  test.each(cases)('%s', async (_, request, status) => {
+    const res = await app.inject(request);
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ type: 'about:blank', status });
+  });
+});
+
+test('an undeclared method on a known path is 405 with Allow', async () => {
+  const res = await app.inject({ method: 'POST', url: '/restaurants/abc/menu' });
+  expect(res.statusCode).toBe(405);
+  expect(res.headers.allow).toBe('GET, HEAD');
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const put = await app.inject({ method: 'PUT', url: '/restaurants/abc' });
+  expect(put.statusCode).toBe(405);
+  expect(put.headers.allow).toBe('DELETE, GET, HEAD, PATCH');
+});
+
+test('a protected route refuses an anonymous request with 401 before validating it', async () => {
+  const res = await app.inject({ method: 'PUT', url: '/restaurants/x/tables', headers: { 'content-type': 'application/json' }, payload: '"not even an array"' });
+  expect(res.statusCode).toBe(401);
+  expect(res.headers['www-authenticate']).toBe('Bearer');
+});
+
+describe('the OpenAPI document', () => {
+  type Response = { content?: Record<string, unknown>; headers?: Record<string, unknown> };
+  let ops: Array<{ key: string; responses: Record<string, Response> }>;
+  beforeAll(() => {
+    const doc = app.swagger() as { paths: Record<string, Record<string, { responses: Record<string, Response> }>> };
+    ops = Object.entries(doc.paths).flatMap(([p, methods]) => Object.entries(methods).map(([m, op]) => ({ key: `${m} ${p}`, responses: op.responses })));
+  });
+
+  test('documents every error response as application/problem+json, and 503 with Retry-After on every route', () => {
+    const wrong: string[] = [];
+    for (const { key, responses } of ops) {
+      for (const [code, r] of Object.entries(responses)) {
+        if (Number(code) >= 400 && Object.keys(r.content ?? {}).join() !== 'application/problem+json') wrong.push(`${key} ${code}`);
+      }
+      if (!responses['503']?.headers?.['retry-after']) wrong.push(`${key}: no 503 with Retry-After`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  test('is OpenAPI 3.0: no numeric exclusiveMinimum/Maximum', () => {
+    expect(JSON.stringify(app.swagger())).not.toMatch(/"exclusive(Minimum|Maximum)":\s*-?\d/);
+  });
+});
