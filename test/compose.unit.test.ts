@@ -24,7 +24,8 @@ test('ports match the config defaults and the local stack', () => {
   expect(port(config.temporal.address)).toBe(localStack.ports.temporal);
   expect(Number(new URL(config.aws.endpoint!).port)).toBe(localStack.ports.moto);
   expect(Number(new URL(config.mongo.uri).port)).toBe(localStack.ports.mongodb);
-  const hostPorts = (s: string) => compose.services[s]!.ports!.map((p) => Number(p.split(':')[0]));
+  // "127.0.0.1:7233:7233": the host port is the one before the container port
+  const hostPorts = (s: string) => compose.services[s]!.ports!.map((p) => Number(p.split(':').at(-2)));
   expect(hostPorts('temporal')).toEqual([port(config.temporal.address), port(config.temporal.uiUrl.replace(/\/$/, ''))]);
   expect(hostPorts('moto')).toEqual([Number(new URL(config.aws.endpoint!).port)]);
   expect(hostPorts('mongodb')).toEqual([Number(new URL(config.mongo.uri).port)]);
@@ -34,4 +35,12 @@ test('temporal has the same search attributes and dynamic config as the local st
   const cmd = compose.services.temporal!.command!;
   for (const [k, v] of Object.entries(localStack.searchAttributes)) expect(cmd).toContain(`--search-attribute=${k}=${v}`);
   expect(cmd).toContain('--dynamic-config-value=frontend.enableExecuteMultiOperation=true');
+});
+
+test('every published port is bound to the loopback interface (the servers have no authentication)', () => {
+  const exposed = Object.entries(compose.services).flatMap(([name, svc]) =>
+    (svc.ports ?? []).filter((p) => !/^127\.0\.0\.1:\d+:\d+(\/(tcp|udp))?$/.test(String(p))).map((p) => `${name}: ${p}`),
+  );
+  expect(exposed).toEqual([]);
+  for (const svc of Object.values(compose.services)) expect((svc.ports ?? []).length).toBeGreaterThan(0);
 });
