@@ -19,7 +19,7 @@ import { createReservationActivities, type ReservationServiceEvent } from '../ac
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
 import { reservationStreamId } from '../domain/reservation/reservation';
 import { reservationWorkflow } from './reservation';
-import { acceptUpdate, cancelUpdate, rejectUpdate, requestUpdate, stateQuery, type ReservationRequest } from './messages';
+import { SA, acceptUpdate, cancelUpdate, rejectUpdate, requestUpdate, stateQuery, type ReservationActivities, type ReservationRequest } from './messages';
 import { DateTime } from 'luxon';
 
 const HISTORIES = path.join(__dirname, 'histories');
@@ -71,7 +71,7 @@ function nextStart(minuteOffset = 0): Date {
   return DateTime.now().setZone('Europe/Rome').plus({ days: 1 }).set({ hour: 12, minute: minuteOffset, second: 0, millisecond: 0 }).toJSDate();
 }
 
-async function harness(r: RestaurantReplica, start: Date) {
+async function harness(r: RestaurantReplica, start: Date, override: (a: ReservationActivities) => Partial<ReservationActivities> = () => ({})) {
   const store = new InMemoryEventStore<ReservationServiceEvent>('reservation');
   // the activities' clock runs from LEAD_MS before the start, at real speed
   const offset = start.getTime() - LEAD_MS - Date.now();
@@ -81,11 +81,11 @@ async function harness(r: RestaurantReplica, start: Date) {
     now: () => new Date(Date.now() + offset),
   });
   taskQueue = `reservations-test-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: { ...activities, ...override(activities) } });
   return { store, worker };
 }
 
-async function book(r: RestaurantReplica, start: Date, partySize = 2, reservationId = randomUUID()) {
+async function book(r: RestaurantReplica, start: Date, partySize = 2, reservationId = randomUUID(), extra: Partial<ReservationRequest> = {}) {
   const input: ReservationRequest = {
     reservationId,
     restaurantId: r.restaurantId,
@@ -93,6 +93,7 @@ async function book(r: RestaurantReplica, start: Date, partySize = 2, reservatio
     partySize,
     start: start.toISOString(),
     requestHash: 'h',
+    ...extra,
   };
   const op = new WithStartWorkflowOperation(reservationWorkflow, {
     workflowId: `reservation-${reservationId}`,
@@ -104,8 +105,9 @@ async function book(r: RestaurantReplica, start: Date, partySize = 2, reservatio
   return { placed, handle: (await op.workflowHandle()) as WorkflowHandle<typeof reservationWorkflow> };
 }
 
+/** Records a path's history once: histories recorded by older code stay as they are, so replay checks them. */
 async function record(name: string, handle: WorkflowHandle) {
-  if (!process.env.RECORD_HISTORIES) return;
+  if (!process.env.RECORD_HISTORIES || fs.existsSync(path.join(HISTORIES, `${name}.json`))) return;
   fs.mkdirSync(HISTORIES, { recursive: true });
   const history = await handle.fetchHistory();
   fs.writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJSON(history));
@@ -196,13 +198,16 @@ test('no free table → the request update fails with NO_TABLE and alternatives;
   const { store, worker } = await harness(r, start);
   await worker.runUntil(async () => {
     const first = await book(r, start);
-    const err = await book(r, start).catch((e: unknown) => e);
+    const refusedId = randomUUID();
+    const err = await book(r, start, 2, refusedId).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
     const cause = (err as WorkflowUpdateFailedError).cause as ApplicationFailure;
     expect(cause.type).toBe('NO_TABLE');
     expect((cause.details?.[0] as { alternatives: string[] }).alternatives.length).toBeGreaterThan(0);
+    expect(await types(store, refusedId)).toEqual([]);
+    const ledger = await store.readStream(`ledger-${r.restaurantId}-${DateTime.fromJSDate(start).setZone('Europe/Rome').toISODate()}`);
+    expect(ledger.map((e) => [e.type, (e.data as { reservationId: string }).reservationId])).toEqual([['TableBooked', first.placed.reservationId]]);
     await first.handle.terminate('test cleanup');
-    void store;
   });
 }, 60_000);
 
@@ -218,6 +223,64 @@ test('the same request again (Update-with-Start, use-existing) returns the same 
     expect(b.placed).toMatchObject({ reservationId: id, created: false, tableId: a.placed.tableId });
     expect(await types(store, id)).toEqual(['ReservationRequested', 'ReservationAccepted']);
     await a.handle.terminate('test cleanup');
+  });
+}, 60_000);
+
+test('a reminder that fails for good alerts and leaves the reservation accepted with its table, then completes', async () => {
+  const r = restaurant();
+  const start = nextStart(30);
+  const { store, worker } = await harness(r, start, (a) => ({
+    recordOutcome: async (input) => {
+      if (input.outcome === 'reminder') throw ApplicationFailure.create({ type: 'SMS_DOWN', message: 'the reminder could not be sent', nonRetryable: true });
+      return a.recordOutcome(input);
+    },
+  }));
+  await worker.runUntil(async () => {
+    const { placed, handle } = await book(r, start);
+    await handle.executeUpdate(acceptUpdate, { args: [owner] });
+    // the reminder is due at once (reminderMinutesBefore 0 → at the start, LEAD_MS away); then the turn ends
+    const final = await handle.result();
+    expect(final.status).toBe('completed');
+    expect(final.alerts).toEqual([expect.stringContaining('reminder could not be recorded')]);
+    expect(await types(store, placed.reservationId)).toEqual(['ReservationRequested', 'ReservationAccepted', 'ReservationCompleted']);
+    const ledger = (await store.readStream(`ledger-${r.restaurantId}-${DateTime.fromJSDate(start).setZone('Europe/Rome').toISODate()}`)).map((e) => e.type);
+    // the table was never given away while the booking stood
+    expect(ledger).toEqual(['TableHeld', 'TableConfirmed']);
+    await record('manual-reminder-failed', handle);
+  });
+}, 120_000);
+
+test('a refused request ends with ReservationStatus not-placed in visibility and keeps its refusal', async () => {
+  const r = restaurant({ acceptance: 'auto' }, [{ id: 't1', seats: 2 }]);
+  const start = nextStart(35);
+  const { worker } = await harness(r, start);
+  await worker.runUntil(async () => {
+    const first = await book(r, start);
+    const id = randomUUID();
+    await expect(book(r, start, 2, id)).rejects.toThrow(WorkflowUpdateFailedError);
+    const handle = env.client.workflow.getHandle<typeof reservationWorkflow>(`reservation-${id}`);
+    const result = await handle.result();
+    expect(result).toMatchObject({ status: 'not-placed', requestHash: 'h', refusal: { code: 'NO_TABLE' } });
+    expect((await handle.describe()).typedSearchAttributes.get(SA.status)).toBe('not-placed');
+    await record('auto-no-table', handle);
+    await first.handle.terminate('test cleanup');
+  });
+}, 60_000);
+
+test('a run that starts after the API stopped waiting (answerBy) withdraws: nothing written, and the run fails so the key may be used again', async () => {
+  const r = restaurant({ acceptance: 'auto' });
+  const start = nextStart(40);
+  const { store, worker } = await harness(r, start);
+  await worker.runUntil(async () => {
+    const id = randomUUID();
+    const err = await book(r, start, 2, id, { answerBy: new Date(Date.now() - 1000).toISOString() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('REQUEST_WITHDRAWN');
+    const handle = env.client.workflow.getHandle(`reservation-${id}`);
+    await expect(handle.result()).rejects.toThrow();
+    expect((await handle.describe()).status.name).toBe('FAILED');
+    expect(await types(store, id)).toEqual([]);
+    expect(await store.readStream(`ledger-${r.restaurantId}-${DateTime.fromJSDate(start).setZone('Europe/Rome').toISODate()}`)).toEqual([]);
   });
 }, 60_000);
 

@@ -12,7 +12,14 @@ const dir = path.join(__dirname, 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 test('there is a recorded history for each path', () => {
-  expect(files.sort()).toEqual(['auto-cancelled.json', 'manual-accepted-completed.json', 'manual-expired.json', 'manual-rejected.json']);
+  expect(files.sort()).toEqual([
+    'auto-cancelled.json',
+    'auto-no-table.json',
+    'manual-accepted-completed.json',
+    'manual-expired.json',
+    'manual-rejected.json',
+    'manual-reminder-failed.json',
+  ]);
 });
 
 test('every recorded history replays deterministically', async () => {
