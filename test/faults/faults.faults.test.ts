@@ -172,6 +172,9 @@ async function recovered(name: string): Promise<void> {
     const stuck = load.lifecycles.filter((l) => !l.done).map((l) => `#${l.seq} ${l.kind} ${l.reservationId ?? ''}: ${l.steps.at(-1) ?? 'booking'}`);
     faultFindings.push(`after ${name}: fewer than 2 lifecycles ended within ${RECOVERY_MS / 1000} s; in progress: ${stuck.join('; ')}`);
   }
+  // the next fault should meet lifecycles at every stage, not a system that just caught its breath
+  const calm = Date.now();
+  await eventually(() => load.startedSince(calm) >= CONCURRENCY + 2, RECOVERY_MS, 250).catch(() => undefined);
 }
 
 async function dlqPeak(during: () => Promise<void>): Promise<Record<string, number>> {

@@ -108,6 +108,11 @@ export class Load {
     return this.lifecycles.filter((l) => l.done).length;
   }
 
+  /** Lifecycles started after `since` (ms epoch). */
+  startedSince(since: number): number {
+    return this.lifecycles.filter((l) => l.startedAt > since).length;
+  }
+
   /** Stops starting `manual-expire` lifecycles (their 1-minute deadline would stretch the drain). */
   stopExpiring(): void {
     this.allowExpiring = false;
@@ -295,12 +300,33 @@ export class Load {
   /** A decision; a 409 after a retry is fine when the reservation already is where we wanted it. */
   private async decide(lc: Lifecycle, action: 'accept' | 'reject' | 'cancel', token: string, want: string, body: Record<string, string> = {}): Promise<void> {
     const id = lc.reservationId!;
-    const res = await this.call('POST', `/reservations/${id}/${action}`, { token, body });
+    // a retried decision carries the same key, so the API joins it to the first instead of deciding twice
+    const headers = { 'idempotency-key': `${lc.idempotencyKey}-${action}` };
+    const res = await this.call('POST', `/reservations/${id}/${action}`, { token, body, headers });
     lc.steps.push(`${action} → ${res.status} ${res.body?.status ?? res.body?.code ?? ''}`);
     if (res.status === 200 && res.body?.status === want) {
       lc.toldStatus = want;
       if (want !== 'accepted') lc.expectedFinal = want as FinalStatus;
       return;
+    }
+    if (res.status === 202) {
+      // taken but not done within the API's deadline: the outcome is to be read from the reservation
+      const deadline = Date.now() + this.o.callDeadlineMs;
+      let seen = '';
+      while (Date.now() < deadline) {
+        await sleep(500);
+        const got = await this.call('GET', `/reservations/${id}`, { token });
+        seen = `${got.status} ${got.body?.status ?? got.body?.code ?? ''}`;
+        if (got.status === 200 && got.body?.status === want) {
+          lc.steps.push(`GET (after 202) → ${seen}`);
+          lc.toldStatus = want;
+          if (want !== 'accepted') lc.expectedFinal = want as FinalStatus;
+          return;
+        }
+        if (got.status === 200 && ['cancelled', 'rejected', 'expired', 'completed'].includes(got.body?.status as string)) break;
+      }
+      lc.steps.push(`GET (after 202) → ${seen}`);
+      throw new Error(`${action} of ${id} answered 202, then the reservation read ${seen} (wanted ${want} within ${this.o.callDeadlineMs / 1000} s)`);
     }
     if (res.status === 409) {
       const got = await this.call('GET', `/reservations/${id}`, { token });
