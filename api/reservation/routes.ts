@@ -10,7 +10,7 @@ import { WithStartWorkflowOperation, WorkflowFailedError, type Client } from '@t
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import type { RoutePlugin } from '../server';
-import { HttpProblem, conflict, forbidden, notFound } from '../problem';
+import { HttpProblem, conflict, forbidden, notFound, sendProblem } from '../problem';
 import { bearerSecurity, requireCaller, type Caller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
 import type { EventStore, StoredEvent } from '../../eventstore/types';
@@ -152,11 +152,7 @@ function workflowProblem(err: unknown): unknown {
 const TRANSIENT: ReadonlySet<string> = new Set([FAILURE.withdrawn, FAILURE.placementFailed]);
 
 function unavailable(reply: FastifyReply, request: FastifyRequest, detail: string, extra: Record<string, unknown> = {}) {
-  return reply
-    .status(503)
-    .header('retry-after', String(RETRY_AFTER_S))
-    .type('application/problem+json')
-    .send(new HttpProblem(503, detail, extra).toBody(request.url));
+  return sendProblem(reply, request, new HttpProblem(503, detail, { ...extra, retryAfterSeconds: RETRY_AFTER_S }));
 }
 
 /** Runs `fn` with Temporal calls aborted after `ms`; `timedOut` says whether the deadline cut it short. */
@@ -246,7 +242,8 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
     if (run?.status === 'not-placed' && run.refusal) {
       throw refusalProblem(run.refusal.code, run.refusal.message, run.refusal.details) ?? new HttpProblem(422, run.refusal.message, { code: run.refusal.code });
     }
-    const view = await findReservation(reservationId);
+    // from the stream, not the read model: the answer must reflect the latest recorded status
+    const view = reservationViewOf(reservationId, (await deps.store.readStream(reservationStreamId(reservationId))) as StoredEvent<ReservationEvent>[]);
     if (!view) throw 'error' in closed && !(closed.error instanceof WorkflowFailedError) ? closed.error : notFound(`Reservation ${reservationId} does not exist.`);
     // runs from before the hash was kept: the stored request itself must match
     if (run?.requestHash === undefined && (view.customerId !== request.customerId || view.partySize !== request.partySize || Date.parse(view.start) !== Date.parse(request.start))) {
@@ -571,6 +568,10 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
               additionalProperties: false,
             },
             response: { 200: statusResultSchema, 202: statusResultSchema, ...errors(400, 401, 403, 404, 409, 422, 503) },
+          },
+          // nothing in the body is required (accept, cancel): a POST without one is the same as `{}`
+          preValidation: async (request) => {
+            request.body ??= {};
           },
         },
         async (request, reply) => {
