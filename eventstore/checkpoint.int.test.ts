@@ -171,6 +171,18 @@ describe('a delivery handled twice at once never moves a checkpoint back', () =>
     expect(checkpointOf(doc, s)).toBe(3);
   });
 
+  it("writeGuard 'id' (FerretDB's fast path) applies, skips and stops at gaps the same way", async () => {
+    const s = 'fast-1';
+    const opts = { writeGuard: 'id' } as const;
+    expect(await applyEvents(counters(), 'f1', [ev(s, 1), ev(s, 2)], evolve, opts)).toEqual({ applied: 2, skipped: 0 });
+    expect(await applyEvents(counters(), 'f1', [ev(s, 2), ev(s, 3)], evolve, opts)).toEqual({ applied: 1, skipped: 1 });
+    await expect(applyEvents(counters(), 'f1', [ev(s, 5)], evolve, opts)).rejects.toMatchObject({ name: 'GapError', expected: 4 });
+    const col2 = counters() as unknown as Collection<Restaurant>;
+    expect(await applyOnce(col2, 'f2', ev(s, 1), { $set: { name: 'a' } }, opts)).toBe('applied');
+    expect(await applyOnce(col2, 'f2', ev(s, 1), { $set: { name: 'b' } }, opts)).toBe('skipped');
+    expect((await counters().findOne({ _id: 'f1' }))?.seen).toEqual([1, 2, 3]);
+  });
+
   it('applyOnce: two first deliveries racing to create the document apply once', async () => {
     const s = 'stale-3';
     const col3 = counters() as unknown as Collection<Restaurant>;

@@ -53,20 +53,33 @@ export class GapError extends Error {
 
 export type ApplyOutcome = 'applied' | 'skipped';
 
+/**
+ * What a write after a read is conditioned on, so that two deliveries of one stream handled at the same
+ * time (a batch that outlived its visibility timeout) cannot write an older state over a newer one:
+ * - 'checkpoint' (default): the write's filter also requires the checkpoint that was read
+ *   (`{ _id, '_v.<stream>': n }`); on no match it reads again and decides again. Race-proof, and on
+ *   MongoDB as cheap as `{ _id }` (both use the `_id` index).
+ * - 'id': the write goes by `_id` alone. Relies on one handler per stream at a time: SQS FIFO groups, the
+ *   runner's visibility heartbeat and createSqsHandler's per-group serialization (consumer.ts), which hold
+ *   within one consumer process. For FerretDB 1.24 on SQLite, where any filter beyond `{ _id }` is a scan
+ *   FerretDB runs document by document: measured 3–4× slower per write at 1,000–3,000 documents
+ *   (bench/checkpoint-guard.ts). platform/runtime.ts picks 'id' when it finds FerretDB.
+ */
+export type WriteGuard = 'checkpoint' | 'id';
+
 export interface ApplyOptions {
   /** 'contiguous' (default): every version of the stream reaches this doc. 'monotonic': only some do. */
   mode?: 'contiguous' | 'monotonic';
   /**
    * How the checkpoint is enforced:
-   * - 'read-then-write' (default): read the doc by `_id`, check the checkpoint in code, write by `_id`.
-   *   Safe because a consumer handles one message per stream at a time (SQS FIFO message groups), and it
-   *   is what FerretDB does least badly: on its SQLite backend an exact `{_id}` filter is a scan that
-   *   SQLite runs, any other filter a scan that FerretDB runs document by document (a guarded upsert took
-   *   600 ms at 8,000 docs). See `applyEvents` for one read and one write per batch of events.
-   * - 'filter': the check is part of the update's filter, race-proof even with concurrent writers of
-   *   one document; use it on MongoDB when that matters.
+   * - 'read-then-write' (default): read the doc by `_id`, check the checkpoint in code, then write,
+   *   conditioned as `writeGuard` says. Reading first is what FerretDB does least badly (an exact `{_id}`
+   *   filter is a scan SQLite runs, any other filter a scan FerretDB runs document by document).
+   * - 'filter': the check is part of the update's filter, one write and no read when nothing races.
    */
   guard?: 'read-then-write' | 'filter';
+  /** With 'read-then-write': what the write is conditioned on. Default 'checkpoint'. */
+  writeGuard?: WriteGuard;
 }
 
 /** Mongo field names may not contain '.' nor start with '$': percent-encode those. */
@@ -123,7 +136,8 @@ export async function applyOnce<T extends Document>(
       if (current >= event.version) return 'skipped';
       if (!monotonic && current !== event.version - 1) throw new GapError(event.streamId, current + 1, event.version);
       try {
-        const res = await col.updateOne(guardFilter(docId, field, current), merged as UpdateFilter<{ _id: string }>, { upsert: current === 0 });
+        const filter = opts.writeGuard === 'id' ? { _id: docId } : guardFilter(docId, field, current);
+        const res = await col.updateOne(filter, merged as UpdateFilter<{ _id: string }>, { upsert: opts.writeGuard === 'id' || current === 0 });
         if (res.matchedCount === 1 || res.upsertedCount === 1) return 'applied';
       } catch (err) {
         // the guard refused a document created meanwhile, so the upsert collided with it
@@ -161,8 +175,9 @@ export async function applyOnce<T extends Document>(
  *
  * Events must be of one stream in ascending versions. Already applied ones are skipped; the contiguous
  * run after the checkpoint is applied; if a version is missing the run stops there and a GapError asks
- * for the rest again. Like 'read-then-write', it relies on one message per stream at a time (SQS FIFO),
- * so use it only for documents no other stream writes.
+ * for the rest again (the consumer reads them from the store). Use it only for documents no other stream
+ * writes. The replace is conditioned on the checkpoint read (see WriteGuard), so a checkpoint never
+ * moves back.
  *
  * Why: FerretDB 1.24's SQLite backend queries `_id` as `_ferretdb_sjson->'$._id'` while its unique index
  * is on `_ferretdb_sjson->"_id"`, so SQLite never uses the index: every read and write by `_id` scans the
@@ -173,6 +188,7 @@ export async function applyEvents<D extends Document, E extends Pick<StoredEvent
   docId: string,
   events: readonly E[],
   evolve: (doc: D | undefined, event: E) => D,
+  opts: { writeGuard?: WriteGuard } = {},
 ): Promise<{ applied: number; skipped: number }> {
   const streamId = events[0]?.streamId;
   if (streamId === undefined) return { applied: 0, skipped: 0 };
@@ -204,7 +220,8 @@ export async function applyEvents<D extends Document, E extends Pick<StoredEvent
       if (stored) {
         // guarded by the checkpoint read above: a delivery handled twice at once (a batch that outlived
         // its visibility timeout) must not write an older state over a newer one
-        const res = await col.replaceOne(guardFilter(docId, checkpointField(streamId), current) as Filter<Document>, next);
+        const filter = opts.writeGuard === 'id' ? { _id: docId } : guardFilter(docId, checkpointField(streamId), current);
+        const res = await col.replaceOne(filter as Filter<Document>, next);
         if (res.matchedCount === 0) {
           if (round < MAX_ROUNDS) continue; // it changed since the read: start again from what is there
           throw new Error(`applyEvents: ${docId} keeps changing under ${streamId}; retry`);

@@ -152,6 +152,14 @@ export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, 
     return stored;
   }
 
+  /**
+   * Lanes being handled, by message group. SQS FIFO hands out one message of a group at a time, except
+   * when a message's visibility ran out while it was still being handled: then its redelivery waits here
+   * for the first delivery to finish, so within a process two deliveries of a stream never interleave
+   * (projections writing by `_id` alone rely on it, see checkpoint.ts WriteGuard).
+   */
+  const running = new Map<string, Promise<void>>();
+
   return async ({ Records }) => {
     // One lane per message group, in the batch's order; lanes run in parallel (streams are independent).
     // A record with no group attribute goes by its event's stream; one that can't be decoded fails alone.
@@ -170,8 +178,16 @@ export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, 
       lanes.set(group, lane);
     });
     const failures: SqsBatchResponse['batchItemFailures'] = [];
+    const serially = async (group: string, run: () => Promise<void>) => {
+      const before = running.get(group);
+      const mine = (before ? before.then(run, run) : run()).finally(() => {
+        if (running.get(group) === mine) running.delete(group);
+      });
+      running.set(group, mine);
+      await mine;
+    };
     await Promise.all(
-      [...lanes.values()].map(async (lane) => {
+      [...lanes.entries()].map(([group, lane]) => serially(group, async () => {
         if (handleStream) {
           // the decodable run up to the first undecodable message goes in one call; the rest fails
           const end = lane.findIndex((x) => !x.event);
@@ -206,7 +222,7 @@ export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, 
             failures.push({ itemIdentifier: record.messageId });
           }
         }
-      }),
+      })),
     );
     return { batchItemFailures: failures };
   };

@@ -221,3 +221,20 @@ describe('QueueConsumerRunner', () => {
     expect(count('ReceiveMessageCommand')).toBeGreaterThan(1);
   });
 });
+
+test('a redelivery of a group still being handled (its visibility ran out) waits for the first delivery', async () => {
+  const log: string[] = [];
+  const handler = createSqsHandler(async (e) => {
+    log.push(`start ${e.eventId}`);
+    await new Promise((r) => setTimeout(r, 30));
+    log.push(`end ${e.eventId}`);
+  });
+  const first = handler({ Records: [record(ev('a', 1), 'm1')] });
+  await new Promise((r) => setTimeout(r, 5));
+  // the same message again, and another group, while the first is being handled
+  const again = handler({ Records: [record(ev('a', 1), 'm1-again'), record(ev('b', 1), 'mb')] });
+  await Promise.all([first, again]);
+  expect(log.indexOf('start a-1', 1)).toBeGreaterThan(log.indexOf('end a-1'));
+  // other groups do not wait
+  expect(log.indexOf('start b-1')).toBeLessThan(log.indexOf('end a-1'));
+});

@@ -3,6 +3,7 @@
  * for a rebuild. The pipeline worker runs them; `npm run replay` rebuilds them.
  */
 import type { Db } from 'mongodb';
+import type { WriteGuard } from '../eventstore/checkpoint';
 import type { EventStore, ServiceName, StoredEvent } from '../eventstore/types';
 import type { ConsumerName } from '../platform/topology';
 import { catalogReadModel } from './catalog';
@@ -21,10 +22,16 @@ export interface Consumer {
   rebuild: () => Promise<void>;
 }
 
-export function consumers(deps: { dbs: Record<ServiceName, Db>; stores: Record<ServiceName, EventStore> }): Record<ConsumerName, Consumer> {
+export function consumers(deps: {
+  dbs: Record<ServiceName, Db>;
+  stores: Record<ServiceName, EventStore>;
+  /** How checkpointed writes are conditioned (platform/runtime.ts picks it); default 'checkpoint'. */
+  writeGuard?: WriteGuard;
+}): Record<ConsumerName, Consumer> {
+  const guard = deps.writeGuard ? { writeGuard: deps.writeGuard } : {};
   const catalog = catalogReadModel(deps.dbs.catalog, deps.stores.catalog);
-  const replica = restaurantReplica(deps.dbs.reservation);
-  const reservations = reservationProjections(deps.dbs.reservation);
+  const replica = restaurantReplica(deps.dbs.reservation, guard);
+  const reservations = reservationProjections(deps.dbs.reservation, guard);
   const users = usersProjection(deps.dbs.auth);
   return {
     'catalog-restaurants': { handle: (e) => catalog.handle(e), rebuild: () => catalog.rebuild() },

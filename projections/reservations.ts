@@ -6,7 +6,7 @@
  * Both are checkpointed per source stream (guarded single-document updates; FerretDB has no transactions).
  */
 import type { Collection, Db } from 'mongodb';
-import { applyEvents } from '../eventstore/checkpoint';
+import { applyEvents, type WriteGuard } from '../eventstore/checkpoint';
 import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
 import type { ReservationDetails, ReservationEvent } from '../domain/reservation/reservation';
@@ -62,7 +62,7 @@ export interface ReservationQueries {
   ledger(restaurantId: string, date: string): Promise<LedgerState>;
 }
 
-export function reservationProjections(db: Db): ReservationQueries & {
+export function reservationProjections(db: Db, opts: { writeGuard?: WriteGuard } = {}): ReservationQueries & {
   handle(event: StoredEvent): Promise<void>;
   /** Several events of one stream, in version order, at once. */
   handleStream(events: readonly StoredEvent[]): Promise<void>;
@@ -93,11 +93,11 @@ export function reservationProjections(db: Db): ReservationQueries & {
         date,
         // the read model holds exactly what the ledger decider's state holds
         bookings: ledgerDecider.evolve({ bookings: doc?.bookings ?? {} }, e).bookings,
-      }));
+      }), opts);
       return;
     }
     if (!streamId.startsWith('reservation-')) return;
-    await applyEvents<ReservationBody, StoredEvent<ReservationEvent>>(reservations, streamId.slice('reservation-'.length), events as readonly StoredEvent<ReservationEvent>[], evolveReservation);
+    await applyEvents<ReservationBody, StoredEvent<ReservationEvent>>(reservations, streamId.slice('reservation-'.length), events as readonly StoredEvent<ReservationEvent>[], evolveReservation, opts);
   }
 
   return {

@@ -4,7 +4,7 @@
  * never calls the catalog synchronously. One document per restaurant, checkpointed per catalog stream.
  */
 import type { Collection, Db } from 'mongodb';
-import { applyOnce } from '../eventstore/checkpoint';
+import { applyOnce, type WriteGuard } from '../eventstore/checkpoint';
 import type { StoredEvent } from '../eventstore/types';
 import type { CatalogEvent } from '../domain/catalog/events';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
@@ -17,7 +17,7 @@ export interface RestaurantReplicaStore {
   rebuild(): Promise<void>;
 }
 
-export function restaurantReplica(db: Db, opts: { cacheMs?: number } = {}): RestaurantReplicaStore {
+export function restaurantReplica(db: Db, opts: { cacheMs?: number; writeGuard?: WriteGuard } = {}): RestaurantReplicaStore {
   const col: Collection<ReplicaDoc> = db.collection<ReplicaDoc>('restaurants');
   // readers may keep a replica for a moment (availability asks for the same one many times a second);
   // placement re-checks against the ledger, so a replica at most `cacheMs` old is safe to answer from
@@ -28,7 +28,8 @@ export function restaurantReplica(db: Db, opts: { cacheMs?: number } = {}): Rest
     async handle(stored) {
       const e = stored as StoredEvent<CatalogEvent>;
       const id = e.data.restaurantId;
-      const set = (fields: Partial<ReplicaDoc>) => applyOnce(col, id, e, { $set: { ...fields, version: e.version } });
+      const set = (fields: Partial<ReplicaDoc>) =>
+        applyOnce(col, id, e, { $set: { ...fields, version: e.version } }, opts.writeGuard ? { writeGuard: opts.writeGuard } : {});
       switch (e.type) {
         case 'RestaurantCreated':
           await set({
