@@ -12,7 +12,7 @@
  *   npm run test:faults            (about 6-8 minutes on 2 cores)
  *
  * Knobs (environment): FAULTS_VISIBILITY_S (consumer visibility timeout, default 3: the DLQ threshold is 5
- * receives × this), FAULTS_MONGO_OUTAGE_S (default 35), FAULTS_TEMPORAL_OUTAGE_S (default 10),
+ * receives × this), FAULTS_MONGO_OUTAGE_S (default 35), FAULTS_TEMPORAL_OUTAGE_S (default 15),
  * FAULTS_CONCURRENCY (diners, default 3), FAULTS_KEEP=1 (keep the AWS resources and Mongo data).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +24,7 @@ import { Client, Connection } from '@temporalio/client';
 import { awsClients, destroyAwsClients, type AwsClients } from '../../platform/aws';
 import { resolveTopology, type ResolvedTopology } from '../../platform/provision';
 import { topology } from '../../platform/topology';
+import { reservationWorkflowId } from '../../workflows/messages';
 import { createRestaurant, eventually, signUp, startSystem, waitBookable, type System, type User } from '../system';
 import { ownServers, type OwnServers } from './servers';
 import { restarts, type Restarts } from './processes';
@@ -45,7 +46,7 @@ const TZ = 'Europe/Rome';
 const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 const VISIBILITY_S = num('FAULTS_VISIBILITY_S', 3);
 const MONGO_OUTAGE_MS = num('FAULTS_MONGO_OUTAGE_S', 35) * 1000;
-const TEMPORAL_OUTAGE_MS = num('FAULTS_TEMPORAL_OUTAGE_S', 10) * 1000;
+const TEMPORAL_OUTAGE_MS = num('FAULTS_TEMPORAL_OUTAGE_S', 15) * 1000;
 const CONCURRENCY = num('FAULTS_CONCURRENCY', 3);
 /** How long the system gets to show it works again after each fault. */
 const RECOVERY_MS = 120_000;
@@ -83,8 +84,11 @@ const faultFindings: string[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'faults-'));
   servers = await ownServers(dir);
-  await Promise.all([servers.ferretdb.start(), servers.temporal.start()]);
-  mark(`own FerretDB at ${servers.ferretdb.address}, Temporal at ${servers.temporal.address}; data and logs in ${dir}`);
+  await Promise.all([servers.ferretdb.start(), servers.temporal.start(), servers.moto?.start()]);
+  mark(
+    `own FerretDB at ${servers.ferretdb.address}, Temporal at ${servers.temporal.address}, ` +
+      `${servers.moto ? `own moto at ${servers.moto.address} (none answered at AWS_ENDPOINT_URL)` : 'shared moto'}; data and logs in ${dir}`,
+  );
 
   sys = await startSystem({
     apis: 2,
@@ -156,8 +160,17 @@ async function probePipeline(timeoutMs: number): Promise<number> {
   return Date.now() - started;
 }
 
+/** What the clients saw since `before` (a copy of load.stats.byStatus): the fault's visible impact. */
+function clientDelta(before: Record<string, number>): string {
+  const now = load.stats.byStatus;
+  const d = Object.keys(now)
+    .filter((k) => !['200', '201'].includes(k) && (now[k] ?? 0) > (before[k] ?? 0))
+    .map((k) => `${k}: ${(now[k] ?? 0) - (before[k] ?? 0)}`);
+  return d.length ? d.join(', ') : 'nothing but 200/201';
+}
+
 /** After a fault: events flow end to end again and diners finish lifecycles again, within RECOVERY_MS. */
-async function recovered(name: string): Promise<void> {
+async function recovered(name: string, before: Record<string, number>): Promise<void> {
   const since = Date.now();
   try {
     const ms = await probePipeline(RECOVERY_MS);
@@ -172,6 +185,7 @@ async function recovered(name: string): Promise<void> {
     const stuck = load.lifecycles.filter((l) => !l.done).map((l) => `#${l.seq} ${l.kind} ${l.reservationId ?? ''}: ${l.steps.at(-1) ?? 'booking'}`);
     faultFindings.push(`after ${name}: fewer than 2 lifecycles ended within ${RECOVERY_MS / 1000} s; in progress: ${stuck.join('; ')}`);
   }
+  mark(`${name}: clients saw ${clientDelta(before)} (retried with the same request)`);
   // the next fault should meet lifecycles at every stage, not a system that just caught its breath
   const calm = Date.now();
   await eventually(() => load.startedSince(calm) >= CONCURRENCY + 2, RECOVERY_MS, 250).catch(() => undefined);
@@ -204,6 +218,7 @@ test('under steady load, each fault in turn is survived: events flow and lifecyc
   await eventually(() => endedWellSince(0) >= 3, RECOVERY_MS, 500);
   mark(`load running: ${load.finishedCount()} lifecycles done`);
 
+  let before = { ...load.stats.byStatus };
   // 1. FerretDB down for longer than the dead-letter threshold (5 receives × visibility)
   const peak = await dlqPeak(async () => {
     mark(`FerretDB: stopping for ${MONGO_OUTAGE_MS / 1000} s (DLQ threshold: 5 × ${VISIBILITY_S} s visibility)`);
@@ -211,32 +226,36 @@ test('under steady load, each fault in turn is survived: events flow and lifecyc
     await sleep(MONGO_OUTAGE_MS); // the outage itself: its length is the point
     await servers.ferretdb.start();
     mark('FerretDB: started again');
-    await recovered('FerretDB outage');
+    await recovered('FerretDB outage', before);
   });
   mark(`FerretDB: DLQ depth peaks during outage and recovery: ${JSON.stringify(peak)}`);
 
   // 2. the pipeline, kill -9
+  before = { ...load.stats.byStatus };
   await procs.killPipeline();
   mark('pipeline: killed (SIGKILL)');
   await procs.restartPipeline();
   mark('pipeline: restarted');
-  await recovered('pipeline kill -9');
+  await recovered('pipeline kill -9', before);
 
   // 3. a worker, kill -9
+  before = { ...load.stats.byStatus };
   await sys.killWorker(0, 'SIGKILL');
   mark('worker-0: killed (SIGKILL)');
   await sys.restartWorker(0);
   mark('worker-0: restarted and polling');
-  await recovered('worker kill -9');
+  await recovered('worker kill -9', before);
 
   // 4. one API process, kill -9 (clients retry on the other)
+  before = { ...load.stats.byStatus };
   await procs.killApi(1);
   mark('api-1: killed (SIGKILL)');
   await procs.restartApi(1);
   mark('api-1: restarted and healthy');
-  await recovered('API kill -9');
+  await recovered('API kill -9', before);
 
   // 5. the Temporal dev server, stopped and started again on the same data file
+  before = { ...load.stats.byStatus };
   mark(`Temporal: stopping for ${TEMPORAL_OUTAGE_MS / 1000} s`);
   await servers.temporal.stop();
   await sleep(TEMPORAL_OUTAGE_MS); // the outage itself
@@ -244,7 +263,7 @@ test('under steady load, each fault in turn is survived: events flow and lifecyc
   mark('Temporal: started again (same data file)');
   // requests expiring from now on would only stretch the drain; those started so far span the restart
   load.stopExpiring();
-  await recovered('Temporal restart');
+  await recovered('Temporal restart', before);
 
   await load.stop();
   const s = load.stats;
@@ -289,7 +308,18 @@ test('every acknowledged lifecycle reached a final status in its stream, and its
     statusOf = checkReservationStreams(history).statusOf;
     report = await checkLifecycles(load.lifecycles, history, statusOf, temporal, sys.config.temporal.taskQueue);
   }
-  mark(`lifecycles: ${report.checked} acknowledged reservations checked, ${report.findings.length} finding(s)`);
+  const ends: Record<string, number> = {};
+  for (const l of load.lifecycles) if (l.reservationId) ends[statusOf.get(l.reservationId) ?? 'none'] = (ends[statusOf.get(l.reservationId) ?? 'none'] ?? 0) + 1;
+  mark(`lifecycles: ${report.checked} acknowledged reservations checked (ended ${JSON.stringify(ends)}), ${report.findings.length} finding(s)`);
+  // evidence that the kills and the restart hit work in flight (informative: timing decides how much)
+  let interrupted = 0;
+  await Promise.all(
+    load.lifecycles.filter((l) => l.reservationId).map(async (l) => {
+      const h = await temporal!.workflow.getHandle(reservationWorkflowId(l.reservationId!)).fetchHistory().catch(() => undefined);
+      if ((h?.events ?? []).some((e) => e.workflowTaskTimedOutEventAttributes || e.activityTaskTimedOutEventAttributes || e.workflowTaskFailedEventAttributes)) interrupted++;
+    }),
+  );
+  mark(`lifecycles: ${interrupted} workflow(s) had a workflow or activity task time out or fail (work interrupted by a fault) and still finished`);
   expect(report.checked).toBeGreaterThan(0);
   if (report.findings.length) throw new Error(findingsMessage('lifecycles not finished', report.findings));
 });

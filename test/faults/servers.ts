@@ -11,11 +11,11 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { ROOT_DIR } from '../../platform/config';
 
-export type ServerName = 'temporal' | 'ferretdb';
+export type ServerName = 'temporal' | 'ferretdb' | 'moto';
 
 export interface OwnServer {
   name: ServerName;
-  /** `mongodb://…` or `host:port` (what MONGODB_URI / TEMPORAL_ADDRESS take). */
+  /** `mongodb://…`, `host:port` or `http://…` (what MONGODB_URI / TEMPORAL_ADDRESS / AWS_ENDPOINT_URL take). */
   address: string;
   logFile: string;
   /** Starts it (again: same port, same data) and waits until it answers. */
@@ -69,9 +69,8 @@ async function until(what: string, check: () => Promise<boolean>, child: () => C
 }
 
 function ownServer(name: ServerName, ports: Record<string, number>, dataDir: string, logDir: string, address: string, ready: () => Promise<boolean>): OwnServer {
-  const bin = path.join(ROOT_DIR, '.stack', 'bin', name);
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run stack -- install\` first`);
   const [cmd, args] = serverCommand(name, ports, dataDir);
+  if (!existsSync(cmd)) throw new Error(`${cmd} is missing: run \`npm run stack -- install\` first`);
   const logFile = path.join(logDir, `${name}.log`);
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -93,7 +92,7 @@ function ownServer(name: ServerName, ports: Record<string, number>, dataDir: str
         resolve();
       }));
       child = c;
-      await until(name, ready, () => child, logFile, name === 'temporal' ? 90_000 : 30_000);
+      await until(name, ready, () => child, logFile, name === 'ferretdb' ? 30_000 : 90_000);
     },
     async stop(graceMs = 15_000) {
       if (!running()) return;
@@ -110,6 +109,8 @@ function ownServer(name: ServerName, ports: Record<string, number>, dataDir: str
 export interface OwnServers {
   temporal: OwnServer;
   ferretdb: OwnServer;
+  /** Only when no moto answered at AWS_ENDPOINT_URL (e.g. CI after `npm test` stopped the stack): a private one. */
+  moto?: OwnServer;
   /** Environment for startSystem: points every process at these servers. */
   env: Record<string, string>;
   dataDir: string;
@@ -117,8 +118,31 @@ export interface OwnServers {
   stopAll(): Promise<void>;
 }
 
-/** Creates (does not start) both servers, with data under `<dir>/data` and logs under `<dir>/logs`. */
-export async function ownServers(dir: string): Promise<OwnServers> {
+/** A DynamoDB ListTables through moto's HTTP endpoint (moto accepts any signature). */
+async function motoAnswers(endpoint: string): Promise<boolean> {
+  try {
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x',
+      },
+      body: '{}',
+      signal: AbortSignal.timeout(3000),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates (does not start) FerretDB and Temporal, with data under `<dir>/data` and logs under `<dir>/logs`.
+ * moto is shared (it is never stopped; resource prefixes keep runs apart) when one answers at
+ * `awsEndpoint`; otherwise a private one is created too, so the suite also runs where no stack is up.
+ */
+export async function ownServers(dir: string, awsEndpoint = process.env.AWS_ENDPOINT_URL || 'http://127.0.0.1:5000'): Promise<OwnServers> {
   const dataDir = path.join(dir, 'data');
   const logDir = path.join(dir, 'logs');
   for (const d of [dataDir, logDir, path.join(dataDir, 'ferretdb'), path.join(dataDir, 'ferretdb-state')]) mkdirSync(d, { recursive: true });
@@ -139,14 +163,26 @@ export async function ownServers(dir: string): Promise<OwnServers> {
     const res = await fetch(`http://127.0.0.1:${temporalUi}/api/v1/namespaces/default`, { signal: AbortSignal.timeout(2000) });
     return res.ok;
   });
+  let moto: OwnServer | undefined;
+  if (!(await motoAnswers(awsEndpoint))) {
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    moto = ownServer('moto', { moto: port }, dataDir, logDir, endpoint, () => motoAnswers(endpoint));
+  }
   return {
     temporal: temporalServer,
     ferretdb,
-    env: { MONGODB_URI: mongoUri, TEMPORAL_ADDRESS: `127.0.0.1:${temporal}`, TEMPORAL_UI_URL: `http://127.0.0.1:${temporalUi}` },
+    ...(moto ? { moto } : {}),
+    env: {
+      MONGODB_URI: mongoUri,
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporal}`,
+      TEMPORAL_UI_URL: `http://127.0.0.1:${temporalUi}`,
+      ...(moto ? { AWS_ENDPOINT_URL: moto.address } : {}),
+    },
     dataDir,
     logDir,
     async stopAll() {
-      await Promise.all([temporalServer.stop(5000), ferretdb.stop(5000)]);
+      await Promise.all([temporalServer.stop(5000), ferretdb.stop(5000), moto?.stop(5000)]);
     },
   };
 }
