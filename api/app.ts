@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../platform/runtime';
 import { buildServer, type RoutePlugin } from './server';
-import { dependencyChecks, healthRoutes } from './health';
+import { deadLetterCounts, dependencyChecks, healthRoutes } from './health';
 import { createAuthService } from './auth';
 import { createCatalogService } from './catalog';
 import { reservationRoutes } from './reservation/routes';
@@ -27,7 +27,10 @@ export async function createApp(deps: AppDeps, opts: { logger?: boolean; docsUi?
   const catalog = createCatalogService({ store: runtime.stores.catalog, db: runtime.dbs.catalog, ...(deps.now ? { now: deps.now } : {}) });
   const plugins: RoutePlugin[] = [
     auth.authPlugin,
-    healthRoutes(dependencyChecks({ aws: runtime.aws, db: runtime.dbs.reservation, temporal })),
+    // dead letters are reported beside the dependencies (the pipeline redrives them; they do not make the API unhealthy)
+    healthRoutes(dependencyChecks({ aws: runtime.aws, db: runtime.dbs.reservation, temporal }), {
+      deadLetters: deadLetterCounts({ sqs: runtime.aws.sqs, topo: runtime.topo }),
+    }),
     auth.routes,
     catalog.routes,
     reservationRoutes({
