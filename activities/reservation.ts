@@ -261,7 +261,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
         const r = known.state;
         if (r.status !== 'none' && isFinal(r.status)) {
           // a key reused after the reservation ended: never a new placement of a final reservation
-          return { refused: { code: FAILURE.alreadyFinal, message: `The reservation is already ${r.status}.`, details: { status: r.status } } };
+          return { refused: { code: FAILURE.alreadyFinal, message: `The reservation is already ${r.status}.`, details: { reservationStatus: r.status } } };
         }
         if (r.status === 'pending' && r.acceptance === 'auto') {
           // an earlier attempt stopped between the request and its automatic acceptance: finish it

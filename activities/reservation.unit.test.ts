@@ -232,7 +232,7 @@ test('an Idempotency-Key naming an older reservation: answered from the stream, 
   expect(await acts.placeReservation(req)).toMatchObject({ tableId: first.tableId, status: 'accepted' });
   await acts.recordOutcome({ reservationId: req.reservationId, outcome: 'cancel', actor: { userId: 'c1', role: 'customer' } });
   // once it has ended, never a new placement (nor a "pending" answer) for that id: the final status
-  await expect(acts.placeReservation(req)).resolves.toMatchObject({ refused: { code: 'ALREADY_FINAL', details: { status: 'cancelled' } } });
+  await expect(acts.placeReservation(req)).resolves.toMatchObject({ refused: { code: 'ALREADY_FINAL', details: { reservationStatus: 'cancelled' } } });
   expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked', 'TableReleased']);
 });
 

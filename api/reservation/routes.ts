@@ -593,7 +593,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           const { error } = outcome;
           // the run has ended: the reservation is final (its status is the recorded one)
           if (error instanceof WorkflowNotFoundError) {
-            throw conflict(`The reservation is already ${reservation.status}.`, { code: FAILURE.alreadyFinal, status: reservation.status });
+            throw conflict(`The reservation is already ${reservation.status}.`, { code: FAILURE.alreadyFinal, reservationStatus: reservation.status });
           }
           if (applicationFailureIn(error)) throw workflowProblem(error);
           // No answer in time: the decision was sent and may still be applied when the workflow's worker

@@ -4,6 +4,9 @@
  * is accepted, and activities ask them which ledger a reservation lives on and whether it still holds its
  * table. No I/O and no clock: times come in as arguments. Imports nothing heavy, so the workflow bundle can
  * take it.
+ *
+ * Refusals name the reservation's status as `reservationStatus` (never `status`, which in a problem body
+ * is the HTTP status).
  */
 import { DomainError } from '../errors';
 
@@ -24,7 +27,7 @@ export const holdsTable = (status: string): boolean => status === 'pending' || s
 /** Only a pending reservation can be accepted, rejected or expire. */
 export function pendingRefusal(status: string, wanted: string): DomainError | undefined {
   if (status === 'pending') return undefined;
-  return new DomainError('NOT_PENDING', `Only a pending reservation can be ${wanted}; this one is ${status}.`, { status });
+  return new DomainError('NOT_PENDING', `Only a pending reservation can be ${wanted}; this one is ${status}.`, { reservationStatus: status });
 }
 
 /** The reason of a rejection, trimmed; a blank one is refused (the diner is told why). */
@@ -50,7 +53,7 @@ export interface CancelQuestion {
  */
 export function cancellationRefusal(q: CancelQuestion): DomainError | undefined {
   if (FINAL.has(q.status)) {
-    return new DomainError('ALREADY_FINAL', `The reservation is already ${q.status} and cannot be cancelled.`, { status: q.status });
+    return new DomainError('ALREADY_FINAL', `The reservation is already ${q.status} and cannot be cancelled.`, { reservationStatus: q.status });
   }
   if (q.at >= q.start) return new DomainError('ALREADY_STARTED', 'The reservation has already started and can no longer be cancelled.');
   if (q.by === 'customer' && q.at > q.start - q.cancellationCutoffMinutes * 60_000) {
