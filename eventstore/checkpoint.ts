@@ -7,7 +7,8 @@
  *
  *   event.version == checkpoint + 1 → applied ('applied')
  *   event.version <= checkpoint     → already applied, ack it ('skipped')
- *   event.version >  checkpoint + 1 → GapError: leave the message for a retry (an earlier one is missing)
+ *   event.version >  checkpoint + 1 → GapError(streamId, expected): an earlier one is missing; the consumer
+ *                                     reads it from the store (consumer.ts), else the message is retried
  *
  * Version 1 creates the document (upsert guarded by "no checkpoint for this stream yet"); losing the
  * insert race to a duplicate delivery surfaces as a duplicate-key error, read as "already applied".

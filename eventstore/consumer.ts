@@ -5,7 +5,15 @@
  * local `QueueConsumerRunner` calls. Ordering: SQS FIFO delivers one message group (= one event stream) in
  * order; after a failure in a group every later message of that group in the batch is reported failed
  * too, so nothing of that stream is applied out of order. Failed messages come back after the visibility
- * timeout and, after MAX_RECEIVE_COUNT receives, move to the dead-letter queue, unblocking the group.
+ * timeout and, after MAX_RECEIVE_COUNT receives, move to the dead-letter queue, unblocking the group
+ * (dead-letters.ts moves them back later, with backoff).
+ *
+ * Nothing freezes on a missing event: a projection that meets a gap throws the one `GapError`
+ * (checkpoint.ts); given the source service's store, the handler reads the missing run from it, applies
+ * it and then the message, so a lost, skipped or dead-lettered event is mended by the next one of its
+ * stream. The runner keeps a batch's messages invisible while it is handled (visibility heartbeat) and
+ * stops receiving while the handler's dependency does not answer (`probe`), so an outage does not burn
+ * receive counts into the dead-letter queue.
  */
 import {
   ChangeMessageVisibilityBatchCommand,

@@ -86,7 +86,8 @@ export async function provision(clients: AwsClients, topo: Topology, opts: Provi
         await clients.sqs.send(
           new CreateQueueCommand({
             QueueName: c.dlq,
-            // 14 days, the maximum: poison messages wait for a human
+            // 14 days, the maximum: the pipeline moves dead letters back with backoff (eventstore/dead-letters.ts);
+            // what cannot be moved (not an event) waits for a human
             Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'false', MessageRetentionPeriod: '1209600' },
           }),
         )

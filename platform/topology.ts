@@ -28,8 +28,13 @@ export const CONSUMERS = [
 
 export type ConsumerName = (typeof CONSUMERS)[number]['name'];
 
-/** Receives before a message moves to the dead-letter queue. */
+/**
+ * Receives before a message moves to the dead-letter queue (from where the pipeline moves it back with
+ * backoff, eventstore/dead-letters.ts). A consumer stops receiving while its MongoDB does not answer, so
+ * an outage costs a message about one receive, not one per visibility timeout.
+ */
 export const MAX_RECEIVE_COUNT = 5;
+/** Consumers extend it every half while they handle a batch (a heartbeat), so a slow batch is not redelivered. */
 export const VISIBILITY_TIMEOUT_SECONDS = 30;
 
 export interface Topology {
