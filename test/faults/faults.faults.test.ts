@@ -191,6 +191,11 @@ async function recovered(name: string, before: Record<string, number>): Promise<
   await eventually(() => load.startedSince(calm) >= CONCURRENCY + 2, RECOVERY_MS, 250).catch(() => undefined);
 }
 
+/** Until a request that drives a workflow is in flight, so a kill lands on work being done (bounded; then it just goes ahead). */
+async function midRequest(): Promise<void> {
+  await eventually(() => load.writesInFlight() > 0, 30_000, 10).catch(() => undefined);
+}
+
 async function dlqPeak(during: () => Promise<void>): Promise<Record<string, number>> {
   const peak: Record<string, number> = {};
   let watching = true;
@@ -219,6 +224,7 @@ test('under steady load, each fault in turn is survived: events flow and lifecyc
   mark(`load running: ${load.finishedCount()} lifecycles done`);
 
   let before = { ...load.stats.byStatus };
+  await midRequest();
   // 1. FerretDB down for longer than the dead-letter threshold (5 receives × visibility)
   const peak = await dlqPeak(async () => {
     mark(`FerretDB: stopping for ${MONGO_OUTAGE_MS / 1000} s (DLQ threshold: 5 × ${VISIBILITY_S} s visibility)`);
@@ -232,6 +238,7 @@ test('under steady load, each fault in turn is survived: events flow and lifecyc
 
   // 2. the pipeline, kill -9
   before = { ...load.stats.byStatus };
+  await midRequest();
   await procs.killPipeline();
   mark('pipeline: killed (SIGKILL)');
   await procs.restartPipeline();
@@ -240,6 +247,7 @@ test('under steady load, each fault in turn is survived: events flow and lifecyc
 
   // 3. a worker, kill -9
   before = { ...load.stats.byStatus };
+  await midRequest();
   await sys.killWorker(0, 'SIGKILL');
   mark('worker-0: killed (SIGKILL)');
   await sys.restartWorker(0);
@@ -248,6 +256,7 @@ test('under steady load, each fault in turn is survived: events flow and lifecyc
 
   // 4. one API process, kill -9 (clients retry on the other)
   before = { ...load.stats.byStatus };
+  await midRequest();
   await procs.killApi(1);
   mark('api-1: killed (SIGKILL)');
   await procs.restartApi(1);
@@ -256,6 +265,7 @@ test('under steady load, each fault in turn is survived: events flow and lifecyc
 
   // 5. the Temporal dev server, stopped and started again on the same data file
   before = { ...load.stats.byStatus };
+  await midRequest();
   mark(`Temporal: stopping for ${TEMPORAL_OUTAGE_MS / 1000} s`);
   await servers.temporal.stop();
   await sleep(TEMPORAL_OUTAGE_MS); // the outage itself

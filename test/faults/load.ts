@@ -88,6 +88,8 @@ export class Load {
   private seq = 0;
   private rr = 0;
   private allowExpiring = true;
+  /** Requests in flight that drive a workflow (POST /reservations and decisions). */
+  private writes = 0;
   private readonly o: Required<Omit<LoadOptions, 'log'>> & { log: (m: string) => void };
   private readonly run = randomBytes(3).toString('hex');
 
@@ -106,6 +108,11 @@ export class Load {
   /** Lifecycles that finished their last step (whatever the outcome). */
   finishedCount(): number {
     return this.lifecycles.filter((l) => l.done).length;
+  }
+
+  /** Requests driving a workflow that are waiting for their answer right now. */
+  writesInFlight(): number {
+    return this.writes;
   }
 
   /** Lifecycles started after `since` (ms epoch). */
@@ -144,6 +151,8 @@ export class Load {
     if (token) h.authorization = `Bearer ${token}`;
     const t0 = Date.now();
     this.stats.requests++;
+    const write = method === 'POST' && pathname.startsWith('/reservations');
+    if (write) this.writes++;
     try {
       const res = await fetch(`${api}${pathname}`, {
         method,
@@ -157,6 +166,7 @@ export class Load {
       this.count(String(res.status));
       return { status: res.status, body: parsed };
     } finally {
+      if (write) this.writes--;
       const ms = Date.now() - t0;
       if (ms > this.stats.slowest.ms) this.stats.slowest = { ms, what: `${method} ${pathname} on ${api}` };
     }
