@@ -118,8 +118,26 @@ export async function startPipeline(config: Config = loadConfig(), opts: Pipelin
   };
 }
 
+/**
+ * DLQ_REDRIVE_BASE_MS / DLQ_REDRIVE_MAX_MS: the dead-letter redrive rounds (default 30 s, 15 min). Read
+ * here until platform/config.ts has them.
+ */
+function redriveEnv(): Pick<PipelineOptions, 'redriveBaseMs' | 'redriveMaxMs'> {
+  const read = (name: string): number | undefined => {
+    const raw = process.env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of milliseconds ≥ 1, got "${raw}"`);
+    return n;
+  };
+  const base = read('DLQ_REDRIVE_BASE_MS');
+  const max = read('DLQ_REDRIVE_MAX_MS');
+  return { ...(base !== undefined ? { redriveBaseMs: base } : {}), ...(max !== undefined ? { redriveMaxMs: max } : {}) };
+}
+
 if (require.main === module) {
-  startPipeline()
+  Promise.resolve()
+    .then(() => startPipeline(loadConfig(), redriveEnv()))
     .then((p) => {
       const stop = () => void p.stop().then(() => process.exit(0));
       process.once('SIGINT', stop);
