@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Collection, MongoClient } from 'mongodb';
+import { type Collection, MongoClient } from 'mongodb';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
 import { connectMongo } from '../platform/mongo';
@@ -339,4 +339,44 @@ describe('nothing lost, nothing frozen', () => {
     expect(moves.map((m) => `${m.streamId}:${m.version}:${m.redrives}`).sort()).toEqual(['rd-a:1:1', 'rd-b:1:1']);
     expect(undecodable).toHaveLength(1);
   });
+});
+
+it('a down MongoDB pauses receiving: in 8 s at a 1 s visibility timeout the message is received twice, not dead-lettered', async () => {
+  startForwarder('auth');
+  const q = resolved.queues['auth-users']!;
+  // a MongoDB that does not answer (nothing listens on port 1), until `up`
+  const dead = new MongoClient('mongodb://127.0.0.1:1', { serverSelectionTimeoutMS: 200 });
+  let up = false;
+  const receives: number[] = [];
+  const applied: string[] = [];
+  const pauses: number[] = [];
+  const runner = new QueueConsumerRunner({
+    sqs: clients.sqs,
+    queueUrl: q.url,
+    dlqUrl: q.dlqUrl,
+    handler: createSqsHandler(async (e) => {
+      if (!e.streamId.startsWith('down-')) return;
+      receives.push(Date.now());
+      if (!up) await dead.db('x').collection('y').findOne({});
+      applied.push(e.streamId);
+    }),
+    probe: async () => {
+      if (!up) await dead.db('x').command({ ping: 1 });
+    },
+    pauseMs: 500,
+    maxPauseMs: 2000,
+    onPause: ({ pausedMs }) => pauses.push(pausedMs),
+    onError: () => undefined,
+  });
+  runner.start();
+  stoppers.push(() => runner.stop(), () => dead.close());
+  await store('auth').append('down-1', [{ type: 'T', data: {} }], { expectedVersion: 'no_stream' });
+  await waitFor('first receive', () => receives.length === 1);
+  await sleep(8000);
+  up = true;
+  await waitFor('applied once MongoDB answers', () => applied.length === 1, 10_000);
+  // without the pause: a receive per visibility timeout, in the DLQ after 5
+  expect(receives.length).toBeLessThanOrEqual(2);
+  expect(pauses.slice(0, 3)).toEqual([500, 1000, 2000]);
+  expect(await runner.dlqDepth()).toBe(0);
 });
