@@ -175,8 +175,11 @@ export function workflowBundlePath(): Promise<string> {
   bundling ??= (async () => {
     const dir = path.join(ROOT_DIR, 'workflows');
     const hash = createHash('sha256');
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts') && !n.includes('.test.')).sort()) {
-      hash.update(f).update(readFileSync(path.join(dir, f)));
+    // the workflows and the domain rules they import: a change to either must not reuse an old bundle
+    for (const top of ['workflows', 'domain']) {
+      for (const f of (readdirSync(path.join(ROOT_DIR, top), { recursive: true }) as string[]).filter((n) => n.endsWith('.ts') && !n.includes('.test.')).sort()) {
+        hash.update(`${top}/${f}`).update(readFileSync(path.join(ROOT_DIR, top, f)));
+      }
     }
     hash.update(readFileSync(path.join(ROOT_DIR, 'node_modules', '@temporalio', 'workflow', 'package.json')));
     const file = path.join(tmpdir(), `rr-workflow-bundle-${hash.digest('hex').slice(0, 16)}.js`);

@@ -82,7 +82,9 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     next: ReservationStatus,
     type: string,
   ): Promise<StatusResult> => {
-    await condition(() => !busy);
+    // a decision that arrives while the request is still being placed (its client saw the reservation in
+    // the stream a moment before the workflow did) waits for the placement instead of being refused
+    await condition(() => !busy && state.status !== 'placing');
     allowed();
     busy = true;
     try {
@@ -97,7 +99,8 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   // The rules are the domain's (domain/reservation/rules.ts); the workflow only asks them, on its own state
   // and clock, before an update is accepted, and again after waiting for the lock.
   const mustBePending = (wanted: string) => () => {
-    if (state.status === 'placing' || state.status === 'not-placed') {
+    if (state.status === 'placing') return; // decided after the placement (see `decide`)
+    if (state.status === 'not-placed') {
       throw ApplicationFailure.create({ type: FAILURE.notPending, message: `The reservation is ${state.status}, not pending.`, nonRetryable: true });
     }
     const refused = pendingRefusal(state.status, wanted);
@@ -109,8 +112,9 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     }
   };
   const mayCancel = (input: DecisionInput) => () => {
+    if (state.status === 'placing') return; // decided after the placement (see `decide`)
     const p = state.placement;
-    if (!p || state.status === 'placing' || state.status === 'not-placed') {
+    if (!p || state.status === 'not-placed') {
       throw ApplicationFailure.create({ type: FAILURE.alreadyFinal, message: `The reservation is ${state.status}.`, nonRetryable: true });
     }
     // times relative to placement: the workflow's clock is deterministic, and the placement's delays are

@@ -130,9 +130,23 @@ describe('no double booking', () => {
     const results = await Promise.all(customers.map((c, i) => reserve(c.token, { restaurantId, partySize: 2, start }, { api: i })));
     const elapsed = Date.now() - t0;
 
-    const statuses = results.map((r) => r.status).sort();
-    expect(statuses).toEqual([201, ...Array<number>(29).fill(409)]);
-    const winner = results.find((r) => r.status === 201)!;
+    // a request not placed within the API's deadline (a busy machine) is answered 202 and placed or refused
+    // a moment later: its outcome is read back, so the count is of outcomes, whatever the timing
+    const late = results.filter((r) => r.status === 202);
+    for (const r of late) {
+      const final = await eventually(async () => {
+        const got = await json<{ status: string; problem?: { code: string } }>(`${api()}/reservations/${r.body.reservationId}`, { token: customers[results.indexOf(r)]!.token });
+        expect(['accepted', 'not-placed']).toContain(got.body.status);
+        return got.body;
+      }, 60_000);
+      if (final.status === 'accepted') Object.assign(r, { status: 201, body: { ...r.body, ...(await json(`${api()}/reservations/${r.body.reservationId}`, { token: customers[results.indexOf(r)]!.token })).body } });
+      else expect(final.problem?.code).toBe('NO_TABLE');
+    }
+    const placed = results.filter((r) => r.status === 201);
+    expect(placed).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409).length + late.filter((r) => r.status === 202).length).toBe(29);
+    if (late.length > 0) console.log(`no double booking at ${hhmm}: ${late.length} of 30 answered 202 (placed or refused after the deadline)`);
+    const winner = placed[0]!;
     expect(winner.body.status).toBe('accepted');
     expect(winner.body.start.startsWith(`${start}:00`)).toBe(true);
     for (const r of results.filter((x) => x.status === 409)) {
