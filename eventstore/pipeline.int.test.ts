@@ -370,6 +370,8 @@ it('a down MongoDB pauses receiving: in 8 s at a 1 s visibility timeout the mess
   });
   runner.start();
   stoppers.push(() => runner.stop(), () => dead.close());
+  // the poison test above left its message in this DLQ
+  const dlqBefore = await runner.dlqDepth();
   await store('auth').append('down-1', [{ type: 'T', data: {} }], { expectedVersion: 'no_stream' });
   await waitFor('first receive', () => receives.length === 1);
   await sleep(8000);
@@ -378,5 +380,5 @@ it('a down MongoDB pauses receiving: in 8 s at a 1 s visibility timeout the mess
   // without the pause: a receive per visibility timeout, in the DLQ after 5
   expect(receives.length).toBeLessThanOrEqual(2);
   expect(pauses.slice(0, 3)).toEqual([500, 1000, 2000]);
-  expect(await runner.dlqDepth()).toBe(0);
+  expect(await runner.dlqDepth()).toBe(dlqBefore);
 });
