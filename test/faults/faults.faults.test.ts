@@ -282,6 +282,10 @@ test('under steady load, each fault in turn is survived: events flow and lifecyc
     `load stopped: ${load.lifecycles.length} lifecycles (${load.lifecycles.filter((l) => l.reservationId).length} acknowledged, ${gaveUp.length} with a client-side error), ` +
       `${s.requests} requests ${JSON.stringify(s.byStatus)}, ${s.retries} retries, slowest ${s.slowest.ms} ms (${s.slowest.what}), ${s.catalogEdits} catalog edits`,
   );
+  const at = (ms: number) => `+${((ms - t0) / 1000).toFixed(1)}s`;
+  if (s.slow.length) mark(`requests slower than 10 s: ${s.slow.map((r) => `${at(r.at)} ${r.what} ${r.ms} ms → ${r.outcome}`).join('; ')}`);
+  // nothing hangs: every request gets an answer (an error is an answer) within the client's timeout
+  for (const t of s.timeouts) faultFindings.push(`HANG: ${t.what} sent at ${at(t.at)} had no answer within 30 s (the client gave up and retried)`);
   for (const l of gaveUp) faultFindings.push(`lifecycle #${l.seq} ${l.kind} ${l.reservationId ?? '(never acknowledged)'}: ${l.error}; client saw: ${l.steps.join(' | ')}`);
   for (const f of s.catalogEditFailures) faultFindings.push(`catalog edit: ${f}`);
   if (faultFindings.length) throw new Error(findingsMessage('faults were not survived cleanly', faultFindings));

@@ -57,6 +57,8 @@ export interface LoadOptions {
   thinkMs?: number;
   /** A catalog edit every so often (default 5 s). */
   editEveryMs?: number;
+  /** Requests slower than this are listed in `stats.slow` (default 10 s). */
+  slowMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -67,6 +69,10 @@ export interface Stats {
   retries: number;
   /** Slowest request and what it was. */
   slowest: { ms: number; what: string };
+  /** Requests that took longer than `slowMs` (answered or not), in order. */
+  slow: Array<{ at: number; ms: number; what: string; outcome: string }>;
+  /** Requests with no answer within the request timeout: the client gave up on them (and retried). */
+  timeouts: Array<{ at: number; what: string }>;
   catalogEdits: number;
   catalogEditFailures: string[];
 }
@@ -82,7 +88,7 @@ const jitter = (ms: number) => Math.round(ms * (0.5 + Math.random()));
 
 export class Load {
   readonly lifecycles: Lifecycle[] = [];
-  readonly stats: Stats = { requests: 0, byStatus: {}, retries: 0, slowest: { ms: 0, what: '' }, catalogEdits: 0, catalogEditFailures: [] };
+  readonly stats: Stats = { requests: 0, byStatus: {}, retries: 0, slowest: { ms: 0, what: '' }, slow: [], timeouts: [], catalogEdits: 0, catalogEditFailures: [] };
   private running = false;
   private loops: Promise<void>[] = [];
   private seq = 0;
@@ -100,6 +106,7 @@ export class Load {
       callDeadlineMs: 240_000,
       thinkMs: 300,
       editEveryMs: 5_000,
+      slowMs: 10_000,
       log: () => undefined,
       ...opts,
     };
@@ -153,6 +160,7 @@ export class Load {
     this.stats.requests++;
     const write = method === 'POST' && pathname.startsWith('/reservations');
     if (write) this.writes++;
+    let outcome = 'network error';
     try {
       const res = await fetch(`${api}${pathname}`, {
         method,
@@ -164,11 +172,19 @@ export class Load {
       let parsed: unknown = text;
       if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
       this.count(String(res.status));
+      outcome = String(res.status);
       return { status: res.status, body: parsed };
+    } catch (err) {
+      if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+        outcome = 'no answer';
+        this.stats.timeouts.push({ at: t0, what: `${method} ${pathname} on ${api}` });
+      }
+      throw err;
     } finally {
       if (write) this.writes--;
       const ms = Date.now() - t0;
       if (ms > this.stats.slowest.ms) this.stats.slowest = { ms, what: `${method} ${pathname} on ${api}` };
+      if (ms > this.o.slowMs) this.stats.slow.push({ at: t0, ms, what: `${method} ${pathname} on ${api}`, outcome });
     }
   }
 
