@@ -253,7 +253,7 @@ export interface QueueConsumerRunnerOptions {
    * and a long poll facing only busy groups spins at full CPU until its wait ends.) Default 1.
    */
   concurrency?: number;
-  /** Called when the dead-letter queue holds messages (checked every `dlqCheckMs`, default 10 s). */
+  /** Called when the dead-letter queue holds messages and their count changed (checked every `dlqCheckMs`, default 10 s). */
   onPoison?: (info: { dlqUrl: string; depth: number }) => void;
   dlqCheckMs?: number;
   onError?: (err: unknown) => void;
@@ -296,6 +296,7 @@ export class QueueConsumerRunner {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private lastDlqCheck = 0;
+  private lastDlqDepth = 0;
   /** Aborts a long poll waiting for messages when stopping (batches being handled still finish). */
   private polls = new AbortController();
 
@@ -519,6 +520,8 @@ export class QueueConsumerRunner {
     if (Date.now() - this.lastDlqCheck < (this.o.dlqCheckMs ?? 10_000)) return;
     this.lastDlqCheck = Date.now();
     const depth = await this.dlqDepth();
-    if (depth > 0) this.o.onPoison({ dlqUrl: this.o.dlqUrl, depth });
+    // told when the depth changes, not every check: a message left for a human would repeat it forever
+    if (depth > 0 && depth !== this.lastDlqDepth) this.o.onPoison({ dlqUrl: this.o.dlqUrl, depth });
+    this.lastDlqDepth = depth;
   }
 }
