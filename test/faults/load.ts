@@ -263,7 +263,7 @@ export class Load {
 
   private async lifecycle(lc: Lifecycle, customer: User): Promise<void> {
     const owner = this.o.owner;
-    // book: a taken slot (409 NO_TABLE) is a normal answer; pick another start, a few times
+    // book: a refusal (409) is a normal answer; pick another start, a few times
     for (let attempt = 1; ; attempt++) {
       const body = { restaurantId: lc.restaurantId, partySize: 2, start: this.pickStart(), name: `diner ${lc.seq}` };
       const key = attempt === 1 ? lc.idempotencyKey : `${lc.idempotencyKey}-${attempt}`;
@@ -286,7 +286,8 @@ export class Load {
         lc.toldStatus = res.body.status as string;
         break;
       }
-      if (res.status === 409 && res.body?.code === 'NO_TABLE') {
+      // the slot is taken, or this diner already holds the day's limit of reservations: both normal answers
+      if (res.status === 409 && (res.body?.code === 'NO_TABLE' || res.body?.code === 'TOO_MANY_ACTIVE_RESERVATIONS')) {
         if (lc.reservationId) {
           // it was acknowledged (202) and then not placed: that is its end
           lc.expectedFinal = 'not-placed';
