@@ -3,7 +3,7 @@
  * model needed): hostile bodies are cheap to refuse, outages are 503 + Retry-After, Fastify's own errors
  * are problem+json, undeclared methods are 405 + Allow, and the OpenAPI document says all of it.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { ServiceError } from '@temporalio/client';
 import { buildServer, type RoutePlugin } from './server';
 import { catalogRoutes } from './catalog';
@@ -119,13 +119,17 @@ describe('outages and slowness are 503 + Retry-After, never 500 or a hang', () =
 });
 
 describe("Fastify's own errors are problem+json", () => {
-  const cases: Array<[string, Parameters<FastifyInstance['inject']>[0] & object, number]> = [
+  const cases: Array<[string, InjectOptions, number]> = [
     ['bad JSON', { method: 'PUT', url: '/restaurants/x/tables', headers: { 'content-type': 'application/json', 'x-test-user': 'a' }, payload: '[{' }, 400],
     ['not JSON', { method: 'PUT', url: '/restaurants/x/tables', headers: { 'content-type': 'text/plain', 'x-test-user': 'a' }, payload: 'tables' }, 415],
     ['XML', { method: 'PUT', url: '/restaurants/x/tables', headers: { 'content-type': 'application/xml', 'x-test-user': 'a' }, payload: '<tables/>' }, 415],
     ['a path segment over the router limit', { method: 'GET', url: `/restaurants/${'x'.repeat(600)}` }, 414],
     ['a bad percent-encoding', { method: 'GET', url: '/restaurants/%E0%A4%A' }, 400],
     ['an unknown path', { method: 'GET', url: '/nowhere' }, 404],
+    ['an unknown path with a body too large', { method: 'POST', url: '/nowhere', headers: { 'content-type': 'application/json' }, payload: `"${'x'.repeat(100_000)}"` }, 404],
+    ['a JSON null where a number goes (no coercion of bodies)', { method: 'POST', url: '/restaurants/x/menu/sections/s/dishes', headers: { 'content-type': 'application/json', 'x-test-user': 'a' }, payload: { name: 'Pasta', price: { amount: null, currency: 'EUR' } } }, 400],
+    ['a JSON false where a string goes', { method: 'POST', url: '/restaurants/x/menu/sections', headers: { 'content-type': 'application/json', 'x-test-user': 'a' }, payload: { name: false } }, 400],
+    ['a malformed If-Match', { method: 'POST', url: '/restaurants/x/menu/sections', headers: { 'content-type': 'application/json', 'x-test-user': 'a', 'if-match': '"x", W/"6m"' }, payload: { name: 'Pasta' } }, 400],
   ];
   test.each(cases)('%s', async (_, request, status) => {
     const res = await app.inject(request);
@@ -143,6 +147,9 @@ test('an undeclared method on a known path is 405 with Allow', async () => {
   const put = await app.inject({ method: 'PUT', url: '/restaurants/abc' });
   expect(put.statusCode).toBe(405);
   expect(put.headers.allow).toBe('DELETE, GET, HEAD, PATCH');
+  // QUERY (RFC 10008) needs a Content-Type to be parsed; an undeclared one is still 405, not 400
+  const query = await app.inject({ method: 'QUERY', url: '/restaurants/abc/menu' });
+  expect(query.statusCode).toBe(405);
 });
 
 test('a protected route refuses an anonymous request with 401 before validating it', async () => {
@@ -155,7 +162,7 @@ describe('the OpenAPI document', () => {
   type Response = { content?: Record<string, unknown>; headers?: Record<string, unknown> };
   let ops: Array<{ key: string; responses: Record<string, Response> }>;
   beforeAll(() => {
-    const doc = app.swagger() as { paths: Record<string, Record<string, { responses: Record<string, Response> }>> };
+    const doc = app.swagger() as unknown as { paths: Record<string, Record<string, { responses: Record<string, Response> }>> };
     ops = Object.entries(doc.paths).flatMap(([p, methods]) => Object.entries(methods).map(([m, op]) => ({ key: `${m} ${p}`, responses: op.responses })));
   });
 

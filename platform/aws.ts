@@ -11,19 +11,29 @@ export interface AwsClients {
   sqs: SQSClient;
 }
 
-/** SDK clients for the configured endpoint (moto locally; real AWS when no endpoint is set). */
+/** SQS ReceiveMessage may wait this long for messages (its WaitTimeSeconds maximum) before answering. */
+const SQS_LONG_POLL_MAX_MS = 20_000;
+
+/**
+ * SDK clients for the configured endpoint (moto locally; real AWS when no endpoint is set). Every attempt
+ * has a deadline: connecting (`connectionTimeout`) and the whole request (`requestTimeout`, thrown as a
+ * TimeoutError rather than the SDK's default warning), so an endpoint that is down or hung fails within
+ * seconds and the SDK's retries then give up; the API maps those errors to 503.
+ */
 export function awsClients(config: Pick<Config, 'aws'>): AwsClients {
-  const { region, endpoint, accessKeyId, secretAccessKey } = config.aws;
+  const { region, endpoint, accessKeyId, secretAccessKey, connectionTimeoutMs, requestTimeoutMs } = config.aws;
   const common = {
     region,
     ...(endpoint ? { endpoint, credentials: { accessKeyId, secretAccessKey } } : {}),
     maxAttempts: 5,
   };
+  const handler = (timeoutMs: number) => ({ requestHandler: { connectionTimeout: connectionTimeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true } });
   return {
-    dynamodb: new DynamoDBClient(common),
-    streams: new DynamoDBStreamsClient(common),
-    sns: new SNSClient(common),
-    sqs: new SQSClient(common),
+    dynamodb: new DynamoDBClient({ ...common, ...handler(requestTimeoutMs) }),
+    streams: new DynamoDBStreamsClient({ ...common, ...handler(requestTimeoutMs) }),
+    sns: new SNSClient({ ...common, ...handler(requestTimeoutMs) }),
+    // a long poll legitimately holds the request open for its wait time
+    sqs: new SQSClient({ ...common, ...handler(requestTimeoutMs + SQS_LONG_POLL_MAX_MS) }),
   };
 }
 

@@ -66,6 +66,13 @@ export function loadConfig(env: Env = process.env) {
        * and a Location to poll (the workflow goes on; a client is never told "failed" for work that then happens).
        */
       placementDeadlineMs: int(env, 'PLACEMENT_DEADLINE_MS', 8000, 100, 60000),
+      /**
+       * The last safety net: a request whose handler has not answered by then gets 503 + Retry-After.
+       * Above the placement deadline, so POST /reservations still answers 202 itself.
+       */
+      handlerTimeoutMs: int(env, 'API_HANDLER_TIMEOUT_MS', 12000, 1000, 120000),
+      /** A whole request (headers and body) must arrive within this (slow clients hold sockets otherwise). */
+      requestTimeoutMs: int(env, 'API_REQUEST_TIMEOUT_MS', 15000, 1000, 120000),
     },
     /** Prefix of every AWS resource name, so several environments (and test runs) can share one account. */
     resourcePrefix: (() => {
@@ -79,17 +86,37 @@ export function loadConfig(env: Env = process.env) {
       endpoint: env.AWS_ENDPOINT_URL === '' ? undefined : url(env, 'AWS_ENDPOINT_URL', 'http://127.0.0.1:5000'),
       accessKeyId: str(env, 'AWS_ACCESS_KEY_ID', 'test'),
       secretAccessKey: str(env, 'AWS_SECRET_ACCESS_KEY', 'test'),
+      /** TCP (and TLS) connect, per attempt: an endpoint that does not accept connections fails fast. */
+      connectionTimeoutMs: int(env, 'AWS_CONNECTION_TIMEOUT_MS', 1000, 100, 60000),
+      /** Per attempt, socket idle: an endpoint that accepts but never answers fails instead of hanging (SQS long polls get their wait on top). */
+      requestTimeoutMs: int(env, 'AWS_REQUEST_TIMEOUT_MS', 5000, 100, 120000),
     },
     mongo: {
       uri: url(env, 'MONGODB_URI', 'mongodb://127.0.0.1:27017'),
       /** Database name prefix: each service gets its own database, `<prefix>_<service>`. */
       db: str(env, 'MONGODB_DB', 'rr'),
+      /**
+       * Longest wait for a server's answer (socket read) and for a pooled connection, so a hung server is
+       * an error (503 at the API), never a hang. Raise it for processes that run long operations.
+       */
+      timeoutMs: int(env, 'MONGODB_TIMEOUT_MS', 1800, 100, 600000),
+      /**
+       * How long to look for a server that is down before giving up. The driver retries a read once after
+       * a network error, so a hung server costs timeoutMs + this: under 3 s by default.
+       */
+      serverSelectionTimeoutMs: int(env, 'MONGODB_SERVER_SELECTION_TIMEOUT_MS', 1000, 100, 600000),
     },
     temporal: {
       address: hostPort(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233'),
       namespace: str(env, 'TEMPORAL_NAMESPACE', 'default'),
       uiUrl: url(env, 'TEMPORAL_UI_URL', 'http://127.0.0.1:8233'),
       taskQueue: str(env, 'TEMPORAL_TASK_QUEUE', 'reservations'),
+      connectTimeoutMs: int(env, 'TEMPORAL_CONNECT_TIMEOUT_MS', 5000, 100, 120000),
+      /**
+       * Deadline of every API call to Temporal that has none of its own (a placement sets its own): a
+       * frontend that does not answer is an error within this, not a hang.
+       */
+      rpcDeadlineMs: int(env, 'TEMPORAL_RPC_DEADLINE_MS', 10000, 100, 120000),
     },
     worker: {
       maxConcurrentActivities: int(env, 'WORKER_MAX_ACTIVITIES', 100, 1, 10000),
@@ -104,6 +131,15 @@ export function loadConfig(env: Env = process.env) {
       /** PEM/JWK JSON of the signing key pair; when unset a pair is created under the data dir on first start. */
       privateJwk: env.AUTH_PRIVATE_JWK,
       jwksUrl: env.AUTH_JWKS_URL,
+      /** Per client address and API process (in memory). */
+      limits: {
+        signUpsPerIp: int(env, 'AUTH_SIGNUPS_PER_IP', 20, 1),
+        signUpWindowSeconds: int(env, 'AUTH_SIGNUP_WINDOW_SECONDS', 600, 1, 86400),
+        loginAttemptsPerIp: int(env, 'AUTH_LOGIN_ATTEMPTS_PER_IP', 50, 1),
+        loginIpWindowSeconds: int(env, 'AUTH_LOGIN_IP_WINDOW_SECONDS', 60, 1, 86400),
+        loginFailuresPerAccountAndIp: int(env, 'AUTH_LOGIN_FAILURES_PER_ACCOUNT_IP', 10, 1),
+        loginFailureWindowSeconds: int(env, 'AUTH_LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86400),
+      },
     },
   };
 }

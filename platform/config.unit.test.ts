@@ -17,6 +17,16 @@ describe('config', () => {
     expect(c.aws.endpoint).toBe('http://moto:5000');
   });
 
+  test('every outbound call has a deadline by default, shorter than the API handler timeout', () => {
+    const c = loadConfig({});
+    expect(c.mongo.timeoutMs).toBeLessThanOrEqual(3000);
+    expect(c.mongo.serverSelectionTimeoutMs).toBeLessThanOrEqual(c.mongo.timeoutMs);
+    expect(c.aws.connectionTimeoutMs).toBeGreaterThan(0);
+    expect(c.aws.requestTimeoutMs).toBeLessThan(c.api.handlerTimeoutMs);
+    expect(c.temporal.rpcDeadlineMs).toBeLessThan(c.api.handlerTimeoutMs);
+    expect(c.api.placementDeadlineMs).toBeLessThan(c.api.handlerTimeoutMs);
+  });
+
   test('an empty AWS_ENDPOINT_URL means real AWS (no endpoint override)', () => {
     expect(loadConfig({ AWS_ENDPOINT_URL: '' }).aws.endpoint).toBeUndefined();
   });
@@ -29,6 +39,10 @@ describe('config', () => {
     ['LOG_LEVEL', 'loud'],
     ['RESOURCE_PREFIX', 'has spaces'],
     ['AUTH_TOKEN_TTL_SECONDS', '5'],
+    ['MONGODB_TIMEOUT_MS', '0'],
+    ['AWS_REQUEST_TIMEOUT_MS', 'soon'],
+    ['API_HANDLER_TIMEOUT_MS', '10'],
+    ['AUTH_SIGNUPS_PER_IP', '0'],
   ])('an invalid %s stops start-up with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
 import { ROOT_DIR, type Config } from './config';
 
 /** The Temporal CLI the stack manager installed; tests hand it to @temporalio/testing (no download). */
@@ -7,7 +7,32 @@ export function temporalCliPath(env: Record<string, string | undefined> = proces
   return env.TEMPORAL_CLI_PATH ?? path.join(ROOT_DIR, '.stack', 'bin', 'temporal');
 }
 
-export async function connectTemporal(config: Pick<Config, 'temporal'>): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
+
+/**
+ * Gives every call without a deadline of its own one `ms` from now. The Temporal client sets none by
+ * default, so a frontend that accepts connections but never answers would hold a request forever. Calls
+ * that set their own (Connection.withDeadline, e.g. the placement deadline) keep theirs. First in the
+ * chain, so the SDK's retries happen within the same deadline.
+ */
+export function defaultDeadline(ms: number): GrpcInterceptor {
+  // the next call itself is the whole interceptor: grpc-js only uses its InterceptingCallInterface methods,
+  // so no InterceptingCall wrapper (and no direct @grpc/grpc-js import) is needed
+  return (options, nextCall) =>
+    nextCall(options.deadline === undefined ? { ...options, deadline: Date.now() + ms } : options) as ReturnType<GrpcInterceptor>;
+}
+
+/**
+ * The client the API uses. `rpcDeadlineMs` bounds each call that has no deadline of its own; long polls
+ * are not made through this client (workers use their own native connection).
+ */
+export async function connectTemporal(config: Pick<Config, 'temporal'>, opts: { rpcDeadlineMs?: number } = {}): Promise<Client> {
+  const connection = await Connection.connect({
+    address: config.temporal.address,
+    connectTimeout: config.temporal.connectTimeoutMs,
+    ...(opts.rpcDeadlineMs === undefined
+      ? {}
+      : { interceptors: [defaultDeadline(opts.rpcDeadlineMs), makeGrpcRetryInterceptor(defaultGrpcRetryOptions())] }),
+  });
   return new Client({ connection, namespace: config.temporal.namespace });
 }

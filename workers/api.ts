@@ -7,7 +7,8 @@ import { createApp } from '../api/app';
 async function main(): Promise<void> {
   const config = loadConfig();
   const runtime = await createRuntime(config);
-  const temporal = await connectTemporal(config);
+  // every Temporal call from the API has a deadline (the placement sets a shorter one of its own)
+  const temporal = await connectTemporal(config, { rpcDeadlineMs: config.temporal.rpcDeadlineMs });
   const app = await createApp({ runtime, temporal });
   await app.listen({ host: config.api.host, port: config.api.port });
 

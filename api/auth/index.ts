@@ -14,7 +14,7 @@ import { type OwnershipLogger, ownershipConsumer } from '../../projections/owner
 import { type UsersProjection, usersProjection } from '../../projections/users';
 import { authPlugin, remoteJwks } from '../plugins/auth';
 import type { RoutePlugin } from '../server';
-import { type LoginRateLimiter, type SignUpRateLimiter } from './rate-limit';
+import { type LoginRateLimiter, type SignUpRateLimiter, loginRateLimiter, signUpRateLimiter } from './rate-limit';
 import { authRoutes } from './routes';
 import { type TokenService, tokensFromConfig } from './tokens';
 
@@ -50,13 +50,23 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
   const users = usersProjection(db);
   // in the auth process the keys are local; AUTH_JWKS_URL lets a split deployment verify over HTTP
   const jwks: JWTVerifyGetKey = config.auth.jwksUrl ? remoteJwks(config.auth.jwksUrl) : tokens.localJwks();
+  const limits = config.auth.limits;
+  const now = deps.now ? () => deps.now!().getTime() : Date.now;
   return {
     routes: authRoutes({
       store,
       users: users.readModel,
       tokens,
-      ...(deps.rateLimiter ? { rateLimiter: deps.rateLimiter } : {}),
-      ...(deps.signUpLimiter ? { signUpLimiter: deps.signUpLimiter } : {}),
+      rateLimiter:
+        deps.rateLimiter ??
+        loginRateLimiter({
+          failuresPerEmailAndIp: limits.loginFailuresPerAccountAndIp,
+          failureWindowMs: limits.loginFailureWindowSeconds * 1000,
+          perIp: limits.loginAttemptsPerIp,
+          ipWindowMs: limits.loginIpWindowSeconds * 1000,
+          now,
+        }),
+      signUpLimiter: deps.signUpLimiter ?? signUpRateLimiter({ perIp: limits.signUpsPerIp, windowMs: limits.signUpWindowSeconds * 1000, now }),
       ...(deps.now ? { now: deps.now } : {}),
       ...(deps.scrypt ? { scrypt: deps.scrypt } : {}),
     }),

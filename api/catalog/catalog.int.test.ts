@@ -43,6 +43,7 @@ function body(over: Record<string, unknown> = {}) {
     policy: {
       acceptance: 'manual', maxPartySize: 8, turnMinutes: 90, slotMinutes: 15, decisionTimeoutMinutes: 60,
       minAdvanceMinutes: 60, maxAdvanceDays: 60, cancellationCutoffMinutes: 120, reminderMinutesBefore: 120,
+      maxBookingsPerCustomerPerDay: 2,
     },
     ...over,
   };
@@ -166,6 +167,7 @@ describe('create and read', () => {
     expect(got.policy).toEqual({
       acceptance: 'manual', maxPartySize: 8, turnMinutes: 90, slotMinutes: 15, decisionTimeoutMinutes: 60,
       minAdvanceMinutes: 60, maxAdvanceDays: 60, cancellationCutoffMinutes: 120, reminderMinutesBefore: 120,
+      maxBookingsPerCustomerPerDay: 2,
     });
     expect(got.openingHours.friday).toEqual([{ open: '18:00', close: '02:00' }]);
     expect(got.openingHours.monday).toEqual([]);
@@ -232,7 +234,8 @@ describe('validation', () => {
     ['negative seats', { tables: [{ id: 't1', seats: -2 }] }, 400, /body\.tables\.0\.seats must be >= 1/],
     ['lat 91', { location: { lat: 91, lon: 12 } }, 400, /body\.location\.lat must be <= 90/],
     ['turn not a multiple of the slot', { policy: { turnMinutes: 100 } }, 422, /policy\.turnMinutes: 100 is not a multiple of slotMinutes 15; use 90 or 105/],
-    ['bad currency', { menu: [{ name: 'Pasta', dishes: [{ name: 'X', price: { amount: 1, currency: 'EURO' } }] }] }, 400, /body\.menu\.0\.dishes\.0\.price\.currency must be equal to one of the allowed values/],
+    ['malformed currency', { menu: [{ name: 'Pasta', dishes: [{ name: 'X', price: { amount: 1, currency: 'EURO' } }] }] }, 400, /body\.menu\.0\.dishes\.0\.price\.currency must match pattern/],
+    ['unknown currency', { menu: [{ name: 'Pasta', dishes: [{ name: 'X', price: { amount: 1, currency: 'ZZZ' } }] }] }, 422, /menu\[0\]\.dishes\[0\]\.price\.currency: "ZZZ" is not an ISO 4217 currency code/],
     ['blank name', { name: '   ' }, 400, /body\.name must match pattern/],
     ['unknown field', { stars: 5 }, 400, /body\.stars must NOT have additional properties/],
   ];
