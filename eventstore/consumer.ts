@@ -123,6 +123,9 @@ export function isDependencyDown(err: unknown): boolean {
   return false;
 }
 
+/** One message group's records of a batch, in order, decoded or with why not. */
+type Lane = Array<{ record: SqsRecord; event?: StoredEvent; error?: unknown }>;
+
 export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, opts: SqsHandlerOptions = {}): SqsHandler {
   const { handleStream, store } = opts;
   const applyRun = async (events: StoredEvent[]) => {
@@ -168,10 +171,49 @@ export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, 
    */
   const running = new Map<string, Promise<void>>();
 
+  /** Handles one group's messages in order; returns the ids of those that failed. */
+  async function handleLane(lane: Lane): Promise<string[]> {
+    if (handleStream) {
+      // the decodable run up to the first undecodable message goes in one call; the rest fails
+      const end = lane.findIndex((x) => !x.event);
+      let failedFrom = end === -1 ? lane.length : end;
+      if (end !== -1) opts.onError?.(lane[end]!.error, lane[end]!.record);
+      try {
+        if (failedFrom > 0) {
+          const events = await Promise.all(lane.slice(0, failedFrom).map((x) => complete(x.event!)));
+          await healing(() => handleStream(events));
+        }
+      } catch (err) {
+        opts.onError?.(err, lane[0]!.record);
+        failedFrom = 0;
+      }
+      return lane.slice(failedFrom).map((x) => x.record.messageId);
+    }
+    let failed = false;
+    const failedIds: string[] = [];
+    for (const { record, event, error } of lane) {
+      // after a failure every later message of the group fails too: nothing applied out of order
+      if (failed) {
+        failedIds.push(record.messageId);
+        continue;
+      }
+      try {
+        if (!event) throw error;
+        const full = await complete(event);
+        await healing(() => handle(full));
+      } catch (err) {
+        opts.onError?.(err, record);
+        failed = true;
+        failedIds.push(record.messageId);
+      }
+    }
+    return failedIds;
+  }
+
   return async ({ Records }) => {
     // One lane per message group, in the batch's order; lanes run in parallel (streams are independent).
     // A record with no group attribute goes by its event's stream; one that can't be decoded fails alone.
-    const lanes = new Map<string, Array<{ record: SqsRecord; event?: StoredEvent; error?: unknown }>>();
+    const lanes = new Map<string, Lane>();
     Records.forEach((record, i) => {
       let event: StoredEvent | undefined;
       let error: unknown;
@@ -195,42 +237,11 @@ export function createSqsHandler(handle: (event: StoredEvent) => Promise<void>, 
       await mine;
     };
     await Promise.all(
-      [...lanes.entries()].map(([group, lane]) => serially(group, async () => {
-        if (handleStream) {
-          // the decodable run up to the first undecodable message goes in one call; the rest fails
-          const end = lane.findIndex((x) => !x.event);
-          let failedFrom = end === -1 ? lane.length : end;
-          if (end !== -1) opts.onError?.(lane[end]!.error, lane[end]!.record);
-          try {
-            if (failedFrom > 0) {
-              const events = await Promise.all(lane.slice(0, failedFrom).map((x) => complete(x.event!)));
-              await healing(() => handleStream(events));
-            }
-          } catch (err) {
-            opts.onError?.(err, lane[0]!.record);
-            failedFrom = 0;
-          }
-          failures.push(...lane.slice(failedFrom).map((x) => ({ itemIdentifier: x.record.messageId })));
-          return;
-        }
-        let failed = false;
-        for (const { record, event, error } of lane) {
-          // after a failure every later message of the group fails too: nothing applied out of order
-          if (failed) {
-            failures.push({ itemIdentifier: record.messageId });
-            continue;
-          }
-          try {
-            if (!event) throw error;
-            const full = await complete(event);
-            await healing(() => handle(full));
-          } catch (err) {
-            opts.onError?.(err, record);
-            failed = true;
-            failures.push({ itemIdentifier: record.messageId });
-          }
-        }
-      })),
+      [...lanes.entries()].map(([group, lane]) =>
+        serially(group, async () => {
+          for (const id of await handleLane(lane)) failures.push({ itemIdentifier: id });
+        }),
+      ),
     );
     return { batchItemFailures: failures };
   };
