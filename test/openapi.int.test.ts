@@ -1,6 +1,9 @@
 /**
  * The whole app's OpenAPI document: every route is described (it is built from the route schemas), every
  * write documents its body, and every route documents at least one success and one problem response.
+ * Problems are documented as application/problem+json, every route documents 503 with Retry-After, and
+ * the document is OpenAPI 3.0 (no JSON Schema 2019+ keywords such as a numeric exclusiveMinimum).
+ * schemathesis (test/schemathesis.int.test.ts) then checks that the running API keeps these promises.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,7 +16,7 @@ import { createRuntime, type Runtime } from '../platform/runtime';
 
 interface Operation {
   requestBody?: unknown;
-  responses?: Record<string, { content?: Record<string, unknown> }>;
+  responses?: Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
 }
 
 let runtime: Runtime;
@@ -56,4 +59,29 @@ test('every route is in the OpenAPI document with bodies and responses', () => {
     if (/^(post|put|patch) /.test(key) && !op.requestBody && !key.endsWith('/accept')) missing.push(`${key}: no request body`);
   }
   expect(missing).toEqual([]);
+});
+
+test('problems are application/problem+json, every route can say 503 with Retry-After, and it is OpenAPI 3.0', () => {
+  const doc = app.swagger() as unknown as { openapi: string; paths: Record<string, Record<string, Operation>> };
+  expect(doc.openapi).toMatch(/^3\.0\./);
+  const wrong: string[] = [];
+  for (const [p, methods] of Object.entries(doc.paths)) {
+    for (const [m, op] of Object.entries(methods)) {
+      const key = `${m} ${p}`;
+      for (const [code, r] of Object.entries(op.responses ?? {})) {
+        // /health's 503 is its own JSON report (which dependency is down), not a problem
+        if (Number(code) >= 400 && key !== 'get /health' && Object.keys(r.content ?? {}).join() !== 'application/problem+json') wrong.push(`${key} ${code}: ${Object.keys(r.content ?? {}).join()}`);
+      }
+      if (key !== 'get /health' && !op.responses?.['503']?.headers?.['retry-after']) wrong.push(`${key}: no 503 with Retry-After`);
+    }
+  }
+  expect(wrong).toEqual([]);
+  expect(JSON.stringify(doc)).not.toMatch(/"exclusive(Minimum|Maximum)":\s*-?\d/);
+});
+
+test('an undeclared method on a documented path is 405 with Allow, problem+json', async () => {
+  const res = await app.inject({ method: 'DELETE', url: '/auth/login' });
+  expect(res.statusCode).toBe(405);
+  expect(res.headers.allow).toBe('POST');
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
 });
