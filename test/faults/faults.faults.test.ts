@@ -13,7 +13,8 @@
  *
  * Knobs (environment): FAULTS_VISIBILITY_S (consumer visibility timeout, default 3: the DLQ threshold is 5
  * receives × this), FAULTS_MONGO_OUTAGE_S (default 35), FAULTS_TEMPORAL_OUTAGE_S (default 15),
- * FAULTS_CONCURRENCY (diners, default 3), FAULTS_KEEP=1 (keep the AWS resources and Mongo data).
+ * FAULTS_CONCURRENCY (diners, default 3), FAULTS_MAX_ANSWER_S (a request unanswered this
+ * long is a HANG, default 30), FAULTS_KEEP=1 (keep the AWS resources and Mongo data).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +49,8 @@ const VISIBILITY_S = num('FAULTS_VISIBILITY_S', 3);
 const MONGO_OUTAGE_MS = num('FAULTS_MONGO_OUTAGE_S', 35) * 1000;
 const TEMPORAL_OUTAGE_MS = num('FAULTS_TEMPORAL_OUTAGE_S', 15) * 1000;
 const CONCURRENCY = num('FAULTS_CONCURRENCY', 3);
+/** A request with no answer (an error is an answer) within this is a HANG: the client gives up on it and retries. */
+const MAX_ANSWER_MS = num('FAULTS_MAX_ANSWER_S', 30) * 1000;
 /** How long the system gets to show it works again after each fault. */
 const RECOVERY_MS = 120_000;
 /** How long lifecycles get to end after the load stops (an expiring request needs its 1-minute deadline). */
@@ -125,6 +128,7 @@ beforeAll(async () => {
     restaurants,
     timezone: TZ,
     concurrency: CONCURRENCY,
+    requestTimeoutMs: MAX_ANSWER_MS,
     log: (m) => mark(`client: ${m}`),
   });
 }, 10 * 60_000);
@@ -285,7 +289,7 @@ test('under steady load, each fault in turn is survived: events flow and lifecyc
   const at = (ms: number) => `+${((ms - t0) / 1000).toFixed(1)}s`;
   if (s.slow.length) mark(`requests slower than 10 s: ${s.slow.map((r) => `${at(r.at)} ${r.what} ${r.ms} ms → ${r.outcome}`).join('; ')}`);
   // nothing hangs: every request gets an answer (an error is an answer) within the client's timeout
-  for (const t of s.timeouts) faultFindings.push(`HANG: ${t.what} sent at ${at(t.at)} had no answer within 30 s (the client gave up and retried)`);
+  for (const t of s.timeouts) faultFindings.push(`HANG: ${t.what} sent at ${at(t.at)} had no answer within ${MAX_ANSWER_MS / 1000} s (the client gave up and retried)`);
   for (const l of gaveUp) faultFindings.push(`lifecycle #${l.seq} ${l.kind} ${l.reservationId ?? '(never acknowledged)'}: ${l.error}; client saw: ${l.steps.join(' | ')}`);
   for (const f of s.catalogEditFailures) faultFindings.push(`catalog edit: ${f}`);
   if (faultFindings.length) throw new Error(findingsMessage('faults were not survived cleanly', faultFindings));
