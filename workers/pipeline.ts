@@ -66,10 +66,11 @@ export function consumerRunner(
       ...(consumer.handleStream ? { handleStream: consumer.handleStream } : {}),
       store: runtime.stores[c.source],
       onHealed: ({ streamId, fromVersion, applied }) => log(`healed a gap in ${streamId}: applied ${applied} event(s) from v${fromVersion}, read from the ${c.source} store`),
-      // a dependency being down is reported by the probe below, once, not per message
-      onError: (err, record) => {
-        if (!isDependencyDown(err)) log(`message ${record.messageId} failed`, err);
-      },
+      // a dependency being down gets one line per message (the probe below reports the outage itself)
+      onError: (err, record) =>
+        isDependencyDown(err)
+          ? log(`message ${record.messageId} failed: a dependency does not answer (${err instanceof Error ? err.message : String(err)})`)
+          : log(`message ${record.messageId} failed`, err),
     }),
     // up to 4 batches handled at once, received one after another (see QueueConsumerRunnerOptions)
     concurrency: 4,
