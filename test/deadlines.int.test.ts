@@ -14,6 +14,8 @@ import type { FastifyInstance } from 'fastify';
 import { createApp } from '../api/app';
 import { loadConfig, ROOT_DIR } from '../platform/config';
 import { createRuntime, type Runtime } from '../platform/runtime';
+import { connectTemporal } from '../platform/temporal';
+import { toProblem } from '../api/server';
 
 const FERRETDB = path.join(ROOT_DIR, '.stack', 'bin', 'ferretdb');
 
@@ -179,4 +181,38 @@ describe('an AWS endpoint that accepts connections and never answers: writes ans
     expect(res.headers['retry-after']).toBeDefined();
     expect(ms).toBeLessThan(8000);
   }, 30_000);
+});
+
+describe('Temporal: a deadline on connecting and on every call', () => {
+  test('a frontend that accepts connections but never answers fails the connect within its timeout', async () => {
+    const port = await freePort();
+    const hole = await blackHole(port);
+    const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_CONNECT_TIMEOUT_MS: '500' });
+    const started = Date.now();
+    try {
+      await expect(connectTemporal(config)).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      for (const s of hole.sockets) s.destroy();
+      await new Promise((r) => hole.close(r));
+    }
+  });
+
+  test('the API client gives each call without a deadline of its own the configured one; running out is a 503', async () => {
+    const config = loadConfig({ ...process.env });
+    const client = await connectTemporal(config, { rpcDeadlineMs: 1 });
+    try {
+      const err = await client.workflowService.getSystemInfo({}).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).not.toBeNull();
+      expect(toProblem(err).status).toBe(503);
+      // a call with its own deadline keeps it
+      const info = await client.connection.withDeadline(Date.now() + 5000, () => client.workflowService.getSystemInfo({}));
+      expect(info).toBeDefined();
+    } finally {
+      await client.connection.close();
+    }
+  });
 });
