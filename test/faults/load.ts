@@ -84,6 +84,8 @@ interface Answer {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** fetch's abort is a DOMException from Node's realm, not an `instanceof Error` inside jest's sandbox: go by name. */
+const isTimeout = (err: unknown) => ['TimeoutError', 'AbortError'].includes((err as { name?: unknown } | null)?.name as string);
 const jitter = (ms: number) => Math.round(ms * (0.5 + Math.random()));
 
 export class Load {
@@ -175,7 +177,7 @@ export class Load {
       outcome = String(res.status);
       return { status: res.status, body: parsed };
     } catch (err) {
-      if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+      if (isTimeout(err)) {
         outcome = 'no answer';
         this.stats.timeouts.push({ at: t0, what: `${method} ${pathname} on ${api}` });
       }
@@ -205,7 +207,7 @@ export class Load {
         if (a.status < 500) return a;
         last = `${a.status} ${JSON.stringify(a.body).slice(0, 300)}`;
       } catch (err) {
-        const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+        const timeout = isTimeout(err);
         this.count(timeout ? 'timeout' : 'network');
         last = timeout ? `no answer within ${this.o.requestTimeoutMs} ms` : `network error: ${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : String(err)}`;
       }
