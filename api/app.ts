@@ -45,6 +45,8 @@ export async function createApp(deps: AppDeps, opts: { logger?: boolean; docsUi?
   ];
   return buildServer({
     plugins,
+    handlerTimeoutMs: config.api.handlerTimeoutMs,
+    requestTimeoutMs: config.api.requestTimeoutMs,
     docsUi: opts.docsUi ?? true,
     logger: opts.logger === false ? false : { level: config.logLevel, redact: ['req.headers.authorization'] },
   });

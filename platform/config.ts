@@ -106,6 +106,12 @@ export function loadConfig(env: Env = process.env) {
        */
       serverSelectionTimeoutMs: int(env, 'MONGODB_SERVER_SELECTION_TIMEOUT_MS', 1000, 100, 600000),
     },
+    pipeline: {
+      /** Dead letters go back to their queue in rounds: first after this long, doubling while they return… */
+      redriveBaseMs: int(env, 'DLQ_REDRIVE_BASE_MS', 30_000, 1),
+      /** …up to this long between rounds. */
+      redriveMaxMs: int(env, 'DLQ_REDRIVE_MAX_MS', 900_000, 1),
+    },
     temporal: {
       address: hostPort(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233'),
       namespace: str(env, 'TEMPORAL_NAMESPACE', 'default'),

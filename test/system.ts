@@ -241,6 +241,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     LOG_LEVEL: 'warn',
     AUTH_PRIVATE_JWK: '',
     AUTH_JWKS_URL: '',
+    // every test user signs up from 127.0.0.1: the per-address sign-up limit is not what these tests test
+    AUTH_SIGNUPS_PER_IP: '1000',
     ...(opts.prebundle === false ? {} : { WORKFLOW_BUNDLE_PATH: await workflowBundlePath() }),
     ...(opts.env ?? {}),
   };

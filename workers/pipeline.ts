@@ -102,8 +102,8 @@ export async function startPipeline(config: Config = loadConfig(), opts: Pipelin
         consumer: c.name,
         queueUrl: resolved.queues[c.name]!.url,
         dlqUrl: resolved.queues[c.name]!.dlqUrl,
-        ...(opts.redriveBaseMs !== undefined ? { baseDelayMs: opts.redriveBaseMs } : {}),
-        ...(opts.redriveMaxMs !== undefined ? { maxDelayMs: opts.redriveMaxMs } : {}),
+        baseDelayMs: opts.redriveBaseMs ?? config.pipeline.redriveBaseMs,
+        maxDelayMs: opts.redriveMaxMs ?? config.pipeline.redriveMaxMs,
         onMove: (m) => console.error(`[redrive ${c.name}] moved ${m.streamId} v${m.version} (message ${m.messageId}) back to the queue, redrive #${m.redrives}`),
         onUndecodable: ({ messageId }) => console.error(`[redrive ${c.name}] message ${messageId} is not an event: left in the dead-letter queue for a human`),
         onError: (err) => console.error(`[redrive ${c.name}]`, err),
@@ -119,26 +119,9 @@ export async function startPipeline(config: Config = loadConfig(), opts: Pipelin
   };
 }
 
-/**
- * DLQ_REDRIVE_BASE_MS / DLQ_REDRIVE_MAX_MS: the dead-letter redrive rounds (default 30 s, 15 min). Read
- * here until platform/config.ts has them.
- */
-function redriveEnv(): Pick<PipelineOptions, 'redriveBaseMs' | 'redriveMaxMs'> {
-  const read = (name: string): number | undefined => {
-    const raw = process.env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of milliseconds ≥ 1, got "${raw}"`);
-    return n;
-  };
-  const base = read('DLQ_REDRIVE_BASE_MS');
-  const max = read('DLQ_REDRIVE_MAX_MS');
-  return { ...(base !== undefined ? { redriveBaseMs: base } : {}), ...(max !== undefined ? { redriveMaxMs: max } : {}) };
-}
-
 if (require.main === module) {
   Promise.resolve()
-    .then(() => startPipeline(loadConfig(), redriveEnv()))
+    .then(() => startPipeline(loadConfig()))
     .then((p) => {
       const stop = () => void p.stop().then(() => process.exit(0));
       process.once('SIGINT', stop);

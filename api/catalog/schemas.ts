@@ -11,8 +11,8 @@ import { bearerSecurity } from '../context';
 const problem = { $ref: 'Problem#' } as const;
 const tags = ['catalog'];
 
-/** A menu sent with POST /restaurants; more dishes can be added one by one. Keeps that body bounded. */
-export const MENU_LIMITS = { sections: 30, dishesPerSection: 100 } as const;
+/** A menu's size (the domain's rule, also enforced when sections and dishes are added one by one). */
+export const MENU_LIMITS = { sections: LIMITS.menuSections, dishesPerSection: LIMITS.dishesPerSection } as const;
 
 /**
  * Largest body per route (Fastify answers 413 before parsing). Each is the largest valid body with room

@@ -273,7 +273,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           querystring: {
             type: 'object',
             properties: {
-              date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'local date in the restaurant timezone' },
+              date: { type: 'string', format: 'date', description: 'local date in the restaurant timezone (YYYY-MM-DD)' },
               partySize: { type: 'integer', minimum: 1, maximum: 100 },
             },
             required: ['date', 'partySize'],
@@ -521,7 +521,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           querystring: {
             type: 'object',
             properties: {
-              date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'local date in the restaurant timezone' },
+              date: { type: 'string', format: 'date', description: 'local date in the restaurant timezone (YYYY-MM-DD)' },
               status: { type: 'string', enum: STATUSES },
             },
             additionalProperties: false,

@@ -24,6 +24,7 @@ import {
   type Weekday,
 } from './events';
 import {
+  LIMITS,
   assertValid,
   catalogError,
   findDish,
@@ -230,6 +231,7 @@ export function decide(command: RestaurantCommand, state: RestaurantState): Cata
       const name = command.section.trim();
       const existing = findSection(s.menu, name);
       if (existing) throw catalogError('ALREADY_EXISTS', `The menu already has a section ${JSON.stringify(existing.name)}; section names must be unique.`);
+      if (s.menu.length >= LIMITS.menuSections) assertValid([{ field: 'menu', message: `already has ${s.menu.length} sections, the most allowed; remove one first` }]);
       return [{ type: 'MenuSectionAdded', data: { restaurantId: s.restaurantId, section: name } }];
     }
     case 'RemoveMenuSection': {
@@ -245,6 +247,9 @@ export function decide(command: RestaurantCommand, state: RestaurantState): Cata
       const existing = findDish(section, dish.name);
       if (existing) {
         throw catalogError('ALREADY_EXISTS', `Section ${JSON.stringify(section.name)} already has a dish ${JSON.stringify(existing.name)}; dish names must be unique within a section.`);
+      }
+      if (section.dishes.length >= LIMITS.dishesPerSection) {
+        assertValid([{ field: 'section', message: `${JSON.stringify(section.name)} already has ${section.dishes.length} dishes, the most allowed; remove one first` }]);
       }
       return [{ type: 'DishAdded', data: { restaurantId: s.restaurantId, section: section.name, dish } }];
     }

@@ -276,6 +276,12 @@ describe('menu', () => {
   it('refuses a duplicate section, ignoring case', () => {
     refuses([created, sectionAdded], { type: 'AddMenuSection', actor: OWNER, section: 'pasta' }, 'ALREADY_EXISTS', /already has a section "Pasta"/);
   });
+  it('keeps a menu bounded: at most 30 sections and 100 dishes a section, however they are added', () => {
+    const sections = Array.from({ length: 30 }, (_, i): CatalogEvent => ({ type: 'MenuSectionAdded', data: { restaurantId: ID, section: `S${i}` } }));
+    refuses([created, ...sections], { type: 'AddMenuSection', actor: OWNER, section: 'One more' }, 'VALIDATION', /already has 30 sections/);
+    const dishes = Array.from({ length: 100 }, (_, i): CatalogEvent => ({ type: 'DishAdded', data: { restaurantId: ID, section: 'Pasta', dish: { ...carbonara, name: `D${i}` } } }));
+    refuses([created, sectionAdded, ...dishes], { type: 'AddDish', actor: OWNER, section: 'Pasta', dish: carbonara }, 'VALIDATION', /already has 100 dishes/);
+  });
   it('refuses an empty section name', () => {
     refuses([created], { type: 'AddMenuSection', actor: OWNER, section: ' ' }, 'VALIDATION', /name: must not be empty/);
   });

@@ -48,6 +48,9 @@ export const LIMITS = {
   maxCancellationCutoffMinutes: 7 * 24 * 60,
   maxReminderMinutesBefore: 7 * 24 * 60,
   maxBookingsPerCustomerPerDay: 20,
+  /** A menu's size, so a restaurant's document (and every read of it) stays bounded. */
+  menuSections: 30,
+  dishesPerSection: 100,
 } as const;
 
 /** The codes the catalog throws (all listed in domain/errors.ts). */
@@ -366,6 +369,7 @@ export interface MenuSectionInput {
 export function validateMenu(menu: MenuSectionInput[], field = 'menu'): Issue[] {
   if (!Array.isArray(menu)) return [{ field, message: 'must be a list of { name, dishes }' }];
   const issues: Issue[] = [];
+  if (menu.length > LIMITS.menuSections) issues.push({ field, message: `has ${menu.length} sections; at most ${LIMITS.menuSections} are allowed` });
   const sections = new Map<string, number>();
   menu.forEach((section, s) => {
     const at = `${field}[${s}]`;
@@ -377,6 +381,8 @@ export function validateMenu(menu: MenuSectionInput[], field = 'menu'): Issue[] 
       else sections.set(nameKey(section.name), s);
     }
     const dishes = new Map<string, number>();
+    const dishCount = section?.dishes?.length ?? 0;
+    if (dishCount > LIMITS.dishesPerSection) issues.push({ field: `${at}.dishes`, message: `has ${dishCount} dishes; at most ${LIMITS.dishesPerSection} are allowed` });
     (section?.dishes ?? []).forEach((dish, d) => {
       const dat = `${at}.dishes[${d}]`;
       const dishIssues = validateDish(dish, dat, true);
