@@ -51,7 +51,7 @@ export interface LoadOptions {
   concurrency?: number;
   /** Per request (default 30 s); an abort counts as a failure to retry. */
   requestTimeoutMs?: number;
-  /** How long one call keeps retrying before the lifecycle is declared stuck (default 240 s). */
+  /** How long one call keeps retrying (or a 202 is followed) before the lifecycle is declared stuck (default 240 s). */
   callDeadlineMs?: number;
   /** Pause between a diner's steps (default 300 ms, jittered). */
   thinkMs?: number;
@@ -355,7 +355,9 @@ export class Load {
         if (got.status === 200 && ['cancelled', 'rejected', 'expired', 'completed'].includes(got.body?.status as string)) break;
       }
       lc.steps.push(`GET (after 202) → ${seen}`);
-      throw new Error(`${action} of ${id} answered 202, then the reservation read ${seen} (wanted ${want} within ${this.o.callDeadlineMs / 1000} s)`);
+      throw new Error(
+        `LOST DECISION: ${action} of ${id} answered 202 ("being processed"), but the reservation still read ${seen} ${this.o.callDeadlineMs / 1000} s later (wanted ${want})`,
+      );
     }
     if (res.status === 409) {
       const got = await this.call('GET', `/reservations/${id}`, { token });
