@@ -37,6 +37,7 @@ export async function createApp(deps: AppDeps, opts: { logger?: boolean; docsUi?
       temporal,
       taskQueue: config.temporal.taskQueue,
       placementDeadlineMs: config.api.placementDeadlineMs,
+      namespace: config.temporal.namespace,
       restaurants: restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000 }),
       queries: reservationProjections(runtime.dbs.reservation),
       store: runtime.stores.reservation,

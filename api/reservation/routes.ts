@@ -41,6 +41,8 @@ export interface ReservationRouteDeps {
   queries: ReservationQueries;
   /** The reservation service's event store: read-your-writes fallback when the projection lags. */
   store: EventStore;
+  /** The Temporal namespace (for the low-level update lookup). Default 'default'. */
+  namespace?: string;
   /**
    * How long a write waits for its workflow before answering anyway (default 8 s): 202 with the reservation
    * id and a Location to poll when the work is under way, 503 + Retry-After when it provably never started.
@@ -155,12 +157,31 @@ function unavailable(reply: FastifyReply, request: FastifyRequest, detail: strin
   return sendProblem(reply, request, new HttpProblem(503, detail, { ...extra, retryAfterSeconds: RETRY_AFTER_S }));
 }
 
-/** Runs `fn` with Temporal calls aborted after `ms`; `timedOut` says whether the deadline cut it short. */
+const DEADLINE = Symbol('deadline');
+/** temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage: the server has the update. */
+const UPDATE_STAGE_ADMITTED = 1;
+
+/**
+ * Runs `fn`, answering after `ms` at the latest: its Temporal calls are aborted then, and the answer does
+ * not wait for them to notice (a call waiting for a connection to a server that went away, or in the SDK's
+ * retry back-off, can take many seconds to see the abort: seen 15-27 s). `timedOut` says the deadline cut
+ * it short; what `fn` does after that is ignored.
+ */
 async function withinDeadline<T>(temporal: Client, ms: number, fn: () => Promise<T>): Promise<{ value: T } | { error: unknown; timedOut: boolean }> {
   const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), ms);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof DEADLINE>((resolve) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      resolve(DEADLINE);
+    }, ms);
+  });
+  const call = temporal.withAbortSignal(ac.signal, fn);
+  call.catch(() => undefined); // a late failure after the deadline is not anybody's to handle
   try {
-    return { value: await temporal.withAbortSignal(ac.signal, fn) };
+    const value = await Promise.race([call, deadline]);
+    if (value === DEADLINE) return { error: new Error(`no answer within ${ms} ms`), timedOut: true };
+    return { value: value as T };
   } catch (error) {
     return { error, timedOut: ac.signal.aborted };
   } finally {
@@ -171,6 +192,7 @@ async function withinDeadline<T>(temporal: Client, ms: number, fn: () => Promise
 export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
   const now = deps.now ?? (() => new Date());
   const deadlineMs = deps.placementDeadlineMs ?? 8000;
+  const namespace = deps.namespace ?? 'default';
   /** Bound for the small Temporal reads behind an answer (describe, a closed run's result). */
   const LOOKUP_MS = 2000;
 
@@ -582,12 +604,10 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           const handle = deps.temporal.workflow.getHandle(reservationWorkflowId(id));
           const reason = request.body?.reason;
           const key = request.headers['idempotency-key'];
+          // a retried decision with the same key joins the first one instead of being decided twice
+          const updateId = key ? deterministicEventId(`decision:${caller.userId}:${id}:${name}:${key}`) : randomUUID();
           const outcome = await withinDeadline(deps.temporal, deadlineMs, () =>
-            handle.executeUpdate(update, {
-              args: [{ actor, ...(reason ? { reason } : {}) }],
-              // a retried decision with the same key joins the first one instead of being decided twice
-              ...(key ? { updateId: deterministicEventId(`decision:${caller.userId}:${id}:${name}:${key}`) } : {}),
-            }),
+            handle.executeUpdate(update, { args: [{ actor, ...(reason ? { reason } : {}) }], updateId }),
           );
           if ('value' in outcome) return outcome.value;
           const { error } = outcome;
@@ -596,9 +616,23 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
             throw conflict(`The reservation is already ${reservation.status}.`, { code: FAILURE.alreadyFinal, reservationStatus: reservation.status });
           }
           if (applicationFailureIn(error)) throw workflowProblem(error);
-          // No answer in time: the decision was sent and may still be applied when the workflow's worker
-          // gets to it, so "failed" would be untrue. 202: look at the reservation for the outcome.
+          // No answer in time. Only the server can say whether the decision reached it: if it knows the
+          // update, the decision will be applied when the workflow's worker gets to it ("failed" would be
+          // untrue): 202, look at the reservation. If it does not know it (or cannot be asked), nothing was
+          // done: 503, and a retry with the same Idempotency-Key is safe.
           request.log.warn({ err: error, reservationId: id }, `${name} not decided within its deadline`);
+          const known = await withinDeadline(deps.temporal, LOOKUP_MS, () =>
+            deps.temporal.workflowService.pollWorkflowExecutionUpdate({
+              namespace,
+              updateRef: { workflowExecution: { workflowId: reservationWorkflowId(id) }, updateId },
+              waitPolicy: { lifecycleStage: UPDATE_STAGE_ADMITTED },
+            }),
+          );
+          if (!('value' in known)) {
+            return unavailable(reply, request, `The ${name} request could not be delivered; nothing was changed. Retry (with the same Idempotency-Key, to be safe).`, {
+              code: 'UNAVAILABLE',
+            });
+          }
           return reply
             .status(202)
             .header('location', `/reservations/${id}`)
