@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { down, up } from './stack.mjs';
+import { down, install, up } from './stack.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // the pinned AWS SDK runs on Node 20; its notice about 2027 releases needing Node 22 is not actionable here
@@ -43,6 +43,18 @@ async function test(extra) {
     await down(started);
   }
   return code;
+}
+
+/**
+ * The fault suite (`npm run test:faults`): it starts and kills its own FerretDB and Temporal (and moto when
+ * none answers), so it only needs the stack installed, not running.
+ */
+async function faults(extra) {
+  await install();
+  return step('fault suite (jest, test/faults)', bin('jest'), ['-c', 'test/faults/jest.config.js', '--runInBand', '--forceExit', ...extra], {
+    ...process.env,
+    NODE_ENV: 'test',
+  });
 }
 
 async function start() {
@@ -103,8 +115,9 @@ try {
   ensureDeps();
   const cmd = process.argv[2];
   if (cmd === 'test') process.exit(await test(process.argv.slice(3)));
+  else if (cmd === 'faults') process.exit(await faults(process.argv.slice(3)));
   else if (cmd === 'start') await start();
-  else throw new Error(`usage: run.mjs start|test`);
+  else throw new Error(`usage: run.mjs start|test|faults`);
 } catch (err) {
   log(err.stackFailure ? err.message : err.stack ?? String(err));
   process.exit(1);
