@@ -9,15 +9,8 @@ import { buildServer, type RoutePlugin } from './server';
 import { catalogRoutes } from './catalog';
 import { InMemoryEventStore } from '../eventstore/memory';
 import type { CatalogReadModel } from '../projections/catalog';
+import { testAuth } from '../test/test-auth';
 
-const testAuth: RoutePlugin = async (app) => {
-  if (!app.hasRequestDecorator('caller')) app.decorateRequest('caller', undefined);
-  app.addHook('onRequest', async (request) => {
-    const user = request.headers['x-test-user'];
-    if (typeof user === 'string') request.caller = { userId: user, email: `${user}@example.test`, roles: ['customer'] };
-  });
-};
-(testAuth as RoutePlugin & Record<symbol, unknown>)[Symbol.for('skip-override')] = true;
 
 const named = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`${name} happened`), { name, ...extra });
 

@@ -6,22 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { MongoClient, type Db } from 'mongodb';
-import { buildServer, type RoutePlugin } from '../server';
+import { buildServer } from '../server';
 import { InMemoryEventStore } from '../../eventstore/memory';
 import type { StoredEvent } from '../../eventstore/types';
 import { createCatalogService, type CatalogService } from './index';
 import { GapError, MAX_SCANNED, RESTAURANTS_COLLECTION } from '../../projections/catalog';
+import { testAuth } from '../../test/test-auth';
 
 const MONGO_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017';
 
-const testAuth: RoutePlugin = async (app) => {
-  if (!app.hasRequestDecorator('caller')) app.decorateRequest('caller', undefined);
-  app.addHook('onRequest', async (request) => {
-    const user = request.headers['x-test-user'];
-    if (typeof user === 'string') request.caller = { userId: user, email: `${user}@example.test`, roles: ['customer'] };
-  });
-};
-(testAuth as RoutePlugin & Record<symbol, unknown>)[Symbol.for('skip-override')] = true;
 
 const WEEK = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 const everyDay = (open: string, close: string) => Object.fromEntries(WEEK.map((d) => [d, [{ open, close }]]));

@@ -6,10 +6,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { ROOT_DIR } from '../../platform/config';
+import { freePort } from '../system';
 
 export type ServerName = 'temporal' | 'ferretdb' | 'moto';
 
@@ -25,18 +25,7 @@ export interface OwnServer {
   running(): boolean;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /**
  * scripts/stack.mjs is an ES module with top-level await, which jest's CommonJS runtime cannot load: ask a
