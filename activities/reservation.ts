@@ -14,7 +14,7 @@ import { DomainError } from '../domain/errors';
 import {
   ledgerDecider,
   ledgerStreamId,
-  availableStarts,
+  nearestFreeStarts,
   type LedgerCommand,
   type LedgerEvent,
   type LedgerState,
@@ -134,13 +134,9 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
     if (!date) return [];
     // the ledger is that opening day's: its bookable starts are the candidates
     const candidates = bookableStarts({ restaurant, date, now: now(), partySize });
-    const free = availableStarts(ledger, candidates, partySize, restaurant.policy.turnMinutes, restaurant.tables);
-    return free
-      .filter((s) => s.getTime() !== start.getTime())
-      .sort((a, b) => Math.abs(a.getTime() - start.getTime()) - Math.abs(b.getTime() - start.getTime()) || a.getTime() - b.getTime())
-      .slice(0, count)
-      .sort((a, b) => a.getTime() - b.getTime())
-      .map((s) => formatInZone(s, restaurant.timezone));
+    return nearestFreeStarts(ledger, candidates, { start, partySize, turnMinutes: restaurant.policy.turnMinutes, tables: restaurant.tables, count }).map((s) =>
+      formatInZone(s, restaurant.timezone),
+    );
   }
 
   /**

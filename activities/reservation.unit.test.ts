@@ -99,7 +99,7 @@ test('a rule broken at placement is a refusal with its code, not a failure', asy
   const { acts } = setup();
   await expect(acts.placeReservation(request({ partySize: 9 }))).resolves.toMatchObject({ refused: { code: 'PARTY_TOO_LARGE' } });
   await expect(acts.placeReservation(request({ start: '2026-12-01T09:30:00.000Z' }))).resolves.toMatchObject({
-    refused: { code: 'OUTSIDE_OPENING_HOURS' },
+    refused: { code: 'BETWEEN_SERVICES' },
   });
 });
 

@@ -19,9 +19,16 @@ export const DOMAIN_ERROR_KINDS = {
   INVALID_TIMEZONE: 'invalid',
   INVALID_OPENING_HOURS: 'invalid',
   NONEXISTENT_LOCAL_TIME: 'invalid',
-  OUTSIDE_OPENING_HOURS: 'invalid',
+  // a start that is not offered, one code per reason (domain/time/slots.ts `checkBookable`)
+  CLOSED_THAT_DAY: 'invalid',
+  BETWEEN_SERVICES: 'invalid',
+  TURN_PAST_CLOSING: 'invalid',
+  OFF_SLOT_GRID: 'invalid',
+  IN_THE_PAST: 'invalid',
   TOO_EARLY: 'invalid',
   TOO_LATE: 'invalid',
+  // availability with no free slot at all (the others above say why none are offered)
+  FULLY_BOOKED: 'conflict',
   INVALID_PARTY_SIZE: 'invalid',
   PARTY_TOO_LARGE: 'invalid',
   RESTAURANT_CLOSED: 'conflict',

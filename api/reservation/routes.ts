@@ -15,10 +15,10 @@ import { bearerSecurity, requireCaller, type Caller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
 import type { EventStore, StoredEvent } from '../../eventstore/types';
 import { DOMAIN_ERROR_KINDS, DomainError, isDomainError, type DomainErrorCode } from '../../domain/errors';
-import { availableStarts } from '../../domain/reservation/ledger';
+import { availableStarts, nearestFreeStarts } from '../../domain/reservation/ledger';
 import { RESERVATION_STATUSES, reservationStreamId, type ReservationEvent } from '../../domain/reservation/reservation';
 import type { RestaurantReplica } from '../../domain/reservation/restaurant';
-import { bookableStarts, checkBookable, formatInZone, parseStart } from '../../domain/time/slots';
+import { addDays, bookableStarts, checkBookable, formatInZone, localDateOf, noStartsReason, parseStart } from '../../domain/time/slots';
 import { reservationViewOf, type ReservationQueries, type ReservationView } from '../../projections/reservations';
 import { reservationWorkflow } from '../../workflows/reservation';
 import {
@@ -277,6 +277,27 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
       .send({ reservationId, status: view.status, tableId: view.tableId, start: view.start, end: view.end });
   }
 
+  /** Refusals of a start time that come with the nearest starts the diner could take instead. */
+  const START_RULES: ReadonlySet<string> = new Set(['CLOSED_THAT_DAY', 'BETWEEN_SERVICES', 'TURN_PAST_CLOSING', 'OFF_SLOT_GRID', 'IN_THE_PAST', 'TOO_EARLY', 'TOO_LATE']);
+
+  /**
+   * A start refused by a rule, with `alternatives`: the nearest starts the restaurant offers around it
+   * (its local day and the days either side) that have a table free for the party, like a 409 NO_TABLE.
+   */
+  async function withAlternatives(err: unknown, restaurant: RestaurantReplica, start: Date, partySize: number): Promise<unknown> {
+    if (!isDomainError(err) || !START_RULES.has(err.code)) return err;
+    const own = localDateOf(start, restaurant.timezone);
+    const dates = [addDays(own, -1), own, addDays(own, 1)];
+    const [ledgers, candidates] = [
+      await Promise.all(dates.map((d) => deps.queries.ledger(restaurant.restaurantId, d))),
+      dates.flatMap((date) => bookableStarts({ restaurant, date, now: now(), partySize })),
+    ];
+    const alternatives = nearestFreeStarts(ledgers, candidates, { start, partySize, turnMinutes: restaurant.policy.turnMinutes, tables: restaurant.tables }).map((s) =>
+      formatInZone(s, restaurant.timezone),
+    );
+    return new DomainError(err.code, err.message, { ...(err.details ?? {}), alternatives });
+  }
+
   /** A local calendar date in the restaurant's timezone, or 400. */
   function localDay(date: string, timezone: string): DateTime {
     const day = DateTime.fromISO(date, { zone: timezone });
@@ -307,6 +328,13 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
               properties: {
                 timezone: { type: 'string' },
                 slots: { type: 'array', items: { type: 'object', properties: { start: { type: 'string' } }, required: ['start'] } },
+                reason: {
+                  type: 'object',
+                  description:
+                    'Only when there is no slot: why (RESTAURANT_CLOSED, PARTY_TOO_LARGE, CLOSED_THAT_DAY, IN_THE_PAST, TOO_EARLY, TOO_LATE, FULLY_BOOKED)',
+                  properties: { code: { type: 'string' }, detail: { type: 'string' } },
+                  required: ['code', 'detail'],
+                },
               },
               required: ['timezone', 'slots'],
             },
@@ -323,7 +351,13 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
         localDay(date, restaurant.timezone);
         const candidates = bookableStarts({ restaurant, date, now: now(), partySize });
         const free = availableStarts(ledger, candidates, partySize, restaurant.policy.turnMinutes, restaurant.tables);
-        return { timezone: restaurant.timezone, slots: free.map((s) => ({ start: formatInZone(s, restaurant.timezone) })) };
+        const slots = free.map((s) => ({ start: formatInZone(s, restaurant.timezone) }));
+        if (slots.length > 0) return { timezone: restaurant.timezone, slots };
+        // no slot: say why (a rule, or every table taken)
+        const why =
+          noStartsReason({ restaurant, date, now: now(), partySize }) ??
+          new DomainError('FULLY_BOOKED', `Every table for ${partySize} is taken on ${date}; try another day or time.`, { date });
+        return { timezone: restaurant.timezone, slots, reason: { code: why.code, detail: why.message } };
       },
     );
 
@@ -389,7 +423,11 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
         const parsed = parseStart(body.start, restaurant.timezone);
         if (isDomainError(parsed)) throw parsed;
         // fail fast on the rules; the workflow's activity checks them again against its own clock
-        checkBookable({ restaurant, start: parsed.instant, partySize: body.partySize, now: now() });
+        try {
+          checkBookable({ restaurant, start: parsed.instant, partySize: body.partySize, now: now() });
+        } catch (err) {
+          throw await withAlternatives(err, restaurant, parsed.instant, body.partySize);
+        }
 
         const key = request.headers['idempotency-key'];
         const requestHash = createHash('sha256')

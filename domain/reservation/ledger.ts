@@ -195,6 +195,23 @@ export function availableStarts(
   });
 }
 
+/**
+ * Up to `count` of the candidate starts with a table free for the party, other than `start`, nearest to it
+ * first (ties: the earlier), returned in time order: the alternatives offered when a start is refused.
+ */
+export function nearestFreeStarts(
+  occupancy: Occupancy,
+  candidates: readonly Date[],
+  q: { start: Date; partySize: number; turnMinutes: number; tables: readonly Table[]; count?: number },
+): Date[] {
+  const at = q.start.getTime();
+  return availableStarts(occupancy, candidates, q.partySize, q.turnMinutes, q.tables)
+    .filter((s) => s.getTime() !== at)
+    .sort((a, b) => Math.abs(a.getTime() - at) - Math.abs(b.getTime() - at) || a.getTime() - b.getTime())
+    .slice(0, q.count ?? 3)
+    .sort((a, b) => a.getTime() - b.getTime());
+}
+
 /** Tables seating the party, smallest first, ties by id: the choice that wastes the fewest seats. */
 function seatingTables(tables: readonly Table[], partySize: number): Table[] {
   return tables

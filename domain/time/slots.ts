@@ -230,8 +230,9 @@ export interface CheckBookableInput {
 
 /**
  * Throws the first rule a requested start breaks, in this order: RESTAURANT_CLOSED, INVALID_PARTY_SIZE,
- * PARTY_TOO_LARGE, OUTSIDE_OPENING_HOURS, TOO_EARLY, TOO_LATE. Returns when `bookableStarts` for the
- * start's opening day would list it for this party.
+ * PARTY_TOO_LARGE, then why the start is not offered (CLOSED_THAT_DAY, BETWEEN_SERVICES, TURN_PAST_CLOSING,
+ * OFF_SLOT_GRID), then the advance window (IN_THE_PAST, TOO_EARLY, TOO_LATE). Returns when `bookableStarts`
+ * for the start's opening day would list it for this party.
  */
 export function checkBookable({ restaurant, start, partySize, now }: CheckBookableInput): void {
   if (restaurant.closed) {
@@ -239,15 +240,13 @@ export function checkBookable({ restaurant, start, partySize, now }: CheckBookab
   }
   const party = partyProblem(restaurant, partySize);
   if (party) throw party;
-  if (openingDateOf(restaurant, start) === null) {
-    throw new DomainError(
-      'OUTSIDE_OPENING_HOURS',
-      `${formatInZone(start, restaurant.timezone)} is not a start time ${restaurant.name} offers: it must be on the ` +
-        `${restaurant.policy.slotMinutes}-minute grid of the opening hours, with the whole ${restaurant.policy.turnMinutes}-minute turn before closing.`,
-      { start: formatInZone(start, restaurant.timezone) },
-    );
-  }
+  if (openingDateOf(restaurant, start) === null) throw notOfferedRefusal(restaurant, start);
   const { earliest, latest } = advanceWindow(restaurant, now);
+  if (start.getTime() < now.getTime()) {
+    throw new DomainError('IN_THE_PAST', `${formatInZone(start, restaurant.timezone)} has already passed.`, {
+      start: formatInZone(start, restaurant.timezone),
+    });
+  }
   if (start.getTime() < earliest) {
     throw new DomainError(
       'TOO_EARLY',
@@ -262,6 +261,83 @@ export function checkBookable({ restaurant, start, partySize, now }: CheckBookab
       { latestStart: formatInZone(new Date(latest), restaurant.timezone) },
     );
   }
+}
+
+/**
+ * Why `start` is not a start the restaurant offers, most specific reason first: no service at all on that
+ * local day, a time outside every service, a service that closes before the turn would end, or a time
+ * between the slots of a service. Each has its own code, so a client can say what to change.
+ */
+function notOfferedRefusal(restaurant: RestaurantReplica, start: Date): DomainError {
+  const { timezone, policy, name } = restaurant;
+  const at = start.getTime();
+  const local = formatInZone(start, timezone);
+  const own = localDateOf(start, timezone);
+  const details = { start: local };
+  let served = false; // some service of the opening days around the start covers that local date
+  let inService = false;
+  let fits = false;
+  let closing: string | undefined;
+  for (const date of [addDays(own, -1), own]) {
+    const day = parseDate(date);
+    for (const interval of restaurant.openingHours[WEEKDAYS[day.weekday - 1]!] ?? []) {
+      const { open, close } = intervalMinutes(interval);
+      const openAt = boundaryInstant(day, open, timezone).getTime();
+      const closeAt = boundaryInstant(day, close, timezone).getTime();
+      if (date === own || close > DAY_MINUTES) served = true;
+      if (at >= openAt && at < closeAt) {
+        inService = true;
+        closing = interval.close;
+        if (at + policy.turnMinutes * MINUTE_MS <= closeAt) fits = true;
+      }
+    }
+  }
+  const hours = (restaurant.openingHours[WEEKDAYS[parseDate(own).weekday - 1]!] ?? []).map((i) => `${i.open}–${i.close}`).join(', ');
+  if (!served) return new DomainError('CLOSED_THAT_DAY', `${name} is closed on ${own}.`, details);
+  if (!inService) {
+    return new DomainError('BETWEEN_SERVICES', `${name} is not open at ${local.slice(11, 16)} on ${own}${hours ? `; it serves ${hours}` : ''}.`, {
+      ...details,
+      openingHours: hours,
+    });
+  }
+  if (!fits) {
+    return new DomainError(
+      'TURN_PAST_CLOSING',
+      `A table is kept for ${policy.turnMinutes} minutes: one starting at ${local.slice(11, 16)} would run past closing at ${closing}.`,
+      { ...details, turnMinutes: policy.turnMinutes, closes: closing },
+    );
+  }
+  return new DomainError('OFF_SLOT_GRID', `Tables start every ${policy.slotMinutes} minutes from opening; ${local.slice(11, 16)} is not one of those starts.`, {
+    ...details,
+    slotMinutes: policy.slotMinutes,
+  });
+}
+
+/**
+ * Why `bookableStarts` lists nothing for this query, or null when it lists something. (A day whose
+ * offered starts are all taken is the ledger's business: FULLY_BOOKED, decided by the caller.)
+ */
+export function noStartsReason({ restaurant, date, now, partySize }: BookableStartsQuery): DomainError | null {
+  if (restaurant.closed) return new DomainError('RESTAURANT_CLOSED', `${restaurant.name} is not taking reservations at the moment.`);
+  const party = partySize === undefined ? null : partyProblem(restaurant, partySize);
+  if (party) return party;
+  const slots = openingSlots(restaurant, date);
+  if (slots.length === 0) return new DomainError('CLOSED_THAT_DAY', `${restaurant.name} is closed on ${date}.`, { date });
+  const { earliest, latest } = advanceWindow(restaurant, now);
+  if (slots.every((s) => s.getTime() < now.getTime())) return new DomainError('IN_THE_PAST', `${date} has already passed.`, { date });
+  if (slots.every((s) => s.getTime() < earliest)) {
+    return new DomainError('TOO_EARLY', `Reservations must be made at least ${restaurant.policy.minAdvanceMinutes} minutes in advance; none is left on ${date}.`, {
+      date,
+      earliestStart: formatInZone(new Date(earliest), restaurant.timezone),
+    });
+  }
+  if (slots.every((s) => s.getTime() > latest)) {
+    return new DomainError('TOO_LATE', `Reservations can be made at most ${restaurant.policy.maxAdvanceDays} days in advance.`, {
+      date,
+      latestStart: formatInZone(new Date(latest), restaurant.timezone),
+    });
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import {
   checkBookable,
   formatInZone,
   localDateOf,
+  noStartsReason,
   openingDateOf,
   parseInstant,
   parseStart,
@@ -61,6 +62,17 @@ function wall(date: string, from: string, to: string, step: number, offset: stri
     out.push(`${day}T${String(Math.floor(mm / 60)).padStart(2, '0')}:${String(mm % 60).padStart(2, '0')}:00${offset}`);
   }
   return out;
+}
+
+/** The DomainError `fn` throws (fails the test when it throws none). */
+function catchError(fn: () => void): DomainError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof DomainError) return err;
+    throw err;
+  }
+  throw new Error('no DomainError was thrown');
 }
 
 function codeOf(fn: () => void): DomainErrorCode | 'none' {
@@ -256,7 +268,7 @@ describe('bookableStarts', () => {
 
     it('the second occurrence of the repeated hour is not a slot (documented choice)', () => {
       expect(codeOf(() => checkBookable({ restaurant: r, start: instant('2026-10-25T02:30:00+01:00'), partySize: 2, now: LONG_AGO }))).toBe(
-        'OUTSIDE_OPENING_HOURS',
+        'OFF_SLOT_GRID',
       );
       expect(codeOf(() => checkBookable({ restaurant: r, start: instant('2026-10-25T02:30:00+02:00'), partySize: 2, now: LONG_AGO }))).toBe(
         'none',
@@ -323,12 +335,13 @@ describe('checkBookable', () => {
     ['a fractional party', { partySize: 2.5 }, 'INVALID_PARTY_SIZE'],
     ['more than maxPartySize', { partySize: 9 }, 'PARTY_TOO_LARGE'],
     ['more than the largest table', { partySize: 7 }, 'PARTY_TOO_LARGE'],
-    ['off the slot grid', { start: '2026-06-12T20:10:00+02:00' }, 'OUTSIDE_OPENING_HOURS'],
-    ['before opening', { start: '2026-06-12T18:45:00+02:00' }, 'OUTSIDE_OPENING_HOURS'],
-    ['the turn would end after closing', { start: '2026-06-13T00:45:00+02:00' }, 'OUTSIDE_OPENING_HOURS'],
-    ['a day without hours', { start: '2026-06-11T20:00:00+02:00' }, 'OUTSIDE_OPENING_HOURS'],
+    ['off the slot grid', { start: '2026-06-12T20:10:00+02:00' }, 'OFF_SLOT_GRID'],
+    ['before opening', { start: '2026-06-12T18:45:00+02:00' }, 'BETWEEN_SERVICES'],
+    ['after the after-midnight closing', { start: '2026-06-13T02:30:00+02:00' }, 'BETWEEN_SERVICES'],
+    ['the turn would end after closing', { start: '2026-06-13T00:45:00+02:00' }, 'TURN_PAST_CLOSING'],
+    ['a day without hours', { start: '2026-06-11T20:00:00+02:00' }, 'CLOSED_THAT_DAY'],
     ['within minAdvance', { now: '2026-06-12T19:30:00+02:00', start: '2026-06-12T20:15:00+02:00' }, 'TOO_EARLY'],
-    ['in the past', { now: '2026-06-12T22:00:00+02:00' }, 'TOO_EARLY'],
+    ['in the past', { now: '2026-06-12T22:00:00+02:00' }, 'IN_THE_PAST'],
     ['exactly minAdvance ahead', { now: '2026-06-12T19:15:00+02:00', start: '2026-06-12T20:15:00+02:00' }, 'none'],
     ['beyond maxAdvanceDays', { now: '2026-05-01T12:00:00+02:00' }, 'TOO_LATE'],
     ['exactly maxAdvanceDays ahead', { now: '2026-05-13T20:00:00+02:00' }, 'none'],
@@ -342,6 +355,14 @@ describe('checkBookable', () => {
     expect(codeOf(() => checkBookable(input))).toBe(expected);
   });
 
+  it('a start between services names the hours; a turn past closing names the closing time', () => {
+    const lunchAndDinner = restaurant({ hours: { friday: [{ open: '12:00', close: '15:00' }, { open: '19:00', close: '23:00' }] } });
+    const between = catchError(() => checkBookable({ restaurant: lunchAndDinner, start: instant('2026-06-12T16:00:00+02:00'), partySize: 2, now: LONG_AGO }));
+    expect([between.code, between.message]).toEqual(['BETWEEN_SERVICES', expect.stringContaining('12:00–15:00, 19:00–23:00')]);
+    const late = catchError(() => checkBookable({ restaurant: lunchAndDinner, start: instant('2026-06-12T22:30:00+02:00'), partySize: 2, now: LONG_AGO }));
+    expect([late.code, late.details]).toEqual(['TURN_PAST_CLOSING', expect.objectContaining({ closes: '23:00' })]);
+  });
+
   it('errors carry a message and details for the client', () => {
     try {
       checkBookable({ restaurant: r, start: instant('2026-06-12T20:00:00+02:00'), partySize: 9, now });
@@ -352,6 +373,24 @@ describe('checkBookable', () => {
       expect((err as DomainError).details).toEqual({ partySize: 9, maxPartySize: 6 });
       expect((err as DomainError).message).toMatch(/at most 6 people/);
     }
+  });
+
+  it.each<[string, Partial<{ date: string; now: string; partySize: number; closed: boolean }>, DomainErrorCode | 'none']>([
+    ['slots are offered', {}, 'none'],
+    ['closed', { closed: true }, 'RESTAURANT_CLOSED'],
+    ['a party no table seats', { partySize: 7 }, 'PARTY_TOO_LARGE'],
+    ['a day without hours', { date: '2026-06-11' }, 'CLOSED_THAT_DAY'],
+    ['a day gone by', { now: '2026-06-14T12:00:00+02:00' }, 'IN_THE_PAST'],
+    ['the last start is within minAdvance', { now: '2026-06-13T00:15:00+02:00' }, 'TOO_EARLY'],
+    ['beyond maxAdvanceDays', { now: '2026-05-01T12:00:00+02:00' }, 'TOO_LATE'],
+  ])('availability with no start says why: %s → %s', (_why, over, expected) => {
+    const reason = noStartsReason({
+      restaurant: { ...r, closed: over.closed ?? false },
+      date: over.date ?? '2026-06-12',
+      now: over.now ? instant(over.now) : now,
+      partySize: over.partySize ?? 2,
+    });
+    expect(reason?.code ?? 'none').toBe(expected);
   });
 
   it('every listed start is bookable (listing and check agree), including across DST changes', () => {

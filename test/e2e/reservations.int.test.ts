@@ -401,14 +401,25 @@ describe('API behaviour', () => {
     }
   }, 120_000);
 
-  test('rules: 404 unknown restaurant, 422 PARTY_TOO_LARGE / OUTSIDE_OPENING_HOURS / TOO_EARLY as problem+json', async () => {
+  test('rules: 404 unknown restaurant; one 422 code per rule, a refused start with the nearest alternatives; availability says why it is empty', async () => {
     const c = customers[3]!;
     const restaurantId = restaurants.manual1;
     expectProblem(await reserve(c.token, { restaurantId: 'no-such-restaurant', partySize: 2, start: at(2, '12:00') }), 404);
     expectProblem(await reserve(c.token, { restaurantId, partySize: 5, start: at(2, '12:00') }), 422, 'PARTY_TOO_LARGE');
-    expectProblem(await reserve(c.token, { restaurantId, partySize: 2, start: at(2, '23:30') }), 422, 'OUTSIDE_OPENING_HOURS');
-    expectProblem(await reserve(c.token, { restaurantId, partySize: 2, start: at(2, '12:07') }), 422, 'OUTSIDE_OPENING_HOURS');
-    expectProblem(await reserve(c.token, { restaurantId, partySize: 2, start: at(-1, '12:00') }), 422, 'TOO_EARLY');
+    const pastClosing = await reserve(c.token, { restaurantId, partySize: 2, start: at(2, '23:30') });
+    expectProblem(pastClosing, 422, 'TURN_PAST_CLOSING');
+    // the turn is 60 minutes and the day closes at 23:45: the nearest starts are the last three
+    expect(pastClosing.body.alternatives!.map((s) => s.slice(11, 16))).toEqual(['22:15', '22:30', '22:45']);
+    const offGrid = await reserve(c.token, { restaurantId, partySize: 2, start: at(2, '12:07') });
+    expectProblem(offGrid, 422, 'OFF_SLOT_GRID');
+    expect(offGrid.body.alternatives!.map((s) => s.slice(11, 16))).toEqual(['11:45', '12:00', '12:15']);
+    expectProblem(await reserve(c.token, { restaurantId, partySize: 2, start: at(-1, '12:00') }), 422, 'IN_THE_PAST');
+    // availability with no slot says why
+    const reason = async (q: string) => (await json<{ slots: unknown[]; reason?: { code: string } }>(`${api()}/restaurants/${restaurantId}/availability?${q}`)).body;
+    expect(await reason(`date=${localDate(TZ, -2)}&partySize=2`)).toMatchObject({ slots: [], reason: { code: 'IN_THE_PAST' } });
+    expect(await reason(`date=${localDate(TZ, 2)}&partySize=5`)).toMatchObject({ slots: [], reason: { code: 'PARTY_TOO_LARGE' } });
+    const open = await reason(`date=${localDate(TZ, 2)}&partySize=2`);
+    expect([open.slots.length > 0, open.reason]).toEqual([true, undefined]);
     const anonymous = await json(`${api()}/reservations`, { body: { restaurantId, partySize: 2, start: at(2, '12:00') } });
     expect(anonymous.status).toBe(401);
   }, 60_000);
