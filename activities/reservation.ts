@@ -28,7 +28,6 @@ import {
 } from '../domain/reservation/reservation';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
 import { holdsTable, isFinal } from '../domain/reservation/rules';
-import { resolvePolicy } from '../domain/catalog/restaurant';
 import { bookableStarts, checkBookable, formatInZone, openingDateOf, turnEnd } from '../domain/time/slots';
 import { FAILURE, type Placement, type Refusal, type ReservationActivities, type ReservationRequest, type ReservationStatus } from '../workflows/messages';
 
@@ -120,7 +119,8 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
       restaurantName: restaurant.name,
       timezone: restaurant.timezone,
       ownerId: restaurant.ownerId,
-      decisionTimeoutMs: Math.max(0, Math.min(policy.decisionTimeoutMinutes * MINUTE, start - t)),
+      // the deadline recorded with the request (what the owner is shown), else the policy's from now
+      decisionTimeoutMs: Math.max(0, r.decideBy ? Date.parse(r.decideBy) - t : Math.min(policy.decisionTimeoutMinutes * MINUTE, start - t)),
       reminderInMs: start - policy.reminderMinutesBefore * MINUTE - t,
       endInMs: Date.parse(r.end) - t,
       customerCutoffInMs: start - policy.cancellationCutoffMinutes * MINUTE - t,
@@ -290,7 +290,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
             tables: restaurant.tables,
             confirm: auto,
             customerId: request.customerId,
-            maxPerCustomer: resolvePolicy(restaurant.policy).maxBookingsPerCustomerPerDay,
+            maxPerCustomer: restaurant.policy.maxBookingsPerCustomerPerDay,
           });
         } catch (err) {
           if (err instanceof DomainError && err.code === 'NO_TABLE') {
@@ -330,6 +330,10 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
                     ...(request.notes ? { notes: request.notes } : {}),
                     acceptance: restaurant.policy.acceptance,
                     openingDate,
+                    restaurantName: restaurant.name,
+                    ...(auto
+                      ? {}
+                      : { decideBy: formatInZone(new Date(Math.min(now().getTime() + restaurant.policy.decisionTimeoutMinutes * MINUTE, start.getTime())), restaurant.timezone) }),
                   },
                   r,
                 ),

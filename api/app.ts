@@ -38,6 +38,7 @@ export async function createApp(deps: AppDeps, opts: { logger?: boolean; docsUi?
       taskQueue: config.temporal.taskQueue,
       placementDeadlineMs: config.api.placementDeadlineMs,
       namespace: config.temporal.namespace,
+      handlerTimeoutMs: config.api.handlerTimeoutMs,
       restaurants: restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000 }),
       queries: reservationProjections(runtime.dbs.reservation),
       store: runtime.stores.reservation,

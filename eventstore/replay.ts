@@ -7,7 +7,9 @@
  * `rebuild` first clears the consumer's projection with the `rebuildHook` the caller passes
  * (scripts/replay.ts takes it from projections/index.ts, which knows each consumer's). Live messages
  * queued ahead of the replay then meet an empty projection; the consumer heals such a gap by reading the
- * stream from the store (consumer.ts), so a rebuild may run while the consumer runs.
+ * stream from the store (consumer.ts). On MongoDB (writes guarded by the checkpoint) a rebuild may run while
+ * the consumer runs; on FerretDB (writes by `_id` alone, see checkpoint.ts) stop the consumer first: a live
+ * write landing between the truncate and the replay would leave a document the replay then skips.
  */
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';

@@ -8,6 +8,8 @@ import { applyOnce, type WriteGuard } from '../eventstore/checkpoint';
 import type { StoredEvent } from '../eventstore/types';
 import type { CatalogEvent } from '../domain/catalog/events';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
+// policies recorded before a field existed get its default, so every reader of the replica sees them all
+import { resolvePolicy } from '../domain/catalog/restaurant';
 
 type ReplicaDoc = Omit<RestaurantReplica, 'restaurantId'> & { _id: string };
 
@@ -38,7 +40,7 @@ export function restaurantReplica(db: Db, opts: { cacheMs?: number; writeGuard?:
             timezone: e.data.timezone,
             openingHours: e.data.openingHours,
             tables: e.data.tables,
-            policy: e.data.policy,
+            policy: resolvePolicy(e.data.policy),
             closed: false,
           });
           break;
@@ -55,7 +57,7 @@ export function restaurantReplica(db: Db, opts: { cacheMs?: number; writeGuard?:
           await set({ tables: e.data.tables });
           break;
         case 'ReservationPolicySet':
-          await set({ policy: e.data.policy });
+          await set({ policy: resolvePolicy(e.data.policy) });
           break;
         case 'RestaurantClosed':
           await set({ closed: true });

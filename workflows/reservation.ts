@@ -43,7 +43,10 @@ import {
 const activities = proxyActivities<ReservationActivities>({
   // short activities: a task lost with a crashed worker is retried elsewhere after this long
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 20 },
+  // no attempt cap: a lifecycle step waits out an outage of its dependencies (the event store, the
+  // replica) and goes on when they are back, instead of failing the booking after a few minutes; a rule's
+  // refusal is non-retryable and fails at once (activity options are not part of replay)
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
 /** A domain refusal as the failure an update handler or validator raises (the API maps its type). */
@@ -100,9 +103,6 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   // and clock, before an update is accepted, and again after waiting for the lock.
   const mustBePending = (wanted: string) => () => {
     if (state.status === 'placing') return; // decided after the placement (see `decide`)
-    if (state.status === 'not-placed') {
-      throw ApplicationFailure.create({ type: FAILURE.notPending, message: `The reservation is ${state.status}, not pending.`, nonRetryable: true });
-    }
     const refused = pendingRefusal(state.status, wanted);
     if (refused) throw refusal(refused);
   };

@@ -41,6 +41,8 @@ export interface ReservationRouteDeps {
   queries: ReservationQueries;
   /** The reservation service's event store: read-your-writes fallback when the projection lags. */
   store: EventStore;
+  /** The server's handler timeout: the deadlines here leave room for the answer within it. */
+  handlerTimeoutMs?: number;
   /** The Temporal namespace (for the low-level update lookup). Default 'default'. */
   namespace?: string;
   /**
@@ -74,6 +76,8 @@ const reservationSchema = {
       description: "'placing' while the request is being placed (after a 202), 'not-placed' when it was refused or withdrawn (see `problem`)",
     },
     tableId: { type: 'string' },
+    restaurantName: { type: 'string' },
+    decideBy: { type: 'string', format: 'date-time', description: 'Manual acceptance: when an undecided request expires' },
     name: { type: 'string' },
     phone: { type: 'string' },
     notes: { type: 'string' },
@@ -158,6 +162,9 @@ function unavailable(reply: FastifyReply, request: FastifyRequest, detail: strin
 }
 
 const DEADLINE = Symbol('deadline');
+/** What a Temporal call cut short by its deadline becomes: 503 + Retry-After wherever it is thrown. */
+const workflowEngineSlow = (ms: number) =>
+  new HttpProblem(503, `The reservation service did not answer within ${ms} ms; please try again shortly.`, { retryAfterSeconds: RETRY_AFTER_S });
 /** temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage: the server has the update. */
 const UPDATE_STAGE_ADMITTED = 1;
 
@@ -167,7 +174,7 @@ const UPDATE_STAGE_ADMITTED = 1;
  * retry back-off, can take many seconds to see the abort: seen 15-27 s). `timedOut` says the deadline cut
  * it short; what `fn` does after that is ignored.
  */
-async function withinDeadline<T>(temporal: Client, ms: number, fn: () => Promise<T>): Promise<{ value: T } | { error: unknown; timedOut: boolean }> {
+async function withinDeadline<T>(temporal: Client, ms: number, fn: () => Promise<T>): Promise<{ value: T } | { error: unknown }> {
   const ac = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<typeof DEADLINE>((resolve) => {
@@ -180,10 +187,10 @@ async function withinDeadline<T>(temporal: Client, ms: number, fn: () => Promise
   call.catch(() => undefined); // a late failure after the deadline is not anybody's to handle
   try {
     const value = await Promise.race([call, deadline]);
-    if (value === DEADLINE) return { error: new Error(`no answer within ${ms} ms`), timedOut: true };
+    if (value === DEADLINE) return { error: workflowEngineSlow(ms) };
     return { value: value as T };
   } catch (error) {
-    return { error, timedOut: ac.signal.aborted };
+    return { error: ac.signal.aborted ? workflowEngineSlow(ms) : error };
   } finally {
     clearTimeout(timer);
   }
@@ -192,6 +199,12 @@ async function withinDeadline<T>(temporal: Client, ms: number, fn: () => Promise
 export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
   const now = deps.now ?? (() => new Date());
   const deadlineMs = deps.placementDeadlineMs ?? 8000;
+  /**
+   * What is left of the deadline for a request that has already spent `elapsedMs`, so the answer (after at
+   * most one lookup) comes before the server's own handler timeout cuts the request off.
+   */
+  const budget = (elapsedMs: number) =>
+    Math.max(500, Math.min(deadlineMs, (deps.handlerTimeoutMs ?? Number.POSITIVE_INFINITY) - elapsedMs - LOOKUP_MS - 500));
   const namespace = deps.namespace ?? 'default';
   /** Bound for the small Temporal reads behind an answer (describe, a closed run's result). */
   const LOOKUP_MS = 2000;
@@ -202,10 +215,12 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
     return r;
   }
 
-  /** The reservation from the read model, or from its stream when the projection has not caught up. */
+  /**
+   * One reservation, from its own stream: the authoritative record, read by key (a few short items), so a
+   * client reading right after its own write (an accept, a cancel) sees it through any API process. Lists
+   * come from the read model.
+   */
   async function findReservation(id: string): Promise<ReservationView | null> {
-    const fromProjection = await deps.queries.get(id);
-    if (fromProjection) return fromProjection;
     return reservationViewOf(id, (await deps.store.readStream(reservationStreamId(id))) as StoredEvent<ReservationEvent>[]);
   }
 
@@ -231,7 +246,10 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
     if (d.status.name === 'RUNNING') return { ...base, status: 'placing' };
     const result = await withinDeadline(deps.temporal, LOOKUP_MS, () => handle.result());
     const refusal = 'value' in result ? result.value.refusal : applicationFailureIn(result.error);
-    if (!refusal) return null;
+    if (!refusal) {
+      if ('error' in result && !(result.error instanceof WorkflowFailedError)) throw result.error; // not known yet: 503, not 404
+      return null;
+    }
     const code = refusal instanceof ApplicationFailure ? (refusal.type ?? 'NOT_PLACED') : refusal.code;
     return { ...base, status: 'not-placed', problem: { code, detail: refusal.message } };
   }
@@ -261,12 +279,14 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
     const run: ReservationWorkflowState | undefined = 'value' in closed ? closed.value : undefined;
     const reused = () => conflict('This Idempotency-Key was already used for a different request body.', { code: FAILURE.keyReused });
     if (run?.requestHash !== undefined && run.requestHash !== request.requestHash) throw reused();
-    if (run?.status === 'not-placed' && run.refusal) {
+    // (a run started after an earlier one failed refuses a final reservation: that answer is the stream's)
+    if (run?.status === 'not-placed' && run.refusal && run.refusal.code !== FAILURE.alreadyFinal) {
       throw refusalProblem(run.refusal.code, run.refusal.message, run.refusal.details) ?? new HttpProblem(422, run.refusal.message, { code: run.refusal.code });
     }
     // from the stream, not the read model: the answer must reflect the latest recorded status
     const view = reservationViewOf(reservationId, (await deps.store.readStream(reservationStreamId(reservationId))) as StoredEvent<ReservationEvent>[]);
     if (!view) throw 'error' in closed && !(closed.error instanceof WorkflowFailedError) ? closed.error : notFound(`Reservation ${reservationId} does not exist.`);
+    // (a run that failed keeps no usable hash: the stored request itself is compared below)
     // runs from before the hash was kept: the stored request itself must match
     if (run?.requestHash === undefined && (view.customerId !== request.customerId || view.partySize !== request.partySize || Date.parse(view.start) !== Date.parse(request.start))) {
       throw reused();
@@ -446,7 +466,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           requestHash,
           ...(key ? {} : { newId: true }),
           // a run that starts only after this API has answered withdraws itself (see the 503 below)
-          answerBy: new Date(Date.now() + deadlineMs).toISOString(),
+          answerBy: new Date(Date.now() + budget(reply.elapsedTime)).toISOString(),
         };
         const startOp = new WithStartWorkflowOperation(reservationWorkflow, {
           workflowId: reservationWorkflowId(reservationId),
@@ -472,7 +492,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           () => (seenStart = true),
           () => undefined,
         );
-        const outcome = await withinDeadline(deps.temporal, deadlineMs, () =>
+        const outcome = await withinDeadline(deps.temporal, Math.max(0, Date.parse(input.answerBy!) - Date.now()), () =>
           deps.temporal.workflow.executeUpdateWithStart(requestUpdate, { args: [{ requestHash }], startWorkflowOperation: startOp }),
         );
         if ('value' in outcome) {
@@ -642,9 +662,10 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           const handle = deps.temporal.workflow.getHandle(reservationWorkflowId(id));
           const reason = request.body?.reason;
           const key = request.headers['idempotency-key'];
-          // a retried decision with the same key joins the first one instead of being decided twice
-          const updateId = key ? deterministicEventId(`decision:${caller.userId}:${id}:${name}:${key}`) : randomUUID();
-          const outcome = await withinDeadline(deps.temporal, deadlineMs, () =>
+          // one id per reservation and decision (each can happen at most once), so a retried decision joins
+          // the first one instead of being decided twice; a key lets a client tell two attempts apart
+          const updateId = deterministicEventId(`decision:${id}:${name}${key ? `:${caller.userId}:${key}` : ''}`);
+          const outcome = await withinDeadline(deps.temporal, budget(reply.elapsedTime), () =>
             handle.executeUpdate(update, { args: [{ actor, ...(reason ? { reason } : {}) }], updateId }),
           );
           if ('value' in outcome) return outcome.value;

@@ -48,6 +48,10 @@ export interface ReservationDetails {
    * Absent on reservations recorded before it existed.
    */
   openingDate?: string;
+  /** The restaurant's name when it was booked, so the diner's list reads without another lookup. */
+  restaurantName?: string;
+  /** Manual acceptance: when an undecided request expires (ISO, never past the start). */
+  decideBy?: string;
 }
 
 export type ReservationRequested = DomainEvent<'ReservationRequested', ReservationDetails>;
