@@ -2,7 +2,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AwsClients } from '../platform/aws';
 import { queueDepth } from '../eventstore/dead-letters';
 import { queueUrl } from '../platform/provision';
@@ -76,7 +76,14 @@ async function countDeadLetters(
  * `deadLetters`, the body also counts each consumer's dead letters; they do not make the API unhealthy
  * (it still serves), they say a read model may lag.
  */
-export function healthRoutes(checks: Record<string, Check>, opts: { deadLetters?: DeadLetterCount } = {}) {
+export function healthRoutes(checks: Record<string, Check>, opts: { deadLetters?: DeadLetterCount; deadLettersCacheMs?: number } = {}) {
+  // load balancers poll /health every few seconds: the counts (one SQS call per consumer) are kept briefly
+  const cacheMs = opts.deadLettersCacheMs ?? 15_000;
+  let cached: { at: number; value: Promise<Record<string, number> | undefined> } | undefined;
+  const deadLettersOf = (log: FastifyBaseLogger) => {
+    if (!cached || Date.now() - cached.at >= cacheMs) cached = { at: Date.now(), value: countDeadLetters(opts.deadLetters, log) };
+    return cached.value;
+  };
   return async (app: FastifyInstance) => {
     app.addSchema(healthSchema);
     app.get(
@@ -92,6 +99,7 @@ export function healthRoutes(checks: Record<string, Check>, opts: { deadLetters?
         },
       },
       async (request, reply) => {
+        const counting = deadLettersOf(request.log); // alongside the checks, not after them
         const entries = await Promise.all(
           Object.entries(checks).map(async ([name, check]) => {
             const started = Date.now();
@@ -105,7 +113,7 @@ export function healthRoutes(checks: Record<string, Check>, opts: { deadLetters?
         );
         const dependencies = Object.fromEntries(entries);
         const ok = entries.every(([, v]) => v.status === 'up');
-        const deadLetters = await countDeadLetters(opts.deadLetters, request.log);
+        const deadLetters = await counting;
         return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', dependencies, ...(deadLetters ? { deadLetters } : {}) });
       },
     );
