@@ -56,15 +56,23 @@ export function messageAttributes(e: StoredEvent) {
 export function messageBody(e: StoredEvent): string {
   const full = safeJson(e);
   if (Buffer.byteLength(full) + ATTRIBUTE_BYTES <= MAX_MESSAGE_BYTES) return full;
+  return withoutData(e);
+}
+
+/** The envelope alone (`dataOmitted: true`): the consumer reads the event from the store. */
+function withoutData(e: StoredEvent): string {
   const { data: _data, ...envelope } = e;
   return safeJson({ ...envelope, data: null, dataOmitted: true });
 }
 
-/** The PublishBatch entry of an event: ids and text always valid (fifo-ids.ts). */
-export function publishEntry(e: StoredEvent, id: string): PublishBatchRequestEntry {
+/**
+ * The PublishBatch entry of an event: ids and text always valid (fifo-ids.ts). `omitData`: the envelope
+ * alone, the last try of an event SNS keeps refusing (whatever in its data SNS objects to is then not sent).
+ */
+export function publishEntry(e: StoredEvent, id: string, omitData = false): PublishBatchRequestEntry {
   return {
     Id: id,
-    Message: messageBody(e),
+    Message: omitData ? withoutData(e) : messageBody(e),
     MessageGroupId: messageGroupId(e.streamId),
     MessageDeduplicationId: fifoId(e.eventId),
     MessageAttributes: messageAttributes(e),
@@ -125,6 +133,8 @@ async function publishInOrder(deps: ForwarderDeps, streams: StoredEvent[][]): Pr
   const pending = streams.map((events) => [...events]);
   // sender-fault refusals per event id, within this call
   const refusals = new Map<string, number>();
+  // events whose last try goes without their data
+  const stripped = new Set<string>();
   while (pending.some((q) => q.length > 0)) {
     const batch: PublishBatchRequestEntry[] = [];
     const taken: Array<{ event: StoredEvent; queue: StoredEvent[] }> = [];
@@ -132,7 +142,7 @@ async function publishInOrder(deps: ForwarderDeps, streams: StoredEvent[][]): Pr
     for (const q of pending) {
       if (q.length === 0 || batch.length === BATCH_ENTRIES) continue;
       const e = q[0]!;
-      const entry = publishEntry(e, String(batch.length));
+      const entry = publishEntry(e, String(batch.length), stripped.has(e.eventId));
       const size = Buffer.byteLength(entry.Message!) + ATTRIBUTE_BYTES;
       if (batch.length > 0 && bytes + size > BATCH_BYTES) continue;
       q.shift();
@@ -154,6 +164,9 @@ async function publishInOrder(deps: ForwarderDeps, streams: StoredEvent[][]): Pr
       const permanent = f.SenderFault === true && !/thrott/i.test(f.Code ?? '');
       const n = permanent ? (refusals.get(t.event.eventId) ?? 0) + 1 : 0;
       if (permanent) refusals.set(t.event.eventId, n);
+      // the last try sends the envelope alone: if it lands, consumers read the event from the store, so
+      // even the last event of a stream is not lost (a skipped one is only mended by a later event)
+      if (permanent && n === PERMANENT_REFUSALS - 1) stripped.add(t.event.eventId);
       if (permanent && n >= PERMANENT_REFUSALS) {
         forwarderStats.skippedEntries++;
         const info = { event: t.event, code: f.Code ?? '', message: f.Message ?? '' };

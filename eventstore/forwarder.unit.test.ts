@@ -110,3 +110,23 @@ test('an entry SNS refuses for good (sender fault, 3 times) is skipped loudly; l
   expect(skipped).toEqual(['a-2 InvalidParameter']);
   expect(forwarderStats.skippedEntries).toBe(before + 1);
 });
+
+test('the last try of an entry SNS keeps refusing goes without its data: it lands, and consumers read it from the store', async () => {
+  const messages: string[] = [];
+  const sns = {
+    send: async (cmd: PublishBatchCommand) => {
+      const entries = cmd.input.PublishBatchRequestEntries ?? [];
+      // SNS objects to something in a-2's data, not to its envelope
+      const failed = entries.filter((x) => x.MessageDeduplicationId === 'a-2' && !x.Message!.includes('"dataOmitted":true'));
+      messages.push(...entries.filter((x) => !failed.includes(x)).map((x) => x.Message!));
+      return { Successful: [], Failed: failed.map((x) => ({ Id: x.Id, Code: 'InvalidParameter', SenderFault: true })) };
+    },
+  } as unknown as SNSClient;
+  const skipped: string[] = [];
+  await createForwarderHandler({ sns, topicArn: 'arn:topic', onSkipped: ({ event }) => skipped.push(event.eventId) })({ Records: [ev('a', 1), ev('a', 2)].map(insert) });
+  expect(skipped).toEqual([]);
+  expect(messages.map((m) => JSON.parse(m) as { version: number; dataOmitted?: boolean })).toEqual([
+    expect.objectContaining({ version: 1 }),
+    expect.objectContaining({ version: 2, dataOmitted: true }),
+  ]);
+});
