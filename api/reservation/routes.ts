@@ -662,9 +662,9 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           const handle = deps.temporal.workflow.getHandle(reservationWorkflowId(id));
           const reason = request.body?.reason;
           const key = request.headers['idempotency-key'];
-          // one id per reservation and decision (each can happen at most once), so a retried decision joins
-          // the first one instead of being decided twice; a key lets a client tell two attempts apart
-          const updateId = deterministicEventId(`decision:${id}:${name}${key ? `:${caller.userId}:${key}` : ''}`);
+          // with a key, a retried decision joins the first one (same update id) instead of being decided
+          // twice; without one, a repeated decision is a new request (409 when it no longer applies)
+          const updateId = key ? deterministicEventId(`decision:${caller.userId}:${id}:${name}:${key}`) : randomUUID();
           const outcome = await withinDeadline(deps.temporal, budget(reply.elapsedTime), () =>
             handle.executeUpdate(update, { args: [{ actor, ...(reason ? { reason } : {}) }], updateId }),
           );

@@ -408,8 +408,9 @@ describe('API behaviour', () => {
     expectProblem(await reserve(c.token, { restaurantId, partySize: 5, start: at(2, '12:00') }), 422, 'PARTY_TOO_LARGE');
     const pastClosing = await reserve(c.token, { restaurantId, partySize: 2, start: at(2, '23:30') });
     expectProblem(pastClosing, 422, 'TURN_PAST_CLOSING');
-    // the turn is 60 minutes and the day closes at 23:45: the nearest starts are the last three
-    expect(pastClosing.body.alternatives!.map((s) => s.slice(11, 16))).toEqual(['22:15', '22:30', '22:45']);
+    // the turn is 60 minutes and the day closes at 23:45: the nearest starts are that day's last one and the
+    // next day's first two (the days around the start count)
+    expect(pastClosing.body.alternatives!.map((s) => s.slice(11, 16))).toEqual(['22:45', '00:00', '00:15']);
     const offGrid = await reserve(c.token, { restaurantId, partySize: 2, start: at(2, '12:07') });
     expectProblem(offGrid, 422, 'OFF_SLOT_GRID');
     expect(offGrid.body.alternatives!.map((s) => s.slice(11, 16))).toEqual(['11:45', '12:00', '12:15']);
