@@ -11,7 +11,7 @@ import { deadLetterCounts, dependencyChecks, healthRoutes } from './health';
 import { createAuthService } from './auth';
 import { createCatalogService } from './catalog';
 import { reservationRoutes } from './reservation/routes';
-import { restaurantReplica } from '../projections/restaurant-replica';
+import { replicaFromCatalogEvents, restaurantReplica } from '../projections/restaurant-replica';
 import { reservationProjections } from '../projections/reservations';
 
 export interface AppDeps {
@@ -39,7 +39,7 @@ export async function createApp(deps: AppDeps, opts: { logger?: boolean; docsUi?
       placementDeadlineMs: config.api.placementDeadlineMs,
       namespace: config.temporal.namespace,
       handlerTimeoutMs: config.api.handlerTimeoutMs,
-      restaurants: restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000 }),
+      restaurants: restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000, fallback: replicaFromCatalogEvents(runtime.stores.catalog) }),
       queries: reservationProjections(runtime.dbs.reservation),
       store: runtime.stores.reservation,
       ...(deps.now ? { now: deps.now } : {}),

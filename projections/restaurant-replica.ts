@@ -1,15 +1,32 @@
 /**
  * Cross-service consumer owned by the reservation service: its own copy of what booking needs from the
  * catalog (owner, timezone, opening hours, tables, policy, closed flag), built from catalog events. Booking
- * never calls the catalog synchronously. One document per restaurant, checkpointed per catalog stream.
+ * never calls the catalog service. One document per restaurant, checkpointed per catalog stream.
+ *
+ * Read your own writes: a restaurant created a moment ago may not have reached the replica yet. With a
+ * `fallback` (`replicaFromCatalogEvents` over the catalog's event store, read only), a miss is answered
+ * from the restaurant's own events, so a client that creates a restaurant and books it at once through any
+ * API process succeeds. Changes to a restaurant the replica already has stay eventual (a second or so).
  */
 import type { Collection, Db } from 'mongodb';
 import { applyOnce, type WriteGuard } from '../eventstore/checkpoint';
-import type { StoredEvent } from '../eventstore/types';
+import type { EventStore, StoredEvent } from '../eventstore/types';
 import type { CatalogEvent } from '../domain/catalog/events';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
 // policies recorded before a field existed get its default, so every reader of the replica sees them all
-import { resolvePolicy } from '../domain/catalog/restaurant';
+import { evolve, resolvePolicy, type RestaurantState } from '../domain/catalog/restaurant';
+import { restaurantStreamId } from '../domain/catalog/events';
+
+/** A restaurant's replica folded straight from its catalog events (the same fields the projection keeps). */
+export function replicaFromCatalogEvents(store: Pick<EventStore, 'readStream'>) {
+  return async (restaurantId: string): Promise<RestaurantReplica | null> => {
+    const events = (await store.readStream(restaurantStreamId(restaurantId))) as StoredEvent<CatalogEvent>[];
+    const r = events.reduce<RestaurantState>((s, e) => evolve(s, e), null);
+    if (!r) return null;
+    const { ownerId, name, timezone, openingHours, tables, policy, closed } = r;
+    return { restaurantId, ownerId, name, timezone, openingHours, tables, policy, closed, version: events.at(-1)!.version };
+  };
+}
 
 type ReplicaDoc = Omit<RestaurantReplica, 'restaurantId'> & { _id: string };
 
@@ -19,7 +36,10 @@ export interface RestaurantReplicaStore {
   rebuild(): Promise<void>;
 }
 
-export function restaurantReplica(db: Db, opts: { cacheMs?: number; writeGuard?: WriteGuard } = {}): RestaurantReplicaStore {
+export function restaurantReplica(
+  db: Db,
+  opts: { cacheMs?: number; writeGuard?: WriteGuard; fallback?: (restaurantId: string) => Promise<RestaurantReplica | null> } = {},
+): RestaurantReplicaStore {
   const col: Collection<ReplicaDoc> = db.collection<ReplicaDoc>('restaurants');
   // readers may keep a replica for a moment (availability asks for the same one many times a second);
   // placement re-checks against the ledger, so a replica at most `cacheMs` old is safe to answer from
@@ -72,7 +92,7 @@ export function restaurantReplica(db: Db, opts: { cacheMs?: number; writeGuard?:
       const hit = cache.get(restaurantId);
       if (hit && Date.now() - hit.at < cacheMs) return hit.value;
       const value = col.findOne({ _id: restaurantId }, { projection: { _v: 0 } }).then((doc) => {
-        if (!doc || doc.ownerId === undefined) return null;
+        if (!doc || doc.ownerId === undefined) return opts.fallback ? opts.fallback(restaurantId) : null;
         const { _id, ...rest } = doc;
         return { restaurantId: _id, ...rest } as RestaurantReplica;
       });

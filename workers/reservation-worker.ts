@@ -6,7 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { loadConfig } from '../platform/config';
 import { createRuntime } from '../platform/runtime';
 import { createReservationActivities, type ReservationServiceEvent } from '../activities/reservation';
-import { restaurantReplica } from '../projections/restaurant-replica';
+import { replicaFromCatalogEvents, restaurantReplica } from '../projections/restaurant-replica';
 import type { EventStore } from '../eventstore/types';
 
 const SDK_LEVEL = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' } as const;
@@ -20,7 +20,7 @@ export async function createReservationWorker(config = loadConfig()) {
     store: runtime.stores.reservation as EventStore<ReservationServiceEvent>,
     // a replica a second old is as good as a fresh one here: it is eventually consistent anyway, and
     // placement decides on the ledger, read at its current version
-    restaurants: restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000 }),
+    restaurants: restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000, fallback: replicaFromCatalogEvents(runtime.stores.catalog) }),
   });
   const worker = await Worker.create({
     connection,

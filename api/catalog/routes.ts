@@ -8,9 +8,10 @@
  * (RESTAURANT_CLOSED: the resource still exists but its state refuses the change), 412 stale If-Match,
  * 422 a rule broken (the message names the field).
  *
- * Read-your-writes: GET /restaurants/:id falls back to folding the stream when the read model has no
- * document yet, so a client that POSTs then GETs never sees a 404 for its own restaurant. A document that
- * exists but lags behind a later write is served as is (eventual), with its own (older) ETag.
+ * Read-your-writes: GET /restaurants/:id (and the menu) compare the read model's document with the
+ * stream's head and fold the stream when the document is missing or behind, so a client that writes and
+ * then reads sees its write (a new restaurant, a change, a deletion) through any API process. Search stays
+ * eventual (a second or so).
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -106,8 +107,14 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
   }
 
   /** The read model, or the stream when the read model has not seen the restaurant yet. */
+  /**
+   * The read model's document when it is current, else the restaurant folded from its stream: the stream's
+   * head (one small read, alongside the document) says whether the read model has caught up, so a client
+   * reading right after its own write (create, change, delete) sees it through any API process.
+   */
   async function load(restaurantId: string): Promise<RestaurantView> {
-    const view = (await readModel.get(restaurantId)) ?? (await fromStream(restaurantId));
+    const [projected, head] = await Promise.all([readModel.get(restaurantId), store.streamVersion(restaurantStreamId(restaurantId))]);
+    const view = projected && projected.version >= head ? projected : await fromStream(restaurantId);
     if (!view || view.closed) throw notFound(`No restaurant ${restaurantId}.`);
     return view;
   }

@@ -12,7 +12,7 @@ import { topology } from '../../platform/topology';
 import { DynamoDBEventStore } from '../../eventstore/dynamodb';
 import type { StoredEvent } from '../../eventstore/types';
 import { reservationWorkflowId } from '../../workflows/messages';
-import { createRestaurant, eventually, json, localDate, signUp, startSystem, waitBookable, type JsonResponse, type System, type User } from '../system';
+import { createRestaurant, eventually, json, localDate, restaurantBody, signUp, startSystem, waitBookable, type JsonResponse, type System, type User } from '../system';
 
 const TZ = 'Europe/Rome';
 let sys: System;
@@ -375,6 +375,29 @@ describe('API behaviour', () => {
     expectProblem(await reserve(c.token, { restaurantId: limited, partySize: 2, start: at(9, '18:00') }, { api: 1 }), 409, 'TOO_MANY_ACTIVE_RESERVATIONS');
     // another day is fine
     expect((await reserve(c.token, { restaurantId: limited, partySize: 2, start: at(10, '12:00') })).status).toBe(201);
+  }, 60_000);
+
+  test('read your own writes, alternating two APIs, no waiting: a new restaurant is readable and bookable at once; a change and a deletion are seen at once; a decision is seen at once', async () => {
+    const c = customers[7]!;
+    const created = await json<{ restaurantId: string }>(`${api(0)}/restaurants`, { body: restaurantBody({ name: 'Fresh Place', policy: { acceptance: 'manual' } }), token: owner.token });
+    expect(created.status).toBe(201);
+    const id = created.body.restaurantId;
+    expect((await json(`${api(1)}/restaurants/${id}`)).status).toBe(200);
+    const slots = await json<{ slots: Array<{ start: string }> }>(`${api(0)}/restaurants/${id}/availability?date=${localDate(TZ, 3)}&partySize=2`);
+    expect([slots.status, slots.body.slots.length > 0]).toEqual([200, true]);
+    const booked = await reserve(c.token, { restaurantId: id, partySize: 2, start: at(3, '12:00') }, { api: 1 });
+    expect([booked.status, booked.body.status]).toEqual([201, 'pending']);
+    const accepted = await json(`${api(0)}/reservations/${booked.body.reservationId}/accept`, { method: 'POST', token: owner.token });
+    expect([accepted.status, accepted.body.status]).toEqual([200, 'accepted']);
+    expect((await json(`${api(1)}/reservations/${booked.body.reservationId}`, { token: c.token })).body.status).toBe('accepted');
+    const renamed = await json(`${api(1)}/restaurants/${id}`, { method: 'PATCH', body: { name: 'Fresher Place' }, token: owner.token });
+    expect(renamed.status).toBe(200);
+    expect((await json(`${api(0)}/restaurants/${id}`)).body.name).toBe('Fresher Place');
+    const cancelled = await json(`${api(1)}/reservations/${booked.body.reservationId}/cancel`, { method: 'POST', token: c.token });
+    expect([cancelled.status, cancelled.body.status]).toEqual([200, 'cancelled']);
+    expect((await json(`${api(0)}/reservations/${booked.body.reservationId}`, { token: c.token })).body.status).toBe('cancelled');
+    expect((await json(`${api(0)}/restaurants/${id}`, { method: 'DELETE', token: owner.token })).status).toBe(204);
+    expect((await json(`${api(1)}/restaurants/${id}`)).status).toBe(404);
   }, 60_000);
 
   test('with no worker running, POST /reservations answers 202 + Location within its deadline, and the request is placed once a worker is back', async () => {
