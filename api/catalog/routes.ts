@@ -109,11 +109,13 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
   /** The read model, or the stream when the read model has not seen the restaurant yet. */
   /**
    * The read model's document when it is current, else the restaurant folded from its stream: the stream's
-   * head (one small read, alongside the document) says whether the read model has caught up, so a client
-   * reading right after its own write (create, change, delete) sees it through any API process.
+   * head (one small read after the document) says whether the read model has caught up, so a client
+   * reading right after its own write (create, change, delete) sees it through any API process. One after
+   * the other, so an outage of the read model is reported as such (503) whatever the store does.
    */
   async function load(restaurantId: string): Promise<RestaurantView> {
-    const [projected, head] = await Promise.all([readModel.get(restaurantId), store.streamVersion(restaurantStreamId(restaurantId))]);
+    const projected = await readModel.get(restaurantId);
+    const head = await store.streamVersion(restaurantStreamId(restaurantId));
     const view = projected && projected.version >= head ? projected : await fromStream(restaurantId);
     if (!view || view.closed) throw notFound(`No restaurant ${restaurantId}.`);
     return view;
