@@ -29,7 +29,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import AjvCompiler from '@fastify/ajv-compiler';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemSchema, problemTitle, sendProblem, unavailable } from './problem';
 import { requireCaller } from './context';
-import { unavailableDependency } from './unavailable';
+import { unavailableDependency } from '../platform/unavailable';
 import { ConcurrencyError, EventStoreLimitError } from '../eventstore/types';
 import { isDomainError, type DomainErrorKind } from '../domain/errors';
 

@@ -23,6 +23,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { unavailableDependency } from '../platform/unavailable';
 import { GapError } from './checkpoint';
 import { type EventImage, itemToEvent } from './dynamodb';
 import type { EventStore, StoredEvent } from './types';
@@ -100,28 +101,11 @@ export function isGapError(err: unknown): err is GapError {
   return typeof e === 'object' && e !== null && e.name === 'GapError' && typeof e.streamId === 'string' && typeof e.expected === 'number';
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const MONGO_DOWN = new Set([
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoServerSelectionError',
-  'MongoTopologyClosedError',
-  'MongoNotConnectedError',
-  'MongoPoolClearedError',
-]);
-
 /**
- * Whether an error says a dependency is unreachable (MongoDB network, server selection or timeout
- * errors; a refused or reset connection; an SDK timeout) rather than that this message is wrong.
+ * Whether an error says a dependency is unreachable or too slow (MongoDB, the AWS SDK, a refused or reset
+ * connection) rather than that this message is wrong: the one classification the API also answers 503 by.
  */
-export function isDependencyDown(err: unknown): boolean {
-  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const { name, code } = e as { name?: unknown; code?: unknown };
-    if (typeof name === 'string' && (MONGO_DOWN.has(name) || name === 'TimeoutError')) return true;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-  }
-  return false;
-}
+export const isDependencyDown = (err: unknown): boolean => unavailableDependency(err) !== null;
 
 /** One message group's records of a batch, in order, decoded or with why not. */
 type Lane = Array<{ record: SqsRecord; event?: StoredEvent; error?: unknown }>;
