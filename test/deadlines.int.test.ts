@@ -5,7 +5,7 @@
  * Retry-After within a few seconds, and answers normally again once the server is back.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +31,19 @@ async function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Until the kernel shows the process stopped (state T): SIGSTOP takes effect once every thread reaches a
+ * stopping point, and a thread still finishing a disk write may answer one more query (seen in CI: 200 in 6 ms).
+ */
+async function stopped(child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
+    await sleep(20);
+  }
+  throw new Error(`process ${child.pid} did not stop within 2 s`);
+}
 
 /** A FerretDB of our own, flags as in scripts/stack.mjs, data in a temp dir. */
 async function startFerret(port: number, dir: string): Promise<ChildProcess> {
@@ -108,6 +121,7 @@ describe('MongoDB down or hung: reads answer 503 + Retry-After within 3 s', () =
   test('frozen (SIGSTOP): 503 + Retry-After within 3 s, then 200 again after SIGCONT', async () => {
     ferret.kill('SIGSTOP');
     try {
+      await stopped(ferret);
       const { res, ms } = await timed(app, '/restaurants?q=anything');
       console.log(`FerretDB frozen: ${res.statusCode} in ${ms} ms`);
       expect(res.statusCode).toBe(503);
