@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { ServiceError } from '@temporalio/client';
-import { buildServer, type RoutePlugin } from './server';
+import { buildServer, describeSchemaError, type RoutePlugin } from './server';
 import { catalogRoutes } from './catalog';
 import { InMemoryEventStore } from '../eventstore/memory';
 import type { CatalogReadModel } from '../projections/catalog';
@@ -35,6 +35,30 @@ const testRoutes: RoutePlugin = async (app) => {
   app.get('/bug', async () => {
     throw new TypeError('undefined is not a function');
   });
+  app.post(
+    '/echo',
+    {
+      schema: {
+        querystring: { type: 'object', properties: { date: { type: 'string', format: 'date' }, n: { type: 'integer', minimum: 1 } }, additionalProperties: false },
+        headers: { type: 'object', properties: { 'x-key': { type: 'string', minLength: 1, maxLength: 5 } } },
+        body: {
+          type: 'object',
+          required: ['name', 'start', 'partySize'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 10, pattern: '\\S' },
+            start: { type: 'string', format: 'date-time' },
+            partySize: { type: 'integer', minimum: 1, maximum: 20 },
+            phone: { type: 'string', pattern: '^[0-9 +]+$', examples: ['+39 06 1234567'], description: 'Digits and spaces' },
+            at: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' },
+            policy: { type: 'object', additionalProperties: false, properties: { acceptance: { type: 'string', enum: ['manual', 'auto'] } } },
+            tables: { type: 'array', minItems: 1, maxItems: 2, items: { type: 'object', required: ['seats'], properties: { seats: { type: 'integer' } } } },
+          },
+        },
+      },
+    },
+    async () => ({ ok: true }),
+  );
   app.get('/slow', async () => new Promise((resolve) => setTimeout(() => resolve({ late: true }), 2000).unref()));
 };
 
@@ -172,5 +196,64 @@ describe('the OpenAPI document', () => {
 
   test('is OpenAPI 3.0: no numeric exclusiveMinimum/Maximum', () => {
     expect(JSON.stringify(app.swagger())).not.toMatch(/"exclusive(Minimum|Maximum)":\s*-?\d/);
+  });
+});
+
+describe('schema errors in words a person reads', () => {
+  const ok = { name: 'Ada', start: '2026-12-24T19:30:00+01:00', partySize: 2 };
+  const send = (body: unknown, opts: { query?: string; headers?: Record<string, string> } = {}) =>
+    app.inject({ method: 'POST', url: `/echo${opts.query ?? ''}`, headers: { 'content-type': 'application/json', ...(opts.headers ?? {}) }, payload: JSON.stringify(body) });
+
+  test.each([
+    ['enum, with the allowed values', { ...ok, policy: { acceptance: 'sometimes' } }, 'policy.acceptance must be one of: manual, auto'],
+    ['format date-time, with an example', { ...ok, start: 'tomorrow at 7' }, 'start must be a date-time like 2026-12-24T19:30:00+01:00'],
+    ['minimum', { ...ok, partySize: 0 }, 'partySize must be at least 1'],
+    ['maximum', { ...ok, partySize: 100 }, 'partySize must be at most 20'],
+    ['required', { name: 'Ada', start: ok.start }, 'partySize is required'],
+    ['required, nested in an array', { ...ok, tables: [{}] }, 'tables[0].seats is required'],
+    ['additionalProperties', { ...ok, foo: 1 }, 'unknown field "foo"'],
+    ['additionalProperties, nested', { ...ok, policy: { acceptance: 'auto', mode: 'x' } }, 'unknown field "mode" in policy'],
+    ['type, saying what came', { ...ok, partySize: '2' }, 'partySize must be a whole number, not a string (text)'],
+    ['type null', { ...ok, partySize: null }, 'partySize must be a whole number, not null'],
+    ['type of the body', [1], 'the body must be an object, not a list (array)'],
+    ['minLength 1', { ...ok, name: '' }, 'name must not be empty'],
+    ['maxLength', { ...ok, name: 'x'.repeat(11) }, 'name must be at most 10 characters long'],
+    ['a blank string', { ...ok, name: '   ' }, 'name must not be blank'],
+    ['a time of day', { ...ok, at: '7pm' }, 'at must be a time of day like 19:30 (00:00-23:59)'],
+    ['a pattern with an example', { ...ok, phone: 'call me' }, 'phone must look like "+39 06 1234567" (Digits and spaces)'],
+    ['minItems', { ...ok, tables: [] }, 'tables must have at least 1 item'],
+    ['maxItems', { ...ok, tables: [{ seats: 1 }, { seats: 1 }, { seats: 1 }] }, 'tables must have at most 2 items'],
+  ])('%s', async (_, body, detail) => {
+    const res = await send(body);
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400, detail });
+    expect(res.json<{ errors: Array<{ message: string }> }>().errors[0]!.message).toBe(detail);
+  });
+
+  test.each([
+    ['a query parameter format', '?date=24/12/2026', {}, 'query parameter date must be a date like 2026-12-24'],
+    ['a query parameter minimum', '?n=0', {}, 'query parameter n must be at least 1'],
+    ['an unknown query parameter', '?foo=1', {}, 'unknown query parameter "foo"'],
+    ['a header', '', { 'x-key': 'toolong' }, 'header x-key must be at most 5 characters long'],
+  ])('says where: %s', async (_, query, headers, detail) => {
+    const res = await send(ok, { query, headers });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ status: 400, detail });
+  });
+
+  test('never echoes the value sent, and stays small', async () => {
+    const secret = 'x'.repeat(5000);
+    const res = await send({ ...ok, [secret]: 1, policy: { acceptance: secret } });
+    expect(res.statusCode).toBe(400);
+    expect(res.body.length).toBeLessThan(1000);
+    expect(res.body).not.toContain('x'.repeat(200));
+  });
+
+  test('keywords without their own words keep the validator text, with the field', () => {
+    expect(describeSchemaError({ keyword: 'oneOf', instancePath: '/price', params: {}, message: 'must match exactly one schema in oneOf' }, 'body')).toBe(
+      'price must match exactly one schema in oneOf',
+    );
+    expect(describeSchemaError({ keyword: 'required', instancePath: '', params: { missingProperty: 'id' } }, 'params')).toBe('path parameter id is required');
   });
 });
