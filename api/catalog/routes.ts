@@ -8,6 +8,11 @@
  * (RESTAURANT_CLOSED: the resource still exists but its state refuses the change), 412 stale If-Match,
  * 422 a rule broken (the message names the field).
  *
+ * Warnings (domain/catalog/warnings.ts): every write that answers with the restaurant (POST, PATCH, PUT
+ * hours/tables/policy) carries `warnings`, settings that are each valid but leave bookings impossible (a
+ * maxPartySize no table seats, no opening hours, a turn longer than every service). Advisory: the change is
+ * saved. GET adds them for the owner only (and varies on Authorization).
+ *
  * Read-your-writes: GET /restaurants/:id (and the menu) compare the read model's document with the
  * stream's head and fold the stream when the document is missing or behind, so a client that writes and
  * then reads sees its write (a new restaurant, a change, a deletion) through any API process. Search stays
@@ -21,6 +26,7 @@ import { isDomainError } from '../../domain/errors';
 import { restaurantStreamId, type CatalogEvent, type OpeningInterval, type Price, type ReservationPolicy, type RestaurantDetails, type Table, type Weekday } from '../../domain/catalog/events';
 import { restaurantDecider, type Restaurant, type RestaurantCommand, type RestaurantState } from '../../domain/catalog/restaurant';
 import type { MenuSectionInput } from '../../domain/catalog/validation';
+import { policyWarnings } from '../../domain/catalog/warnings';
 import { InvalidCursorError, SearchTooBroadError, toView, type CatalogReadModel, type RestaurantView, type SearchQuery } from '../../projections/catalog';
 import { requireCaller } from '../context';
 import { badRequest, conflict, notFound, preconditionFailed, unprocessable } from '../problem';
@@ -159,13 +165,16 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
     return query;
   }
 
+  /** A restaurant as a write leaves it, with its advisory warnings (the change is saved either way). */
+  const written = (state: Restaurant, version: number) => ({ ...toView(state, version), warnings: policyWarnings(state) });
+
   const respond = (reply: FastifyReply, status: number, version: number) => reply.status(status).header('etag', etag(version));
 
   return async (app) => {
     app.post<{ Body: CreateBody }>('/restaurants', { schema: S.createSchema, bodyLimit: S.BODY_LIMITS.create }, async (request, reply) => {
       const restaurantId = randomUUID();
-      const { version } = await run(request, restaurantId, { type: 'CreateRestaurant', restaurantId, ...request.body });
-      return respond(reply, 201, version).header('location', `/restaurants/${restaurantId}`).send({ restaurantId });
+      const { state, version } = await run(request, restaurantId, { type: 'CreateRestaurant', restaurantId, ...request.body });
+      return respond(reply, 201, version).header('location', `/restaurants/${restaurantId}`).send({ restaurantId, warnings: policyWarnings(state) });
     });
 
     app.get<{ Querystring: SearchQs }>('/restaurants', { schema: S.searchSchema }, async (request) => {
@@ -181,9 +190,11 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
     app.get<{ Params: IdParams }>('/restaurants/:id', { schema: S.getSchema }, async (request, reply) => {
       const view = await load(request.params.id);
       const tag = etag(view.version);
+      // the owner's body also has the warnings: it depends on who asks as well as on the version
+      reply.header('vary', 'authorization');
       if (request.headers['if-none-match'] === tag) return reply.status(304).header('etag', tag).send();
       const { closed: _closed, ...body } = view;
-      return reply.header('etag', tag).send(body);
+      return reply.header('etag', tag).send(request.caller?.userId === view.ownerId ? { ...body, warnings: policyWarnings(view) } : body);
     });
 
     app.get<{ Params: IdParams }>('/restaurants/:id/menu', { schema: S.menuSchema }, async (request, reply) => {
@@ -193,7 +204,7 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
 
     app.patch<{ Params: IdParams; Body: Partial<RestaurantDetails> }>('/restaurants/:id', { schema: S.patchSchema, bodyLimit: S.BODY_LIMITS.small }, async (request, reply) => {
       const { state, version } = await run(request, request.params.id, { type: 'ChangeRestaurantDetails', changes: request.body });
-      return respond(reply, 200, version).send(toView(state, version));
+      return respond(reply, 200, version).send(written(state, version));
     });
 
     app.put<{ Params: IdParams; Body: Partial<Record<Weekday, OpeningInterval[]>> }>(
@@ -201,18 +212,18 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
       { schema: S.putHoursSchema, bodyLimit: S.BODY_LIMITS.small },
       async (request, reply) => {
         const { state, version } = await run(request, request.params.id, { type: 'SetOpeningHours', openingHours: request.body });
-        return respond(reply, 200, version).send(toView(state, version));
+        return respond(reply, 200, version).send(written(state, version));
       },
     );
 
     app.put<{ Params: IdParams; Body: Table[] }>('/restaurants/:id/tables', { schema: S.putTablesSchema, bodyLimit: S.BODY_LIMITS.tables }, async (request, reply) => {
       const { state, version } = await run(request, request.params.id, { type: 'SetTables', tables: request.body });
-      return respond(reply, 200, version).send(toView(state, version));
+      return respond(reply, 200, version).send(written(state, version));
     });
 
     app.put<{ Params: IdParams; Body: Partial<ReservationPolicy> }>('/restaurants/:id/policy', { schema: S.putPolicySchema, bodyLimit: S.BODY_LIMITS.small }, async (request, reply) => {
       const { state, version } = await run(request, request.params.id, { type: 'SetReservationPolicy', policy: request.body });
-      return respond(reply, 200, version).send(toView(state, version));
+      return respond(reply, 200, version).send(written(state, version));
     });
 
     app.post<{ Params: IdParams; Body: { name: string } }>('/restaurants/:id/menu/sections', { schema: S.addSectionSchema, bodyLimit: S.BODY_LIMITS.small }, async (request, reply) => {

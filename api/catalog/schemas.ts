@@ -5,6 +5,7 @@
  */
 import { LIMITS } from '../../domain/catalog/validation';
 import { DEFAULT_POLICY, WEEKDAYS } from '../../domain/catalog/events';
+import { POLICY_WARNING_CODES } from '../../domain/catalog/warnings';
 import { DEFAULT_LIMIT, DEFAULT_RADIUS_KM, MAX_LIMIT, MAX_RADIUS_KM, MIN_RADIUS_KM } from '../../projections/catalog';
 import { bearerSecurity } from '../context';
 
@@ -178,6 +179,38 @@ const restaurantOut = {
   },
 } as const;
 
+/** domain/catalog/warnings.ts: advisory, never a refusal. */
+export const warningsOut = {
+  type: 'array',
+  description:
+    'Advisory: the change WAS saved. Settings that are each valid but together leave some or every booking impossible, ' +
+    'e.g. a maxPartySize larger than every table (PARTY_SIZE_EXCEEDS_LARGEST_TABLE), no tables (NO_TABLES), every day closed ' +
+    '(NO_OPENING_HOURS), a turn longer than every service (TURN_LONGER_THAN_EVERY_SERVICE). Empty when everything can be booked.',
+  items: {
+    type: 'object',
+    required: ['code', 'field', 'detail'],
+    properties: {
+      code: { type: 'string', enum: [...POLICY_WARNING_CODES] },
+      field: { type: 'string', description: 'The setting to change to clear it, e.g. policy.maxPartySize or tables.' },
+      detail: { type: 'string', description: 'What can never be booked and how to fix it, in words.' },
+    },
+  },
+} as const;
+
+/** A restaurant as a write leaves it, with its warnings (always present, possibly empty). */
+const restaurantWritten = {
+  ...restaurantOut,
+  description: 'The restaurant as saved. `warnings` is advisory: the change was saved even when it is not empty.',
+  required: [...restaurantOut.required, 'warnings'],
+  properties: { ...restaurantOut.properties, warnings: warningsOut },
+} as const;
+
+/** GET: `warnings` only when the caller is the owner. */
+const restaurantRead = {
+  ...restaurantOut,
+  properties: { ...restaurantOut.properties, warnings: { ...warningsOut, description: `Only when the caller is the owner. ${warningsOut.description}` } },
+} as const;
+
 const summaryOut = {
   type: 'object',
   required: ['restaurantId', 'name', 'cuisine', 'description', 'phone', 'address', 'location', 'timezone', 'openingHours', 'version'],
@@ -232,7 +265,12 @@ export const createSchema = {
     properties: { ...detailFields, openingHours, tables, policy, menu: menuIn },
   },
   response: {
-    201: { type: 'object', required: ['restaurantId'], properties: { restaurantId: { type: 'string' } } },
+    201: {
+      type: 'object',
+      required: ['restaurantId', 'warnings'],
+      description: 'Created. `warnings` is advisory: the restaurant was created even when it is not empty.',
+      properties: { restaurantId: { type: 'string' }, warnings: warningsOut },
+    },
     400: problem,
     401: problem,
     409: problem,
@@ -244,10 +282,10 @@ export const createSchema = {
 export const getSchema = {
   tags,
   summary: 'A restaurant (public)',
-  description: 'Closed restaurants are 404. The ETag is the version to send as If-Match on writes.',
+  description: 'Closed restaurants are 404. The ETag is the version to send as If-Match on writes. The owner (with a Bearer token) also gets `warnings`: settings that leave bookings impossible.',
   params: idParams,
   headers: { type: 'object', properties: { 'if-none-match': { type: 'string', description: 'An ETag you hold; 304 if it is still current.' } } },
-  response: { 200: restaurantOut, 304: { type: 'null', description: 'Not modified (If-None-Match)' }, 404: problem },
+  response: { 200: restaurantRead, 304: { type: 'null', description: 'Not modified (If-None-Match)' }, 404: problem },
 } as const;
 
 export const menuSchema = {
@@ -304,28 +342,28 @@ export const patchSchema = {
   ...write('Change name, cuisine, description, phone, address, location or timezone', 'Owner only. Only the fields sent change.'),
   params: idParams,
   body: { type: 'object', minProperties: 1, additionalProperties: false, properties: detailFields },
-  response: { 200: restaurantOut, ...writeErrors },
+  response: { 200: restaurantWritten, ...writeErrors },
 } as const;
 
 export const putHoursSchema = {
-  ...write('Replace the weekly opening hours', 'Owner only.'),
+  ...write('Replace the weekly opening hours', 'Owner only. Saved even when every day is closed or no service is as long as the turn; `warnings` then says so.'),
   params: idParams,
   body: openingHours,
-  response: { 200: restaurantOut, ...writeErrors },
+  response: { 200: restaurantWritten, ...writeErrors },
 } as const;
 
 export const putTablesSchema = {
-  ...write('Replace the tables', 'Owner only.'),
+  ...write('Replace the tables', 'Owner only. Saved even when no table seats the policy\'s maxPartySize; `warnings` then says which party sizes can never be booked.'),
   params: idParams,
   body: tables,
-  response: { 200: restaurantOut, ...writeErrors },
+  response: { 200: restaurantWritten, ...writeErrors },
 } as const;
 
 export const putPolicySchema = {
-  ...write('Replace the reservation policy', 'Owner only. Omitted fields take their defaults.'),
+  ...write('Replace the reservation policy', 'Owner only. Omitted fields take their defaults. Saved even when no table seats maxPartySize or the turn is longer than every service; `warnings` then says so.'),
   params: idParams,
   body: policy,
-  response: { 200: restaurantOut, ...writeErrors },
+  response: { 200: restaurantWritten, ...writeErrors },
 } as const;
 
 export const addSectionSchema = {
