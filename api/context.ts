@@ -8,6 +8,8 @@ import { unauthorized } from './problem';
 export interface Caller {
   userId: string;
   email: string;
+  /** The name the user signed up with (tokens issued before it was a claim have none). */
+  name?: string;
   /** e.g. ['customer'] or ['customer', 'owner'] */
   roles: string[];
 }

@@ -6,7 +6,8 @@
 import { testDatabase } from '../test/mongo-db';
 import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerEvent } from '../domain/reservation/ledger';
-import { reservationProjections, reservationViewOf } from './reservations';
+import { matchesList, reservationProjections, reservationViewOf } from './reservations';
+import { addDays } from '../domain/time/slots';
 
 const db = testDatabase('reservations');
 
@@ -86,4 +87,17 @@ test('a reservation document: requested, accepted, cancelled, with its history; 
   expect(await p.byCustomer('u-1', { status: 'accepted' })).toEqual([]);
   expect((await p.byRestaurant('r-2', { status: 'cancelled', from: new Date('2026-12-01T00:00:00Z') })).map((r) => r.reservationId)).toEqual(['res-1']);
   expect(await p.byRestaurant('r-2', { to: new Date('2026-12-01T00:00:00Z') })).toEqual([]);
+  // local calendar dates (inclusive at both ends), and the same test in memory for the API's own-writes merge
+  const day = view!.start.slice(0, 10);
+  const before = addDays(day, -1);
+  for (const [f, hit] of [
+    [{ from: day, to: day }, true],
+    [{ from: before, to: before }, false],
+    [{ from: addDays(day, 1) }, false],
+    [{ to: day, status: 'cancelled' }, true],
+    [{ to: before }, false],
+  ] as const) {
+    expect((await p.byCustomer('u-1', f)).map((r) => r.reservationId)).toEqual(hit ? ['res-1'] : []);
+    expect(matchesList(view!, f)).toBe(hit);
+  }
 });

@@ -11,6 +11,7 @@ import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
 import type { ReservationDetails, ReservationEvent } from '../domain/reservation/reservation';
 import type { ReservationStatus } from '../domain/reservation/reservation';
+import { addDays } from '../domain/time/slots';
 
 /** The request's details (less the acceptance mode), where it stands, and what happened when. */
 export interface ReservationView extends Omit<ReservationDetails, 'acceptance'> {
@@ -55,10 +56,54 @@ function ledgerKey(streamId: string): { restaurantId: string; date: string } {
   return { restaurantId: streamId.slice('ledger-'.length, -11), date: streamId.slice(-10) };
 }
 
+/**
+ * What a list is narrowed to: a status, and a range of starts. A bound is an instant (`from` inclusive,
+ * `to` exclusive) or a local calendar date, YYYY-MM-DD, in each reservation's restaurant timezone (both
+ * inclusive: from 2026-12-24 to 2026-12-24 is that day).
+ */
+export interface ListFilter {
+  status?: string;
+  from?: Date | string;
+  to?: Date | string;
+}
+
+/** Most a list answers with (the earliest starts first). */
+export const LIST_LIMIT = 500;
+
+/**
+ * The filter as bounds on what a document stores: instants on `startAt`; local dates on `start`, which is
+ * ISO 8601 in the restaurant's own offset, so its first ten characters are its local date.
+ */
+function bounds(f: ListFilter): { startAt?: { $gte?: Date; $lt?: Date }; start?: { $gte?: string; $lt?: string } } {
+  const startAt: { $gte?: Date; $lt?: Date } = {};
+  const start: { $gte?: string; $lt?: string } = {};
+  if (f.from instanceof Date) startAt.$gte = f.from;
+  else if (f.from !== undefined) start.$gte = f.from;
+  if (f.to instanceof Date) startAt.$lt = f.to;
+  else if (f.to !== undefined) start.$lt = addDays(f.to, 1);
+  return { ...(Object.keys(startAt).length ? { startAt } : {}), ...(Object.keys(start).length ? { start } : {}) };
+}
+
+/** Whether a reservation belongs in a list with this filter: the same test the list's query makes. */
+export function matchesList(r: Pick<ReservationView, 'status' | 'start'>, f: ListFilter): boolean {
+  if (f.status !== undefined && r.status !== f.status) return false;
+  const b = bounds(f);
+  const at = Date.parse(r.start);
+  if (b.startAt?.$gte && at < b.startAt.$gte.getTime()) return false;
+  if (b.startAt?.$lt && at >= b.startAt.$lt.getTime()) return false;
+  if (b.start?.$gte !== undefined && r.start < b.start.$gte) return false;
+  if (b.start?.$lt !== undefined && r.start >= b.start.$lt) return false;
+  return true;
+}
+
+/** A list's order: by start, then id. */
+export const listOrder = (a: ReservationView, b: ReservationView): number =>
+  Date.parse(a.start) - Date.parse(b.start) || (a.reservationId < b.reservationId ? -1 : a.reservationId > b.reservationId ? 1 : 0);
+
 export interface ReservationQueries {
   get(reservationId: string): Promise<ReservationView | null>;
-  byCustomer(customerId: string, f: { status?: string; from?: Date; to?: Date }): Promise<ReservationView[]>;
-  byRestaurant(restaurantId: string, f: { status?: string; from?: Date; to?: Date }): Promise<ReservationView[]>;
+  byCustomer(customerId: string, f: ListFilter): Promise<ReservationView[]>;
+  byRestaurant(restaurantId: string, f: ListFilter): Promise<ReservationView[]>;
   ledger(restaurantId: string, date: string): Promise<LedgerState>;
 }
 
@@ -74,11 +119,10 @@ export function reservationProjections(db: Db, opts: { writeGuard?: WriteGuard }
   // queries leave the checkpoint (_v) out
   const view = ({ _id, startAt: _s, ...rest }: ReservationDoc): ReservationView => ({ reservationId: _id, ...rest });
 
-  const list = async (filter: Record<string, unknown>, f: { status?: string; from?: Date; to?: Date }) => {
-    const q: Record<string, unknown> = { ...filter };
+  const list = async (filter: Record<string, unknown>, f: ListFilter) => {
+    const q: Record<string, unknown> = { ...filter, ...bounds(f) };
     if (f.status) q.status = f.status;
-    if (f.from || f.to) q.startAt = { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lt: f.to } : {}) };
-    const docs = await reservations.find(q, { projection: { _v: 0 } }).sort({ startAt: 1, _id: 1 }).limit(500).toArray();
+    const docs = await reservations.find(q, { projection: { _v: 0 } }).sort({ startAt: 1, _id: 1 }).limit(LIST_LIMIT).toArray();
     return docs.map(view);
   };
 

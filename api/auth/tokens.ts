@@ -26,6 +26,8 @@ export interface SigningKey {
 export interface TokenSubject {
   userId: string;
   email: string;
+  /** The name the user signed up with (the `name` claim: e.g. the diner's name on a reservation). */
+  name?: string;
   ownedRestaurantIds: readonly string[];
 }
 
@@ -119,7 +121,7 @@ export function createTokenService(opts: {
     audience,
     async issueToken(user, o = {}) {
       const iat = Math.floor((o.now ?? clock()).getTime() / 1000);
-      const accessToken = await new jose.SignJWT({ email: user.email, roles: rolesOf(user) })
+      const accessToken = await new jose.SignJWT({ email: user.email, ...(user.name ? { name: user.name } : {}), roles: rolesOf(user) })
         .setProtectedHeader({ alg: TOKEN_ALG, kid: key.kid, typ: 'JWT' })
         .setIssuer(issuer)
         .setAudience(audience)

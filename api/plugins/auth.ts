@@ -50,10 +50,10 @@ function explain(err: unknown): HttpProblem {
 }
 
 function toCaller(payload: JWTPayload): Caller | null {
-  const { sub, email, roles } = payload as JWTPayload & { email?: unknown; roles?: unknown };
+  const { sub, email, roles, name } = payload as JWTPayload & { email?: unknown; roles?: unknown; name?: unknown };
   if (typeof sub !== 'string' || sub === '' || typeof email !== 'string') return null;
   if (!Array.isArray(roles) || !roles.every((r): r is string => typeof r === 'string')) return null;
-  return { userId: sub, email, roles };
+  return { userId: sub, email, roles, ...(typeof name === 'string' && name !== '' ? { name } : {}) };
 }
 
 function reject(reply: FastifyReply, request: FastifyRequest, problem: HttpProblem): FastifyReply {

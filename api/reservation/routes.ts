@@ -19,7 +19,8 @@ import { availableStarts, nearestFreeStarts } from '../../domain/reservation/led
 import { RESERVATION_STATUSES, reservationStreamId, type ReservationEvent } from '../../domain/reservation/reservation';
 import type { RestaurantReplica } from '../../domain/reservation/restaurant';
 import { addDays, bookableStarts, checkBookable, formatInZone, localDateOf, noStartsReason, parseStart } from '../../domain/time/slots';
-import { reservationViewOf, type ReservationQueries, type ReservationView } from '../../projections/reservations';
+import { LIST_LIMIT, listOrder, matchesList, reservationViewOf, type ListFilter, type ReservationQueries, type ReservationView } from '../../projections/reservations';
+import { CONSISTENCY_HEADER, nextToken, readToken } from './consistency';
 import { reservationWorkflow } from '../../workflows/reservation';
 import {
   FAILURE,
@@ -110,6 +111,41 @@ type WorkflowView = Pick<ReservationView, 'reservationId' | 'restaurantId' | 'cu
   status: 'placing' | 'not-placed';
   problem?: { code: string; detail: string };
 };
+
+/** A list's range bound: a local date (YYYY-MM-DD) or an instant with its offset. */
+const BOUND_PATTERN = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$';
+const boundParam = (which: 'from' | 'to') => ({
+  type: 'string',
+  maxLength: 40,
+  pattern: BOUND_PATTERN,
+  description:
+    which === 'from'
+      ? 'Starts on or after: a local date (YYYY-MM-DD, in each restaurant\'s timezone) or a date-time with offset'
+      : 'Starts on or before this local date (YYYY-MM-DD, inclusive), or before this date-time with offset (exclusive)',
+});
+const consistencyHeaders = {
+  type: 'object',
+  properties: {
+    'consistency-token': {
+      type: 'string',
+      maxLength: 2048,
+      description: "The Consistency-Token of the caller's last write response: the list then shows that write (read your own writes)",
+    },
+  },
+} as const;
+
+/** A range bound as the list filter takes it: a calendar date string, or an instant; 400 when neither. */
+function boundOf(name: 'from' | 'to', value: string | undefined): string | Date | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    if (DateTime.fromISO(value).isValid) return value;
+  } else if (!Number.isNaN(Date.parse(value))) {
+    return new Date(value);
+  }
+  throw new HttpProblem(400, `${name} must be a date like 2026-12-24 or a date-time with offset like 2026-12-24T19:00:00+01:00; got ${JSON.stringify(value.slice(0, 40))}.`, {
+    code: 'INVALID_DATE',
+  });
+}
 
 const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }, required: ['id'] } as const;
 
@@ -294,6 +330,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
     return reply
       .status(200)
       .header('location', `/reservations/${reservationId}`)
+      .header(CONSISTENCY_HEADER, nextToken(reservationId, reply.request.headers[CONSISTENCY_HEADER]))
       .send({ reservationId, status: view.status, tableId: view.tableId, start: view.start, end: view.end });
   }
 
@@ -323,6 +360,32 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
     const day = DateTime.fromISO(date, { zone: timezone });
     if (!day.isValid) throw new HttpProblem(400, `date ${date} is not a calendar date.`);
     return day;
+  }
+
+  /** A list route's query as the read model's filter (400 for a bound that is neither a date nor a date-time). */
+  function listFilter(q: { status?: string; from?: string; to?: string }): ListFilter {
+    const from = boundOf('from', q.from);
+    const to = boundOf('to', q.to);
+    return { ...(q.status ? { status: q.status } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+  }
+
+  /**
+   * A list with the caller's own latest writes (those its Consistency-Token names) as they are recorded:
+   * each read from its stream and put in, moved or taken out of the list by the list's own filter, so a
+   * write is seen at once though the read model may still be behind. Reservations that are not the
+   * list's (`belongs`) are left alone.
+   */
+  async function withOwnWrites(items: ReservationView[], token: string | string[] | undefined, filter: ListFilter, belongs: (r: ReservationView) => boolean) {
+    const ids = readToken(token);
+    if (ids.length === 0) return items;
+    const own = (await Promise.all(ids.map((id) => findReservation(id)))).filter((r): r is ReservationView => r !== null && belongs(r));
+    if (own.length === 0) return items;
+    const byId = new Map(items.map((r) => [r.reservationId, r]));
+    for (const r of own) {
+      if (matchesList(r, filter)) byId.set(r.reservationId, r);
+      else byId.delete(r.reservationId);
+    }
+    return [...byId.values()].sort(listOrder).slice(0, LIST_LIMIT);
   }
 
   return async (app: FastifyInstance) => {
@@ -460,7 +523,8 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           customerId: caller.userId,
           partySize: body.partySize,
           start: parsed.instant.toISOString(),
-          ...(body.name ? { name: body.name } : {}),
+          // the diner's own name unless they booked under another: the owner's list always names someone
+          ...(body.name || caller.name ? { name: body.name || caller.name } : {}),
           ...(body.phone ? { phone: body.phone } : {}),
           ...(body.notes ? { notes: body.notes } : {}),
           requestHash,
@@ -500,6 +564,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           return reply
             .status(placed.created ? 201 : 200)
             .header('location', `/reservations/${reservationId}`)
+            .header(CONSISTENCY_HEADER, nextToken(reservationId, request.headers[CONSISTENCY_HEADER]))
             .send({ reservationId, status: placed.status, tableId: placed.tableId, start: placed.start, end: placed.end });
         }
         const stored = { requestHash, customerId: caller.userId, partySize: body.partySize, start: input.start };
@@ -523,6 +588,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
             .status(202)
             .header('location', `/reservations/${reservationId}`)
             .header('retry-after', String(RETRY_AFTER_S))
+            .header(CONSISTENCY_HEADER, nextToken(reservationId, request.headers[CONSISTENCY_HEADER]))
             .send({ reservationId, status: 'placing' });
         }
         request.log.warn({ err: error, reservationId }, 'reservation request not started within its deadline');
@@ -559,68 +625,69 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
       },
     );
 
-    app.get<{ Querystring: { status?: string; from?: string; to?: string } }>(
+    const listResponse = {
+      type: 'object',
+      properties: { items: { type: 'array', items: reservationSchema, maxItems: LIST_LIMIT } },
+      required: ['items'],
+    } as const;
+
+    app.get<{ Querystring: { status?: string; from?: string; to?: string }; Headers: { 'consistency-token'?: string } }>(
       '/reservations',
       {
         schema: {
-          summary: "The caller's reservations",
+          summary: "The caller's reservations, earliest start first (at most 500)",
           tags: ['reservations'],
           security: bearerSecurity,
+          headers: consistencyHeaders,
           querystring: {
             type: 'object',
-            properties: {
-              status: { type: 'string', enum: STATUSES },
-              from: { type: 'string', format: 'date-time' },
-              to: { type: 'string', format: 'date-time' },
-            },
+            properties: { status: { type: 'string', enum: STATUSES }, from: boundParam('from'), to: boundParam('to') },
             additionalProperties: false,
           },
-          response: { 200: { type: 'object', properties: { items: { type: 'array', items: reservationSchema } }, required: ['items'] }, ...errors(400, 401) },
+          response: { 200: listResponse, ...errors(400, 401) },
         },
       },
       async (request) => {
         const caller = requireCaller(request);
-        const { status, from, to } = request.query;
-        const items = await deps.queries.byCustomer(caller.userId, {
-          ...(status ? { status } : {}),
-          ...(from ? { from: new Date(from) } : {}),
-          ...(to ? { to: new Date(to) } : {}),
-        });
-        return { items };
+        const filter = listFilter(request.query);
+        const items = await deps.queries.byCustomer(caller.userId, filter);
+        return { items: await withOwnWrites(items, request.headers[CONSISTENCY_HEADER], filter, (r) => r.customerId === caller.userId) };
       },
     );
 
-    app.get<{ Params: { id: string }; Querystring: { date?: string; status?: string } }>(
+    app.get<{ Params: { id: string }; Querystring: { date?: string; from?: string; to?: string; status?: string }; Headers: { 'consistency-token'?: string } }>(
       '/restaurants/:id/reservations',
       {
         schema: {
-          summary: "A restaurant's reservations (owner only)",
+          summary: "A restaurant's reservations, earliest start first (owner only; at most 500)",
           tags: ['reservations'],
           security: bearerSecurity,
           params: idParams,
+          headers: consistencyHeaders,
           querystring: {
             type: 'object',
             properties: {
-              date: { type: 'string', format: 'date', description: 'local date in the restaurant timezone (YYYY-MM-DD)' },
+              date: { type: 'string', format: 'date', description: 'One local date in the restaurant timezone (YYYY-MM-DD): the same as from=date&to=date' },
+              from: boundParam('from'),
+              to: boundParam('to'),
               status: { type: 'string', enum: STATUSES },
             },
             additionalProperties: false,
           },
-          response: { 200: { type: 'object', properties: { items: { type: 'array', items: reservationSchema } }, required: ['items'] }, ...errors(400, 401, 403, 404) },
+          response: { 200: listResponse, ...errors(400, 401, 403, 404) },
         },
       },
       async (request) => {
         const caller = requireCaller(request);
         const restaurant = await restaurantOr404(request.params.id);
         if (restaurant.ownerId !== caller.userId) throw forbidden("Only the restaurant's owner may list its reservations.");
-        const { date, status } = request.query;
-        let range: { from?: Date; to?: Date } = {};
-        if (date) {
-          const day = localDay(date, restaurant.timezone);
-          range = { from: day.startOf('day').toJSDate(), to: day.plus({ days: 1 }).startOf('day').toJSDate() };
+        const { date, ...rest } = request.query;
+        if (date !== undefined && (rest.from !== undefined || rest.to !== undefined)) {
+          throw new HttpProblem(400, 'Give either date, or from and/or to; not both.', { code: 'INVALID_DATE' });
         }
-        const items = await deps.queries.byRestaurant(restaurant.restaurantId, { ...(status ? { status } : {}), ...range });
-        return { items };
+        const filter = listFilter(date === undefined ? rest : { ...rest, from: date, to: date });
+        const items = await deps.queries.byRestaurant(restaurant.restaurantId, filter);
+        return { items: await withOwnWrites(items, request.headers[CONSISTENCY_HEADER], filter, (r) => r.restaurantId === restaurant.restaurantId) };
       },
     );
 
@@ -668,7 +735,8 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           const outcome = await withinDeadline(deps.temporal, budget(reply.elapsedTime), () =>
             handle.executeUpdate(update, { args: [{ actor, ...(reason ? { reason } : {}) }], updateId }),
           );
-          if ('value' in outcome) return outcome.value;
+          const token = nextToken(id, request.headers[CONSISTENCY_HEADER]);
+          if ('value' in outcome) return reply.header(CONSISTENCY_HEADER, token).send(outcome.value);
           const { error } = outcome;
           // the run has ended: the reservation is final (its status is the recorded one)
           if (error instanceof WorkflowNotFoundError) {
@@ -696,6 +764,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
             .status(202)
             .header('location', `/reservations/${id}`)
             .header('retry-after', String(RETRY_AFTER_S))
+            .header(CONSISTENCY_HEADER, token)
             .send({ reservationId: id, status: reservation.status, detail: `The ${name} request is being processed; GET the reservation for its outcome.` });
         },
       );
