@@ -29,6 +29,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import AjvCompiler from '@fastify/ajv-compiler';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemSchema, problemTitle, sendProblem, unavailable } from './problem';
 import { requireCaller } from './context';
+import { describeDocument, withExamples } from './openapi';
 import { unavailableDependency } from '../platform/unavailable';
 import { ConcurrencyError, EventStoreLimitError } from '../eventstore/types';
 import { isDomainError, type DomainErrorKind } from '../domain/errors';
@@ -384,9 +385,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
+    // responses in words, problem codes per route, links, the walkthrough's examples (api/openapi.ts); built once
+    transformObject: (document) => describeDocument('openapiObject' in document ? document.openapiObject : document.swaggerObject),
   });
-  if (opts.docsUi !== false) await app.register(swaggerUi, { routePrefix: '/docs' });
-  else app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  // the examples' dates are relative to today: each request for the document gets them afresh (on a clone)
+  if (opts.docsUi !== false) await app.register(swaggerUi, { routePrefix: '/docs', transformSpecification: (spec) => withExamples(spec) });
+  else app.get('/docs/json', { schema: { hide: true } }, async () => withExamples(structuredClone(app.swagger())));
 
   app.setErrorHandler((err, request, reply) => {
     const problem = toProblem(err);
