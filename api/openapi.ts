@@ -684,7 +684,9 @@ export function describeDocument(input: Doc, now = new Date()): Doc {
       const first = d.steps[0]!;
       op['x-walkthrough-step'] = first.step;
       op['x-example-status'] = first.status;
-      op['x-walkthrough'] = d.steps.map((s) => ({ ...s }));
+      // a step names the body example it sends (the only one, when the operation has one)
+      const bodies = Object.keys(examplesAt(now)[key]?.body ?? {});
+      op['x-walkthrough'] = d.steps.map((s) => ({ ...s, ...(s.example === undefined && bodies.length === 1 ? { example: bodies[0] } : {}) }));
       if (d.uniqueFields) op['x-unique-fields'] = d.uniqueFields;
     }
     for (const [status, response] of Object.entries<any>(op.responses ?? {})) {
@@ -744,6 +746,8 @@ export function withExamples(doc: Doc, now = new Date()): Doc {
     for (const p of op.parameters ?? []) {
       const value = ex.params?.[`${p.in}:${p.name}`];
       if (value !== undefined) p.example = value;
+      // an optional query parameter the example does not send (its schema may still show a sample value)
+      else if (ex.params && p.in === 'query' && !p.required) delete p.example;
     }
   }
   return doc;
