@@ -91,11 +91,13 @@ test('a reservation document: requested, accepted, cancelled, with its history; 
   const day = view!.start.slice(0, 10);
   const before = addDays(day, -1);
   for (const [f, hit] of [
-    [{ from: day, to: day }, true],
-    [{ from: before, to: before }, false],
-    [{ from: addDays(day, 1) }, false],
-    [{ to: day, status: 'cancelled' }, true],
-    [{ to: before }, false],
+    [{ fromDate: day, toDate: day }, true],
+    [{ fromDate: before, toDate: before }, false],
+    [{ fromDate: addDays(day, 1) }, false],
+    [{ toDate: day, status: 'cancelled' }, true],
+    [{ toDate: before }, false],
+    [{ fromDate: day, to: new Date(Date.parse(view!.start)) }, false],
+    [{ fromDate: before, from: new Date(Date.parse(view!.start)) }, true],
   ] as const) {
     expect((await p.byCustomer('u-1', f)).map((r) => r.reservationId)).toEqual(hit ? ['res-1'] : []);
     expect(matchesList(view!, f)).toBe(hit);

@@ -57,14 +57,16 @@ function ledgerKey(streamId: string): { restaurantId: string; date: string } {
 }
 
 /**
- * What a list is narrowed to: a status, and a range of starts. A bound is an instant (`from` inclusive,
- * `to` exclusive) or a local calendar date, YYYY-MM-DD, in each reservation's restaurant timezone (both
- * inclusive: from 2026-12-24 to 2026-12-24 is that day).
+ * What a list is narrowed to: a status, and a range of starts, as instants (`from` inclusive, `to`
+ * exclusive) and/or local calendar dates, YYYY-MM-DD, in each reservation's restaurant timezone
+ * (`fromDate` and `toDate` both inclusive: from 2026-12-24 to 2026-12-24 is that day). All that is given applies.
  */
 export interface ListFilter {
   status?: string;
-  from?: Date | string;
-  to?: Date | string;
+  from?: Date;
+  to?: Date;
+  fromDate?: string;
+  toDate?: string;
 }
 
 /** Most a list answers with (the earliest starts first). */
@@ -75,12 +77,8 @@ export const LIST_LIMIT = 500;
  * ISO 8601 in the restaurant's own offset, so its first ten characters are its local date.
  */
 function bounds(f: ListFilter): { startAt?: { $gte?: Date; $lt?: Date }; start?: { $gte?: string; $lt?: string } } {
-  const startAt: { $gte?: Date; $lt?: Date } = {};
-  const start: { $gte?: string; $lt?: string } = {};
-  if (f.from instanceof Date) startAt.$gte = f.from;
-  else if (f.from !== undefined) start.$gte = f.from;
-  if (f.to instanceof Date) startAt.$lt = f.to;
-  else if (f.to !== undefined) start.$lt = addDays(f.to, 1);
+  const startAt = { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lt: f.to } : {}) };
+  const start = { ...(f.fromDate !== undefined ? { $gte: f.fromDate } : {}), ...(f.toDate !== undefined ? { $lt: addDays(f.toDate, 1) } : {}) };
   return { ...(Object.keys(startAt).length ? { startAt } : {}), ...(Object.keys(start).length ? { start } : {}) };
 }
 

@@ -288,7 +288,7 @@ describe('signing keys', () => {
       const token = (await login(served.app, email)).json<{ accessToken: string }>().accessToken;
       const ok = await other.inject({ method: 'GET', url: '/whoami', headers: { authorization: `Bearer ${token}` } });
       expect(ok.statusCode).toBe(200);
-      expect(ok.json()).toEqual({ userId, email: email.toLowerCase(), roles: ['customer'] });
+      expect(ok.json()).toEqual({ userId, email: email.toLowerCase(), name: expect.any(String), roles: ['customer'] });
       const forged = await otherKeyToken(userId, email);
       const bad = await other.inject({ method: 'GET', url: '/whoami', headers: { authorization: `Bearer ${forged}` } });
       expect(bad.statusCode).toBe(401);

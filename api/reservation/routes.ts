@@ -113,14 +113,14 @@ type WorkflowView = Pick<ReservationView, 'reservationId' | 'restaurantId' | 'cu
 };
 
 /** A list's range bound: a local date (YYYY-MM-DD) or an instant with its offset. */
-const BOUND_PATTERN = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$';
 const boundParam = (which: 'from' | 'to') => ({
-  type: 'string',
-  maxLength: 40,
-  pattern: BOUND_PATTERN,
+  anyOf: [
+    { type: 'string', format: 'date' },
+    { type: 'string', format: 'date-time' },
+  ],
   description:
     which === 'from'
-      ? 'Starts on or after: a local date (YYYY-MM-DD, in each restaurant\'s timezone) or a date-time with offset'
+      ? "Starts on or after: a local date (YYYY-MM-DD, in each restaurant's timezone) or a date-time with offset"
       : 'Starts on or before this local date (YYYY-MM-DD, inclusive), or before this date-time with offset (exclusive)',
 });
 const consistencyHeaders = {
@@ -133,19 +133,6 @@ const consistencyHeaders = {
     },
   },
 } as const;
-
-/** A range bound as the list filter takes it: a calendar date string, or an instant; 400 when neither. */
-function boundOf(name: 'from' | 'to', value: string | undefined): string | Date | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    if (DateTime.fromISO(value).isValid) return value;
-  } else if (!Number.isNaN(Date.parse(value))) {
-    return new Date(value);
-  }
-  throw new HttpProblem(400, `${name} must be a date like 2026-12-24 or a date-time with offset like 2026-12-24T19:00:00+01:00; got ${JSON.stringify(value.slice(0, 40))}.`, {
-    code: 'INVALID_DATE',
-  });
-}
 
 const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }, required: ['id'] } as const;
 
@@ -362,11 +349,24 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
     return day;
   }
 
-  /** A list route's query as the read model's filter (400 for a bound that is neither a date nor a date-time). */
-  function listFilter(q: { status?: string; from?: string; to?: string }): ListFilter {
-    const from = boundOf('from', q.from);
-    const to = boundOf('to', q.to);
-    return { ...(q.status ? { status: q.status } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+  /**
+   * A list route's query as the read model's filter (the schema has checked each bound's format). A bound
+   * is a local date or an instant; `date` is the same as from=date&to=date, and everything given applies.
+   */
+  function listFilter(q: { status?: string; from?: string; to?: string; date?: string }): ListFilter {
+    const isDate = (v: string | undefined): v is string => v !== undefined && v.length === 10;
+    const instant = (v: string | undefined) => (v !== undefined && !isDate(v) ? new Date(v) : undefined);
+    const fromDate = [q.from, q.date].filter(isDate).sort().at(-1);
+    const toDate = [q.to, q.date].filter(isDate).sort().at(0);
+    const from = instant(q.from);
+    const to = instant(q.to);
+    return {
+      ...(q.status ? { status: q.status } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+      ...(fromDate !== undefined ? { fromDate } : {}),
+      ...(toDate !== undefined ? { toDate } : {}),
+    };
   }
 
   /**
@@ -667,7 +667,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           querystring: {
             type: 'object',
             properties: {
-              date: { type: 'string', format: 'date', description: 'One local date in the restaurant timezone (YYYY-MM-DD): the same as from=date&to=date' },
+              date: { type: 'string', format: 'date', description: 'One local date in the restaurant timezone (YYYY-MM-DD): the same as from=date&to=date (with from/to too, all apply)' },
               from: boundParam('from'),
               to: boundParam('to'),
               status: { type: 'string', enum: STATUSES },
@@ -681,11 +681,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
         const caller = requireCaller(request);
         const restaurant = await restaurantOr404(request.params.id);
         if (restaurant.ownerId !== caller.userId) throw forbidden("Only the restaurant's owner may list its reservations.");
-        const { date, ...rest } = request.query;
-        if (date !== undefined && (rest.from !== undefined || rest.to !== undefined)) {
-          throw new HttpProblem(400, 'Give either date, or from and/or to; not both.', { code: 'INVALID_DATE' });
-        }
-        const filter = listFilter(date === undefined ? rest : { ...rest, from: date, to: date });
+        const filter = listFilter(request.query);
         const items = await deps.queries.byRestaurant(restaurant.restaurantId, filter);
         return { items: await withOwnWrites(items, request.headers[CONSISTENCY_HEADER], filter, (r) => r.restaurantId === restaurant.restaurantId) };
       },

@@ -7,6 +7,7 @@
  * started by cancelling (afterAll cancels whatever is left) so no timers are left behind on Temporal.
  */
 import { Client, Connection } from '@temporalio/client';
+import { DateTime } from 'luxon';
 import { awsClients, destroyAwsClients, type AwsClients } from '../../platform/aws';
 import { topology } from '../../platform/topology';
 import { DynamoDBEventStore } from '../../eventstore/dynamodb';
@@ -447,6 +448,50 @@ describe('API behaviour', () => {
     const anonymous = await json(`${api()}/reservations`, { body: { restaurantId, partySize: 2, start: at(2, '12:00') } });
     expect(anonymous.status).toBe(401);
   }, 60_000);
+
+  test('every start rule through the API: its own 422 code with alternatives; availability names each reason, FULLY_BOOKED included', async () => {
+    const c = listers[1]!;
+    const closedDay = DateTime.fromISO(localDate(TZ, 5), { zone: TZ }).toFormat('cccc').toLowerCase();
+    const services = [{ open: '12:00', close: '15:00' }, { open: '19:00', close: '23:00' }];
+    const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+    const restaurantId = await createRestaurant(api(0), owner.token, {
+      name: 'Rules Osteria',
+      openingHours: Object.fromEntries(days.map((d) => [d, d === closedDay ? [] : services])),
+      policy: { minAdvanceMinutes: 2 * 24 * 60, maxAdvanceDays: 10 },
+    });
+    const cases: Array<[string, string]> = [
+      [at(5, '12:00'), 'CLOSED_THAT_DAY'],
+      [at(3, '16:00'), 'BETWEEN_SERVICES'],
+      [at(3, '22:30'), 'TURN_PAST_CLOSING'],
+      [at(3, '12:05'), 'OFF_SLOT_GRID'],
+      [at(1, '12:00'), 'TOO_EARLY'],
+      [at(20, '12:00'), 'TOO_LATE'],
+      [at(-1, '12:00'), 'IN_THE_PAST'],
+    ];
+    for (const [start, code] of cases) {
+      const res = await reserve(c.token, { restaurantId, partySize: 2, start }, { api: cases.length });
+      expectProblem(res, 422, code);
+      // the nearest starts the diner could take instead, when there are any within a day of it
+      if (code !== 'TOO_LATE' && code !== 'IN_THE_PAST' && code !== 'TOO_EARLY') expect(res.body.alternatives!.length).toBeGreaterThan(0);
+    }
+    expect(cases.map(([, code]) => code).sort()).toEqual([...new Set(cases.map(([, code]) => code))].sort());
+    const reason = async (date: string, partySize = 2) =>
+      (await json<{ slots: unknown[]; reason?: { code: string; detail: string } }>(`${api(1)}/restaurants/${restaurantId}/availability?date=${date}&partySize=${partySize}`)).body;
+    for (const [date, code] of [
+      [localDate(TZ, 5), 'CLOSED_THAT_DAY'],
+      [localDate(TZ, 1), 'TOO_EARLY'],
+      [localDate(TZ, 20), 'TOO_LATE'],
+      [localDate(TZ, -1), 'IN_THE_PAST'],
+    ] as const) {
+      expect(await reason(date)).toMatchObject({ slots: [], reason: { code, detail: expect.any(String) } });
+    }
+    expect((await reason(localDate(TZ, 3), 9)).reason?.code).toBe('PARTY_TOO_LARGE');
+    // the only table taken at every start of day 3 (a 60-minute turn on a 15-minute grid): FULLY_BOOKED
+    for (const hhmm of ['12:00', '13:00', '14:00', '19:00', '20:00', '21:00', '22:00']) {
+      expect((await reserve(c.token, { restaurantId, partySize: 2, start: at(3, hhmm) })).status).toBe(201);
+    }
+    expect(await reason(localDate(TZ, 3))).toMatchObject({ slots: [], reason: { code: 'FULLY_BOOKED' } });
+  }, 90_000);
 
   test('manual acceptance, roles, listings and availability', async () => {
     // neither took part in the races above (a race winner holds an accepted reservation of its own)
