@@ -490,7 +490,8 @@ describe('API behaviour', () => {
     for (const hhmm of ['12:00', '13:00', '14:00', '19:00', '20:00', '21:00', '22:00']) {
       expect((await reserve(c.token, { restaurantId, partySize: 2, start: at(3, hhmm) })).status).toBe(201);
     }
-    expect(await reason(localDate(TZ, 3))).toMatchObject({ slots: [], reason: { code: 'FULLY_BOOKED' } });
+    // availability reads the ledger's read model: eventual for everyone (about a second)
+    await eventually(async () => expect(await reason(localDate(TZ, 3))).toMatchObject({ slots: [], reason: { code: 'FULLY_BOOKED' } }), 15_000);
   }, 90_000);
 
   test('manual acceptance, roles, listings and availability', async () => {
