@@ -186,10 +186,30 @@ export function describeSchemaError(v: SchemaError, context?: string): string {
   }
 }
 
+/**
+ * anyOf / oneOf: Ajv reports each branch's error, then the combinator's; one sentence says what any branch
+ * would take (`query parameter from must be a date like 2026-12-24 or a date-time like …`).
+ */
+function collapseAlternatives(validation: readonly SchemaError[], context?: string): SchemaError[] {
+  const out: SchemaError[] = [];
+  for (const v of validation) {
+    if (v.keyword !== 'anyOf' && v.keyword !== 'oneOf') {
+      out.push(v);
+      continue;
+    }
+    const branches: SchemaError[] = [];
+    while (out.length > 0 && out[out.length - 1]!.instancePath === v.instancePath && !['required', 'additionalProperties'].includes(out[out.length - 1]!.keyword)) branches.unshift(out.pop()!);
+    const subject = describeSchemaError({ ...v, keyword: 'x-subject', message: '' }, context).trimEnd();
+    const wants = [...new Set(branches.map((b) => describeSchemaError(b, context).slice(subject.length).trim().replace(/^must (be )?/, '')))];
+    out.push(wants.length > 0 ? { ...v, keyword: 'x-alternatives', message: `must be ${wants.join(' or ')}` } : v);
+  }
+  return out;
+}
+
 /** A schema refusal: 400 with each error in words (`detail`) and as `errors: [{field, message}]`. */
 export function validationProblem(validation: readonly SchemaError[], context?: string): HttpProblem {
   const where = context ?? 'request';
-  const errors = validation.slice(0, MAX_LISTED_ERRORS).map((v) => {
+  const errors = collapseAlternatives(validation, context).slice(0, MAX_LISTED_ERRORS).map((v) => {
     const missing = v.keyword === 'required' ? `/${String(v.params.missingProperty)}` : '';
     return {
       field: fieldName(`${v.instancePath}${missing}`) || (where === 'body' ? 'body' : where),

@@ -39,7 +39,15 @@ const testRoutes: RoutePlugin = async (app) => {
     '/echo',
     {
       schema: {
-        querystring: { type: 'object', properties: { date: { type: 'string', format: 'date' }, n: { type: 'integer', minimum: 1 } }, additionalProperties: false },
+        querystring: {
+          type: 'object',
+          properties: {
+            date: { type: 'string', format: 'date' },
+            n: { type: 'integer', minimum: 1 },
+            from: { anyOf: [{ type: 'string', format: 'date' }, { type: 'string', format: 'date-time' }] },
+          },
+          additionalProperties: false,
+        },
         headers: { type: 'object', properties: { 'x-key': { type: 'string', minLength: 1, maxLength: 5 } } },
         body: {
           type: 'object',
@@ -235,6 +243,7 @@ describe('schema errors in words a person reads', () => {
     ['a query parameter format', '?date=24/12/2026', {}, 'query parameter date must be a date like 2026-12-24'],
     ['a query parameter minimum', '?n=0', {}, 'query parameter n must be at least 1'],
     ['an unknown query parameter', '?foo=1', {}, 'unknown query parameter "foo"'],
+    ['anyOf: one sentence with every alternative', '?from=0000-99-99', {}, 'query parameter from must be a date like 2026-12-24 or a date-time like 2026-12-24T19:30:00+01:00'],
     ['a header', '', { 'x-key': 'toolong' }, 'header x-key must be at most 5 characters long'],
   ])('says where: %s', async (_, query, headers, detail) => {
     const res = await send(ok, { query, headers });
