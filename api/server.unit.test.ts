@@ -202,6 +202,22 @@ describe('the OpenAPI document', () => {
     expect(wrong).toEqual([]);
   });
 
+  test('says what each response means and which codes each error can carry', () => {
+    const doc = app.swagger() as unknown as {
+      paths: Record<string, Record<string, { operationId?: string; responses: Record<string, { description: string; 'x-problem-codes'?: string[] }> }>>;
+      components: { schemas: Record<string, { properties?: Record<string, { enum?: string[] }> }> };
+    };
+    const restaurants = doc.paths['/restaurants/{id}/policy']!.put!;
+    expect(restaurants.operationId).toBe('setPolicy');
+    expect(restaurants.responses['403']).toMatchObject({ description: expect.stringContaining('code: FORBIDDEN'), 'x-problem-codes': ['FORBIDDEN'] });
+    expect(restaurants.responses['412']!.description).toMatch(/No code\.$/);
+    const defaults = Object.entries(doc.paths).flatMap(([p, ms]) =>
+      Object.entries(ms).flatMap(([m, op]) => Object.entries(op.responses).filter(([, r]) => r.description === 'Default Response').map(([c]) => `${m} ${p} ${c}`)),
+    );
+    expect(defaults.filter((d) => !d.includes('/outage/') && !d.includes('/echo'))).toEqual([]);
+    expect(doc.components.schemas.Problem!.properties!.code!.enum).toEqual(expect.arrayContaining(['NO_TABLE', 'ALREADY_FINAL', 'VALIDATION', 'UNAVAILABLE']));
+  });
+
   test('is OpenAPI 3.0: no numeric exclusiveMinimum/Maximum', () => {
     expect(JSON.stringify(app.swagger())).not.toMatch(/"exclusive(Minimum|Maximum)":\s*-?\d/);
   });
