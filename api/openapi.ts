@@ -352,8 +352,8 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     operationId: 'listMyReservations',
     description: "Send the Consistency-Token of your last write (POST /reservations' links) and the list shows it at once; without it the list is eventual (about a second).",
     ok: { 200: "The caller's reservations, earliest start first." },
-    errors: { 400: 'A query parameter or the Consistency-Token is malformed.' },
-    codes: { 400: ['INVALID_DATE', 'INVALID_CONSISTENCY_TOKEN'] },
+    errors: { 400: 'A query parameter or the Consistency-Token header is malformed (e.g. over 2,048 characters).', 422: 'The Consistency-Token is not one this API issued.' },
+    codes: { 422: ['INVALID_CONSISTENCY_TOKEN'] },
     steps: [{ step: 21, status: 200, caller: 'diner', summary: 'The diner lists their reservations' }],
   },
   'GET /reservations/{id}': {
@@ -365,8 +365,8 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /restaurants/{id}/reservations': {
     operationId: 'listRestaurantReservations',
     ok: { 200: "The restaurant's reservations (owner only), earliest start first." },
-    errors: { 400: 'A query parameter or the Consistency-Token is malformed.', 403: "Not the restaurant's owner.", 404: 'No such restaurant.' },
-    codes: { 400: ['INVALID_DATE', 'INVALID_CONSISTENCY_TOKEN'] },
+    errors: { 400: 'A query parameter or the Consistency-Token header is malformed (e.g. over 2,048 characters).', 422: 'The Consistency-Token is not one this API issued.', 403: "Not the restaurant's owner.", 404: 'No such restaurant.' },
+    codes: { 422: ['INVALID_CONSISTENCY_TOKEN'] },
     steps: [{ step: 23, status: 200, caller: 'owner', summary: "The owner lists tomorrow's reservations" }],
   },
   'POST /reservations/{id}/accept': {

@@ -6,7 +6,7 @@
  * process, without waiting for the projection. Everyone else's writes stay eventual (about a second).
  *
  * The token is opaque to clients (base64url of a small JSON document, versioned); a token this API cannot
- * read is a 400, never silently ignored.
+ * read is a 422, never silently ignored.
  */
 import { HttpProblem } from '../problem';
 
@@ -25,7 +25,7 @@ interface TokenV1 {
 export function readToken(header: string | string[] | undefined): string[] {
   if (header === undefined || header === '') return [];
   const raw = Array.isArray(header) ? header[0]! : header;
-  const bad = () => new HttpProblem(400, 'The Consistency-Token header is not one this API issued: send back the value of a write response\'s Consistency-Token header, unchanged.', { code: 'INVALID_CONSISTENCY_TOKEN' });
+  const bad = () => new HttpProblem(422, 'The Consistency-Token header is not one this API issued: send back the value of a write response\'s Consistency-Token header, unchanged.', { code: 'INVALID_CONSISTENCY_TOKEN' });
   if (raw.length > MAX_TOKEN_CHARS) throw bad();
   let parsed: unknown;
   try {

@@ -644,7 +644,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
             properties: { status: { type: 'string', enum: STATUSES }, from: boundParam('from'), to: boundParam('to') },
             additionalProperties: false,
           },
-          response: { 200: listResponse, ...errors(400, 401) },
+          response: { 200: listResponse, ...errors(400, 401, 422) },
         },
       },
       async (request) => {
@@ -674,7 +674,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
             },
             additionalProperties: false,
           },
-          response: { 200: listResponse, ...errors(400, 401, 403, 404) },
+          response: { 200: listResponse, ...errors(400, 401, 403, 404, 422) },
         },
       },
       async (request) => {
