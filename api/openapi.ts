@@ -21,6 +21,7 @@
  */
 import { DateTime } from 'luxon';
 import { DOMAIN_ERROR_KINDS } from '../domain/errors';
+import { DEFAULT_POLICY } from '../domain/catalog/events';
 import { RESERVATION_STATUSES } from '../domain/reservation/reservation';
 
 // --- the problem+json shape ---------------------------------------------------------------------------
@@ -458,18 +459,8 @@ const COMMON_ERRORS: Record<number, string> = {
 const HOURS = (lunchOpen: string) => ({ open: lunchOpen, close: '15:00' });
 const week = (lunchOpen: string) =>
   Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, [HOURS(lunchOpen), { open: '19:00', close: '23:00' }]]));
-const POLICY = {
-  acceptance: 'manual',
-  maxPartySize: 6,
-  turnMinutes: 90,
-  slotMinutes: 15,
-  decisionTimeoutMinutes: 60,
-  minAdvanceMinutes: 60,
-  maxAdvanceDays: 60,
-  cancellationCutoffMinutes: 120,
-  reminderMinutesBefore: 120,
-  maxBookingsPerCustomerPerDay: 2,
-};
+/** The default policy (domain/catalog) for parties of up to 6, which the example's tables (after PUT tables) seat. */
+const POLICY = { ...DEFAULT_POLICY, maxPartySize: 6 };
 const SECTION = 'Dolci';
 const DISH = 'Tiramisu';
 const OWNER = { email: 'ada.owner@example.com', password: 'correct horse battery', name: 'Ada Owner' };
