@@ -15,25 +15,26 @@ export interface AwsClients {
 const SQS_LONG_POLL_MAX_MS = 20_000;
 
 /**
- * SDK clients for the configured endpoint (moto locally; real AWS when no endpoint is set). Every attempt
+ * SDK clients for the configured endpoints (locally DynamoDB + Streams on dynoxide, SNS + SQS on moto; real
+ * AWS when no endpoint is set). Every attempt
  * has a deadline: connecting (`connectionTimeout`) and the whole request (`requestTimeout`, thrown as a
  * TimeoutError rather than the SDK's default warning), so an endpoint that is down or hung fails within
  * seconds and the SDK's retries then give up; the API maps those errors to 503.
  */
 export function awsClients(config: Pick<Config, 'aws'>): AwsClients {
-  const { region, endpoint, accessKeyId, secretAccessKey, connectionTimeoutMs, requestTimeoutMs } = config.aws;
-  const common = {
+  const { region, endpoint, dynamodbEndpoint, accessKeyId, secretAccessKey, connectionTimeoutMs, requestTimeoutMs } = config.aws;
+  const common = (url: string | undefined) => ({
     region,
-    ...(endpoint ? { endpoint, credentials: { accessKeyId, secretAccessKey } } : {}),
+    ...(url ? { endpoint: url, credentials: { accessKeyId, secretAccessKey } } : {}),
     maxAttempts: 5,
-  };
+  });
   const handler = (timeoutMs: number) => ({ requestHandler: { connectionTimeout: connectionTimeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true } });
   return {
-    dynamodb: new DynamoDBClient({ ...common, ...handler(requestTimeoutMs) }),
-    streams: new DynamoDBStreamsClient({ ...common, ...handler(requestTimeoutMs) }),
-    sns: new SNSClient({ ...common, ...handler(requestTimeoutMs) }),
+    dynamodb: new DynamoDBClient({ ...common(dynamodbEndpoint), ...handler(requestTimeoutMs) }),
+    streams: new DynamoDBStreamsClient({ ...common(dynamodbEndpoint), ...handler(requestTimeoutMs) }),
+    sns: new SNSClient({ ...common(endpoint), ...handler(requestTimeoutMs) }),
     // a long poll legitimately holds the request open for its wait time
-    sqs: new SQSClient({ ...common, ...handler(requestTimeoutMs + SQS_LONG_POLL_MAX_MS) }),
+    sqs: new SQSClient({ ...common(endpoint), ...handler(requestTimeoutMs + SQS_LONG_POLL_MAX_MS) }),
   };
 }
 

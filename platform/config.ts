@@ -1,7 +1,8 @@
 /**
  * One typed configuration, read from environment variables with local defaults. An invalid value stops
  * start-up with a message naming the variable. The defaults point at the local stack (`npm run stack`);
- * set TEMPORAL_ADDRESS / AWS_ENDPOINT_URL / MONGODB_URI to use docker-compose or real AWS instead.
+ * set TEMPORAL_ADDRESS / AWS_ENDPOINT_URL / DYNAMODB_ENDPOINT_URL / MONGODB_URI to use docker-compose or
+ * real AWS instead.
  */
 import path from 'node:path';
 
@@ -82,8 +83,27 @@ export function loadConfig(env: Env = process.env) {
     })(),
     aws: {
       region: str(env, 'AWS_REGION', 'us-east-1'),
-      /** Unset means real AWS; the local default is moto. */
+      /** SNS and SQS (and DynamoDB unless DYNAMODB_ENDPOINT_URL is set). Empty means real AWS; the local default is moto. */
       endpoint: env.AWS_ENDPOINT_URL === '' ? undefined : url(env, 'AWS_ENDPOINT_URL', 'http://127.0.0.1:5000'),
+      /**
+       * DynamoDB and DynamoDB Streams. Locally dynoxide (a persistent, faster DynamoDB with Streams), on its
+       * own port. When unset: dynoxide's default port if AWS_ENDPOINT_URL is unset too; else whatever
+       * AWS_ENDPOINT_URL names (one endpoint for everything, e.g. moto alone or real AWS).
+       */
+      dynamodbEndpoint:
+        env.DYNAMODB_ENDPOINT_URL !== undefined && env.DYNAMODB_ENDPOINT_URL !== ''
+          ? url(env, 'DYNAMODB_ENDPOINT_URL', '')
+          : env.AWS_ENDPOINT_URL === undefined
+            ? 'http://127.0.0.1:8000'
+            : env.AWS_ENDPOINT_URL === ''
+              ? undefined
+              : url(env, 'AWS_ENDPOINT_URL', ''),
+      /**
+       * The event store's moto workarounds (eventstore/dynamodb.ts `serializeTransactions`, `readByKey`):
+       * `auto` turns them on when DynamoDB is served by the same endpoint as SNS/SQS (that is moto locally),
+       * off for dynoxide and real AWS.
+       */
+      motoWorkarounds: oneOf(env, 'DYNAMODB_MOTO_WORKAROUNDS', ['auto', 'on', 'off'] as const, 'auto'),
       accessKeyId: str(env, 'AWS_ACCESS_KEY_ID', 'test'),
       secretAccessKey: str(env, 'AWS_SECRET_ACCESS_KEY', 'test'),
       /** TCP (and TLS) connect, per attempt: an endpoint that does not accept connections fails fast. */

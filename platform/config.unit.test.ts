@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config';
+import { motoWorkarounds } from './runtime';
 
 describe('config', () => {
   test('local defaults point at the local stack', () => {
@@ -29,6 +30,23 @@ describe('config', () => {
 
   test('an empty AWS_ENDPOINT_URL means real AWS (no endpoint override)', () => {
     expect(loadConfig({ AWS_ENDPOINT_URL: '' }).aws.endpoint).toBeUndefined();
+    expect(loadConfig({ AWS_ENDPOINT_URL: '' }).aws.dynamodbEndpoint).toBeUndefined();
+  });
+
+  test('DynamoDB: dynoxide by default, else AWS_ENDPOINT_URL, unless DYNAMODB_ENDPOINT_URL names one', () => {
+    expect(loadConfig({}).aws.dynamodbEndpoint).toBe('http://127.0.0.1:8000');
+    expect(loadConfig({ AWS_ENDPOINT_URL: 'http://moto:5000' }).aws.dynamodbEndpoint).toBe('http://moto:5000');
+    expect(loadConfig({ AWS_ENDPOINT_URL: 'http://moto:5000', DYNAMODB_ENDPOINT_URL: 'http://dx:8000' }).aws.dynamodbEndpoint).toBe('http://dx:8000');
+    expect(loadConfig({ AWS_ENDPOINT_URL: '', DYNAMODB_ENDPOINT_URL: 'http://dx:8000' }).aws.dynamodbEndpoint).toBe('http://dx:8000');
+    expect(() => loadConfig({ DYNAMODB_ENDPOINT_URL: 'nope' })).toThrow(/DYNAMODB_ENDPOINT_URL/);
+  });
+
+  test("the event store's moto workarounds are on only when DynamoDB shares moto's endpoint (or when told)", () => {
+    expect(motoWorkarounds(loadConfig({}))).toBe(false);
+    expect(motoWorkarounds(loadConfig({ AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' }))).toBe(true);
+    expect(motoWorkarounds(loadConfig({ AWS_ENDPOINT_URL: '' }))).toBe(false);
+    expect(motoWorkarounds(loadConfig({ DYNAMODB_MOTO_WORKAROUNDS: 'on' }))).toBe(true);
+    expect(motoWorkarounds(loadConfig({ AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', DYNAMODB_MOTO_WORKAROUNDS: 'off' }))).toBe(false);
   });
 
   test.each([

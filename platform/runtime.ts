@@ -36,6 +36,17 @@ async function writeGuardFor(mongo: MongoClient): Promise<WriteGuard> {
   }
 }
 
+/**
+ * Whether DynamoDB is moto, which needs the event store's workarounds. `auto`: DynamoDB on the same local
+ * endpoint as SNS/SQS is moto (the stack before dynoxide, docker-compose's moto alone); a DynamoDB endpoint
+ * of its own is dynoxide (or DynamoDB Local), and no endpoint is real AWS.
+ */
+export function motoWorkarounds(config: Pick<Config, 'aws'>): boolean {
+  const { motoWorkarounds: mode, endpoint, dynamodbEndpoint } = config.aws;
+  if (mode !== 'auto') return mode === 'on';
+  return dynamodbEndpoint !== undefined && dynamodbEndpoint === endpoint;
+}
+
 export async function createRuntime(config: Config): Promise<Runtime> {
   const aws = awsClients(config);
   const topo = topology(config.resourcePrefix);
@@ -46,9 +57,10 @@ export async function createRuntime(config: Config): Promise<Runtime> {
         tableName: topo.services[s].table,
         service: s,
         // moto-specific tuning (see eventstore/dynamodb.ts): on moto, one transaction at a time (it rolls back
-        // by restoring whole tables) and stream reads by key (its Query sorts the whole table); on AWS, neither
-        serializeTransactions: config.aws.endpoint !== undefined,
-        readByKey: config.aws.endpoint !== undefined,
+        // by restoring whole tables) and stream reads by key (its Query sorts the whole table); on dynoxide
+        // and AWS, neither
+        serializeTransactions: motoWorkarounds(config),
+        readByKey: motoWorkarounds(config),
       })]),
   ) as unknown as Record<ServiceName, EventStore>;
   const dbs = Object.fromEntries(SERVICES.map((s) => [s, mongo.db(serviceDbName(config, s))])) as Record<ServiceName, Db>;

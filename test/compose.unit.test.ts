@@ -13,9 +13,11 @@ const compose = parse(fs.readFileSync(path.join(__dirname, '..', 'docker-compose
 const config = loadConfig({});
 const port = (hostPort: string) => Number(hostPort.split(':').pop());
 
-test('it defines the three servers with the expected images', () => {
-  expect(Object.keys(compose.services).sort()).toEqual(['mongodb', 'moto', 'temporal']);
+test('it defines the four servers with the expected images', () => {
+  expect(Object.keys(compose.services).sort()).toEqual(['dynoxide', 'mongodb', 'moto', 'temporal']);
   expect(compose.services.temporal!.image).toMatch(/^temporalio\/temporal:/);
+  // the same dynoxide release the local stack builds, pinned
+  expect(compose.services.dynoxide!.image).toBe(`ghcr.io/nubo-db/dynoxide:${localStack.versions.dynoxide}`);
   expect(compose.services.moto!.image).toMatch(/^motoserver\/moto:5\.2\./);
   expect(compose.services.mongodb!.image).toBe('mongo:7');
 });
@@ -28,6 +30,8 @@ test('ports match the config defaults and the local stack', () => {
   const hostPorts = (s: string) => compose.services[s]!.ports!.map((p) => Number(p.split(':').at(-2)));
   expect(hostPorts('temporal')).toEqual([port(config.temporal.address), port(config.temporal.uiUrl.replace(/\/$/, ''))]);
   expect(hostPorts('moto')).toEqual([Number(new URL(config.aws.endpoint!).port)]);
+  expect(Number(new URL(config.aws.dynamodbEndpoint!).port)).toBe(localStack.ports.dynamodb);
+  expect(hostPorts('dynoxide')).toEqual([localStack.ports.dynamodb]);
   expect(hostPorts('mongodb')).toEqual([Number(new URL(config.mongo.uri).port)]);
 });
 
@@ -35,6 +39,15 @@ test('temporal has the same search attributes and dynamic config as the local st
   const cmd = compose.services.temporal!.command!;
   for (const [k, v] of Object.entries(localStack.searchAttributes)) expect(cmd).toContain(`--search-attribute=${k}=${v}`);
   expect(cmd).toContain('--dynamic-config-value=frontend.enableExecuteMultiOperation=true');
+  expect(cmd).toContain('--sqlite-pragma=journal_mode=wal');
+  expect(cmd).toContain('--sqlite-pragma=synchronous=off');
+});
+
+test('dynoxide keeps its data in a volume, like the local stack keeps it under .stack/data', () => {
+  const cmd = compose.services.dynoxide!.command!;
+  expect(cmd.slice(0, 1)).toEqual(['serve']);
+  expect(cmd[cmd.indexOf('--db-path') + 1]).toMatch(/^\/data\//);
+  expect(cmd[cmd.indexOf('--port') + 1]).toBe(String(localStack.ports.dynamodb));
 });
 
 test('every published port is bound to the loopback interface (the servers have no authentication)', () => {

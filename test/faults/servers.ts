@@ -8,10 +8,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { ROOT_DIR } from '../../platform/config';
+import { loadConfig, ROOT_DIR } from '../../platform/config';
 import { freePort } from '../system';
 
-export type ServerName = 'temporal' | 'ferretdb' | 'moto';
+export type ServerName = 'temporal' | 'ferretdb' | 'moto' | 'dynoxide';
 
 export interface OwnServer {
   name: ServerName;
@@ -57,7 +57,7 @@ async function until(what: string, check: () => Promise<boolean>, child: () => C
   }
 }
 
-function ownServer(name: ServerName, ports: Record<string, number>, dataDir: string, logDir: string, address: string, ready: () => Promise<boolean>): OwnServer {
+export function ownServer(name: ServerName, ports: Record<string, number>, dataDir: string, logDir: string, address: string, ready: () => Promise<boolean>): OwnServer {
   const [cmd, args] = serverCommand(name, ports, dataDir);
   if (!existsSync(cmd)) throw new Error(`${cmd} is missing: run \`npm run stack -- install\` first`);
   const logFile = path.join(logDir, `${name}.log`);
@@ -107,15 +107,17 @@ export interface OwnServers {
   stopAll(): Promise<void>;
 }
 
-/** A DynamoDB ListTables through moto's HTTP endpoint (moto accepts any signature). */
-async function motoAnswers(endpoint: string): Promise<boolean> {
+/** A DynamoDB ListTables through moto's or dynoxide's HTTP endpoint (both accept any signature). */
+export async function motoAnswers(endpoint: string): Promise<boolean> {
   try {
     const res = await fetch(endpoint, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-amz-json-1.0',
         'x-amz-target': 'DynamoDB_20120810.ListTables',
-        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x',
+        // dynoxide wants a date header (it checks no signature)
+        'x-amz-date': '20260101T000000Z',
+        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=x',
       },
       body: '{}',
       signal: AbortSignal.timeout(3000),
@@ -153,6 +155,9 @@ export async function ownServers(dir: string, awsEndpoint = process.env.AWS_ENDP
     return res.ok;
   });
   let moto: OwnServer | undefined;
+  // DynamoDB: the shared dynoxide when one answers; else whatever moto serves the suite (its DynamoDB)
+  const dynamodb = loadConfig({ ...process.env, AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL }).aws.dynamodbEndpoint;
+  const sharedDynamodb = dynamodb !== undefined && dynamodb !== awsEndpoint && (await motoAnswers(dynamodb));
   if (!(await motoAnswers(awsEndpoint))) {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
@@ -167,6 +172,7 @@ export async function ownServers(dir: string, awsEndpoint = process.env.AWS_ENDP
       TEMPORAL_ADDRESS: `127.0.0.1:${temporal}`,
       TEMPORAL_UI_URL: `http://127.0.0.1:${temporalUi}`,
       ...(moto ? { AWS_ENDPOINT_URL: moto.address } : {}),
+      ...(sharedDynamodb ? {} : { DYNAMODB_ENDPOINT_URL: moto?.address ?? awsEndpoint }),
     },
     dataDir,
     logDir,
