@@ -15,6 +15,9 @@ import type { ServiceName } from '../eventstore/types';
 import { createSqsHandler, isDependencyDown, QueueConsumerRunner } from '../eventstore/consumer';
 import { DeadLetterRedriver } from '../eventstore/dead-letters';
 import { type Consumer, consumers } from '../projections';
+import { replay } from '../eventstore/replay';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 
 /** The local stand-in for one service's stream → topic Lambda, wired from the resolved topology. */
 export function serviceForwarder(
@@ -82,6 +85,39 @@ export function consumerRunner(
   });
 }
 
+/**
+ * Catch-up of one consumer queue that is newer than the event store it is fed from. Locally SNS and SQS
+ * (moto) keep their messages in memory while the event store (dynoxide), the forwarder's checkpoints and
+ * the read models persist: when moto was restarted, messages published but not yet consumed before the
+ * stop are gone, and the forwarder (checkpointed past them) will not send them again. So when a queue's
+ * CreatedTimestamp differs from the one recorded in the checkpoints table at its last catch-up, the
+ * source service's whole history is replayed into it (eventstore/replay.ts): the consumer applies each
+ * event once per stream version (checkpoint.ts) and skips what it has, so the read models end equal to a
+ * rebuild. The run id derives from the queue's creation, so a catch-up interrupted by a crash and run
+ * again deduplicates against itself; the marker is written only after every event was sent. On AWS a
+ * queue is created once, so this runs once per queue (a new consumer gets the history, as it should).
+ */
+export async function catchUpQueue(
+  runtime: Pick<Runtime, 'aws' | 'stores'>,
+  resolved: ResolvedTopology,
+  c: Pick<Topology['consumers'][number], 'name' | 'source' | 'queue'>,
+): Promise<{ replayed: number } | undefined> {
+  const url = resolved.queues[c.name]!.url;
+  const attrs = await runtime.aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['CreatedTimestamp'] }));
+  const created = attrs.Attributes?.CreatedTimestamp ?? 'unknown';
+  const key = { id: { S: `catch-up|${c.queue}` } };
+  const marker = await runtime.aws.dynamodb.send(new GetItemCommand({ TableName: resolved.checkpointsTable, Key: key, ConsistentRead: true }));
+  if (marker.Item?.queueCreated?.S === created) return undefined;
+  const report = await replay({ store: runtime.stores[c.source], sqs: runtime.aws.sqs, queueUrl: url, consumer: c.name, runId: `catchup-${created}` });
+  await runtime.aws.dynamodb.send(
+    new PutItemCommand({
+      TableName: resolved.checkpointsTable,
+      Item: { ...key, queueCreated: { S: created }, replayed: { N: String(report.sent) }, updatedAt: { S: new Date().toISOString() } },
+    }),
+  );
+  return { replayed: report.sent };
+}
+
 export async function startPipeline(config: Config = loadConfig(), opts: PipelineOptions = {}) {
   const runtime = await createRuntime(config);
   const resolved = await resolveTopology(runtime.aws, runtime.topo);
@@ -111,8 +147,28 @@ export async function startPipeline(config: Config = loadConfig(), opts: Pipelin
   );
   const runners = [...forwarders, ...queueRunners, ...redrivers];
   for (const r of runners) r.start();
+  // queues newer than the store they are fed from get its history (see catchUpQueue); retried until done
+  let stopping = false;
+  const catchUp = Promise.all(
+    selected.map(async (c) => {
+      for (let attempt = 1; !stopping; attempt++) {
+        try {
+          const r = await catchUpQueue(runtime, resolved, c);
+          if (r && r.replayed > 0) console.error(`[catch-up ${c.name}] ${c.queue} is newer than the ${c.source} store: replayed ${r.replayed} event(s) into it`);
+          return;
+        } catch (err) {
+          console.error(`[catch-up ${c.name}] attempt ${attempt} failed (retrying)`, err);
+          await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt)));
+        }
+      }
+    }),
+  );
   return {
+    /** Resolves when every queue has caught up (tests). */
+    caughtUp: catchUp.then(() => undefined),
     async stop() {
+      stopping = true;
+      await catchUp;
       await Promise.all(runners.map((r) => r.stop()));
       await runtime.close();
     },
