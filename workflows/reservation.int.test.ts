@@ -105,12 +105,20 @@ async function book(r: RestaurantReplica, start: Date, partySize = 2, reservatio
   return { placed, handle: (await op.workflowHandle()) as WorkflowHandle<typeof reservationWorkflow> };
 }
 
+/**
+ * What the histories this code records are named after (`<path>.<RECORDING>.json`; the first ones have no
+ * suffix): a change to the workflow's commands behind a new `patched()` gets a new name here, so its paths
+ * are recorded beside the older ones and replay checks both.
+ */
+const RECORDING = 'local-placement';
+
 /** Records a path's history once: histories recorded by older code stay as they are, so replay checks them. */
 async function record(name: string, handle: WorkflowHandle) {
-  if (!process.env.RECORD_HISTORIES || fs.existsSync(path.join(HISTORIES, `${name}.json`))) return;
+  const file = path.join(HISTORIES, `${name}.${RECORDING}.json`);
+  if (!process.env.RECORD_HISTORIES || fs.existsSync(file)) return;
   fs.mkdirSync(HISTORIES, { recursive: true });
   const history = await handle.fetchHistory();
-  fs.writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJSON(history));
+  fs.writeFileSync(file, historyToJSON(history));
 }
 
 const types = async (store: InMemoryEventStore<ReservationServiceEvent>, id: string) =>

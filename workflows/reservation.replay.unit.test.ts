@@ -14,11 +14,17 @@ const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
 test('there is a recorded history for each path', () => {
   expect(files.sort()).toEqual([
     'auto-cancelled.json',
+    'auto-cancelled.local-placement.json',
     'auto-no-table.json',
+    'auto-no-table.local-placement.json',
     'manual-accepted-completed.json',
+    'manual-accepted-completed.local-placement.json',
     'manual-expired.json',
+    'manual-expired.local-placement.json',
     'manual-rejected.json',
+    'manual-rejected.local-placement.json',
     'manual-reminder-failed.json',
+    'manual-reminder-failed.local-placement.json',
   ]);
 });
 

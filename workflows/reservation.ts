@@ -16,6 +16,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -57,11 +58,16 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   const state: ReservationWorkflowState = { reservationId: request.reservationId, status: 'placing', history: [], requestHash: request.requestHash };
   // Placement retries while its dependencies are down (a replica read, the event store) until shortly
   // before the start: a request the API answered 202 for is placed once they are back, not dropped.
-  const placing = proxyActivities<ReservationActivities>({
+  const placingOptions = {
     startToCloseTimeout: '10 seconds',
     scheduleToCloseTimeout: Math.max(60_000, Date.parse(request.start) - Date.now()),
     retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-  });
+  } as const;
+  const placing = proxyActivities<ReservationActivities>(placingOptions);
+  // Placement runs as a local activity: it is short, and the worker that took the first workflow task runs
+  // it at once and answers the update in that same task (no activity task to dispatch, poll and complete,
+  // no second workflow task). Its retries and deadline are the same; runs recorded before stay remote.
+  const placingLocally = proxyLocalActivities<ReservationActivities>(placingOptions);
   let placedAt = 0;
   let placementFailure: ApplicationFailure | undefined;
   let requests = 0;
@@ -205,7 +211,7 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   // ---- placement: validate against the replica, hold a table, append requested (+ accepted when auto)
   let placement: Placement;
   try {
-    const placed = await placing.placeReservation(request);
+    const placed = await (patched('local-placement') ? placingLocally : placing).placeReservation(request);
     if ('refused' in placed) return await notPlaced(placed.refused);
     placement = placed;
   } catch {
