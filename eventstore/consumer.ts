@@ -274,6 +274,14 @@ export interface QueueConsumerRunnerOptions {
   visibilityTimeoutSeconds?: number;
   /** Stop extending after this long (a hung handler must not hide its messages forever). Default 5 min. */
   maxExtensionMs?: number;
+  /**
+   * Batching window (what Lambda's SQS event source calls MaximumBatchingWindowInSeconds): after a receive
+   * that got some messages but not a full batch, the next receive waits until this long after it, so
+   * what arrives meanwhile comes in one fuller batch (one receive and one delete for several messages, and
+   * a stream's run of events applied with one read and one write) instead of a trickle of small ones. A
+   * full batch, or an empty receive, goes on at once. Default 200 ms; 0 turns it off.
+   */
+  batchWindowMs?: number;
 }
 
 function toRecord(m: Message): SqsRecord {
@@ -464,8 +472,14 @@ export class QueueConsumerRunner {
 
   private sleepUnlessStopping(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.polls.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      const { signal } = this.polls;
+      const done = () => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 
@@ -475,6 +489,10 @@ export class QueueConsumerRunner {
     const inFlight = new Set<Promise<void>>();
     const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
     let failures = 0;
+    const windowMs = this.o.batchWindowMs ?? 200;
+    const fullBatch = this.o.maxMessages ?? 10;
+    /** When the next receive may go: set after a receive that got a partial batch (see batchWindowMs). */
+    let nextReceiveAt = 0;
     while (!this.stopping) {
       try {
         if (inFlight.size >= concurrency) {
@@ -486,8 +504,14 @@ export class QueueConsumerRunner {
           await this.paused;
           continue;
         }
+        const wait = nextReceiveAt - Date.now();
+        if (wait > 0) {
+          await this.sleepUnlessStopping(wait);
+          if (this.stopping) break;
+        }
         // long-poll only when nothing is in flight; otherwise take what is there and go on
         const records = await this.receive(inFlight.size > 0 ? 0 : (this.o.waitTimeSeconds ?? 5));
+        nextReceiveAt = records.length > 0 && records.length < fullBatch ? Date.now() + windowMs : 0;
         failures = 0;
         if (records.length > 0) {
           const batch: Promise<void> = this.handleAndDelete(records)

@@ -165,8 +165,36 @@ describe('QueueConsumerRunner', () => {
         return {};
       },
     };
-    return { sqs: sqs as unknown as SQSClient, calls, count: (name: string) => calls.filter((c) => c.name === name).length };
+    const add = (m: SqsRecord) => void pending.push(m);
+    return { sqs: sqs as unknown as SQSClient, calls, add, count: (name: string) => calls.filter((c) => c.name === name).length };
   }
+
+  it('after a partial batch the next receive waits for the batching window, and takes what came meanwhile at once', async () => {
+    const { sqs, calls, add, count } = fakeSqs([record(ev('a', 1))]);
+    const seen: number[] = [];
+    const runner = new QueueConsumerRunner({
+      sqs,
+      queueUrl: 'q',
+      visibilityTimeoutSeconds: 30,
+      waitTimeSeconds: 0,
+      batchWindowMs: 150,
+      handler: createSqsHandler(async (e) => void seen.push(e.version)),
+    });
+    runner.start();
+    await sleep(30);
+    add(record(ev('a', 2)));
+    add(record(ev('a', 3)));
+    await sleep(60);
+    // within the window: no second receive yet
+    expect(count('ReceiveMessageCommand')).toBe(1);
+    await sleep(150);
+    await runner.stop();
+    expect(seen).toEqual([1, 2, 3]);
+    const receives = calls.filter((c) => c.name === 'ReceiveMessageCommand');
+    expect(receives[1]!.at - receives[0]!.at).toBeGreaterThanOrEqual(140);
+    // the two that came meanwhile: one receive, one delete
+    expect(count('DeleteMessageBatchCommand')).toBe(2);
+  });
 
   it('extends the visibility of a batch while it is being handled, and stops after it', async () => {
     const { sqs, calls, count } = fakeSqs([record(ev('a', 1))]);
