@@ -34,7 +34,8 @@ import { FAILURE, type Placement, type Refusal, type ReservationActivities, type
 export type ReservationServiceEvent = ReservationEvent | LedgerEvent;
 
 export interface RestaurantReader {
-  get(restaurantId: string): Promise<RestaurantReplica | null>;
+  /** `minVersion`: the replica version the caller already decided on; a copy at least that new will do. */
+  get(restaurantId: string, minVersion?: number): Promise<RestaurantReplica | null>;
 }
 
 export interface ReservationActivityDeps {
@@ -242,7 +243,8 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
   return {
 
     async placeReservation(request: ReservationRequest): Promise<Placement | Refusal> {
-      const restaurant = await deps.restaurants.get(request.restaurantId);
+      // a replica at least as new as the one the API checked the rules on (a cached one, usually)
+      const restaurant = await deps.restaurants.get(request.restaurantId, request.restaurantVersion);
       if (!restaurant) return { refused: { code: FAILURE.notFound, message: `Restaurant ${request.restaurantId} does not exist.`, details: {} } };
 
       // A made-up id on a first attempt has nothing stored: no read. Otherwise (a retry, or an id from an

@@ -53,3 +53,20 @@ test('a reader cache answers from memory for cacheMs, and never remembers a rest
   expect(await reader.get('r2')).toMatchObject({ name: 'Da Mario', version: 1 }); // cached
   expect(await writer.get('r2')).toMatchObject({ name: 'Da Luigi', version: 2 }); // no cache
 });
+
+test('with a minVersion a cached copy at least that new answers past cacheMs; an older one is read again', async () => {
+  const writer = restaurantReplica(db());
+  const reader = restaurantReplica(db(), { cacheMs: 1, versionedCacheMs: 60_000 });
+  await writer.handle(created('r3'));
+  expect(await reader.get('r3', 1)).toMatchObject({ name: 'Da Mario', version: 1 });
+  await writer.handle(event('r3', 2, 'RestaurantDetailsChanged', { name: 'Da Luigi' }));
+  await new Promise((r) => setTimeout(r, 5));
+  // the caller decided on version 1: the cached copy will do
+  expect(await reader.get('r3', 1)).toMatchObject({ name: 'Da Mario', version: 1 });
+  // the caller saw version 2: the cached copy is too old, so it is read again
+  expect(await reader.get('r3', 2)).toMatchObject({ name: 'Da Luigi', version: 2 });
+  // without a minVersion, only cacheMs counts
+  await writer.handle(event('r3', 3, 'RestaurantDetailsChanged', { name: 'Da Gino' }));
+  await new Promise((r) => setTimeout(r, 5));
+  expect(await reader.get('r3')).toMatchObject({ name: 'Da Gino', version: 3 });
+});

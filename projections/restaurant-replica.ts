@@ -32,19 +32,32 @@ type ReplicaDoc = Omit<RestaurantReplica, 'restaurantId'> & { _id: string };
 
 export interface RestaurantReplicaStore {
   handle(event: StoredEvent): Promise<void>;
-  get(restaurantId: string): Promise<RestaurantReplica | null>;
+  /**
+   * The restaurant's replica. With `minVersion` (the version a caller already decided on, e.g. the one the
+   * API checked a booking's rules against) a cached copy at least that new is used for up to
+   * `versionedCacheMs`: never older than what the caller saw, without a read per booking.
+   */
+  get(restaurantId: string, minVersion?: number): Promise<RestaurantReplica | null>;
   rebuild(): Promise<void>;
 }
 
 export function restaurantReplica(
   db: Db,
-  opts: { cacheMs?: number; writeGuard?: WriteGuard; fallback?: (restaurantId: string) => Promise<RestaurantReplica | null> } = {},
+  opts: {
+    cacheMs?: number;
+    /** How long a cached copy may answer a `get` with a `minVersion` it meets (only when cacheMs > 0). Default 60 s. */
+    versionedCacheMs?: number;
+    writeGuard?: WriteGuard;
+    fallback?: (restaurantId: string) => Promise<RestaurantReplica | null>;
+  } = {},
 ): RestaurantReplicaStore {
   const col: Collection<ReplicaDoc> = db.collection<ReplicaDoc>('restaurants');
   // readers may keep a replica for a moment (availability asks for the same one many times a second);
   // placement re-checks against the ledger, so a replica at most `cacheMs` old is safe to answer from
   const cacheMs = opts.cacheMs ?? 0;
-  const cache = new Map<string, { at: number; value: Promise<RestaurantReplica | null> }>();
+  const versionedCacheMs = Math.max(cacheMs, opts.versionedCacheMs ?? 60_000);
+  /** `version` is set once the read has answered. */
+  const cache = new Map<string, { at: number; value: Promise<RestaurantReplica | null>; version?: number }>();
 
   return {
     async handle(stored) {
@@ -88,20 +101,25 @@ export function restaurantReplica(
       }
     },
 
-    get(restaurantId) {
+    get(restaurantId, minVersion) {
       const hit = cache.get(restaurantId);
-      if (hit && Date.now() - hit.at < cacheMs) return hit.value;
+      if (hit) {
+        const age = Date.now() - hit.at;
+        if (age < cacheMs) return hit.value;
+        if (minVersion !== undefined && hit.version !== undefined && hit.version >= minVersion && age < versionedCacheMs) return hit.value;
+      }
       const value = col.findOne({ _id: restaurantId }, { projection: { _v: 0 } }).then((doc) => {
         if (!doc || doc.ownerId === undefined) return opts.fallback ? opts.fallback(restaurantId) : null;
         const { _id, ...rest } = doc;
         return { restaurantId: _id, ...rest } as RestaurantReplica;
       });
       if (cacheMs > 0) {
-        cache.set(restaurantId, { at: Date.now(), value });
+        const entry: { at: number; value: Promise<RestaurantReplica | null>; version?: number } = { at: Date.now(), value };
+        cache.set(restaurantId, entry);
         if (cache.size > 10_000) cache.delete(cache.keys().next().value as string);
         // an unknown restaurant may appear any moment (the pipeline is catching up): never remember a miss
         const forget = () => cache.get(restaurantId)?.value === value && cache.delete(restaurantId);
-        value.then((r) => r ?? forget(), forget);
+        value.then((r) => (r ? (entry.version = r.version) : forget()), forget);
       }
       return value;
     },

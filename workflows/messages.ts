@@ -34,6 +34,11 @@ export interface ReservationRequest {
    * "not placed" never finds a reservation later. Absent on runs started before this existed.
    */
   answerBy?: string;
+  /**
+   * The version of the restaurant's replica the API checked the rules on: placement decides on a replica
+   * at least that new (a cached copy when it has one). Absent: the worker's usual short cache.
+   */
+  restaurantVersion?: number;
 }
 
 /** A run whose placement cannot begin within this long after `answerBy` withdraws (the diner has moved on). */

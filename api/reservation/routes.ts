@@ -529,6 +529,7 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
           ...(body.notes ? { notes: body.notes } : {}),
           requestHash,
           ...(key ? {} : { newId: true }),
+          restaurantVersion: restaurant.version,
           // a run that starts only after this API has answered withdraws itself (see the 503 below)
           answerBy: new Date(Date.now() + budget(reply.elapsedTime)).toISOString(),
         };
