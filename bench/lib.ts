@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
+import { loadConfig } from '../platform/config';
 
 // ---------------------------------------------------------------------------------------------------
 // HTTP (keep-alive, loopback only)
@@ -349,10 +350,99 @@ export function ownServerPorts(env: Record<string, string | undefined> = process
 const OWN_SERVERS = ownServerPorts();
 
 /**
+ * The local servers this run uses, by role, each found as the process listening on the role's port (from
+ * /proc/net/tcp{,6} and the socket inodes under /proc/<pid>/fd), with their descendants. One process serving
+ * two roles (moto: DynamoDB and SNS/SQS) gets both names. Ports: TEMPORAL_ADDRESS, MONGODB_URI, the
+ * DynamoDB endpoint platform/config.ts resolves, AWS_ENDPOINT_URL for SNS/SQS.
+ */
+export function serverRoles(env: Record<string, string | undefined> = process.env): Array<{ role: string; port: number }> {
+  const p = ownServerPorts(env);
+  const portOf = (v: string) => Number((v.includes('://') ? new URL(v) : new URL(`tcp://${v}`)).port);
+  // the app's own reading of the environment (platform/config.ts), whichever endpoints it supports
+  let dynamodb = Number(p.moto);
+  try {
+    const aws = loadConfig(env).aws as { endpoint?: string; dynamodbEndpoint?: string };
+    const url = aws.dynamodbEndpoint ?? aws.endpoint;
+    if (url) dynamodb = portOf(url);
+  } catch {
+    /* an invalid setting: the app would not start either */
+  }
+  return [
+    { role: 'temporal', port: Number(p.temporal) },
+    { role: 'dynamodb', port: dynamodb },
+    { role: 'sns/sqs', port: Number(p.moto) },
+    { role: 'mongodb', port: Number(p.ferretdb) },
+  ];
+}
+
+function listeningInodes(): Map<number, string> {
+  const out = new Map<number, string>(); // inode → local port
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10 || cols[3] !== '0A') continue;
+      out.set(Number(cols[9]), String(parseInt(cols[1]!.split(':')[1]!, 16)));
+    }
+  }
+  return out;
+}
+
+let serverCache: { at: number; labels: Map<number, string> } | undefined;
+
+/** pid → server label ('temporal', 'dynamodb+sns/sqs', 'mongodb'…), refreshed at most every 5 s. */
+export function serverPidLabels(): Map<number, string> {
+  if (serverCache && performance.now() - serverCache.at < 5000) return serverCache.labels;
+  const labels = new Map<number, string>();
+  const roles = serverRoles();
+  const inodes = listeningInodes();
+  const wanted = new Map<string, string[]>(); // port → roles
+  for (const r of roles) wanted.set(String(r.port), [...(wanted.get(String(r.port)) ?? []), r.role]);
+  const parents = new Map<number, number>();
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    /* not Linux */
+  }
+  for (const e of entries) {
+    const pid = Number(e);
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parents.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+        const port = m ? inodes.get(Number(m[1])) : undefined;
+        const r = port ? wanted.get(port) : undefined;
+        if (r) labels.set(pid, r.join('+'));
+      }
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  // children of a server (forked workers) count as the server
+  for (const [pid] of parents) {
+    for (let p = parents.get(pid), hops = 0; p && hops < 5; p = parents.get(p), hops++) {
+      const l = labels.get(p);
+      if (l && !labels.has(pid)) labels.set(pid, l);
+    }
+  }
+  serverCache = { at: performance.now(), labels };
+  return labels;
+}
+
+/**
  * Names a process: this run's processes by pid (`extra`), this run's servers by port; everything else is
  * "other" (other people's tests and servers on a shared machine), so its CPU shows as background load.
  */
 export function classify(cmd: string, pid: number, extra: Map<number, string>): string {
+  const server = serverPidLabels().get(pid);
+  if (server) return server;
   const named = extra.get(pid);
   if (named) return named;
   if (pid === process.pid) return 'bench';
