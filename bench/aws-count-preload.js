@@ -101,7 +101,7 @@ if (dir) {
             throw err;
           }
         },
-        { step: 'deserialize', name: 'benchAwsCount', priority: 'low' },
+        { step: 'deserialize', name: 'benchAwsCount', priority: 'high' },
       );
     }
     return send.apply(this, args);
