@@ -26,6 +26,7 @@ import { createEventTable } from '../eventstore/dynamodb';
 import { resolveTopology } from '../platform/provision';
 import { topology } from '../platform/topology';
 import { startSystem, type System } from '../test/system';
+import { costMeter, type CostWindow } from './aws-count';
 import { floorUpdate } from './floor-workflow';
 import {
   assertLoopback,
@@ -62,7 +63,7 @@ export interface Fixture {
   slots: string[];
 }
 
-function restaurantBody(n: number) {
+export function restaurantBody(n: number) {
   return {
     name: `Bench Bistro ${n}`,
     cuisine: 'bistro',
@@ -84,6 +85,8 @@ function restaurantBody(n: number) {
       maxAdvanceDays: 60,
       cancellationCutoffMinutes: 0,
       reminderMinutesBefore: 0,
+      // customers take turns (bookingOp), but a long run books each ledger many times
+      maxBookingsPerCustomerPerDay: 20,
     },
   };
 }
@@ -94,7 +97,7 @@ async function expectStatus<T>(p: Promise<{ status: number; body: T }>, want: nu
   return r.body;
 }
 
-async function signUp(api: string, name: string): Promise<string> {
+export async function signUp(api: string, name: string): Promise<string> {
   const email = `${name}-${randomBytes(5).toString('hex')}@bench.example.com`;
   const password = `pw-${randomBytes(8).toString('hex')}`;
   await expectStatus(request(api, 'POST', '/auth/register', { body: { email, password, name } }), 201, `register ${name}`);
@@ -164,7 +167,8 @@ export function bookingOp(f: Fixture): (i: number) => Promise<Outcome> {
     const { restaurantId, start } = bookingOf(f, i);
     const r = await request(f.apiUrls[i % f.apiUrls.length]!, 'POST', '/reservations', {
       body: { restaurantId, partySize: 2, start },
-      token: f.customerTokens[i % f.customerTokens.length]!,
+      // the next customer for each next booking of the same ledger too (the per-customer daily limit)
+      token: f.customerTokens[(i + Math.floor(i / (f.restaurantIds.length * f.dates.length))) % f.customerTokens.length]!,
     });
     return outcomeOf(r, 201);
   };
@@ -376,6 +380,8 @@ export interface BookingBenchOptions {
   stepS: number;
   /** Skip the floor. */
   noFloor?: boolean;
+  /** Where the system's processes write their AWS request counts (bench/aws-count.ts), if they do. */
+  countDir?: string;
 }
 
 export interface PhaseResult {
@@ -392,15 +398,22 @@ export interface BookingBenchResult {
   steps: PhaseResult[];
   /** First step whose p99 exceeded 1 s or whose throughput fell short of 95 % of its rate. */
   knee?: number;
+  /** CPU and AWS requests from the start of the saturation phase until the system settled after it. */
+  saturationCost?: CostWindow;
 }
 
 export const GOAL_RATE = 50;
 export const GOAL_P99_MS = 1000;
 
+/** The system's own processes (API, workers, pipeline). */
+export function systemPids(sys: System): number[] {
+  return [...sys.apis, ...sys.workers, sys.pipeline].map((p) => p.process.pid).filter((p): p is number => p !== undefined);
+}
+
 export function pidLabels(sys: System, floor?: Floor): Map<number, string> {
   const m = new Map<number, string>();
   sys.apis.forEach((a) => a.process.pid && m.set(a.process.pid, 'api'));
-  sys.workers.forEach((w) => w.process.pid && m.set(w.process.pid, 'reservation worker'));
+  sys.workers.forEach((w) => w.process.pid && m.set(w.process.pid, 'worker'));
   if (sys.pipeline.process.pid) m.set(sys.pipeline.process.pid, 'pipeline');
   if (floor) m.set(floor.pid, 'floor worker');
   return m;
@@ -453,12 +466,15 @@ export async function benchBookings(sys: System, f: Fixture, o: BookingBenchOpti
     }
 
     let saturation: PhaseResult | undefined;
+    let saturationCost: CostWindow | undefined;
     if (o.saturationS > 0) {
+      const meter = costMeter(labels, o.countDir, systemPids(sys));
       saturation = await phase(`bookings saturation, concurrency ${o.concurrency}`, labels, () =>
         runLoad({ label: 'saturation', op, concurrency: o.concurrency, durationMs: o.saturationS * 1000, firstIndex: index }),
       );
       index = saturation.result.nextIndex;
       await settle(sys);
+      saturationCost = await meter.stop();
     }
 
     let floorSaturation: PhaseResult | undefined;
@@ -482,6 +498,7 @@ export async function benchBookings(sys: System, f: Fixture, o: BookingBenchOpti
       steps,
       ...(knee !== undefined ? { knee } : {}),
       ...(saturation ? { saturation } : {}),
+      ...(saturationCost ? { saturationCost } : {}),
       ...(floorSaturation ? { floorSaturation } : {}),
       ...(floorAtRate ? { floorAtRate } : {}),
     };
@@ -564,7 +581,14 @@ export async function withSystem<T>(apis: number, workers: number, fn: (sys: Sys
     apis,
     workers,
     prefix: `bench${randomBytes(3).toString('hex')}`,
-    env: { AUTH_TOKEN_TTL_SECONDS: '3600', LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    env: {
+      AUTH_TOKEN_TTL_SECONDS: '3600',
+      LOG_LEVEL: 'warn',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // the hot-restaurant phase signs in 64 diners from 127.0.0.1 at once
+      AUTH_LOGIN_ATTEMPTS_PER_IP: '1000',
+      ...env,
+    },
     // the default 30 s: the bench wants no redelivery churn
     visibilityTimeoutSeconds: 30,
   });
