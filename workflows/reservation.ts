@@ -10,6 +10,7 @@
  *                 └──────────(cancel, before the start)─▶ cancelled
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -34,6 +35,7 @@ import {
   stateQuery,
   type DecisionInput,
   type Placement,
+  type Refusal,
   type ReservationActivities,
   type ReservationRequest,
   type ReservationStatus,
@@ -66,8 +68,20 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   const placing = proxyActivities<ReservationActivities>(placingOptions);
   // Placement runs as a local activity: it is short, and the worker that took the first workflow task runs
   // it at once and answers the update in that same task (no activity task to dispatch, poll and complete,
-  // no second workflow task). Its retries and deadline are the same; runs recorded before stay remote.
-  const placingLocally = proxyLocalActivities<ReservationActivities>(placingOptions);
+  // no second workflow task). Local retries keep the workflow task open, so they get a minute; a longer
+  // outage is waited out by the activity above (retried by the server, nothing added to the history per
+  // attempt). Runs recorded before the patch place remotely only.
+  const placingLocally = proxyLocalActivities<ReservationActivities>({ ...placingOptions, scheduleToCloseTimeout: '1 minute' });
+  const place = async (): Promise<Placement | Refusal> => {
+    if (!patched('local-placement')) return await placing.placeReservation(request);
+    try {
+      return await placingLocally.placeReservation(request);
+    } catch (err) {
+      // a refusal is an answer, not a failure: what fails here is a dependency, or a non-retryable error
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) throw err;
+      return await placing.placeReservation(request);
+    }
+  };
   let placedAt = 0;
   let placementFailure: ApplicationFailure | undefined;
   let requests = 0;
@@ -211,7 +225,7 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   // ---- placement: validate against the replica, hold a table, append requested (+ accepted when auto)
   let placement: Placement;
   try {
-    const placed = await (patched('local-placement') ? placingLocally : placing).placeReservation(request);
+    const placed = await place();
     if ('refused' in placed) return await notPlaced(placed.refused);
     placement = placed;
   } catch {
