@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const clients = awsClients(config);
   try {
     const report = await provision(clients, topology(config.resourcePrefix));
-    const where = config.aws.endpoint ?? `AWS ${config.aws.region}`;
+    const where = config.aws.endpoint ? `SNS/SQS ${config.aws.endpoint}, DynamoDB ${config.aws.dynamodbEndpoint ?? 'AWS'}` : `AWS ${config.aws.region}`;
     console.log(`provision prefix=${config.resourcePrefix} on ${where}`);
     for (const r of report.created) console.log(`  created   ${r.kind.padEnd(12)} ${r.name}`);
     for (const r of report.existing) console.log(`  existing  ${r.kind.padEnd(12)} ${r.name}`);
