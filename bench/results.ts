@@ -103,7 +103,7 @@ export function markdown(r: ResultsView): string {
     ['hotRestaurantPerSecond', fmt(r.hotRestaurantPerSecond), `64 diners at once on one restaurant's evening; ÷ spread-load rate = ${fmt(r.hotToSpread, 2)}`],
     ['hotRestaurantP99Ms', fmt(r.hotRestaurantP99Ms, 0), ''],
     ['availabilityP99MsAt1k', fmt(r.availabilityP99MsAt1k, 0), `${r.growth?.smallReservations ?? '?'} reservations in the read model`],
-    ['availabilityP99MsAt100k', fmt(r.availabilityP99MsAt100k, 0), 'n/a unless the large point held 100,000 (quick runs seed 20,000)'],
+    ['availabilityP99MsAt100k', fmt(r.availabilityP99MsAt100k, 0), 'filled only when the large point held 100,000 (quick runs seed 20,000)'],
     ['availabilityP99MsAtLarge', fmt(r.availabilityP99MsAtLarge, 0), `${r.growth?.largeReservations ?? '?'} reservations in the read model`],
     ['bookingsP99MsAt1k', fmt(r.bookingsP99MsAt1k, 0), 'open loop at a low rate'],
     ['bookingsP99MsAtLarge', fmt(r.bookingsP99MsAtLarge, 0), `${r.growth?.largeReservations ?? '?'} reservations`],
