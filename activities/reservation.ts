@@ -48,9 +48,15 @@ export interface ReservationActivityDeps {
   attempt?: () => number;
 }
 
+/**
+ * Which try of its step this is, 1 for the first. A remote run of placement comes only after local runs
+ * failed (or, before the local-placement patch, ran alone: reading the stored state first costs one read),
+ * so it never counts as a first try, whatever its own attempt number says.
+ */
 function activityAttempt(): number {
   try {
-    return Context.current().info.attempt;
+    const { attempt, isLocal } = Context.current().info;
+    return isLocal ? attempt : attempt + 1;
   } catch {
     return 1; // called outside an activity (tests, scripts)
   }
@@ -244,7 +250,8 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
 
     async placeReservation(request: ReservationRequest): Promise<Placement | Refusal> {
       // a replica at least as new as the one the API checked the rules on (a cached one, usually)
-      const restaurant = await deps.restaurants.get(request.restaurantId, request.restaurantVersion);
+      // (a retry may run long after the API's check: it reads the current replica, not the minute-old copy)
+      const restaurant = await deps.restaurants.get(request.restaurantId, attemptOf() > 1 ? undefined : request.restaurantVersion);
       if (!restaurant) return { refused: { code: FAILURE.notFound, message: `Restaurant ${request.restaurantId} does not exist.`, details: {} } };
 
       // A made-up id on a first attempt has nothing stored: no read. Otherwise (a retry, or an id from an
@@ -315,9 +322,12 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
         const state = await appendToReservation(
           request.reservationId,
           (r) =>
-            r.status !== 'none'
-              ? []
-              : reservationDecider.decide(
+            r.status === 'pending' && r.acceptance === 'auto'
+              ? // stored by an earlier run of this step that stopped before its automatic acceptance: finish it
+                reservationDecider.decide({ type: 'AcceptReservation', by: 'auto' }, r)
+              : r.status !== 'none'
+                ? []
+                : reservationDecider.decide(
                   {
                     type: 'RequestReservation',
                     reservationId: request.reservationId,
