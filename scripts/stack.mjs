@@ -328,16 +328,18 @@ export function serverCommand(name, { ports = {}, dataDir = DATA } = {}) {
   }
 }
 
-/** A DynamoDB ListTables over HTTP (moto and dynoxide accept any signature). */
-export async function dynamodbAnswers(endpoint, timeoutMs = 2000) {
+/**
+ * One unsigned AWS JSON-protocol call (moto and dynoxide check no signature; dynoxide wants a date header):
+ * whether the server answers it with 2xx.
+ */
+async function awsJsonAnswers(endpoint, target, signingName, timeoutMs) {
   const res = await fetch(endpoint, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': 'DynamoDB_20120810.ListTables',
-      // dynoxide wants a date header (it checks no signature)
+      'x-amz-target': target,
       'x-amz-date': '20260101T000000Z',
-      authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=x',
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${signingName}/aws4_request, SignedHeaders=host;x-amz-date, Signature=x`,
     },
     body: '{}',
     signal: AbortSignal.timeout(timeoutMs),
@@ -345,21 +347,11 @@ export async function dynamodbAnswers(endpoint, timeoutMs = 2000) {
   return res.ok;
 }
 
+/** A DynamoDB ListTables over HTTP (moto and dynoxide). */
+export const dynamodbAnswers = (endpoint, timeoutMs = 2000) => awsJsonAnswers(endpoint, 'DynamoDB_20120810.ListTables', 'dynamodb', timeoutMs);
+
 /** An SQS ListQueues over HTTP (JSON protocol, as SDK v3 speaks it). */
-export async function sqsAnswers(endpoint, timeoutMs = 2000) {
-  const res = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': 'AmazonSQS.ListQueues',
-      'x-amz-date': '20260101T000000Z',
-      authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host;x-amz-date, Signature=x',
-    },
-    body: '{}',
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  return res.ok;
-}
+export const sqsAnswers = (endpoint, timeoutMs = 2000) => awsJsonAnswers(endpoint, 'AmazonSQS.ListQueues', 'sqs', timeoutMs);
 
 /** The DynamoDB endpoint the environment names (DYNAMODB_ENDPOINT_URL, else AWS_ENDPOINT_URL when set), as platform/config.ts reads it. */
 function externalDynamodb(env) {

@@ -15,9 +15,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, motoAnswers, ownServer, type OwnServer } from './faults/servers';
+import { freePort, mongoAnswers, motoAnswers, ownServer, temporalAnswers, type OwnServer } from './faults/servers';
 import { createRestaurant, eventually, json, localDate, login, signUp, startSystem, waitBookable, type System } from './system';
-import { MongoClient } from 'mongodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
@@ -42,19 +41,8 @@ beforeAll(async () => {
   servers = [
     ownServer('dynoxide', { dynamodb }, dataDir, logDir, `http://127.0.0.1:${dynamodb}`, () => motoAnswers(`http://127.0.0.1:${dynamodb}`)),
     ownServer('moto', { moto }, dataDir, logDir, `http://127.0.0.1:${moto}`, () => motoAnswers(`http://127.0.0.1:${moto}`)),
-    ownServer('temporal', { temporal, temporalUi }, dataDir, logDir, `127.0.0.1:${temporal}`, async () => {
-      const res = await fetch(`http://127.0.0.1:${temporalUi}/api/v1/namespaces/default`, { signal: AbortSignal.timeout(2000) });
-      return res.ok;
-    }),
-    ownServer('ferretdb', { mongodb }, dataDir, logDir, mongoUri, async () => {
-      const client = new MongoClient(mongoUri, { serverSelectionTimeoutMS: 1000, connectTimeoutMS: 1000 });
-      try {
-        await client.connect();
-        return (await client.db('admin').command({ ping: 1 })).ok === 1;
-      } finally {
-        await client.close().catch(() => undefined);
-      }
-    }),
+    ownServer('temporal', { temporal, temporalUi }, dataDir, logDir, `127.0.0.1:${temporal}`, () => temporalAnswers(temporalUi)),
+    ownServer('ferretdb', { mongodb }, dataDir, logDir, mongoUri, () => mongoAnswers(mongoUri)),
   ];
   env = {
     DYNAMODB_ENDPOINT_URL: `http://127.0.0.1:${dynamodb}`,

@@ -128,6 +128,23 @@ export async function motoAnswers(endpoint: string): Promise<boolean> {
   }
 }
 
+/** A MongoDB `ping` over the wire (FerretDB ready). */
+export async function mongoAnswers(uri: string): Promise<boolean> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 1000, connectTimeoutMS: 1000 });
+  try {
+    await client.connect();
+    return (await client.db('admin').command({ ping: 1 })).ok === 1;
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** Temporal's frontend reached through its UI server, like the stack manager's readiness check. */
+export async function temporalAnswers(uiPort: number): Promise<boolean> {
+  const res = await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default`, { signal: AbortSignal.timeout(2000) });
+  return res.ok;
+}
+
 /**
  * Creates (does not start) FerretDB and Temporal, with data under `<dir>/data` and logs under `<dir>/logs`.
  * moto is shared (it is never stopped; resource prefixes keep runs apart) when one answers at
@@ -140,20 +157,8 @@ export async function ownServers(dir: string, awsEndpoint = process.env.AWS_ENDP
   const [temporal, temporalUi, mongodb] = [await freePort(), await freePort(), await freePort()];
   const mongoUri = `mongodb://127.0.0.1:${mongodb}`;
 
-  const ferretdb = ownServer('ferretdb', { mongodb }, dataDir, logDir, mongoUri, async () => {
-    const client = new MongoClient(mongoUri, { serverSelectionTimeoutMS: 1000, connectTimeoutMS: 1000 });
-    try {
-      await client.connect();
-      return (await client.db('admin').command({ ping: 1 })).ok === 1;
-    } finally {
-      await client.close().catch(() => undefined);
-    }
-  });
-  const temporalServer = ownServer('temporal', { temporal, temporalUi }, dataDir, logDir, `127.0.0.1:${temporal}`, async () => {
-    // through the UI server to the frontend service, like the stack manager's readiness check
-    const res = await fetch(`http://127.0.0.1:${temporalUi}/api/v1/namespaces/default`, { signal: AbortSignal.timeout(2000) });
-    return res.ok;
-  });
+  const ferretdb = ownServer('ferretdb', { mongodb }, dataDir, logDir, mongoUri, () => mongoAnswers(mongoUri));
+  const temporalServer = ownServer('temporal', { temporal, temporalUi }, dataDir, logDir, `127.0.0.1:${temporal}`, () => temporalAnswers(temporalUi));
   let moto: OwnServer | undefined;
   // DynamoDB: the shared dynoxide when one answers; else whatever moto serves the suite (its DynamoDB)
   const dynamodb = loadConfig({ ...process.env, AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL }).aws.dynamodbEndpoint;
