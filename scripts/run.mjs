@@ -35,13 +35,20 @@ function step(label, cmd, args, env = process.env) {
 async function test(extra) {
   const started = await up();
   let code = 1;
+  // jest's closing line (test/summary-reporter.js), printed again last, after the stack's own output
+  const summary = path.join(ROOT, '.stack', 'run', 'test-summary.txt');
+  fs.mkdirSync(path.dirname(summary), { recursive: true });
+  fs.rmSync(summary, { force: true });
   try {
     code = step('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit']);
     if (code === 0) code = step('lint (eslint)', bin('eslint'), ['.']);
-    if (code === 0) code = step('unit and integration tests (jest)', bin('jest'), ['--ci', ...extra], { ...process.env, NODE_ENV: 'test' });
+    if (code === 0) {
+      code = step('unit and integration tests (jest)', bin('jest'), ['--ci', ...extra], { ...process.env, NODE_ENV: 'test', TEST_SUMMARY_FILE: summary });
+    }
   } finally {
     await down(started);
   }
+  if (fs.existsSync(summary)) process.stdout.write(`\n${fs.readFileSync(summary, 'utf8').trim()}\n`);
   return code;
 }
 
