@@ -175,6 +175,28 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
    * process's cached state; a refusal (NO_TABLE) only ever comes from a state just read.
    */
   async function applyToLedger(ledgerId: string, reservationId: string, command: LedgerCommand): Promise<LedgerState> {
+    return inLane(ledgerId, () => applyToLedgerNow(ledgerId, reservationId, command));
+  }
+
+  /**
+   * One lane per ledger in this process: its commands run one after another, each deciding on the state the
+   * one before it left (cached, no read) and appending once. Without it, N bookings of one busy evening in
+   * one worker race each other: every round one append wins and the others read and decide again (N²
+   * reads and refused appends). Other processes are still kept out by the append's expected version.
+   */
+  const lanes = new Map<string, Promise<unknown>>();
+  function inLane<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const before = lanes.get(key) ?? Promise.resolve();
+    const mine = before.then(run, run);
+    const tail = mine.catch(() => undefined);
+    lanes.set(key, tail);
+    void tail.then(() => {
+      if (lanes.get(key) === tail) lanes.delete(key);
+    });
+    return mine;
+  }
+
+  async function applyToLedgerNow(ledgerId: string, reservationId: string, command: LedgerCommand): Promise<LedgerState> {
     for (let attempt = 1; ; attempt++) {
       const cached = attempt === 1 ? ledgers.get(ledgerId) : undefined;
       const { version, state } = cached ?? (await ledgerState(ledgerId));
