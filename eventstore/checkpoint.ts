@@ -93,6 +93,14 @@ function checkpointField(streamId: string): string {
   return `_v.${key(streamId)}`;
 }
 
+/**
+ * A document fed by one stream as applyEvents writes it: the folded body and the checkpoints it had, with
+ * this stream's set to `version`. The direct rebuild (projections/rebuild.ts) writes the same shape.
+ */
+export function checkpointed<D extends Document>(body: D, streamId: string, version: number, checkpoints?: Record<string, number>): D & { _v: Record<string, number> } {
+  return { ...body, _v: { ...checkpoints, [key(streamId)]: version } };
+}
+
 /** The version of `streamId` last applied to `doc`, 0 if none. */
 export function checkpointOf(doc: Document | null | undefined, streamId: string): number {
   const v = (doc?._v as Record<string, unknown> | undefined)?.[key(streamId)];
@@ -216,7 +224,7 @@ export async function applyEvents<D extends Document, E extends Pick<StoredEvent
     const { _id: _stored, _v: checkpoints, ...body } = (stored ?? {}) as Document;
     let doc = stored ? (body as D) : undefined;
     for (const e of run) doc = evolve(doc, e);
-    const next = { ...doc, _v: { ...(checkpoints as Record<string, number> | undefined), [key(streamId)]: run.at(-1)!.version } };
+    const next = checkpointed(doc as D, streamId, run.at(-1)!.version, checkpoints as Record<string, number> | undefined);
     try {
       if (stored) {
         // guarded by the checkpoint read above: a delivery handled twice at once (a batch that outlived

@@ -1,6 +1,7 @@
 /**
  * Every consumer's handler, by the name the topology gives its queue, and how to empty its projection
- * for a rebuild. The pipeline worker runs them; `npm run replay` rebuilds them.
+ * for a rebuild. The pipeline worker runs them; `npm run replay` rebuilds them (directly from the store when
+ * the consumer offers `rebuildFromStore`, else through its queue).
  */
 import type { Db } from 'mongodb';
 import type { WriteGuard } from '../eventstore/checkpoint';
@@ -8,7 +9,8 @@ import type { EventStore, ServiceName, StoredEvent } from '../eventstore/types';
 import type { ConsumerName } from '../platform/topology';
 import { catalogReadModel } from './catalog';
 import { ownershipConsumer, RESTAURANT_OWNERS_COLLECTION } from './ownership';
-import { reservationProjections } from './reservations';
+import { rebuildDirect, type BulkProjection, type DirectRebuildOptions, type DirectRebuildReport } from './rebuild';
+import { RESERVATION_COLLECTIONS, reservationFoldOf, reservationProjections } from './reservations';
 import { restaurantReplica } from './restaurant-replica';
 import { usersProjection } from './users';
 
@@ -20,7 +22,15 @@ export interface Consumer {
   handleStream?: (events: StoredEvent[]) => Promise<void>;
   /** Empties what the consumer built, before a replay rebuilds it. */
   rebuild: () => Promise<void>;
+  /**
+   * Optional: rebuilds the projection straight from its source store (projections/rebuild.ts): read, fold with
+   * the consumer's own rules, bulk insert with the live checkpoints. `npm run replay -- --rebuild` prefers it.
+   */
+  rebuildFromStore?: (opts?: Pick<DirectRebuildOptions, 'source' | 'grouped' | 'batchSize' | 'concurrency' | 'onProgress'>) => Promise<DirectRebuildReport>;
 }
+
+/** The reservation read models (reservations, ledgers) as a directly rebuildable projection. */
+export const reservationBulkProjection: BulkProjection = { collections: RESERVATION_COLLECTIONS, foldOf: reservationFoldOf };
 
 export function consumers(deps: {
   dbs: Record<ServiceName, Db>;
@@ -40,6 +50,8 @@ export function consumers(deps: {
       handle: (e) => reservations.handle(e),
       handleStream: (events) => reservations.handleStream(events),
       rebuild: () => reservations.rebuild(),
+      rebuildFromStore: (o = {}) =>
+        rebuildDirect({ ...o, db: deps.dbs.reservation, store: deps.stores.reservation, projection: reservationBulkProjection, ...guard }),
     },
     'auth-users': { handle: (e) => users.handle(e), rebuild: () => users.rebuild() },
     'auth-ownership': {

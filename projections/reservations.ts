@@ -5,7 +5,7 @@
  *   so availability is answered from a projection, never by replaying event streams per request.
  * Both are checkpointed per source stream (guarded single-document updates; FerretDB has no transactions).
  */
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import { applyEvents, type WriteGuard } from '../eventstore/checkpoint';
 import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
@@ -31,6 +31,7 @@ const STATUS_OF: Partial<Record<ReservationEvent['type'], ReservationStatus>> = 
 };
 
 type ReservationBody = Omit<ReservationDoc, '_id'>;
+type LedgerBody = Omit<LedgerDoc, '_id'>;
 
 function evolveReservation(doc: ReservationBody | undefined, e: StoredEvent<ReservationEvent>): ReservationBody {
   const entry = { type: e.type, at: e.metadata.occurredAt };
@@ -98,6 +99,45 @@ export function matchesList(r: Pick<ReservationView, 'status' | 'start'>, f: Lis
 export const listOrder = (a: ReservationView, b: ReservationView): number =>
   Date.parse(a.start) - Date.parse(b.start) || (a.reservationId < b.reservationId ? -1 : a.reservationId > b.reservationId ? 1 : 0);
 
+/**
+ * Where a stream's events land and how they fold into that document: THE rules of both read models, used
+ * by the live consumer (`handleStream` → applyEvents) and by the direct rebuild (projections/rebuild.ts),
+ * so a rebuilt document is the document the live path would have written, checkpoint (`_v`) included.
+ */
+export interface StreamFold {
+  collection: 'reservations' | 'ledgers';
+  docId: string;
+  evolve: (doc: Document | undefined, event: StoredEvent) => Document;
+}
+
+/** The stream's fold, or undefined for a stream these read models ignore. */
+export function reservationFoldOf(streamId: string): StreamFold | undefined {
+  if (streamId.startsWith('ledger-')) {
+    const { restaurantId, date } = ledgerKey(streamId);
+    return {
+      collection: 'ledgers',
+      docId: streamId,
+      evolve: (doc, e) => ({
+        restaurantId,
+        date,
+        // the read model holds exactly what the ledger decider's state holds
+        bookings: ledgerDecider.evolve({ bookings: (doc as LedgerBody | undefined)?.bookings ?? {} }, e as StoredEvent<LedgerEvent>).bookings,
+      }),
+    };
+  }
+  if (streamId.startsWith('reservation-')) {
+    return {
+      collection: 'reservations',
+      docId: streamId.slice('reservation-'.length),
+      evolve: (doc, e) => evolveReservation(doc as ReservationBody | undefined, e as StoredEvent<ReservationEvent>),
+    };
+  }
+  return undefined;
+}
+
+/** The collections these read models write (what a rebuild empties). */
+export const RESERVATION_COLLECTIONS = ['reservations', 'ledgers'] as const;
+
 export interface ReservationQueries {
   get(reservationId: string): Promise<ReservationView | null>;
   byCustomer(customerId: string, f: ListFilter): Promise<ReservationView[]>;
@@ -124,22 +164,15 @@ export function reservationProjections(db: Db, opts: { writeGuard?: WriteGuard }
     return docs.map(view);
   };
 
+  const collections = { reservations, ledgers } as const;
+
   /** Events of one stream, in order: one read and one write of its document (see applyEvents). */
   async function handleStream(events: readonly StoredEvent[]): Promise<void> {
     const streamId = events[0]?.streamId;
     if (streamId === undefined) return;
-    if (streamId.startsWith('ledger-')) {
-      const { restaurantId, date } = ledgerKey(streamId);
-      await applyEvents<Omit<LedgerDoc, '_id'>, StoredEvent<LedgerEvent>>(ledgers, streamId, events as readonly StoredEvent<LedgerEvent>[], (doc, e) => ({
-        restaurantId,
-        date,
-        // the read model holds exactly what the ledger decider's state holds
-        bookings: ledgerDecider.evolve({ bookings: doc?.bookings ?? {} }, e).bookings,
-      }), opts);
-      return;
-    }
-    if (!streamId.startsWith('reservation-')) return;
-    await applyEvents<ReservationBody, StoredEvent<ReservationEvent>>(reservations, streamId.slice('reservation-'.length), events as readonly StoredEvent<ReservationEvent>[], evolveReservation, opts);
+    const fold = reservationFoldOf(streamId);
+    if (!fold) return;
+    await applyEvents(collections[fold.collection] as unknown as Collection<Document & { _id: string }>, fold.docId, events, fold.evolve, opts);
   }
 
   return {

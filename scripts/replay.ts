@@ -1,10 +1,17 @@
 /**
- * npm run replay -- --consumer C [--service S] [--rebuild] [--run-id ID]
+ * npm run replay -- --consumer C [--service S] [--rebuild [--via-queue]] [--run-id ID]
  * Re-delivers service S's whole history (default: the consumer's source service) to consumer C's queue.
+ *
+ * With --rebuild, a consumer that offers a direct rebuild (projections/index.ts `rebuildFromStore`, today
+ * reservation-reservations) is rebuilt straight from its source store: the table scanned page by page, each
+ * stream folded with the consumer's own rules, documents inserted in bulk with the live checkpoints
+ * (projections/rebuild.ts). --via-queue forces the old path: empty the projection, then replay every event
+ * through the consumer's queue (needed for consumers without a direct rebuild, or to exercise the pipeline).
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBEventStore } from '../eventstore/dynamodb';
 import { replay } from '../eventstore/replay';
+import { scanHistory } from '../eventstore/scan';
 import { SERVICES, consumerDef, topology } from '../platform/topology';
 import type { ServiceName } from '../eventstore/types';
 import { awsClients, destroyAwsClients } from '../platform/aws';
@@ -20,6 +27,7 @@ async function main(): Promise<void> {
       consumer: { type: 'string' },
       rebuild: { type: 'boolean', default: false },
       'run-id': { type: 'string' },
+      'via-queue': { type: 'boolean', default: false },
     },
   });
   if (!values.consumer) throw new Error('usage: npm run replay -- --consumer <name> [--service <name>] [--rebuild]');
@@ -34,6 +42,23 @@ async function main(): Promise<void> {
   const runtime = values.rebuild ? await createRuntime(config) : undefined;
   const clients = runtime?.aws ?? awsClients(config);
   try {
+    const direct = runtime && !values['via-queue'] && service === consumer.source ? consumers(runtime)[consumer.name].rebuildFromStore : undefined;
+    if (direct && runtime) {
+      const r = await direct({
+        source: scanHistory(runtime.aws.dynamodb, topo.services[service].table),
+        onProgress: (p) => {
+          if (p.events % 10_000 === 0) console.log(`  ${p.events} events read, ${p.documents} documents written`);
+        },
+      });
+      const fellBack = r.fallback.duplicate + r.fallback.gap + r.fallback.regrouped;
+      console.log(
+        `rebuild of ${consumer.name} from ${service}'s store: ${r.events} events of ${r.streams} streams → ${r.documents} documents in bulk` +
+          `${fellBack ? `, ${fellBack} stream(s) through the live path (${JSON.stringify(r.fallback)})` : ''}` +
+          ` in ${(r.ms / 1000).toFixed(2)} s = ${Math.round(r.events / Math.max(r.ms / 1000, 0.001))} events/s (emptying first took ${(r.truncateMs / 1000).toFixed(2)} s)`,
+      );
+      return;
+    }
+    if (values.rebuild && !values['via-queue']) console.log(`${consumer.name} has no direct rebuild: emptying it and replaying through its queue`);
     const url = await queueUrl(clients.sqs, consumer.queue);
     if (!url) throw new Error(`queue ${consumer.queue} does not exist; run npm run provision`);
     const store = runtime?.stores[service] ?? new DynamoDBEventStore({ client: clients.dynamodb, tableName: topo.services[service].table, service });
