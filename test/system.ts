@@ -202,7 +202,9 @@ function spawnProc(name: string, entry: string, env: Record<string, string>, log
   const logFile = path.join(logDir, `${name}.log`);
   const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
   log.write(`--- ${new Date().toISOString()} starting ${entry}\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // SYSTEM_NODE_FLAGS: extra Node flags for every process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (not allowed in NODE_OPTIONS)
+  const flags = (process.env.SYSTEM_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', entry], { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

@@ -71,6 +71,22 @@ export function authPlugin(opts: AuthPluginOptions): RoutePlugin {
     requiredClaims: ['sub', 'exp', 'iat'],
   };
 
+  /**
+   * Tokens this process verified in the last minute, by their text: a diner's next requests skip the
+   * signature check (~0.3 ms of CPU each). An entry is used only before the token's own expiry, and for at
+   * most a minute, so a signing key withdrawn from the JWKS stops being honoured within a minute.
+   */
+  const recent = new Map<string, { payload: JWTPayload; until: number }>();
+  async function verified(token: string): Promise<JWTPayload> {
+    const now = Date.now();
+    const hit = recent.get(token);
+    if (hit && now < hit.until) return hit.payload;
+    const { payload } = await jose.jwtVerify(token, opts.jwks, verifyOptions);
+    if (recent.size >= 10_000) recent.delete(recent.keys().next().value as string);
+    recent.set(token, { payload, until: Math.min(now + 60_000, (payload.exp ?? 0) * 1000) });
+    return payload;
+  }
+
   const plugin: RoutePlugin = async (app) => {
     if (!app.hasRequestDecorator('caller')) app.decorateRequest('caller', undefined);
 
@@ -83,7 +99,7 @@ export function authPlugin(opts: AuthPluginOptions): RoutePlugin {
       }
       let payload: JWTPayload;
       try {
-        ({ payload } = await jose.jwtVerify(match[1]!, opts.jwks, verifyOptions));
+        payload = await verified(match[1]!);
       } catch (err) {
         const problem = explain(err);
         if (problem.status >= 500) request.log.warn({ err }, 'token verification unavailable');
