@@ -16,6 +16,7 @@ import { createRuntime } from '../platform/runtime';
 import { reservationBulkProjection } from '../projections';
 import { rebuildDirect } from '../projections/rebuild';
 import { scanHistory } from '../eventstore/scan';
+import type { StoredEvent } from '../eventstore/types';
 import { appendReservationHistory, dropTable, rebuildLine } from './rebuild';
 
 async function startProfile(): Promise<Session> {
@@ -61,6 +62,13 @@ async function main(): Promise<void> {
     const a0 = performance.now();
     const appended = await appendReservationHistory(store, Number(values.events));
     console.log(`appended ${appended.events} events of ${appended.streams} streams (${appended.reservations} reservations) in ${((performance.now() - a0) / 1000).toFixed(1)} s`);
+    // the stages alone: the paged scan (decoded events), then the fold + inserts from events in memory
+    const s0 = performance.now();
+    const inMemory: StoredEvent[] = [];
+    for await (const e of scanHistory(aws.dynamodb, table)) inMemory.push(e);
+    console.log(`scan alone: ${inMemory.length} events in ${((performance.now() - s0) / 1000).toFixed(2)} s`);
+    const m = await rebuildDirect({ db: mongo.db, store, projection: reservationBulkProjection, writeGuard, concurrency: 1, source: (async function* () { yield* inMemory; })() });
+    console.log(`fold + inserts alone (events in memory, 1 insert in flight): ${rebuildLine(m)}`);
     for (let run = 1; run <= Number(values.runs); run++) {
       const session = values.profile && run === Number(values.runs) ? await startProfile() : undefined;
       const r = await rebuildDirect({
