@@ -8,19 +8,19 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WithStartWorkflowOperation, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import { DateTime } from 'luxon';
 import type { RoutePlugin } from '../server';
 import { HttpProblem, conflict, forbidden, notFound, sendProblem } from '../problem';
 import { bearerSecurity, requireCaller, type Caller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
 import type { EventStore, StoredEvent } from '../../eventstore/types';
 import { DOMAIN_ERROR_KINDS, DomainError, isDomainError, type DomainErrorCode } from '../../domain/errors';
-import { availableStarts, nearestFreeStarts } from '../../domain/reservation/ledger';
+import { nearestFreeStarts } from '../../domain/reservation/ledger';
 import { RESERVATION_STATUSES, reservationStreamId, type ReservationEvent } from '../../domain/reservation/reservation';
 import type { RestaurantReplica } from '../../domain/reservation/restaurant';
 import { addDays, bookableStarts, checkBookable, formatInZone, localDateOf, noStartsReason, parseStart } from '../../domain/time/slots';
 import { LIST_LIMIT, listOrder, matchesList, reservationViewOf, type ListFilter, type ReservationQueries, type ReservationView } from '../../projections/reservations';
 import { CONSISTENCY_HEADER, nextToken, readToken } from './consistency';
+import { availabilityReader, isLocalDate } from './availability';
 import { reservationWorkflow } from '../../workflows/reservation';
 import {
   FAILURE,
@@ -51,6 +51,12 @@ export interface ReservationRouteDeps {
    * id and a Location to poll when the work is under way, 503 + Retry-After when it provably never started.
    */
   placementDeadlineMs?: number;
+  /**
+   * Availability reads a restaurant date's ledger at most once per this many ms per API process (default
+   * 1000; 0: every time): at most this much older than the read model, which is itself about a second
+   * behind. Bookings are decided by the ledger stream, never by this read. See ./availability.ts.
+   */
+  availabilityLedgerCacheMs?: number;
   now?: () => Date;
 }
 
@@ -343,11 +349,10 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
   }
 
   /** A local calendar date in the restaurant's timezone, or 400. */
-  function localDay(date: string, timezone: string): DateTime {
-    const day = DateTime.fromISO(date, { zone: timezone });
-    if (!day.isValid) throw new HttpProblem(400, `date ${date} is not a calendar date.`);
-    return day;
-  }
+  const availability = availabilityReader({
+    ledger: (restaurantId, date) => deps.queries.ledger(restaurantId, date),
+    ...(deps.availabilityLedgerCacheMs !== undefined ? { ledgerCacheMs: deps.availabilityLedgerCacheMs } : {}),
+  });
 
   /**
    * A list route's query as the read model's filter (the schema has checked each bound's format). A bound
@@ -427,18 +432,15 @@ export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
       },
       async (request) => {
         const { date, partySize } = request.query;
-        const [restaurant, ledger] = await Promise.all([
-          restaurantOr404(request.params.id),
-          deps.queries.ledger(request.params.id, date),
-        ]);
-        localDay(date, restaurant.timezone);
-        const candidates = bookableStarts({ restaurant, date, now: now(), partySize });
-        const free = availableStarts(ledger, candidates, partySize, restaurant.policy.turnMinutes, restaurant.tables);
-        const slots = free.map((s) => ({ start: formatInZone(s, restaurant.timezone) }));
+        const [restaurant, ledger] = await Promise.all([restaurantOr404(request.params.id), availability.ledger(request.params.id, date)]);
+        if (!isLocalDate(date, restaurant.timezone)) throw new HttpProblem(400, `date ${date} is not a calendar date.`);
+        const at = now();
+        // availableStarts(ledger, bookableStarts(…)), computed once per ledger read and restaurant version
+        const slots = availability.slots(restaurant, ledger, date, partySize, at);
         if (slots.length > 0) return { timezone: restaurant.timezone, slots };
         // no slot: say why (a rule, or every table taken)
         const why =
-          noStartsReason({ restaurant, date, now: now(), partySize }) ??
+          noStartsReason({ restaurant, date, now: at, partySize }) ??
           new DomainError('FULLY_BOOKED', `Every table for ${partySize} is taken on ${date}; try another day or time.`, { date });
         return { timezone: restaurant.timezone, slots, reason: { code: why.code, detail: why.message } };
       },

@@ -151,10 +151,22 @@ export interface BookableStartsQuery {
  * availability is not considered here (see `availableStarts` in the ledger).
  */
 export function bookableStarts({ restaurant, date, now, partySize }: BookableStartsQuery): Date[] {
+  const offered = offeredStarts(restaurant, date, partySize);
+  if (offered.length === 0) return [];
+  const { earliest, latest } = advanceWindow(restaurant, now);
+  return offered.filter((s) => s.getTime() >= earliest && s.getTime() <= latest);
+}
+
+/**
+ * `bookableStarts` without the advance window, i.e. the part that does not depend on `now`: nothing when
+ * the restaurant is closed or can never seat the party, else the opening-hours grid of the date. A reader
+ * may keep what it derives from these per restaurant version and date, and apply `advanceWindow` (a
+ * contiguous range of this ascending list) per request. The cached array itself: do not change it.
+ */
+export function offeredStarts(restaurant: RestaurantReplica, date: string, partySize?: number): readonly Date[] {
   if (restaurant.closed) return [];
   if (partySize !== undefined && partyProblem(restaurant, partySize) !== null) return [];
-  const { earliest, latest } = advanceWindow(restaurant, now);
-  return openingSlots(restaurant, date).filter((s) => s.getTime() >= earliest && s.getTime() <= latest);
+  return openingSlots(restaurant, date);
 }
 
 /**
@@ -357,14 +369,33 @@ function partyProblem(restaurant: RestaurantReplica, partySize: number): DomainE
   return null;
 }
 
-/** Epoch ms bounds, both inclusive. */
-function advanceWindow(restaurant: RestaurantReplica, now: Date): { earliest: number; latest: number } {
+/**
+ * The advance window for `now`, as epoch ms bounds, both inclusive: a start is bookable from
+ * now + minAdvanceMinutes until the same wall time maxAdvanceDays calendar days later in the restaurant's zone.
+ */
+export function advanceWindow(restaurant: RestaurantReplica, now: Date): { earliest: number; latest: number } {
   const { minAdvanceMinutes, maxAdvanceDays } = restaurant.policy;
-  return {
-    earliest: now.getTime() + minAdvanceMinutes * MINUTE_MS,
-    latest: DateTime.fromJSDate(now, { zone: restaurant.timezone }).plus({ days: maxAdvanceDays }).toMillis(),
-  };
+  return { earliest: now.getTime() + minAdvanceMinutes * MINUTE_MS, latest: sameWallTimeDaysLater(now.getTime(), restaurant.timezone, maxAdvanceDays) };
 }
+
+/**
+ * `DateTime.fromJSDate(at, { zone }).plus({ days }).toMillis()`, computed with luxon once per zone, day count
+ * and minute: UTC offsets change only at whole minutes (every zone since the 1970s), so within one minute
+ * both the wall time of `at` and the instant of that wall time `days` later move in step with `at`. (Luxon
+ * takes ~10 µs; availability asks for it on every request.)
+ */
+function sameWallTimeDaysLater(at: number, timezone: string, days: number): number {
+  const minute = Math.floor(at / MINUTE_MS) * MINUTE_MS;
+  const key = `${timezone}|${days}|${minute}`;
+  let base = laterByMinute.get(key);
+  if (base === undefined) {
+    base = DateTime.fromMillis(minute, { zone: timezone }).plus({ days }).toMillis();
+    if (laterByMinute.size >= MEMO_LIMIT / 10) laterByMinute.clear();
+    laterByMinute.set(key, base);
+  }
+  return base + (at - minute);
+}
+const laterByMinute = new Map<string, number>();
 
 /**
  * All instants a wall time denotes in a zone, earliest first: none in a gap, two in an overlap. Luxon
