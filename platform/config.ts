@@ -83,12 +83,16 @@ export function loadConfig(env: Env = process.env) {
     })(),
     aws: {
       region: str(env, 'AWS_REGION', 'us-east-1'),
-      /** SNS and SQS (and DynamoDB unless DYNAMODB_ENDPOINT_URL is set). Empty means real AWS; the local default is moto. */
+      /**
+       * SNS and SQS (and DynamoDB unless DYNAMODB_ENDPOINT_URL is set). Empty means real AWS; the local default
+       * is the stack's LocalStack (SNS and SQS only: DynamoDB is dynoxide's, below).
+       */
       endpoint: env.AWS_ENDPOINT_URL === '' ? undefined : url(env, 'AWS_ENDPOINT_URL', 'http://127.0.0.1:5000'),
       /**
        * DynamoDB and DynamoDB Streams. Locally dynoxide (a persistent, faster DynamoDB with Streams), on its
        * own port. When unset: dynoxide's default port if AWS_ENDPOINT_URL is unset too; else whatever
-       * AWS_ENDPOINT_URL names (one endpoint for everything, e.g. moto alone or real AWS).
+       * AWS_ENDPOINT_URL names (one endpoint for everything, e.g. moto alone or real AWS; not the stack's
+       * LocalStack, which serves no DynamoDB).
        */
       dynamodbEndpoint:
         env.DYNAMODB_ENDPOINT_URL !== undefined && env.DYNAMODB_ENDPOINT_URL !== ''
@@ -100,8 +104,8 @@ export function loadConfig(env: Env = process.env) {
               : url(env, 'AWS_ENDPOINT_URL', ''),
       /**
        * The event store's moto workarounds (eventstore/dynamodb.ts `serializeTransactions`, `readByKey`):
-       * `auto` turns them on when DynamoDB is served by the same endpoint as SNS/SQS (that is moto locally),
-       * off for dynoxide and real AWS.
+       * `auto` turns them on when DynamoDB is served by the same endpoint as SNS/SQS (taken to be a moto serving
+       * everything), off for dynoxide (the local stack's DynamoDB, beside LocalStack's SNS/SQS) and real AWS.
        */
       motoWorkarounds: oneOf(env, 'DYNAMODB_MOTO_WORKAROUNDS', ['auto', 'on', 'off'] as const, 'auto'),
       accessKeyId: str(env, 'AWS_ACCESS_KEY_ID', 'test'),

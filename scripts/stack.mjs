@@ -9,17 +9,22 @@
  *   under .stack/data (WAL, synchronous=off), the search attributes the reservation workflow uses,
  *   Update-with-Start enabled.
  * - dynoxide 3.2.0 (`cargo install dynoxide-rs`): DynamoDB + Streams on 8000, SQLite file under .stack/data.
- * - moto[server] 5.2.x in a project venv: SNS + SQS on 5000 (in memory; its DynamoDB is not used).
+ * - LocalStack (localstack-core 2026.3.0, the exact set in scripts/localstack-requirements.txt) in a project
+ *   venv on Python 3.13: SNS + SQS only, on 5000, in memory (scripts/localstack-server.py: loopback only,
+ *   no DNS server, no usage events). It replaced moto 5.2.5 (2026-12-01): a FIFO topic fanned out to five
+ *   FIFO queues cost the server 1-2 ms of CPU per delivered message against moto's 10-59 ms (moto's grows
+ *   with queue depth), and it keeps connections alive where moto closed each one.
  * - FerretDB 1.24.2 (MongoDB wire protocol) on 27017 with SQLite under .stack/data, telemetry off.
  *
- * Everything but moto keeps its data across down/up; `reset` empties it on purpose. Messages moto held
- * when it stopped are made up for by the pipeline at start (workers/pipeline.ts, catch-up).
+ * Everything but LocalStack keeps its data across down/up; `reset` empties it on purpose. Messages
+ * LocalStack held when it stopped are made up for by the pipeline at start (workers/pipeline.ts, catch-up).
  *
  * When TEMPORAL_ADDRESS / DYNAMODB_ENDPOINT_URL / AWS_ENDPOINT_URL / MONGODB_URI name existing endpoints,
  * the matching server is not started (docker-compose or real AWS; AWS_ENDPOINT_URL alone also serves
  * DynamoDB). No dependencies beyond Node itself: it runs before npm ci.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -31,7 +36,8 @@ const BIN = path.join(STACK, 'bin');
 const DATA = path.join(STACK, 'data');
 const LOGS = path.join(STACK, 'logs');
 const RUN = path.join(STACK, 'run');
-const VENV = path.join(STACK, 'venv');
+/** LocalStack's venv (moto's, before it, was .stack/venv: left alone, so a moto still running from it keeps working). */
+const VENV = path.join(STACK, 'localstack');
 
 /** Versions, ports and search attributes live in one data file the app's tests also read. */
 const STACK_DEF = JSON.parse(fs.readFileSync(path.join(ROOT, 'platform', 'local-stack.json'), 'utf8'));
@@ -222,26 +228,71 @@ async function installDynoxide() {
   log('dynoxide installed');
 }
 
-async function installMoto() {
-  const motoBin = path.join(VENV, 'bin', 'moto_server');
+/** The exact Python packages of LocalStack (SNS + SQS); a change to the file reinstalls the venv. */
+const LOCALSTACK_REQUIREMENTS = path.join(ROOT, 'scripts', 'localstack-requirements.txt');
+
+/**
+ * A Python 3.13 to make LocalStack's venv with: localstack-core 2026.3.0 needs 3.13 (it imports
+ * warnings.deprecated) though its metadata says 3.10. LOCALSTACK_PYTHON when set, else python3.13 or
+ * python3 from the PATH, else a pyenv-installed 3.13 (pyenv's shims answer only for the selected version).
+ */
+function findPython313() {
+  const ok = (exe) => {
+    const r = spawnSync(exe, ['-c', 'import sys; print(sys.executable if sys.version_info[:2] == (3, 13) else "")'], { encoding: 'utf8' });
+    return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+  };
+  if (process.env.LOCALSTACK_PYTHON) {
+    return ok(process.env.LOCALSTACK_PYTHON) ?? fail(`LOCALSTACK_PYTHON=${process.env.LOCALSTACK_PYTHON} is not a Python 3.13`);
+  }
+  for (const exe of ['python3.13', 'python3']) {
+    const found = ok(exe);
+    if (found) return found;
+  }
+  const root = spawnSync('pyenv', ['root'], { encoding: 'utf8' });
+  if (root.status === 0) {
+    const versions = path.join(root.stdout.trim(), 'versions');
+    const candidates = fs.existsSync(versions) ? fs.readdirSync(versions).filter((v) => /^3\.13\.\d+$/.test(v)) : [];
+    candidates.sort((a, b) => Number(b.split('.')[2]) - Number(a.split('.')[2]));
+    for (const v of candidates) {
+      const found = ok(path.join(versions, v, 'bin', 'python3'));
+      if (found) return found;
+    }
+  }
+  return fail(
+    'LocalStack (the local SNS and SQS) needs Python 3.13 and none was found: install it (Debian 13: apt-get install ' +
+      'python3.13 python3.13-venv; macOS: brew install python@3.13; or pyenv install 3.13), or set LOCALSTACK_PYTHON to one, ' +
+      'or point AWS_ENDPOINT_URL at an SNS/SQS you run yourself.',
+  );
+}
+
+async function installLocalstack() {
+  const requirements = fs.readFileSync(LOCALSTACK_REQUIREMENTS, 'utf8');
+  const stamp = `${VERSIONS.localstack} ${crypto.createHash('sha256').update(requirements).digest('hex').slice(0, 16)}`;
+  const stampFile = path.join(VENV, 'localstack.version');
   try {
-    if (fs.readFileSync(path.join(VENV, 'moto.version'), 'utf8').trim() === VERSIONS.moto && fs.existsSync(motoBin)) return;
+    if (fs.readFileSync(stampFile, 'utf8').trim() === stamp && fs.existsSync(path.join(VENV, 'bin', 'python3'))) return;
   } catch {
     /* not installed */
   }
-  need('python3', 'install Python 3 (it runs moto, the local AWS)');
-  log(`installing moto[server] ${VERSIONS.moto} into ${path.relative(ROOT, VENV)}…`);
+  if (!new RegExp(`^localstack-core==${VERSIONS.localstack.replace(/\./g, '\\.')}$`, 'm').test(requirements)) {
+    fail(`${path.relative(ROOT, LOCALSTACK_REQUIREMENTS)} does not pin localstack-core==${VERSIONS.localstack} (platform/local-stack.json)`);
+  }
+  const python = findPython313();
+  log(`installing LocalStack ${VERSIONS.localstack} (SNS, SQS) into ${path.relative(ROOT, VENV)} with ${python} (about 2 minutes the first time)…`);
   fs.rmSync(VENV, { recursive: true, force: true });
-  const venv = run('python3', ['-m', 'venv', VENV]);
-  if (venv.status !== 0) fail(`python3 -m venv failed (on Debian: apt-get install python3-venv):\n${venv.stderr}`);
-  await runWithProgress('moto install', path.join(VENV, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', `moto[server]==${VERSIONS.moto}`]);
-  fs.writeFileSync(path.join(VENV, 'moto.version'), `${VERSIONS.moto}\n`);
-  log('moto installed');
+  const venv = run(python, ['-m', 'venv', VENV]);
+  if (venv.status !== 0) fail(`${python} -m venv failed (on Debian: apt-get install python3.13-venv):\n${venv.stderr}`);
+  // --no-deps: the file is the whole set, each version exact (pins over what pip would choose: see its header)
+  await runWithProgress('LocalStack install', path.join(VENV, 'bin', 'pip'), [
+    'install', '--disable-pip-version-check', '-q', '--no-deps', '-r', LOCALSTACK_REQUIREMENTS,
+  ]);
+  fs.writeFileSync(stampFile, `${stamp}\n`);
+  log('LocalStack installed');
 }
 
 /**
  * schemathesis (property-based API testing from the OpenAPI document), pinned, for the integration test
- * test/schemathesis.int.test.ts. Its own venv, not moto's: the two pin overlapping libraries (werkzeug,
+ * test/schemathesis.int.test.ts. Its own venv, not LocalStack's: the two pin overlapping libraries (werkzeug,
  * jsonschema, requests) and neither should move the other's versions.
  */
 export const SCHEMATHESIS_VENV = path.join(STACK, 'schemathesis');
@@ -268,7 +319,7 @@ export async function installSchemathesis() {
 export async function install() {
   for (const d of [BIN, DATA, LOGS, RUN]) fs.mkdirSync(d, { recursive: true });
   // they are independent; building them side by side saves minutes on a fresh machine
-  const results = await Promise.allSettled([installTemporal(), installFerretDB(), installDynoxide(), installMoto(), installSchemathesis()]);
+  const results = await Promise.allSettled([installTemporal(), installFerretDB(), installDynoxide(), installLocalstack(), installSchemathesis()]);
   const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
   if (errors.length) fail(errors.join('\n\n'));
 }
@@ -276,9 +327,10 @@ export async function install() {
 // ---------------------------------------------------------------------------------------------------
 
 /**
- * The command line `[cmd, args]` of one server (`temporal`, `dynoxide`, `moto`, `ferretdb`) on the given ports and data
- * dir. `up` starts the shared stack with the defaults; the fault suite (test/faults) starts its own
- * throwaway Temporal and FerretDB with it on free ports, so both run the servers exactly the same way.
+ * The command line `[cmd, args]` of one server (`temporal`, `dynoxide`, `localstack`, `ferretdb`) on the given
+ * ports and data dir (`moto`, server and port name, is the old name of `localstack` and still taken). `up`
+ * starts the shared stack with the defaults; the fault suite and the persistence test (test/) start their
+ * own throwaway servers with it on free ports, so both run the servers exactly the same way.
  * FerretDB needs `<dataDir>/ferretdb` and `<dataDir>/ferretdb-state` to exist.
  */
 export function serverCommand(name, { ports = {}, dataDir = DATA } = {}) {
@@ -307,9 +359,17 @@ export function serverCommand(name, { ports = {}, dataDir = DATA } = {}) {
         path.join(BIN, 'dynoxide'),
         ['serve', '--host', '127.0.0.1', '--port', String(p.dynamodb), '--db-path', path.join(dataDir, 'dynoxide.db'), '--log', 'quiet'],
       ];
+    case 'localstack':
     case 'moto':
-      // moto's own server, started by a four-line wrapper that turns off the per-request access log
-      return [path.join(VENV, 'bin', 'python3'), [path.join(ROOT, 'scripts', 'moto-server.py'), '-H', '127.0.0.1', '-p', String(p.moto)]];
+      // LocalStack's own runtime through a wrapper that sets its environment and binds it to loopback
+      return [
+        path.join(VENV, 'bin', 'python3'),
+        [
+          path.join(ROOT, 'scripts', 'localstack-server.py'),
+          '--host', '127.0.0.1', '--port', String(ports.localstack ?? ports.moto ?? p.localstack),
+          '--dir', path.join(dataDir, 'localstack'),
+        ],
+      ];
     case 'ferretdb':
       return [
         path.join(BIN, 'ferretdb'),
@@ -324,12 +384,12 @@ export function serverCommand(name, { ports = {}, dataDir = DATA } = {}) {
         ],
       ];
     default:
-      throw new Error(`unknown server ${name}; use temporal | dynoxide | moto | ferretdb`);
+      throw new Error(`unknown server ${name}; use temporal | dynoxide | localstack | ferretdb`);
   }
 }
 
 /**
- * One unsigned AWS JSON-protocol call (moto and dynoxide check no signature; dynoxide wants a date header):
+ * One unsigned AWS JSON-protocol call (LocalStack and dynoxide check no signature; dynoxide wants a date header):
  * whether the server answers it with 2xx.
  */
 async function awsJsonAnswers(endpoint, target, signingName, timeoutMs) {
@@ -347,7 +407,7 @@ async function awsJsonAnswers(endpoint, target, signingName, timeoutMs) {
   return res.ok;
 }
 
-/** A DynamoDB ListTables over HTTP (moto and dynoxide). */
+/** A DynamoDB ListTables over HTTP (dynoxide). */
 export const dynamodbAnswers = (endpoint, timeoutMs = 2000) => awsJsonAnswers(endpoint, 'DynamoDB_20120810.ListTables', 'dynamodb', timeoutMs);
 
 /** An SQS ListQueues over HTTP (JSON protocol, as SDK v3 speaks it). */
@@ -361,7 +421,7 @@ function externalDynamodb(env) {
 }
 
 function services(env = process.env) {
-  const { temporal, temporalUi, dynamodb, moto, mongodb } = STACK_DEF.ports;
+  const { temporal, temporalUi, dynamodb, localstack, mongodb } = STACK_DEF.ports;
   return [
     {
       name: 'temporal',
@@ -387,12 +447,12 @@ function services(env = process.env) {
       envVar: 'DYNAMODB_ENDPOINT_URL',
     },
     {
-      name: 'moto',
+      name: 'localstack',
       external: env.AWS_ENDPOINT_URL,
-      ports: [moto],
-      command: () => serverCommand('moto'),
-      ready: () => sqsAnswers(`http://127.0.0.1:${moto}/`),
-      url: `moto (SNS, SQS) http://127.0.0.1:${moto}`,
+      ports: [localstack],
+      command: () => serverCommand('localstack'),
+      ready: () => sqsAnswers(`http://127.0.0.1:${localstack}/`),
+      url: `LocalStack (SNS, SQS) http://127.0.0.1:${localstack}`,
       envVar: 'AWS_ENDPOINT_URL',
     },
     {
@@ -490,7 +550,7 @@ async function waitReady(svc, timeoutMs) {
 
 /**
  * Starts what is not running, on the data the stack already has (Temporal, dynoxide and FerretDB keep
- * theirs; moto's SNS/SQS start empty and `npm start` provisions them again). Returns the names it started
+ * theirs; LocalStack's SNS/SQS start empty and `npm start` provisions them again). Returns the names it started
  * (so a caller stops only those).
  */
 export async function up({ quiet = false } = {}) {
@@ -500,6 +560,13 @@ export async function up({ quiet = false } = {}) {
   for (const svc of svcs) {
     if (svc.external) {
       if (!quiet) log(`${svc.name}: using ${svc.external} (from the environment); not starting one`);
+      continue;
+    }
+    if (svc.name === 'localstack' && ourPid('moto') !== undefined && ourPid('localstack') === undefined) {
+      // a stack started before LocalStack replaced moto: its moto serves SNS/SQS on the same port until `down`
+      if (!quiet) log('moto (the SNS/SQS server before LocalStack) still runs: using it; `npm run stack -- down` then `up` switches');
+      svc.url = `moto (SNS, SQS; until the next down) http://127.0.0.1:${STACK_DEF.ports.localstack}`;
+      await waitReady(svc, 30000);
       continue;
     }
     if (ourPid(svc.name) !== undefined) {
@@ -522,7 +589,8 @@ export async function up({ quiet = false } = {}) {
     fs.writeFileSync(pidFile(svc.name), String(child.pid));
     svc.pid = child.pid;
     if (!quiet) log(`starting ${svc.name} (pid ${child.pid})…`);
-    await waitReady(svc, svc.name === 'temporal' ? 90000 : 45000);
+    // Temporal and LocalStack take 5-30 s on a busy machine
+    await waitReady(svc, svc.name === 'temporal' || svc.name === 'localstack' ? 90000 : 45000);
     svc.afterStart?.();
     started.push(svc.name);
   }
@@ -559,8 +627,11 @@ async function stopOne(name) {
   return true;
 }
 
-/** Stops what this stack started (by pid), or only the named services. */
-export async function down(names = services().map((s) => s.name)) {
+/**
+ * Stops what this stack started (by pid), or only the named services. `moto`: the SNS/SQS server before
+ * LocalStack, still stopped by its pid file so a stack started by an older checkout goes down too.
+ */
+export async function down(names = [...services().map((s) => s.name), 'moto']) {
   for (const n of names) if (await stopOne(n)) log(`stopped ${n}`);
 }
 

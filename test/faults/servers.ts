@@ -1,5 +1,5 @@
 /**
- * The fault suite's own FerretDB and Temporal dev server: same binaries and flags as `npm run stack` (the
+ * The fault suite's own FerretDB and Temporal dev server (and LocalStack / dynoxide when none answers): same binaries and flags as `npm run stack` (the
  * command lines come from scripts/stack.mjs `serverCommand`), but on free ports with data in a temp dir, so
  * stopping them never disturbs the shared stack other engineers and tests use. Each can be stopped and
  * started again on the same port and data (that is the fault).
@@ -11,7 +11,8 @@ import { MongoClient } from 'mongodb';
 import { loadConfig, ROOT_DIR } from '../../platform/config';
 import { freePort } from '../system';
 
-export type ServerName = 'temporal' | 'ferretdb' | 'moto' | 'dynoxide';
+/** `moto` is the old name of `localstack` (SNS + SQS), still taken by scripts/stack.mjs `serverCommand`. */
+export type ServerName = 'temporal' | 'ferretdb' | 'localstack' | 'moto' | 'dynoxide';
 
 export interface OwnServer {
   name: ServerName;
@@ -98,7 +99,12 @@ export function ownServer(name: ServerName, ports: Record<string, number>, dataD
 export interface OwnServers {
   temporal: OwnServer;
   ferretdb: OwnServer;
-  /** Only when no moto answered at AWS_ENDPOINT_URL (e.g. CI after `npm test` stopped the stack): a private one. */
+  /**
+   * Only when no SNS/SQS answered at AWS_ENDPOINT_URL or no DynamoDB at its endpoint (e.g. CI after
+   * `npm test` stopped the stack): a private LocalStack and/or dynoxide, started and stopped as one.
+   */
+  aws?: OwnServer;
+  /** The same as `aws` (its name from when moto served SNS, SQS and DynamoDB). */
   moto?: OwnServer;
   /** Environment for startSystem: points every process at these servers. */
   env: Record<string, string>;
@@ -107,17 +113,17 @@ export interface OwnServers {
   stopAll(): Promise<void>;
 }
 
-/** A DynamoDB ListTables through moto's or dynoxide's HTTP endpoint (both accept any signature). */
-export async function motoAnswers(endpoint: string): Promise<boolean> {
+/** One unsigned AWS JSON-protocol call (LocalStack and dynoxide check no signature): whether it answers 2xx. */
+async function awsJsonAnswers(endpoint: string, target: string, signingName: string): Promise<boolean> {
   try {
     const res = await fetch(endpoint, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        'x-amz-target': target,
         // dynoxide wants a date header (it checks no signature)
         'x-amz-date': '20260101T000000Z',
-        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=x',
+        authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${signingName}/aws4_request, SignedHeaders=host;x-amz-date, Signature=x`,
       },
       body: '{}',
       signal: AbortSignal.timeout(3000),
@@ -126,6 +132,21 @@ export async function motoAnswers(endpoint: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A DynamoDB ListTables (dynoxide). */
+export const dynamodbAnswers = (endpoint: string) => awsJsonAnswers(endpoint, 'DynamoDB_20120810.ListTables', 'dynamodb');
+
+/** An SQS ListQueues (LocalStack). */
+export const sqsAnswers = (endpoint: string) => awsJsonAnswers(endpoint, 'AmazonSQS.ListQueues', 'sqs');
+
+/**
+ * Whether the endpoint answers DynamoDB or SQS: the readiness of either server (the name is from when
+ * moto served both).
+ */
+export async function motoAnswers(endpoint: string): Promise<boolean> {
+  const [dynamodb, sqs] = await Promise.all([dynamodbAnswers(endpoint), sqsAnswers(endpoint)]);
+  return dynamodb || sqs;
 }
 
 /** A MongoDB `ping` over the wire (FerretDB ready). */
@@ -147,8 +168,9 @@ export async function temporalAnswers(uiPort: number): Promise<boolean> {
 
 /**
  * Creates (does not start) FerretDB and Temporal, with data under `<dir>/data` and logs under `<dir>/logs`.
- * moto is shared (it is never stopped; resource prefixes keep runs apart) when one answers at
- * `awsEndpoint`; otherwise a private one is created too, so the suite also runs where no stack is up.
+ * SNS/SQS and DynamoDB are shared (never stopped; resource prefixes keep runs apart) when they answer at
+ * `awsEndpoint` and at the configured DynamoDB endpoint; otherwise a private LocalStack and/or dynoxide
+ * is created too (`aws`), so the suite also runs where no stack is up.
  */
 export async function ownServers(dir: string, awsEndpoint = process.env.AWS_ENDPOINT_URL || 'http://127.0.0.1:5000'): Promise<OwnServers> {
   const dataDir = path.join(dir, 'data');
@@ -159,30 +181,53 @@ export async function ownServers(dir: string, awsEndpoint = process.env.AWS_ENDP
 
   const ferretdb = ownServer('ferretdb', { mongodb }, dataDir, logDir, mongoUri, () => mongoAnswers(mongoUri));
   const temporalServer = ownServer('temporal', { temporal, temporalUi }, dataDir, logDir, `127.0.0.1:${temporal}`, () => temporalAnswers(temporalUi));
-  let moto: OwnServer | undefined;
-  // DynamoDB: the shared dynoxide when one answers; else whatever moto serves the suite (its DynamoDB)
+  // SNS/SQS: the shared LocalStack when one answers, else a private one; DynamoDB: the shared dynoxide
+  // (its own endpoint) when one answers, else a private one (LocalStack here serves no DynamoDB)
   const dynamodb = loadConfig({ ...process.env, AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL }).aws.dynamodbEndpoint;
-  const sharedDynamodb = dynamodb !== undefined && dynamodb !== awsEndpoint && (await motoAnswers(dynamodb));
-  if (!(await motoAnswers(awsEndpoint))) {
+  const sharedDynamodb = dynamodb !== undefined && (await dynamodbAnswers(dynamodb));
+  const own: OwnServer[] = [];
+  const ownEnv: Record<string, string> = {};
+  if (!(await sqsAnswers(awsEndpoint))) {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    moto = ownServer('moto', { moto: port }, dataDir, logDir, endpoint, () => motoAnswers(endpoint));
+    own.push(ownServer('localstack', { localstack: port }, dataDir, logDir, endpoint, () => sqsAnswers(endpoint)));
+    ownEnv.AWS_ENDPOINT_URL = endpoint;
   }
+  if (sharedDynamodb) {
+    // named even when it is what AWS_ENDPOINT_URL alone reached, since AWS_ENDPOINT_URL may now be a private LocalStack
+    ownEnv.DYNAMODB_ENDPOINT_URL = dynamodb;
+  } else {
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    own.push(ownServer('dynoxide', { dynamodb: port }, dataDir, logDir, endpoint, () => dynamodbAnswers(endpoint)));
+    ownEnv.DYNAMODB_ENDPOINT_URL = endpoint;
+  }
+  const aws: OwnServer | undefined = own.length === 0 ? undefined : {
+    name: own[0]!.name,
+    address: own[0]!.address,
+    logFile: own.map((s) => s.logFile).join(', '),
+    running: () => own.every((s) => s.running()),
+    start: async () => {
+      await Promise.all(own.map((s) => s.start()));
+    },
+    stop: async (graceMs?: number) => {
+      await Promise.all(own.map((s) => s.stop(graceMs)));
+    },
+  };
   return {
     temporal: temporalServer,
     ferretdb,
-    ...(moto ? { moto } : {}),
+    ...(aws ? { aws, moto: aws } : {}),
     env: {
       MONGODB_URI: mongoUri,
       TEMPORAL_ADDRESS: `127.0.0.1:${temporal}`,
       TEMPORAL_UI_URL: `http://127.0.0.1:${temporalUi}`,
-      ...(moto ? { AWS_ENDPOINT_URL: moto.address } : {}),
-      ...(sharedDynamodb ? {} : { DYNAMODB_ENDPOINT_URL: moto?.address ?? awsEndpoint }),
+      ...ownEnv,
     },
     dataDir,
     logDir,
     async stopAll() {
-      await Promise.all([temporalServer.stop(5000), ferretdb.stop(5000), moto?.stop(5000)]);
+      await Promise.all([temporalServer.stop(5000), ferretdb.stop(5000), aws?.stop(5000)]);
     },
   };
 }
