@@ -248,11 +248,13 @@ function findPython313() {
     const found = ok(exe);
     if (found) return found;
   }
+  // pyenv's versions, whether or not pyenv itself is on this PATH
   const root = spawnSync('pyenv', ['root'], { encoding: 'utf8' });
-  if (root.status === 0) {
-    const versions = path.join(root.stdout.trim(), 'versions');
+  const roots = [root.status === 0 ? root.stdout.trim() : '', process.env.PYENV_ROOT ?? '', process.env.HOME ? path.join(process.env.HOME, '.pyenv') : ''];
+  for (const r of new Set(roots.filter(Boolean))) {
+    const versions = path.join(r, 'versions');
     const candidates = fs.existsSync(versions) ? fs.readdirSync(versions).filter((v) => /^3\.13\.\d+$/.test(v)) : [];
-    candidates.sort((a, b) => Number(b.split('.')[2]) - Number(a.split('.')[2]));
+    candidates.sort((x, y) => Number(y.split('.')[2]) - Number(x.split('.')[2]));
     for (const v of candidates) {
       const found = ok(path.join(versions, v, 'bin', 'python3'));
       if (found) return found;
