@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const inMemory: StoredEvent[] = [];
     for await (const e of scanHistory(aws.dynamodb, table)) inMemory.push(e);
     console.log(`scan alone: ${inMemory.length} events in ${((performance.now() - s0) / 1000).toFixed(2)} s`);
-    const m = await rebuildDirect({ db: mongo.db, store, projection: reservationBulkProjection, writeGuard, concurrency: 1, source: (async function* () { yield* inMemory; })() });
+    const m = await rebuildDirect({ db: mongo.db, store, projection: reservationBulkProjection, writeGuard, concurrency: 1, batchSize: Number(values.batch), source: (async function* () { yield* inMemory; })() });
     console.log(`fold + inserts alone (events in memory, 1 insert in flight): ${rebuildLine(m)}`);
     for (let run = 1; run <= Number(values.runs); run++) {
       const session = values.profile && run === Number(values.runs) ? await startProfile() : undefined;
