@@ -5,14 +5,18 @@
  *   npx tsx bench/availability.ts [--apis 1] [--workers 1] [--concurrency 32] [--duration 20] [--bookings 200]
  *
  * The route answers from projections only — the reservation service's restaurant replica and the ledger
- * document of the date in MongoDB/FerretDB, both read by `_id` — and never replays an event stream.
+ * document of the date in MongoDB/FerretDB, both read by `_id` — and never replays an event stream. Each
+ * API process reads a restaurant date's ledger at most once a second (api/reservation/availability.ts), so
+ * the share of requests that reach FerretDB falls as the rate rises past restaurants × dates per second
+ * (8 × 55 = 440 here): compare CPU per query at similar rates.
  */
 import { parseArgs } from 'node:util';
 import type { System } from '../test/system';
 import { bookingOp, pidLabels, prepareFixture, TABLES, waitForPipeline, withSystem, type Fixture } from './bookings';
 import { cpuPerOpText, cpuSampler, cpuText, describe, printErrorSamples, request, runLoad, runMain, type CpuReport, type LoadResult, type Outcome } from './lib';
 
-export const GOAL_QPS = 400;
+/** The issue's goal: at least 1,000 queries/s, closed loop, on the bench machine (2 cores, the load generator included). */
+export const GOAL_QPS = 1000;
 
 export interface AvailabilityBenchResult {
   result: LoadResult;
