@@ -133,6 +133,7 @@ async function main(): Promise<void> {
               `${rebuild.system.matchesLive ? 'every document equal to the live consumer\'s' : `${rebuild.system.mismatches.length} documents differ from the live consumer's`}`,
           );
           console.log(`  the figure: ${rebuild.events} events in ${rebuild.seconds.toFixed(2)} s: ${rebuild.eventsPerSecond.toFixed(0)} events/s (${rebuild.what})`);
+          console.log(`  CPU: ${rebuild.cpu.eventsPerOwnCpuSecond} events per CPU second of its own processes (${JSON.stringify(rebuild.cpu.secondsByProcess)}), other processes ${rebuild.cpu.otherPercent}% of a core: ~${rebuild.cpu.eventsPerSecondIfIdle} events/s if the machine did nothing else`);
 
           // last: the seeded documents stay until the system's databases are dropped
           console.log('\nflat cost as data grows (read model seeded in MongoDB/FerretDB):');

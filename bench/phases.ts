@@ -20,7 +20,7 @@ import { consumers, reservationBulkProjection } from '../projections';
 import { rebuildDirect, type DirectRebuildReport } from '../projections/rebuild';
 import type { System } from '../test/system';
 import { bookingOp, restaurantBody, settle, signUp, TABLES, waitForPipeline, waitForTaskQueue, type Fixture } from './bookings';
-import { describe, printErrorSamples, request, runLoad, summarize, type Latency, type LoadResult, type Outcome } from './lib';
+import { cpuSampler, cpuText, describe, printErrorSamples, request, runLoad, summarize, type Latency, type LoadResult, type Outcome } from './lib';
 import { appendReservationHistory, dropTable, rebuildLine } from './rebuild';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -353,6 +353,12 @@ export interface RebuildResult extends RebuildPass {
   system: RebuildPass & { matchesLive: boolean; mismatches: string[] };
   /** The figure: the same rebuild on ≥ 10,000 synthetic reservation events (see `what`). */
   what: string;
+  /**
+   * CPU during the figure's rebuild, by process (by listening port; 'bench' is this process): on a shared
+   * machine the rate depends on what else runs, CPU per event much less. `eventsPerSecondIfIdle` is events ÷
+   * (own CPU seconds ÷ cores): a bound for this machine doing nothing else, not a measurement.
+   */
+  cpu: { secondsByProcess: Record<string, number>; otherPercent: number; machinePercent?: number; eventsPerOwnCpuSecond: number; eventsPerSecondIfIdle: number };
   documentsAfter: number;
 }
 
@@ -431,8 +437,14 @@ export async function benchRebuild(sys: System, runtime: Runtime, o: { events?: 
     const a0 = performance.now();
     const appended = await appendReservationHistory(store, o.events ?? REBUILD_EVENTS);
     console.log(`  synthetic history: ${appended.events} events of ${appended.streams} streams appended in ${((performance.now() - a0) / 1000).toFixed(1)} s (not measured)`);
+    const sampler = cpuSampler();
     const r = await rebuildDirect({ db: side, store, projection: reservationBulkProjection, source: scanHistory(runtime.aws.dynamodb, table), writeGuard: runtime.writeGuard });
+    const cpu = sampler.stop();
     console.log(`  ${rebuildLine(r)}`);
+    console.log(`    ${cpuText(cpu)}`);
+    // what the rebuild's own processes burned (this process, FerretDB, dynoxide), not the other processes
+    const own = cpu.byLabel.filter((x) => x.label !== 'other');
+    const ownCpuSeconds = own.reduce((a, x) => a + x.cpuSeconds, 0);
     return {
       method: 'direct: paged consistent Scan (next page prefetched), fold with the projection\'s own rules, unordered insertMany of 1,000, 2 in flight',
       ...pass(r),
@@ -440,6 +452,13 @@ export async function benchRebuild(sys: System, runtime: Runtime, o: { events?: 
         `${r.events} reservation-service events (${appended.reservations} reservations and their ledgers, decided by the real deciders) in an event table of their own ` +
         'on the same dynoxide, rebuilt into a database of its own on the same FerretDB; seconds from the first page read to the last insert, emptying excluded',
       system: { ...pass(sysReport), matchesLive: mismatches.length === 0, mismatches: mismatches.slice(0, 10) },
+      cpu: {
+        secondsByProcess: Object.fromEntries(cpu.byLabel.map((x) => [x.label, Math.round(x.cpuSeconds * 100) / 100])),
+        otherPercent: Math.round(cpu.byLabel.find((x) => x.label === 'other')?.percent ?? 0),
+        machinePercent: cpu.machinePercent === undefined ? undefined : Math.round(cpu.machinePercent),
+        eventsPerOwnCpuSecond: Math.round(r.events / Math.max(0.001, ownCpuSeconds)),
+        eventsPerSecondIfIdle: Math.round((r.events / Math.max(0.001, ownCpuSeconds)) * cpu.cores),
+      },
       documentsAfter,
     };
   } finally {
