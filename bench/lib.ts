@@ -447,7 +447,7 @@ export function classify(cmd: string, pid: number, extra: Map<number, string>): 
   if (named) return named;
   if (pid === process.pid) return 'bench';
   let m: RegExpExecArray | null;
-  if ((m = /(?:moto_server|moto-server\.py).*-p\s+(\d+)/.exec(cmd))) return m[1] === OWN_SERVERS.moto ? 'moto' : 'other';
+  if ((m = /localstack-server\.py.*--port\s+(\d+)/.exec(cmd))) return m[1] === OWN_SERVERS.moto ? 'sns/sqs' : 'other';
   if ((m = /ferretdb.*--listen-addr=[^\s]*:(\d+)/.exec(cmd))) return m[1] === OWN_SERVERS.ferretdb ? 'ferretdb' : 'other';
   if ((m = /temporal server start-dev.*--port\s+(\d+)/.exec(cmd))) return m[1] === OWN_SERVERS.temporal ? 'temporal' : 'other';
   return 'other';

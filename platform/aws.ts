@@ -15,7 +15,7 @@ export interface AwsClients {
 const SQS_LONG_POLL_MAX_MS = 20_000;
 
 /**
- * SDK clients for the configured endpoints (locally DynamoDB + Streams on dynoxide, SNS + SQS on moto; real
+ * SDK clients for the configured endpoints (locally DynamoDB + Streams on dynoxide, SNS + SQS on LocalStack; real
  * AWS when no endpoint is set). Every attempt
  * has a deadline: connecting (`connectionTimeout`) and the whole request (`requestTimeout`, thrown as a
  * TimeoutError rather than the SDK's default warning), so an endpoint that is down or hung fails within

@@ -53,7 +53,7 @@ async function test(extra) {
 }
 
 /**
- * The fault suite (`npm run test:faults`): it starts and kills its own FerretDB and Temporal (and moto when
+ * The fault suite (`npm run test:faults`): it starts and kills its own FerretDB and Temporal (and LocalStack or dynoxide when
  * none answers), so it only needs the stack installed, not running.
  */
 async function faults(extra) {

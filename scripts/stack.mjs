@@ -187,31 +187,6 @@ export function indexDynoxide(dbFile) {
 }
 
 /**
- * FerretDB 1.24 on SQLite looks documents up by `_ferretdb_sjson->'$._id'` while its own `_id` index is on
- * `_ferretdb_sjson->"_id"`, so every find, update or delete by `_id` scans the collection. An expression
- * index on what it queries fixes that (measured 2026-12-01 at 3,000 documents: find by `_id` 14.3 → 1.9 ms,
- * update 28.0 → 3.0 ms; FerretDB uses it at once). It is added after every start to every collection that
- * exists then (FerretDB creates a collection's table at its first write: one created later is indexed at
- * the next start). Dropping the collection drops its table and this index with it.
- */
-export function indexFerretDB(dir) {
-  if (!fs.existsSync(dir)) return;
-  const py = fs.existsSync(path.join(VENV, 'bin', 'python3')) ? path.join(VENV, 'bin', 'python3') : 'python3';
-  const script = [
-    'import glob, os, sqlite3, sys',
-    "for f in glob.glob(os.path.join(sys.argv[1], '*.sqlite')):",
-    '    c = sqlite3.connect(f, timeout=30)',
-    "    if not c.execute(\"select 1 from sqlite_master where name = '_ferretdb_collections'\").fetchone(): continue",
-    "    for (t,) in c.execute('select table_name from _ferretdb_collections').fetchall():",
-    "        c.execute('CREATE INDEX IF NOT EXISTS \"%s_rr_id\" ON \"%s\" (_ferretdb_sjson->\\'$._id\\')' % (t, t))",
-    '    c.commit()',
-    '    c.close()',
-  ].join('\n');
-  const r = run(py, ['-c', script, dir]);
-  if (r.status !== 0) log(`warning: could not add the _id expression indexes to FerretDB's collections in ${dir}:\n${r.stderr}`);
-}
-
-/**
  * dynoxide (DynamoDB + Streams on SQLite, a Rust crate): built by cargo from crates.io with only the
  * features the stack uses (native SQLite, the HTTP server, the command line), the program unmodified.
  * About 3 minutes of 2 cores the first time. `--root .stack` puts the binary at .stack/bin/dynoxide.
@@ -463,8 +438,30 @@ function services(env = process.env) {
       ports: [mongodb],
       command: () => serverCommand('ferretdb'),
       ready: () => mongoPing(),
-      afterStart: () => indexFerretDB(path.join(DATA, 'ferretdb')),
       url: `FerretDB (MongoDB wire protocol) mongodb://127.0.0.1:${mongodb}`,
+      envVar: 'MONGODB_URI',
+    },
+    {
+      // FerretDB 1.24 on SQLite looks documents up by `_ferretdb_sjson->'$._id'`, but its own `_id` index is
+      // on `_ferretdb_sjson->"_id"`: every find, update or delete by `_id` scans the collection (measured
+      // 2026-12-01 at 3,000 documents: find 14.3 → 1.9 ms, update 28.0 → 3.0 ms with an index on what it
+      // queries). Collections appear at their first write, and each test system or bench run makes databases
+      // of its own, so a small watcher beside FerretDB indexes each new collection within half a second.
+      name: 'ferretdb-indexer',
+      external: env.MONGODB_URI,
+      ports: [],
+      command: () => ['python3', [path.join(ROOT, 'scripts', 'ferretdb-indexer.py'), path.join(DATA, 'ferretdb')]],
+      ready: async () => {
+        const pid = ourPid('ferretdb-indexer');
+        if (pid === undefined) return false;
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      url: `FerretDB _id index watcher (scripts/ferretdb-indexer.py)`,
       envVar: 'MONGODB_URI',
     },
   ];

@@ -1,21 +1,21 @@
 /**
- * The local stack keeps its data across a stop and a start (issue 10): its OWN dynoxide, moto, Temporal
+ * The local stack keeps its data across a stop and a start (issue 10): its OWN dynoxide, LocalStack, Temporal
  * dev server and FerretDB (the command lines of scripts/stack.mjs, on free ports, data in a temp dir), the
  * whole system on them; a user, a restaurant and a pending reservation (manual acceptance, so its workflow
  * waits for the owner); then every process and every server stops, and everything starts again on the
- * same data. moto (SNS, SQS) comes back empty, as it does locally: the system provisions it again and the
+ * same data. LocalStack (SNS, SQS) comes back empty, as it does locally: the system provisions it again and the
  * pipeline catches its queues up from the event store. The data, the read models and the running workflow
  * are all still there: the owner accepts, and the diner reads "accepted".
  *
  * The reservation is made while no consumer runs (the pipeline is killed and only its forwarders run), so
- * its events sit in moto's queues when moto stops and are lost with it, as they would be at a Ctrl-C; the
+ * its events sit in LocalStack's queues when it stops and are lost with it, as they would be at a Ctrl-C; the
  * forwarder's checkpoint is past them. The read models must still show it after the start: the pipeline's
  * catch-up (workers/pipeline.ts) replays the store into the new queues, and consumers apply each event once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, mongoAnswers, motoAnswers, ownServer, temporalAnswers, type OwnServer } from './faults/servers';
+import { dynamodbAnswers, freePort, mongoAnswers, ownServer, sqsAnswers, temporalAnswers, type OwnServer } from './faults/servers';
 import { createRestaurant, eventually, json, localDate, login, signUp, startSystem, waitBookable, type System } from './system';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { awsClients, destroyAwsClients } from '../platform/aws';
@@ -36,17 +36,17 @@ beforeAll(async () => {
   const { mkdirSync } = await import('node:fs');
   const logDir = path.join(dir, 'logs');
   for (const d of [dataDir, logDir, path.join(dataDir, 'ferretdb'), path.join(dataDir, 'ferretdb-state')]) mkdirSync(d, { recursive: true });
-  const [temporal, temporalUi, mongodb, dynamodb, moto] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [temporal, temporalUi, mongodb, dynamodb, localstack] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const mongoUri = `mongodb://127.0.0.1:${mongodb}`;
   servers = [
-    ownServer('dynoxide', { dynamodb }, dataDir, logDir, `http://127.0.0.1:${dynamodb}`, () => motoAnswers(`http://127.0.0.1:${dynamodb}`)),
-    ownServer('moto', { moto }, dataDir, logDir, `http://127.0.0.1:${moto}`, () => motoAnswers(`http://127.0.0.1:${moto}`)),
+    ownServer('dynoxide', { dynamodb }, dataDir, logDir, `http://127.0.0.1:${dynamodb}`, () => dynamodbAnswers(`http://127.0.0.1:${dynamodb}`)),
+    ownServer('localstack', { localstack }, dataDir, logDir, `http://127.0.0.1:${localstack}`, () => sqsAnswers(`http://127.0.0.1:${localstack}`)),
     ownServer('temporal', { temporal, temporalUi }, dataDir, logDir, `127.0.0.1:${temporal}`, () => temporalAnswers(temporalUi)),
     ownServer('ferretdb', { mongodb }, dataDir, logDir, mongoUri, () => mongoAnswers(mongoUri)),
   ];
   env = {
     DYNAMODB_ENDPOINT_URL: `http://127.0.0.1:${dynamodb}`,
-    AWS_ENDPOINT_URL: `http://127.0.0.1:${moto}`,
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${localstack}`,
     TEMPORAL_ADDRESS: `127.0.0.1:${temporal}`,
     TEMPORAL_UI_URL: `http://127.0.0.1:${temporalUi}`,
     MONGODB_URI: mongoUri,
@@ -103,7 +103,7 @@ test('stop everything and start again: users, restaurant, reservation, read mode
   await sys.stop({ keep: true });
   sys = undefined;
   await Promise.all(servers.map((s) => s.stop()));
-  // start again on the same data (moto empty: startSystem provisions it, as `npm start` does)
+  // start again on the same data (LocalStack empty: startSystem provisions it, as `npm start` does)
   await Promise.all(servers.map((s) => s.start()));
   sys = await startSystem({ prefix, env });
 
@@ -113,7 +113,7 @@ test('stop everything and start again: users, restaurant, reservation, read mode
   const restaurant = await json<{ name: string }>(`${api()}/restaurants/${restaurantId}`);
   expect([restaurant.status, restaurant.body.name]).toEqual([200, 'Persistent Place']);
   expect((await json<{ status: string }>(`${api()}/reservations/${id}`, { token: dinerToken })).body.status).toBe('pending');
-  // the read models, with what moto lost at the stop made up for by the pipeline's catch-up
+  // the read models, with what LocalStack lost at the stop made up for by the pipeline's catch-up
   await eventually(async () => expect(await lists({ owner: owner.token, diner: dinerToken })).toEqual({ diner: [`${id}:pending`], owner: [`${id}:pending`] }), 30_000);
 
   // the workflow waited through the stop: the owner's decision reaches it, and the read models follow, once

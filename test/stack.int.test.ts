@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, PutItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { CreateTopicCommand, DeleteTopicCommand, PublishCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { MongoClient } from 'mongodb';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -75,7 +75,13 @@ test('an SNS FIFO publish reaches two subscribed SQS FIFO queues, in order', asy
     const got: number[] = [];
     while (got.length < 5) {
       const r = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      got.push(...(r.Messages ?? []).map((m) => (JSON.parse(m.Body!) as { i: number }).i));
+      const messages = r.Messages ?? [];
+      got.push(...messages.map((m) => (JSON.parse(m.Body!) as { i: number }).i));
+      // delivery from SNS to SQS is asynchronous (as on AWS): a receive may get only the first few, and the
+      // group stays locked until they are deleted, like a real consumer does
+      if (messages.length > 0) {
+        await aws.sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: messages.map((m, k) => ({ Id: String(k), ReceiptHandle: m.ReceiptHandle! })) }));
+      }
     }
     expect(got).toEqual([1, 2, 3, 4, 5]);
     await aws.sqs.send(new DeleteQueueCommand({ QueueUrl }));

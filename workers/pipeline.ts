@@ -87,8 +87,8 @@ export function consumerRunner(
 
 /**
  * Catch-up of one consumer queue that is newer than the event store it is fed from. Locally SNS and SQS
- * (moto) keep their messages in memory while the event store (dynoxide), the forwarder's checkpoints and
- * the read models persist: when moto was restarted, messages published but not yet consumed before the
+ * (LocalStack) keep their messages in memory while the event store (dynoxide), the forwarder's checkpoints and
+ * the read models persist: when it was restarted, messages published but not yet consumed before the
  * stop are gone, and the forwarder (checkpointed past them) will not send them again. So when a queue's
  * CreatedTimestamp differs from the one recorded in the checkpoints table at its last catch-up, the
  * source service's whole history is replayed into it (eventstore/replay.ts): the consumer applies each

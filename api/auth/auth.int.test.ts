@@ -1,6 +1,6 @@
 /**
  * The auth service end to end over HTTP (app.inject), on FerretDB, with an in-memory event store whose
- * `subscribe` drives the users projection; the email-guard race also runs on the DynamoDB store (moto).
+ * `subscribe` drives the users projection; the email-guard race also runs on the DynamoDB store (dynoxide).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -332,7 +332,7 @@ describe('email uniqueness under concurrency', () => {
     expect(users.size).toBe(claims.length); // no user without its email claim
   });
 
-  test('10 concurrent registrations of one email: one 201, nine 409 (DynamoDB on moto)', async () => {
+  test('10 concurrent registrations of one email: one 201, nine 409 (DynamoDB on dynoxide)', async () => {
     const clients = awsClients(config);
     const tableName = `${prefix}-auth-events`;
     await createEventTable(clients.dynamodb, tableName);
@@ -349,7 +349,7 @@ describe('email uniqueness under concurrency', () => {
       await clients.dynamodb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
       destroyAwsClients(clients);
     }
-  }, 180_000); // moto slows down a lot when other suites share it
+  }, 180_000); // generous: other suites share the local stack
 });
 
 describe('rate limits', () => {

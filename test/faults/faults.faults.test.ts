@@ -7,7 +7,7 @@
  * held, every DLQ is empty, and every projection equals a fresh rebuild from the event store.
  *
  * It starts its OWN FerretDB and Temporal dev server (free ports, temp data dir) so stopping them never
- * disturbs the shared local stack; moto (never stopped) is shared, isolated by the resource prefix.
+ * disturbs the shared local stack; LocalStack (never stopped) is shared, isolated by the resource prefix.
  *
  *   npm run test:faults            (about 6-8 minutes on 2 cores)
  *
@@ -91,7 +91,7 @@ beforeAll(async () => {
   await Promise.all([servers.ferretdb.start(), servers.temporal.start(), servers.moto?.start()]);
   mark(
     `own FerretDB at ${servers.ferretdb.address}, Temporal at ${servers.temporal.address}, ` +
-      `${servers.moto ? `own moto at ${servers.moto.address} (none answered at AWS_ENDPOINT_URL)` : 'shared moto'}; data and logs in ${dir}`,
+      `${servers.moto ? `own LocalStack at ${servers.moto.address} (none answered at AWS_ENDPOINT_URL)` : 'shared LocalStack'}; data and logs in ${dir}`,
   );
 
   sys = await startSystem({
