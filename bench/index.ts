@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5000));
     const background = bg.stop();
     const other = background.byLabel.find((x) => x.label === 'other')?.percent ?? 0;
-    console.log(`stack: moto :${ports.moto}, FerretDB :${ports.ferretdb}, Temporal :${ports.temporal}`);
+    console.log(`stack: SNS/SQS :${ports.moto}, FerretDB :${ports.ferretdb}, Temporal :${ports.temporal}`);
     console.log(`before start: ${cpuText(background)}`);
     if (other > 20) console.log(`  NOTE: other processes already use ${other.toFixed(0)}% of a core: expect lower figures than on an idle machine`);
 

@@ -191,7 +191,7 @@ export function reservationProjections(db: Db, opts: { writeGuard?: WriteGuard }
     byCustomer: (customerId, f) => list({ customerId }, f),
     byRestaurant: (restaurantId, f) => list({ restaurantId }, f),
     async ledger(restaurantId, date) {
-      const doc = await ledgers.findOne({ _id: ledgerStreamId(restaurantId, date) }, { projection: { bookings: 1 } });
+      const doc = await ledgers.findOne({ _id: ledgerStreamId(restaurantId, date) });
       return { bookings: doc?.bookings ?? {} };
     },
   };
