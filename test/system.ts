@@ -299,6 +299,21 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const stop: System['stop'] = async ({ graceMs = 10_000, keep = false } = {}) => {
     stopping = true;
     await Promise.all(procs.map((p) => stopProc(p, graceMs)));
+    if (!keep) {
+      // the stack keeps its data: this system's workflows (open ones wait on timers for days) would pile up in
+      // Temporal's database run after run and slow it down; a server-side batch deletes them
+      await connection
+        .withDeadline(Date.now() + 5000, () =>
+          connection.workflowService.startBatchOperation({
+            namespace: config.temporal.namespace,
+            jobId: `cleanup-${id}-${randomBytes(4).toString('hex')}`,
+            reason: `test system ${id} stopped`,
+            visibilityQuery: `TaskQueue = '${config.temporal.taskQueue}'`,
+            deletionOperation: {},
+          }),
+        )
+        .catch((err: unknown) => console.error(`[system ${id}] could not delete its workflows:`, err));
+    }
     await connection.close().catch(() => undefined);
     if (keep) return;
     // the logs stay for a post-mortem; the throwaway signing key does not
