@@ -1,8 +1,10 @@
 /** The forwarder Lambda: stream records → PublishBatch calls, in order per stream, stopping at a refusal. */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { PublishBatchCommand, PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import { eventToItem } from './dynamodb';
 import { fifoId, messageGroupId } from './fifo-ids';
-import { createForwarderHandler, forwarderStats, messageBody, type StreamRecordLike } from './forwarder';
+import { createForwarderHandler, forwarderStats, messageBody, StreamForwarderRunner, type StreamRecordLike } from './forwarder';
 import type { StoredEvent } from './types';
 import { storedEvent } from './testing/events';
 
@@ -35,6 +37,15 @@ test('at most one event per stream in a batch, every stream in order, up to 10 e
   }
   const order = batches.flat().filter((id) => id.startsWith('a-'));
   expect(order).toEqual(['a-1', 'a-2', 'a-3']);
+});
+
+test('a few streams share one PublishBatch call; more than 10 streams spread over parallel lanes', async () => {
+  const few = fakeSns();
+  await createForwarderHandler({ sns: few.sns, topicArn: 'arn:topic' })({ Records: ['a', 'b', 'c'].map((id) => insert(ev(id, 1))) });
+  expect(few.batches).toEqual([['a-1', 'b-1', 'c-1']]);
+  const many = fakeSns();
+  await createForwarderHandler({ sns: many.sns, topicArn: 'arn:topic' })({ Records: Array.from({ length: 25 }, (_, i) => insert(ev(`s${i}`, 1))) });
+  expect(many.batches.map((b) => b.length).sort()).toEqual([8, 8, 9]);
 });
 
 test('a refused entry fails the call and nothing later of its stream is published', async () => {
@@ -129,4 +140,115 @@ test('the last try of an entry SNS keeps refusing goes without its data: it land
     expect.objectContaining({ version: 1 }),
     expect.objectContaining({ version: 2, dataOmitted: true }),
   ]);
+});
+
+describe('StreamForwarderRunner (the local event-source mapping)', () => {
+  /** A one-shard stream whose iterators encode a position (as dynoxide's do), and a checkpoints table. */
+  function fakeStream(count: number) {
+    const calls: string[] = [];
+    const checkpoints = new Map<string, string>();
+    let refuseIterators = false;
+    const records = Array.from({ length: count }, (_, i) => ({ ...insert(ev('s', i + 1)), dynamodb: { ...insert(ev('s', i + 1)).dynamodb, SequenceNumber: String(i + 1) } }));
+    const streams = {
+      send: async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        const name = cmd.constructor.name.replace(/Command$/, '');
+        calls.push(name);
+        if (name === 'DescribeStream') return { StreamDescription: { Shards: [{ ShardId: 'sh1' }] } };
+        if (name === 'GetShardIterator') return { ShardIterator: `it:${(cmd.input.SequenceNumber as string | undefined) ?? '0'}` };
+        const it = cmd.input.ShardIterator as string;
+        if (refuseIterators && calls.filter((c) => c === 'GetShardIterator').length === 0) throw new Error('expired');
+        const after = Number(it.slice(3));
+        const out = records.filter((r) => Number(r.dynamodb.SequenceNumber) > after).slice(0, cmd.input.Limit as number);
+        return { Records: out, NextShardIterator: `it:${out.at(-1)?.dynamodb.SequenceNumber ?? after}` };
+      },
+    } as unknown as DynamoDBStreamsClient;
+    const dynamodb = {
+      send: async (cmd: { constructor: { name: string }; input: { Key?: { id: { S: string } }; Item?: { id: { S: string }; sequenceNumber?: { S: string } } } }) => {
+        const name = cmd.constructor.name.replace(/Command$/, '');
+        calls.push(name);
+        if (name === 'GetItem') {
+          const seq = checkpoints.get(cmd.input.Key!.id.S);
+          return { Item: seq ? { sequenceNumber: { S: seq }, done: { BOOL: false } } : undefined };
+        }
+        checkpoints.set(cmd.input.Item!.id.S, cmd.input.Item!.sequenceNumber!.S);
+        return {};
+      },
+    } as unknown as DynamoDBClient;
+    return { streams, dynamodb, calls, checkpoints, records, refuse: () => (refuseIterators = true) };
+  }
+
+  test('polls go on from the previous iterator; checkpoints are written at most per interval and when stopping', async () => {
+    const f = fakeStream(9);
+    const published: number[] = [];
+    let failNext = false;
+    const runner = new StreamForwarderRunner({
+      streams: f.streams,
+      dynamodb: f.dynamodb,
+      streamArn: 'arn:stream',
+      checkpointTable: 'cp',
+      batchSize: 3,
+      checkpointIntervalMs: 60_000,
+      handler: async (e) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('SNS down');
+        }
+        published.push(...e.Records.map((r) => Number(r.dynamodb!.SequenceNumber)));
+      },
+    });
+    expect(await runner.pollOnce()).toBe(3);
+    expect(f.checkpoints.get('arn:stream|sh1')).toBe('3'); // the shard's first position is written at once
+    expect(await runner.pollOnce()).toBe(3);
+    expect(f.calls.filter((c) => c === 'GetShardIterator')).toHaveLength(1);
+    expect(f.checkpoints.get('arn:stream|sh1')).toBe('3'); // within the interval: kept in memory only
+    // a failed batch: the next poll starts over from the position kept, with a fresh iterator
+    failNext = true;
+    await expect(runner.pollOnce()).rejects.toThrow('SNS down');
+    expect(await runner.pollOnce()).toBe(3);
+    expect(f.calls.filter((c) => c === 'GetShardIterator')).toHaveLength(2);
+    expect(published).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await runner.flushCheckpoints();
+    expect(f.checkpoints.get('arn:stream|sh1')).toBe('9');
+  });
+
+  test('an iterator the stream refuses is replaced by a fresh one at the kept position', async () => {
+    const f = fakeStream(4);
+    const published: number[] = [];
+    const runner = new StreamForwarderRunner({
+      streams: f.streams,
+      dynamodb: f.dynamodb,
+      streamArn: 'arn:stream',
+      checkpointTable: 'cp',
+      batchSize: 2,
+      handler: async (e) => void published.push(...e.Records.map((r) => Number(r.dynamodb!.SequenceNumber))),
+    });
+    await runner.pollOnce();
+    f.refuse(); // from now on a reused iterator is refused (a fresh one is not)
+    f.calls.length = 0;
+    expect(await runner.pollOnce()).toBe(2);
+    expect(f.calls).toEqual(['GetRecords', 'GetShardIterator', 'GetRecords']);
+    expect(published).toEqual([1, 2, 3, 4]);
+  });
+
+  test('a running forwarder writes its position once caught up, and on stop', async () => {
+    const f = fakeStream(5);
+    const runner = new StreamForwarderRunner({
+      streams: f.streams,
+      dynamodb: f.dynamodb,
+      streamArn: 'arn:stream',
+      checkpointTable: 'cp',
+      batchSize: 2,
+      batchWindowMs: 0,
+      pollIntervalMs: 5,
+      checkpointIntervalMs: 60_000,
+      handler: async () => undefined,
+    });
+    runner.start();
+    for (let i = 0; i < 200 && f.checkpoints.get('arn:stream|sh1') !== '5'; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(f.checkpoints.get('arn:stream|sh1')).toBe('5');
+    f.records.push({ ...insert(ev('s', 6)), dynamodb: { ...insert(ev('s', 6)).dynamodb, SequenceNumber: '6' } });
+    for (let i = 0; i < 200 && f.calls.filter((c) => c === 'GetRecords').length < 6; i++) await new Promise((r) => setTimeout(r, 5));
+    await runner.stop();
+    expect(f.checkpoints.get('arn:stream|sh1')).toBe('6');
+  });
 });
