@@ -204,7 +204,10 @@ export interface StreamForwarderRunnerOptions {
   batchWindowMs?: number;
   /** Records per GetRecords / handler call. Default 100. */
   batchSize?: number;
-  /** How often shards are re-listed (new shards appear when DynamoDB splits). Default 5 s. */
+  /**
+   * How often shards are re-listed (new shards appear when DynamoDB splits or rolls a shard over); they are
+   * also re-listed at once when a shard is read to its end, so its children start without waiting. Default 30 s.
+   */
   shardRefreshMs?: number;
   /**
    * A shard's checkpoint is written at most this often while it keeps forwarding (the position is kept in
@@ -252,7 +255,7 @@ export class StreamForwarderRunner {
       maxPollIntervalMs: 1000,
       batchWindowMs: 200,
       batchSize: 100,
-      shardRefreshMs: 5000,
+      shardRefreshMs: 30_000,
       checkpointIntervalMs: 1000,
       onError: (err) => console.error('[forwarder]', err),
       ...opts,
@@ -421,6 +424,8 @@ export class StreamForwarderRunner {
       }
     } else if (!out.NextShardIterator) {
       await this.save(shardId, { ...s, done: true });
+      // its children follow it: list them now rather than at the next periodic refresh
+      this.shardsAt = 0;
     } else {
       this.iterators.set(shardId, out.NextShardIterator);
     }

@@ -77,6 +77,10 @@ export function consumerRunner(
     }),
     // up to 4 batches handled at once, received one after another (see QueueConsumerRunnerOptions)
     concurrency: 4,
+    // an idle queue costs one ReceiveMessage per wait: the longest SQS allows (stop() cuts it short)
+    waitTimeSeconds: 20,
+    // a DLQ depth check is a request per consumer; a dead letter is redriven anyway (DeadLetterRedriver)
+    dlqCheckMs: 30_000,
     probe: async () => void (await runtime.dbs[c.owner].command({ ping: 1 })),
     onPause: ({ pausedMs, err }) => log(`MongoDB (${c.owner}) does not answer: not receiving for ${pausedMs} ms`, err instanceof Error ? err.message : err),
     onResume: ({ pausedMs }) => log(`MongoDB (${c.owner}) answers again after ${pausedMs} ms: receiving`),
