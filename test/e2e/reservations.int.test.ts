@@ -294,37 +294,59 @@ describe('a worker killed with SIGKILL mid-run', () => {
   }, 240_000);
 });
 
+/**
+ * The next last Sunday of `month` (1-12) at least two days from now, as YYYY-MM-DD: Europe/Rome springs
+ * forward on the last Sunday of March and falls back on the last Sunday of October (EU rule). Taken from the
+ * clock, so the test holds in any year; both dates are within the 365-day booking window except on a few
+ * days of some years (the next occurrence can be 370 days away just before one): then the test says so.
+ */
+function nextLastSunday(month: number): string {
+  const soon = Date.now() + 2 * 86_400_000;
+  for (let year = new Date().getUTCFullYear(); ; year++) {
+    const last = new Date(Date.UTC(year, month, 0)); // day 0 of the next month: the month's last day
+    const sunday = new Date(last.getTime() - last.getUTCDay() * 86_400_000);
+    if (sunday.getTime() >= soon) return sunday.toISOString().slice(0, 10);
+  }
+}
+
 describe('daylight saving time (Europe/Rome)', () => {
+  const spring = nextLastSunday(3);
+  const fall = nextLastSunday(10);
+  const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+
   test('19:30 on the spring-forward day is +02:00; 02:30 that night does not exist', async () => {
+    for (const d of [spring, fall]) {
+      if (Date.parse(`${d}T00:00:00Z`) - Date.now() > 364 * 86_400_000) throw new Error(`${d} is beyond the 365-day booking window today; the test cannot run until a few days later`);
+    }
     const restaurantId = restaurants.dst;
     const customer = customers[0]!;
-    const res = await reserve(customer.token, { restaurantId, partySize: 2, start: '2027-03-28T19:30' });
+    const res = await reserve(customer.token, { restaurantId, partySize: 2, start: `${spring}T19:30` });
     expect(res.status).toBe(201);
-    expect(res.body.start).toBe('2027-03-28T19:30:00+02:00');
-    expect(res.body.end).toBe('2027-03-28T20:30:00+02:00');
+    expect(res.body.start).toBe(`${spring}T19:30:00+02:00`);
+    expect(res.body.end).toBe(`${spring}T20:30:00+02:00`);
     const got = await json<Placed>(`${api(1)}/reservations/${res.body.reservationId}`, { token: customer.token });
     expect(got.status).toBe(200);
-    expect(new Date(got.body.start).getTime()).toBe(Date.parse('2027-03-28T17:30:00Z'));
-    expect(got.body.start).toBe('2027-03-28T19:30:00+02:00');
+    expect(new Date(got.body.start).getTime()).toBe(Date.parse(`${spring}T17:30:00Z`));
+    expect(got.body.start).toBe(`${spring}T19:30:00+02:00`);
 
     // the day before is still winter time
-    const before = await reserve(customer.token, { restaurantId, partySize: 2, start: '2027-03-27T19:30' });
-    expect([before.status, before.body.start]).toEqual([201, '2027-03-27T19:30:00+01:00']);
+    const before = await reserve(customer.token, { restaurantId, partySize: 2, start: `${dayBefore(spring)}T19:30` });
+    expect([before.status, before.body.start]).toEqual([201, `${dayBefore(spring)}T19:30:00+01:00`]);
 
-    const gap = await reserve(customer.token, { restaurantId, partySize: 2, start: '2027-03-28T02:30' });
+    const gap = await reserve(customer.token, { restaurantId, partySize: 2, start: `${spring}T02:30` });
     expectProblem(gap, 422, 'NONEXISTENT_LOCAL_TIME');
 
     // the fall-back night (within the 365-day window): 02:30 happens twice; the earlier (summer time) is booked
-    const twice = await reserve(customer.token, { restaurantId, partySize: 2, start: '2027-10-31T02:30' });
-    expect([twice.status, twice.body.start]).toEqual([201, '2027-10-31T02:30:00+02:00']);
+    const twice = await reserve(customer.token, { restaurantId, partySize: 2, start: `${fall}T02:30` });
+    expect([twice.status, twice.body.start]).toEqual([201, `${fall}T02:30:00+02:00`]);
 
     // availability that day has no start inside the gap
-    const avail = await json<{ slots: Array<{ start: string }> }>(`${api()}/restaurants/${restaurantId}/availability?date=2027-03-28&partySize=2`);
+    const avail = await json<{ slots: Array<{ start: string }> }>(`${api()}/restaurants/${restaurantId}/availability?date=${spring}&partySize=2`);
     expect(avail.status).toBe(200);
     const starts = avail.body.slots.map((s) => s.start);
-    expect(starts.some((s) => s.startsWith('2027-03-28T02:'))).toBe(false);
-    expect(starts).toContain('2027-03-28T01:45:00+01:00');
-    expect(starts).toContain('2027-03-28T03:00:00+02:00');
+    expect(starts.some((s) => s.startsWith(`${spring}T02:`))).toBe(false);
+    expect(starts).toContain(`${spring}T01:45:00+01:00`);
+    expect(starts).toContain(`${spring}T03:00:00+02:00`);
   }, 60_000);
 });
 
