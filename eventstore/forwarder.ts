@@ -428,6 +428,8 @@ export class StreamForwarderRunner {
       this.shardsAt = 0;
     } else {
       this.iterators.set(shardId, out.NextShardIterator);
+      // this shard is quiet now: write a position kept back, even while other shards stay busy
+      if (s.unsaved) await this.save(shardId, s);
     }
     return records.length;
   }
@@ -445,8 +447,9 @@ export class StreamForwarderRunner {
       try {
         return await this.o.streams.send(new GetRecordsCommand({ ShardIterator: cached, Limit: this.o.batchSize }));
       } catch (err) {
-        if (this.stopping) throw err;
-        // expired or refused: start over from the checkpoint (a real outage fails the fresh call below too)
+        // expired (AWS keeps iterators 15 minutes): start over from the checkpoint; any other error is the
+        // poll's (reported, backed off; the next poll starts from the checkpoint, the iterator was taken)
+        if (this.stopping || !(err instanceof ExpiredIteratorException)) throw err;
       }
     }
     const it = await this.o.streams.send(

@@ -1,6 +1,6 @@
 /** The forwarder Lambda: stream records → PublishBatch calls, in order per stream, stopping at a refusal. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { ExpiredIteratorException, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { PublishBatchCommand, PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import { eventToItem } from './dynamodb';
 import { fifoId, messageGroupId } from './fifo-ids';
@@ -156,7 +156,7 @@ describe('StreamForwarderRunner (the local event-source mapping)', () => {
         if (name === 'DescribeStream') return { StreamDescription: { Shards: [{ ShardId: 'sh1' }] } };
         if (name === 'GetShardIterator') return { ShardIterator: `it:${(cmd.input.SequenceNumber as string | undefined) ?? '0'}` };
         const it = cmd.input.ShardIterator as string;
-        if (refuseIterators && calls.filter((c) => c === 'GetShardIterator').length === 0) throw new Error('expired');
+        if (refuseIterators && calls.filter((c) => c === 'GetShardIterator').length === 0) throw new ExpiredIteratorException({ message: 'Iterator expired', $metadata: {} });
         const after = Number(it.slice(3));
         const out = records.filter((r) => Number(r.dynamodb.SequenceNumber) > after).slice(0, cmd.input.Limit as number);
         return { Records: out, NextShardIterator: `it:${out.at(-1)?.dynamodb.SequenceNumber ?? after}` };
