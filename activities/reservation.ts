@@ -64,6 +64,16 @@ function activityAttempt(): number {
 
 const MINUTE = 60_000;
 
+/** When the running activity's attempt times out, and its cancellation; none outside an activity. */
+function turnLimit(): { deadline: number; signal: AbortSignal } | undefined {
+  try {
+    const c = Context.current();
+    return { deadline: Date.now() + c.info.startToCloseTimeoutMs, signal: c.cancellationSignal };
+  } catch {
+    return undefined;
+  }
+}
+
 type ExistingReservation = Exclude<ReservationState, { status: 'none' }>;
 
 function fold<S, E>(decider: { initialState: () => S; evolve: (s: S, e: E) => S }, events: readonly E[]): S {
@@ -175,7 +185,13 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
    * process's cached state; a refusal (NO_TABLE) only ever comes from a state just read.
    */
   async function applyToLedger(ledgerId: string, reservationId: string, command: LedgerCommand): Promise<LedgerState> {
-    return inLane(ledgerId, () => applyToLedgerNow(ledgerId, reservationId, command));
+    const turn = turnLimit();
+    return inLane(ledgerId, () => {
+      // a command whose activity timed out (or was cancelled) while it waited is not run: its retry is queued
+      // behind, and running both would only lengthen the queue
+      if (turn && (turn.signal.aborted || Date.now() > turn.deadline)) throw new Error(`ledger ${ledgerId}: the activity ran out of time waiting for its turn`);
+      return applyToLedgerNow(ledgerId, reservationId, command);
+    });
   }
 
   /**

@@ -24,9 +24,10 @@
  * - FerretDB (writeGuard 'id', no transactions): step 3 and the consumer write by `_id` alone, so if both
  *   write one document in the same moment the older state may land last: the document is then a consistent
  *   older state with its own checkpoint, and the stream's next delivery (the event the consumer has not
- *   applied is still in its queue) brings it forward. Only step 3 can race like this, and only for documents
- *   the consumer touched during the rebuild. To rule it out, stop the pipeline's consumer during the rebuild
- *   (its queue keeps the messages; nothing is lost).
+ *   applied is still in its queue) brings it forward. A consumer write that read a document before step 1
+ *   and writes it after step 2's insert can do the same (replace a newer inserted document with an older
+ *   state), healed the same way. Both touch only documents the consumer wrote during the rebuild. To rule
+ *   them out, stop the pipeline's consumer during the rebuild (its queue keeps the messages; nothing is lost).
  * - A live write landing in a document the truncate then deletes is re-created by the rebuild (the store
  *   holds the event) or by the consumer's next delivery (GapError → read from the store).
  *

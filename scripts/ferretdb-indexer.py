@@ -15,6 +15,7 @@ half second, opening only files that changed since it last looked.
 
 import glob
 import os
+import pathlib
 import sqlite3
 import sys
 import time
@@ -25,7 +26,8 @@ INDEX_SUFFIX = "_rr_id"
 def index_file(path):
     """Indexes the collections of one database file; returns how many indexes it created."""
     made = 0
-    c = sqlite3.connect(path, timeout=30)
+    # read-write, never create: a database dropped meanwhile must not come back as an empty file
+    c = sqlite3.connect(pathlib.Path(path).resolve().as_uri() + "?mode=rw", uri=True, timeout=30)
     try:
         if not c.execute("select 1 from sqlite_master where name = '_ferretdb_collections'").fetchone():
             return 0

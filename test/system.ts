@@ -299,7 +299,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const stop: System['stop'] = async ({ graceMs = 10_000, keep = false } = {}) => {
     stopping = true;
     await Promise.all(procs.map((p) => stopProc(p, graceMs)));
-    if (!keep) {
+    // only a queue of this system's own (a caller may point TEMPORAL_TASK_QUEUE at a shared one)
+    if (!keep && config.temporal.taskQueue.startsWith(id)) {
       // the stack keeps its data: this system's workflows (open ones wait on timers for days) would pile up in
       // Temporal's database run after run and slow it down; a server-side batch deletes them
       await connection

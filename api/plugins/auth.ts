@@ -74,7 +74,8 @@ export function authPlugin(opts: AuthPluginOptions): RoutePlugin {
   /**
    * Tokens this process verified in the last minute, by their text: a diner's next requests skip the
    * signature check (~0.3 ms of CPU each). An entry is used only before the token's own expiry, and for at
-   * most a minute, so a signing key withdrawn from the JWKS stops being honoured within a minute.
+   * most a minute: a signing key withdrawn from the JWKS is honoured by this cache a minute longer than
+   * the key set's own cache keeps it (cacheMaxAge above).
    */
   const recent = new Map<string, { payload: JWTPayload; until: number }>();
   async function verified(token: string): Promise<JWTPayload> {

@@ -65,7 +65,12 @@ export function availabilityReader(opts: AvailabilityOptions): AvailabilityReade
     const value = opts.ledger(restaurantId, date);
     ledgers.delete(key); // re-inserted last: the map's order is the reads' order
     ledgers.set(key, { at: t, value });
-    if (ledgers.size > max) ledgers.delete(ledgers.keys().next().value as string);
+    // the map is in read order: drop the expired reads at its front (no memory held for dates nobody asks
+    // about any more), and the oldest beyond the bound
+    for (const [k, e] of ledgers) {
+      if (t - e.at < ttl && ledgers.size <= max) break;
+      ledgers.delete(k);
+    }
     value.catch(() => ledgers.get(key)?.value === value && ledgers.delete(key));
     return value;
   }
