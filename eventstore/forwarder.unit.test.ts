@@ -144,6 +144,11 @@ test('the last try of an entry SNS keeps refusing goes without its data: it land
 
 describe('StreamForwarderRunner (the local event-source mapping)', () => {
   /** A one-shard stream whose iterators encode a position (as dynoxide's do), and a checkpoints table. */
+  /** A runner on the fake stream (`arn:stream`, checkpoints in `cp`); `o` adds or overrides options. */
+  function runnerOn(f: ReturnType<typeof fakeStream>, o: Partial<ConstructorParameters<typeof StreamForwarderRunner>[0]>) {
+    return new StreamForwarderRunner({ streams: f.streams, dynamodb: f.dynamodb, streamArn: 'arn:stream', checkpointTable: 'cp', handler: async () => undefined, ...o });
+  }
+
   function fakeStream(count: number) {
     const calls: string[] = [];
     const checkpoints = new Map<string, string>();
@@ -181,11 +186,7 @@ describe('StreamForwarderRunner (the local event-source mapping)', () => {
     const f = fakeStream(9);
     const published: number[] = [];
     let failNext = false;
-    const runner = new StreamForwarderRunner({
-      streams: f.streams,
-      dynamodb: f.dynamodb,
-      streamArn: 'arn:stream',
-      checkpointTable: 'cp',
+    const runner = runnerOn(f, {
       batchSize: 3,
       checkpointIntervalMs: 60_000,
       handler: async (e) => {
@@ -214,11 +215,7 @@ describe('StreamForwarderRunner (the local event-source mapping)', () => {
   test('an iterator the stream refuses is replaced by a fresh one at the kept position', async () => {
     const f = fakeStream(4);
     const published: number[] = [];
-    const runner = new StreamForwarderRunner({
-      streams: f.streams,
-      dynamodb: f.dynamodb,
-      streamArn: 'arn:stream',
-      checkpointTable: 'cp',
+    const runner = runnerOn(f, {
       batchSize: 2,
       handler: async (e) => void published.push(...e.Records.map((r) => Number(r.dynamodb!.SequenceNumber))),
     });
@@ -232,11 +229,7 @@ describe('StreamForwarderRunner (the local event-source mapping)', () => {
 
   test('a running forwarder writes its position once caught up, and on stop', async () => {
     const f = fakeStream(5);
-    const runner = new StreamForwarderRunner({
-      streams: f.streams,
-      dynamodb: f.dynamodb,
-      streamArn: 'arn:stream',
-      checkpointTable: 'cp',
+    const runner = runnerOn(f, {
       batchSize: 2,
       batchWindowMs: 0,
       pollIntervalMs: 5,

@@ -454,16 +454,8 @@ function services(env = process.env) {
       external: env.MONGODB_URI,
       ports: [],
       command: () => ['python3', [path.join(ROOT, 'scripts', 'ferretdb-indexer.py'), path.join(DATA, 'ferretdb')]],
-      ready: async () => {
-        const pid = ourPid('ferretdb-indexer');
-        if (pid === undefined) return false;
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      // ourPid answers only for a process that is alive
+      ready: async () => ourPid('ferretdb-indexer') !== undefined,
       url: `FerretDB _id index watcher (scripts/ferretdb-indexer.py)`,
       envVar: 'MONGODB_URI',
     },
