@@ -574,6 +574,20 @@ describe('search', () => {
       expect(res.json()).toMatchObject({ code: 'SEARCH_TOO_BROAD' });
       expect((await search({ q: `${t}x`, near: '-33.9,18.4', radiusKm: 1 })).items).toHaveLength(1);
     });
+
+    it('near: an empty first ring jumps to the whole radius; when that holds too many, doubling goes on and answers the nearest', async () => {
+      const t = `ring${randomUUID().slice(0, 6)}`;
+      // 20 restaurants ~11 km north, more than MAX_SCANNED ~55 km north, nothing within 2 km
+      const close = Array.from({ length: 20 }, (_, i) => doc(t, i, { location: { lat: -33.8, lon: 18.4 } }));
+      const far = Array.from({ length: MAX_SCANNED + 1 }, (_, i) => doc(t, 1000 + i, { location: { lat: -33.4, lon: 18.4 } }));
+      await db.collection(RESTAURANTS_COLLECTION).insertMany([...close, ...far] as never[]);
+      inserted.push(...close.map((d) => d._id), ...far.map((d) => d._id));
+      const page = await search({ q: t, near: '-33.9,18.4', radiusKm: 100, limit: 5 });
+      expect(page.items.map((i) => i.restaurantId)).toEqual(close.slice(0, 5).map((d) => d.restaurantId));
+      expect(page.nextCursor).toBeDefined();
+      // nothing near the pole on the date line: one empty ring, one whole-radius box, an empty page
+      expect((await search({ q: t, near: '90,180', radiusKm: 100 })).items).toEqual([]);
+    });
   });
 
   it('open at an instant, in each restaurant’s own zone, across DST changes', async () => {
