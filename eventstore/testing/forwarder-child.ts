@@ -1,6 +1,8 @@
 /**
- * A forwarder in its own process, so tests can SIGKILL it mid-run. Env: RESOURCE_PREFIX, SERVICE.
- * Prints `ready` once polling and `batch <records> <lastSequenceNumber>` after each checkpoint.
+ * A forwarder in its own process, so tests can SIGKILL it mid-run. Env: RESOURCE_PREFIX, SERVICE, POLL_MS,
+ * BATCH_SIZE, CHECKPOINT_MS (the runner's `checkpointIntervalMs`; 0 writes the checkpoint after every batch).
+ * Prints `ready` once polling and `batch <records> <lastSequenceNumber>` after each batch is published and
+ * its position kept (written, with CHECKPOINT_MS=0).
  */
 import { awsClients } from '../../platform/aws';
 import { loadConfig } from '../../platform/config';
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
   const runner = serviceForwarder(clients, resolved, service, {
     pollIntervalMs: Number(process.env.POLL_MS ?? 50),
     batchSize: Number(process.env.BATCH_SIZE ?? 100),
+    ...(process.env.CHECKPOINT_MS ? { checkpointIntervalMs: Number(process.env.CHECKPOINT_MS) } : {}),
     onBatch: (b) => console.log(`batch ${b.records} ${b.lastSequenceNumber}`),
     onError: (err) => console.error('forwarder error', err),
   });
