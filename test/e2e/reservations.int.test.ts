@@ -423,6 +423,37 @@ describe('API behaviour', () => {
     expect((await json(`${api(1)}/restaurants/${id}`)).status).toBe(404);
   }, 60_000);
 
+  test('the cancellation cutoff: a customer past it gets 409 PAST_CUTOFF (nothing changes), before it 200; the owner may still cancel past it', async () => {
+    // its own diner and restaurant: every other fixture has no cutoff (0 minutes)
+    const c = await signUp(api(0), 'cutoff-diner');
+    const cutoffDays = 3;
+    const restaurantId = await createRestaurant(api(1), owner.token, {
+      name: 'Cutoff Trattoria',
+      tables: [{ id: 't1', seats: 4 }, { id: 't2', seats: 4 }],
+      policy: { cancellationCutoffMinutes: cutoffDays * 24 * 60 },
+    });
+    await Promise.all(urls.map((u) => waitBookable(u, restaurantId)));
+    // starts from the clock: one inside the cutoff (a day before it ends), one well before it
+    const late = await reserve(c.token, { restaurantId, partySize: 2, start: at(cutoffDays - 1, '12:00') });
+    const early = await reserve(c.token, { restaurantId, partySize: 2, start: at(cutoffDays + 3, '12:00') }, { api: 1 });
+    expect([late.status, late.body.status, early.status, early.body.status]).toEqual([201, 'accepted', 201, 'accepted']);
+
+    const refused = await json<Problem & { cancellationCutoffMinutes?: number }>(`${api(0)}/reservations/${late.body.reservationId}/cancel`, { body: {}, token: c.token });
+    expectProblem(refused, 409, 'PAST_CUTOFF');
+    expect(refused.body.cancellationCutoffMinutes).toBe(cutoffDays * 24 * 60);
+    // refused means nothing happened: the reservation still stands
+    const still = await json<Placed>(`${api(1)}/reservations/${late.body.reservationId}`, { token: c.token });
+    expect([still.status, still.body.status]).toEqual([200, 'accepted']);
+
+    const cancelledEarly = await json(`${api(1)}/reservations/${early.body.reservationId}/cancel`, { body: {}, token: c.token });
+    expect([cancelledEarly.status, cancelledEarly.body.status]).toEqual([200, 'cancelled']);
+
+    // the cutoff is the customer's: the owner cancels any time before the start
+    const byOwner = await json(`${api(0)}/reservations/${late.body.reservationId}/cancel`, { body: {}, token: owner.token });
+    expect([byOwner.status, byOwner.body.status]).toEqual([200, 'cancelled']);
+    expect((await readStream(`reservation-${late.body.reservationId}`)).map((e) => e.type)).toEqual(['ReservationRequested', 'ReservationAccepted', 'ReservationCancelled']);
+  }, 90_000);
+
   test('with no worker running, POST /reservations answers 202 + Location within its deadline, and the request is placed once a worker is back', async () => {
     const c = customers[5]!;
     await Promise.all(sys.workers.map((_, i) => sys.killWorker(i)));
