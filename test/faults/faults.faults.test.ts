@@ -88,10 +88,10 @@ const faultFindings: string[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'faults-'));
   servers = await ownServers(dir);
-  await Promise.all([servers.ferretdb.start(), servers.temporal.start(), servers.moto?.start()]);
+  await Promise.all([servers.ferretdb.start(), servers.temporal.start(), servers.aws?.start()]);
   mark(
     `own FerretDB at ${servers.ferretdb.address}, Temporal at ${servers.temporal.address}, ` +
-      `${servers.moto ? `own LocalStack at ${servers.moto.address} (none answered at AWS_ENDPOINT_URL)` : 'shared LocalStack'}; data and logs in ${dir}`,
+      `${servers.aws ? `own LocalStack at ${servers.aws.address} (none answered at AWS_ENDPOINT_URL)` : 'shared LocalStack'}; data and logs in ${dir}`,
   );
 
   sys = await startSystem({
@@ -211,7 +211,7 @@ async function dlqPeak(during: () => Promise<void>): Promise<Record<string, numb
       try {
         for (const d of await queueDepths(aws.sqs, resolved)) peak[d.consumer] = Math.max(peak[d.consumer] ?? 0, d.dlq);
       } catch {
-        /* moto busy: next round */
+        /* SQS busy: next round */
       }
       await sleep(2000);
     }
@@ -225,12 +225,20 @@ async function dlqPeak(during: () => Promise<void>): Promise<Record<string, numb
   return peak;
 }
 
+/** One fault injected while a request is in flight, then the system must recover from it (`recovered`). */
+async function survives(label: string, inject: () => Promise<void>): Promise<void> {
+  const before = { ...load.stats.byStatus };
+  await midRequest();
+  await inject();
+  await recovered(label, before);
+}
+
 test('under steady load, each fault in turn is survived: events flow and lifecycles finish again', async () => {
   load.start();
   await eventually(() => endedWellSince(0) >= 3, RECOVERY_MS, 500);
   mark(`load running: ${load.finishedCount()} lifecycles done`);
 
-  let before = { ...load.stats.byStatus };
+  const before = { ...load.stats.byStatus };
   await midRequest();
   // 1. FerretDB down for longer than the dead-letter threshold (5 receives × visibility)
   const peak = await dlqPeak(async () => {
@@ -244,43 +252,39 @@ test('under steady load, each fault in turn is survived: events flow and lifecyc
   mark(`FerretDB: DLQ depth peaks during outage and recovery: ${JSON.stringify(peak)}`);
 
   // 2. the pipeline, kill -9
-  before = { ...load.stats.byStatus };
-  await midRequest();
-  await procs.killPipeline();
-  mark('pipeline: killed (SIGKILL)');
-  await procs.restartPipeline();
-  mark('pipeline: restarted');
-  await recovered('pipeline kill -9', before);
+  await survives('pipeline kill -9', async () => {
+    await procs.killPipeline();
+    mark('pipeline: killed (SIGKILL)');
+    await procs.restartPipeline();
+    mark('pipeline: restarted');
+  });
 
   // 3. a worker, kill -9
-  before = { ...load.stats.byStatus };
-  await midRequest();
-  await sys.killWorker(0, 'SIGKILL');
-  mark('worker-0: killed (SIGKILL)');
-  await sys.restartWorker(0);
-  mark('worker-0: restarted and polling');
-  await recovered('worker kill -9', before);
+  await survives('worker kill -9', async () => {
+    await sys.killWorker(0, 'SIGKILL');
+    mark('worker-0: killed (SIGKILL)');
+    await sys.restartWorker(0);
+    mark('worker-0: restarted and polling');
+  });
 
   // 4. one API process, kill -9 (clients retry on the other)
-  before = { ...load.stats.byStatus };
-  await midRequest();
-  await procs.killApi(1);
-  mark('api-1: killed (SIGKILL)');
-  await procs.restartApi(1);
-  mark('api-1: restarted and healthy');
-  await recovered('API kill -9', before);
+  await survives('API kill -9', async () => {
+    await procs.killApi(1);
+    mark('api-1: killed (SIGKILL)');
+    await procs.restartApi(1);
+    mark('api-1: restarted and healthy');
+  });
 
   // 5. the Temporal dev server, stopped and started again on the same data file
-  before = { ...load.stats.byStatus };
-  await midRequest();
-  mark(`Temporal: stopping for ${TEMPORAL_OUTAGE_MS / 1000} s`);
-  await servers.temporal.stop();
-  await sleep(TEMPORAL_OUTAGE_MS); // the outage itself
-  await servers.temporal.start();
-  mark('Temporal: started again (same data file)');
-  // requests expiring from now on would only stretch the drain; those started so far span the restart
-  load.stopExpiring();
-  await recovered('Temporal restart', before);
+  await survives('Temporal restart', async () => {
+    mark(`Temporal: stopping for ${TEMPORAL_OUTAGE_MS / 1000} s`);
+    await servers.temporal.stop();
+    await sleep(TEMPORAL_OUTAGE_MS); // the outage itself
+    await servers.temporal.start();
+    mark('Temporal: started again (same data file)');
+    // requests expiring from now on would only stretch the drain; those started so far span the restart
+    load.stopExpiring();
+  });
 
   await load.stop();
   const s = load.stats;
@@ -362,7 +366,7 @@ test('every queue drains and every dead-letter queue is empty', async () => {
   const findings: string[] = [];
   let last = await queueDepths(aws.sqs, resolved);
   try {
-    // two quiet readings in a row: "approximate" counts in SQS (and moto) lag a little
+    // two quiet readings in a row: "approximate" counts in SQS lag a little
     let quiet = 0;
     await eventually(async () => {
       last = await queueDepths(aws.sqs, resolved);

@@ -1,18 +1,19 @@
 /**
  * The fault suite's own FerretDB and Temporal dev server (and LocalStack / dynoxide when none answers): same binaries and flags as `npm run stack` (the
- * command lines come from scripts/stack.mjs `serverCommand`), but on free ports with data in a temp dir, so
+ * command lines come from scripts/stack/layout.js `serverCommand`), but on free ports with data in a temp dir, so
  * stopping them never disturbs the shared stack other engineers and tests use. Each can be stopped and
  * started again on the same port and data (that is the fault).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { loadConfig, ROOT_DIR } from '../../platform/config';
+import { loadConfig } from '../../platform/config';
+import { serverCommand, type ServerName } from '../../scripts/stack/layout.js';
+import * as probes from '../../scripts/stack/probes.js';
 import { freePort } from '../system';
 
-/** `moto` is the old name of `localstack` (SNS + SQS), still taken by scripts/stack.mjs `serverCommand`. */
-export type ServerName = 'temporal' | 'ferretdb' | 'localstack' | 'moto' | 'dynoxide';
+export type { ServerName };
 
 export interface OwnServer {
   name: ServerName;
@@ -27,19 +28,6 @@ export interface OwnServer {
 }
 
 export { freePort };
-
-/**
- * scripts/stack.mjs is an ES module with top-level await, which jest's CommonJS runtime cannot load: ask a
- * one-off node process for the command line instead (a few ms, once per server).
- */
-function serverCommand(name: ServerName, ports: Record<string, number>, dataDir: string): [string, string[]] {
-  const script =
-    `const m = await import(${JSON.stringify(path.join(ROOT_DIR, 'scripts', 'stack.mjs'))});` +
-    `process.stdout.write(JSON.stringify(m.serverCommand(${JSON.stringify(name)}, ${JSON.stringify({ ports, dataDir })})));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: ROOT_DIR });
-  if (r.status !== 0) throw new Error(`scripts/stack.mjs serverCommand(${name}) failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as [string, string[]];
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -59,7 +47,7 @@ async function until(what: string, check: () => Promise<boolean>, child: () => C
 }
 
 export function ownServer(name: ServerName, ports: Record<string, number>, dataDir: string, logDir: string, address: string, ready: () => Promise<boolean>): OwnServer {
-  const [cmd, args] = serverCommand(name, ports, dataDir);
+  const [cmd, args] = serverCommand(name, { ports, dataDir });
   if (!existsSync(cmd)) throw new Error(`${cmd} is missing: run \`npm run stack -- install\` first`);
   const logFile = path.join(logDir, `${name}.log`);
   let child: ChildProcess | undefined;
@@ -104,8 +92,6 @@ export interface OwnServers {
    * `npm test` stopped the stack): a private LocalStack and/or dynoxide, started and stopped as one.
    */
   aws?: OwnServer;
-  /** The same as `aws` (its name from when moto served SNS, SQS and DynamoDB). */
-  moto?: OwnServer;
   /** Environment for startSystem: points every process at these servers. */
   env: Record<string, string>;
   dataDir: string;
@@ -113,41 +99,14 @@ export interface OwnServers {
   stopAll(): Promise<void>;
 }
 
-/** One unsigned AWS JSON-protocol call (LocalStack and dynoxide check no signature): whether it answers 2xx. */
-async function awsJsonAnswers(endpoint: string, target: string, signingName: string): Promise<boolean> {
-  try {
-    const res = await fetch(endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': target,
-        // dynoxide wants a date header (it checks no signature)
-        'x-amz-date': '20260101T000000Z',
-        authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${signingName}/aws4_request, SignedHeaders=host;x-amz-date, Signature=x`,
-      },
-      body: '{}',
-      signal: AbortSignal.timeout(3000),
-    });
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
+/** A DynamoDB ListTables (dynoxide): the stack's own readiness probe (scripts/stack/probes.js), with more patience. */
+export const dynamodbAnswers = (endpoint: string) => probes.dynamodbAnswers(endpoint, 3000);
 
-/** A DynamoDB ListTables (dynoxide). */
-export const dynamodbAnswers = (endpoint: string) => awsJsonAnswers(endpoint, 'DynamoDB_20120810.ListTables', 'dynamodb');
+/** An SQS ListQueues (LocalStack): the stack's own readiness probe, with more patience. */
+export const sqsAnswers = (endpoint: string) => probes.sqsAnswers(endpoint, 3000);
 
-/** An SQS ListQueues (LocalStack). */
-export const sqsAnswers = (endpoint: string) => awsJsonAnswers(endpoint, 'AmazonSQS.ListQueues', 'sqs');
-
-/**
- * Whether the endpoint answers DynamoDB or SQS: the readiness of either server (the name is from when
- * moto served both).
- */
-export async function motoAnswers(endpoint: string): Promise<boolean> {
-  const [dynamodb, sqs] = await Promise.all([dynamodbAnswers(endpoint), sqsAnswers(endpoint)]);
-  return dynamodb || sqs;
-}
+/** Temporal's frontend reached through its UI server: the stack's own readiness probe. */
+export const temporalAnswers = (uiPort: number) => probes.temporalAnswers(uiPort);
 
 /** A MongoDB `ping` over the wire (FerretDB ready). */
 export async function mongoAnswers(uri: string): Promise<boolean> {
@@ -158,12 +117,6 @@ export async function mongoAnswers(uri: string): Promise<boolean> {
   } finally {
     await client.close().catch(() => undefined);
   }
-}
-
-/** Temporal's frontend reached through its UI server, like the stack manager's readiness check. */
-export async function temporalAnswers(uiPort: number): Promise<boolean> {
-  const res = await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default`, { signal: AbortSignal.timeout(2000) });
-  return res.ok;
 }
 
 /**
@@ -217,7 +170,7 @@ export async function ownServers(dir: string, awsEndpoint = process.env.AWS_ENDP
   return {
     temporal: temporalServer,
     ferretdb,
-    ...(aws ? { aws, moto: aws } : {}),
+    ...(aws ? { aws } : {}),
     env: {
       MONGODB_URI: mongoUri,
       TEMPORAL_ADDRESS: `127.0.0.1:${temporal}`,
