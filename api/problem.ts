@@ -36,6 +36,9 @@ const TITLES: Record<number, string> = {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** Seconds a client is told to wait before retrying after a 503 (or polling after a 202). */
+export const RETRY_AFTER_SECONDS = 2;
+
 /** The status's reason phrase, the problem's default `title`. */
 export const problemTitle = (status: number): string => TITLES[status] ?? 'Error';
 
@@ -79,7 +82,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
 }
 
 /** 503 for a dependency that is down or too slow; the client may retry after `retryAfterSeconds`. */
-export const unavailable = (detail: string, retryAfterSeconds = 2) => new HttpProblem(503, detail, { retryAfterSeconds });
+export const unavailable = (detail: string, retryAfterSeconds = RETRY_AFTER_SECONDS) => new HttpProblem(503, detail, { retryAfterSeconds });
 export const tooManyRequests = (detail: string, retryAfterSeconds: number) => new HttpProblem(429, detail, { retryAfterSeconds });
 
 export const badRequest = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(400, detail, extra);

@@ -1,0 +1,111 @@
+/**
+ * POST /reservations/:id/{accept,reject,cancel}: each is an update of the reservation's workflow, whose
+ * validators ask the domain's rules (domain/reservation/rules.ts: pending only, the cancellation cutoff)
+ * on the workflow's own state and clock; a refusal comes back as its domain code. Answered within the
+ * deadline: 200 decided, 202 when the server has the update but it is not applied yet, 503 when it was
+ * provably not delivered (a retry with the same Idempotency-Key is then safe).
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { RETRY_AFTER_SECONDS, conflict, forbidden } from '../problem';
+import { bearerSecurity, requireCaller } from '../context';
+import { deterministicEventId } from '../../eventstore/envelope';
+import { FAILURE, acceptUpdate, cancelUpdate, rejectUpdate, reservationWorkflowId } from '../../workflows/messages';
+import { CONSISTENCY_HEADER, nextToken } from './consistency';
+import type { RouteContext } from './context';
+import { applicationFailureIn, sendUnavailable, workflowProblem } from './failures';
+import { errors, idParams, idempotencyHeaders, statusResultSchema } from './schemas';
+import { LOOKUP_MS, UPDATE_STAGE_ADMITTED, withinDeadline } from './temporal-calls';
+
+type Decision = 'accept' | 'reject' | 'cancel';
+
+const UPDATES = { accept: acceptUpdate, reject: rejectUpdate, cancel: cancelUpdate } as const;
+
+const summary = (name: Decision) =>
+  name === 'cancel'
+    ? 'Cancel (the customer before the cutoff, the owner any time before the start)'
+    : `${name === 'accept' ? 'Accept' : 'Reject'} a pending reservation (owner only)`;
+
+export function decisionRoutes(ctx: RouteContext) {
+  const { deps } = ctx;
+
+  const decision = (app: FastifyInstance, name: Decision) => {
+    app.post<{ Params: { id: string }; Body: { reason?: string } | undefined; Headers: { 'idempotency-key'?: string } }>(
+      `/reservations/:id/${name}`,
+      {
+        schema: {
+          summary: summary(name),
+          tags: ['reservations'],
+          security: bearerSecurity,
+          params: idParams,
+          headers: idempotencyHeaders,
+          body: {
+            type: 'object',
+            properties: { reason: { type: 'string', minLength: name === 'reject' ? 1 : 0, maxLength: 500 } },
+            ...(name === 'reject' ? { required: ['reason'] } : {}),
+            additionalProperties: false,
+          },
+          response: { 200: statusResultSchema, 202: statusResultSchema, ...errors(400, 401, 403, 404, 409, 422, 503) },
+        },
+        // nothing in the body is required (accept, cancel): a POST without one is the same as `{}`
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+      },
+      async (request, reply) => {
+        const caller = requireCaller(request);
+        const { id } = request.params;
+        const { actor, reservation } = await ctx.roleOf(caller, id);
+        // refused here without a Temporal call (the workflow's validator refuses it too, as FORBIDDEN)
+        if (name !== 'cancel' && actor.role !== 'owner') throw forbidden(`Only the restaurant owner may ${name} a reservation.`);
+        const handle = deps.temporal.workflow.getHandle(reservationWorkflowId(id));
+        const reason = request.body?.reason;
+        const key = request.headers['idempotency-key'];
+        // with a key, a retried decision joins the first one (same update id) instead of being decided
+        // twice; without one, a repeated decision is a new request (409 when it no longer applies)
+        const updateId = key ? deterministicEventId(`decision:${caller.userId}:${id}:${name}:${key}`) : randomUUID();
+        const outcome = await withinDeadline(deps.temporal, ctx.budget(reply.elapsedTime), () =>
+          handle.executeUpdate(UPDATES[name], { args: [{ actor, ...(reason ? { reason } : {}) }], updateId }),
+        );
+        const token = nextToken(id, request.headers[CONSISTENCY_HEADER]);
+        if ('value' in outcome) return reply.header(CONSISTENCY_HEADER, token).send(outcome.value);
+        const { error } = outcome;
+        // the run has ended: the reservation is final (its status is the recorded one)
+        if (error instanceof WorkflowNotFoundError) {
+          throw conflict(`The reservation is already ${reservation.status}.`, { code: FAILURE.alreadyFinal, reservationStatus: reservation.status });
+        }
+        if (applicationFailureIn(error)) throw workflowProblem(error);
+        // No answer in time. Only the server can say whether the decision reached it: if it knows the
+        // update, the decision will be applied when the workflow's worker gets to it ("failed" would be
+        // untrue): 202, look at the reservation. If it does not know it (or cannot be asked), nothing was
+        // done: 503, and a retry with the same Idempotency-Key is safe.
+        request.log.warn({ err: error, reservationId: id }, `${name} not decided within its deadline`);
+        const known = await withinDeadline(deps.temporal, LOOKUP_MS, () =>
+          deps.temporal.workflowService.pollWorkflowExecutionUpdate({
+            namespace: ctx.namespace,
+            updateRef: { workflowExecution: { workflowId: reservationWorkflowId(id) }, updateId },
+            waitPolicy: { lifecycleStage: UPDATE_STAGE_ADMITTED },
+          }),
+        );
+        if (!('value' in known)) {
+          return sendUnavailable(reply, request, `The ${name} request could not be delivered; nothing was changed. Retry (with the same Idempotency-Key, to be safe).`, {
+            code: 'UNAVAILABLE',
+          });
+        }
+        return reply
+          .status(202)
+          .header('location', `/reservations/${id}`)
+          .header('retry-after', String(RETRY_AFTER_SECONDS))
+          .header(CONSISTENCY_HEADER, token)
+          .send({ reservationId: id, status: reservation.status, detail: `The ${name} request is being processed; GET the reservation for its outcome.` });
+      },
+    );
+  };
+
+  return (app: FastifyInstance) => {
+    decision(app, 'accept');
+    decision(app, 'reject');
+    decision(app, 'cancel');
+  };
+}
