@@ -23,9 +23,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { handleCommand } from '../../eventstore/command-handler';
 import { ConcurrencyError, type EventStore } from '../../eventstore/types';
 import { isDomainError } from '../../domain/errors';
-import { restaurantStreamId, type CatalogEvent, type OpeningInterval, type Price, type ReservationPolicy, type RestaurantDetails, type Table, type Weekday } from '../../domain/catalog/events';
+import { restaurantStreamId, type CatalogEvent, type ReservationPolicy, type RestaurantDetails, type Table } from '../../domain/catalog/events';
+import type { OpeningHoursInput } from '../../domain/catalog/opening-hours';
 import { restaurantDecider, type Restaurant, type RestaurantCommand, type RestaurantState } from '../../domain/catalog/restaurant';
-import type { MenuSectionInput } from '../../domain/catalog/validation';
+import type { DishInput, MenuSectionInput } from '../../domain/catalog/menu';
 import { policyWarnings } from '../../domain/catalog/warnings';
 import { InvalidCursorError, SearchTooBroadError, toView, type CatalogReadModel, type RestaurantView, type SearchQuery } from '../../projections/catalog';
 import { requireCaller } from '../context';
@@ -45,15 +46,10 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 type CommandBody = DistributiveOmit<RestaurantCommand, 'actor'>;
 
 interface CreateBody extends RestaurantDetails {
-  openingHours: Partial<Record<Weekday, OpeningInterval[]>>;
+  openingHours: OpeningHoursInput;
   tables: Table[];
   policy?: Partial<ReservationPolicy>;
   menu?: MenuSectionInput[];
-}
-interface DishBody {
-  name: string;
-  description?: string;
-  price: Price;
 }
 type IdParams = { id: string };
 type SectionParams = IdParams & { section: string };
@@ -207,7 +203,7 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
       return respond(reply, 200, version).send(written(state, version));
     });
 
-    app.put<{ Params: IdParams; Body: Partial<Record<Weekday, OpeningInterval[]>> }>(
+    app.put<{ Params: IdParams; Body: OpeningHoursInput }>(
       '/restaurants/:id/opening-hours',
       { schema: S.putHoursSchema, bodyLimit: S.BODY_LIMITS.small },
       async (request, reply) => {
@@ -239,7 +235,7 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
       return respond(reply, 200, version).send(menuView(state, version));
     });
 
-    app.post<{ Params: SectionParams; Body: DishBody }>('/restaurants/:id/menu/sections/:section/dishes', { schema: S.addDishSchema, bodyLimit: S.BODY_LIMITS.small }, async (request, reply) => {
+    app.post<{ Params: SectionParams; Body: DishInput }>('/restaurants/:id/menu/sections/:section/dishes', { schema: S.addDishSchema, bodyLimit: S.BODY_LIMITS.small }, async (request, reply) => {
       const { id, section } = request.params;
       const { state, version } = await run(request, id, { type: 'AddDish', section, dish: request.body });
       return respond(reply, 201, version)
@@ -247,7 +243,7 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
         .send(menuView(state, version));
     });
 
-    app.put<{ Params: DishParams; Body: Partial<DishBody> }>(
+    app.put<{ Params: DishParams; Body: Partial<DishInput> }>(
       '/restaurants/:id/menu/sections/:section/dishes/:dish',
       { schema: S.changeDishSchema, bodyLimit: S.BODY_LIMITS.small },
       async (request, reply) => {

@@ -11,7 +11,7 @@ export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
 /** Index in WEEKDAYS is ISO weekday − 1 (monday = 0). */
 export type Weekday = (typeof WEEKDAYS)[number];
 
-/** Wall-clock `HH:MM` in the restaurant's zone. `close <= open` means the interval ends after midnight. */
+/** Wall-clock `HH:MM` in the restaurant's zone; what an interval means (after midnight, open == close): domain/time/opening-interval.ts. */
 export interface OpeningInterval {
   open: string;
   close: string;

@@ -29,6 +29,12 @@ const rows: Row[] = [
   ['until midnight (close 00:00)', week({ monday: [{ open: '20:00', close: '00:00' }] }), 'UTC', '2026-03-02T23:59:00Z', true],
   ['close 00:00 has no tail', week({ monday: [{ open: '20:00', close: '00:00' }] }), 'UTC', '2026-03-03T00:00:00Z', false],
   // local weekday, not UTC weekday: Monday 00:30 in Rome is Sunday 23:30 UTC
+  // open == close is not an interval (the catalog refuses it, see domain/time/opening-interval.ts): it opens nothing
+  ['open == close opens nothing that day', week({ monday: [{ open: '12:00', close: '12:00' }] }), 'UTC', '2026-03-02T12:30:00Z', false],
+  ['open == close opens nothing the next day', week({ monday: [{ open: '12:00', close: '12:00' }] }), 'UTC', '2026-03-03T11:30:00Z', false],
+  // close 00:00 on the spring-forward day: open until local midnight (22:59Z = 00:59 CEST is the next day)
+  ['Rome, close 00:00 on the 23-hour day: 21:59Z = 23:59 CEST', week({ sunday: [{ open: '20:00', close: '00:00' }] }), 'Europe/Rome', '2026-03-29T21:59:00Z', true],
+  ['Rome, close 00:00 on the 23-hour day: 22:00Z = 00:00 CEST Monday', week({ sunday: [{ open: '20:00', close: '00:00' }] }), 'Europe/Rome', '2026-03-29T22:00:00Z', false],
   ['weekday taken in the zone', week({ monday: [{ open: '00:00', close: '01:00' }] }), 'Europe/Rome', '2026-03-01T23:30:00Z', true],
 
   // Europe/Rome spring forward 2026-03-29 02:00 CET -> 03:00 CEST: the same UTC instant is a different wall time

@@ -16,33 +16,16 @@ import {
   type Dish,
   type MenuSection,
   type OpeningHours,
-  type OpeningInterval,
-  type Price,
   type ReservationPolicy,
   type RestaurantDetails,
   type Table,
-  type Weekday,
 } from './events';
-import {
-  LIMITS,
-  assertValid,
-  catalogError,
-  findDish,
-  findSection,
-  nameKey,
-  normalizeDetails,
-  normalizeDish,
-  normalizeOpeningHours,
-  validateDetails,
-  validateDish,
-  validateMenu,
-  validateOpeningHours,
-  validatePolicy,
-  validateSectionName,
-  validateTables,
-  type Issue,
-  type MenuSectionInput,
-} from './validation';
+import { findDish, findSection, nameKey, normalizeDish, validateDish, validateMenu, validateSectionName, type DishInput, type MenuSectionInput } from './menu';
+import { normalizeOpeningHours, validateOpeningHours, type OpeningHoursInput } from './opening-hours';
+import { LIMITS, assertValid, catalogError, normalizeDetails, validateDetails, validatePolicy, validateTables, type Issue } from './validation';
+
+export type { DishInput, MenuSectionInput } from './menu';
+export type { OpeningHoursInput } from './opening-hours';
 
 export interface Restaurant extends RestaurantDetails {
   restaurantId: string;
@@ -56,13 +39,6 @@ export interface Restaurant extends RestaurantDetails {
 
 /** `null` until RestaurantCreated. */
 export type RestaurantState = Restaurant | null;
-
-export type OpeningHoursInput = Partial<Record<Weekday, OpeningInterval[]>>;
-export interface DishInput {
-  name: string;
-  description?: string;
-  price: Price;
-}
 
 /** The largest number of events one create may write (the event store takes ≤ 100 per transaction). */
 const MAX_CREATE_EVENTS = 100;
@@ -161,6 +137,16 @@ function mapSection(state: Restaurant, section: string, f: (s: MenuSection) => M
   return { ...state, menu: state.menu.map((s) => (nameKey(s.name) === nameKey(section) ? f(s) : s)) };
 }
 
+/**
+ * A command that replaces one part of the restaurant (hours, tables, policy): refused when `issues` is not
+ * empty, else one event with the part as `normalize` stores it, or none when that is what the restaurant has.
+ */
+function replacement<T>(issues: Issue[], normalize: () => T, current: T, event: (value: T) => CatalogEvent): CatalogEvent[] {
+  assertValid(issues);
+  const value = normalize();
+  return same(value, current) ? [] : [event(value)];
+}
+
 /** The state a change command needs: it exists, the actor owns it, it is not closed. */
 function guard(state: RestaurantState, actor: string): Restaurant {
   if (state === null) throw catalogError('NOT_FOUND', 'No such restaurant.');
@@ -206,24 +192,22 @@ export function decide(command: RestaurantCommand, state: RestaurantState): Cata
     }
     case 'SetOpeningHours': {
       const s = guard(state, command.actor);
-      assertValid(validateOpeningHours(command.openingHours));
-      const openingHours = normalizeOpeningHours(command.openingHours);
-      if (same(openingHours, s.openingHours)) return [];
-      return [{ type: 'OpeningHoursSet', data: { restaurantId: s.restaurantId, openingHours } }];
+      return replacement(validateOpeningHours(command.openingHours), () => normalizeOpeningHours(command.openingHours), s.openingHours, (openingHours) => ({
+        type: 'OpeningHoursSet',
+        data: { restaurantId: s.restaurantId, openingHours },
+      }));
     }
     case 'SetTables': {
       const s = guard(state, command.actor);
-      assertValid(validateTables(command.tables));
-      const tables = copyTables(command.tables);
-      if (same(tables, s.tables)) return [];
-      return [{ type: 'TablesSet', data: { restaurantId: s.restaurantId, tables } }];
+      return replacement(validateTables(command.tables), () => copyTables(command.tables), s.tables, (tables) => ({
+        type: 'TablesSet',
+        data: { restaurantId: s.restaurantId, tables },
+      }));
     }
     case 'SetReservationPolicy': {
       const s = guard(state, command.actor);
       const policy = resolvePolicy(command.policy);
-      assertValid(validatePolicy(policy));
-      if (same(policy, s.policy)) return [];
-      return [{ type: 'ReservationPolicySet', data: { restaurantId: s.restaurantId, policy } }];
+      return replacement(validatePolicy(policy), () => policy, s.policy, () => ({ type: 'ReservationPolicySet', data: { restaurantId: s.restaurantId, policy } }));
     }
     case 'AddMenuSection': {
       const s = guard(state, command.actor);

@@ -9,7 +9,7 @@
  * and a start is offered only when the whole turn fits before its service closes.
  */
 import { WEEKDAYS, type OpeningHours, type OpeningInterval, type ReservationPolicy, type Table } from './events';
-import { minutesOf } from './validation';
+import { intervalSpan, spanMinutes } from '../time/opening-interval';
 
 export type PolicyWarningCode = 'NO_TABLES' | 'PARTY_SIZE_EXCEEDS_LARGEST_TABLE' | 'NO_OPENING_HOURS' | 'TURN_LONGER_THAN_EVERY_SERVICE';
 
@@ -29,8 +29,6 @@ export interface WarningInput {
   openingHours: Partial<OpeningHours>;
 }
 
-const DAY_MINUTES = 24 * 60;
-
 /** Seats of the largest table, 0 without tables. */
 export function largestTableSeats(tables: readonly Pick<Table, 'seats'>[]): number {
   return tables.reduce((max, t) => Math.max(max, t.seats), 0);
@@ -46,21 +44,13 @@ export function unseatablePartySizes(tables: readonly Pick<Table, 'seats'>[], po
   return { from: largest + 1, to: policy.maxPartySize };
 }
 
-/** Length in minutes of an interval (close <= open runs past midnight); undefined when malformed. */
-function lengthOf(interval: OpeningInterval): number | undefined {
-  const open = minutesOf(interval.open);
-  const close = minutesOf(interval.close);
-  if (open === undefined || close === undefined) return undefined;
-  return close > open ? close - open : close + DAY_MINUTES - open;
-}
-
 /** The longest service of the week, with where it is; null when every day is closed. */
 function longestService(openingHours: Partial<OpeningHours>): { minutes: number; day: string; interval: OpeningInterval } | null {
   let best: { minutes: number; day: string; interval: OpeningInterval } | null = null;
   for (const day of WEEKDAYS) {
     for (const interval of openingHours[day] ?? []) {
-      const minutes = lengthOf(interval);
-      if (minutes !== undefined && (best === null || minutes > best.minutes)) best = { minutes, day, interval };
+      const span = intervalSpan(interval);
+      if (span && (best === null || spanMinutes(span) > best.minutes)) best = { minutes: spanMinutes(span), day, interval };
     }
   }
   return best;

@@ -6,9 +6,10 @@
  * - Opening hours are wall-clock times in the restaurant's IANA zone. Slots are computed on the wall
  *   clock (open, open + slot, open + 2·slot, …) and only then converted to instants, so a 23-hour or
  *   25-hour day yields the slots a person reading the clock on the wall expects.
- * - Midnight: an interval whose `close <= open` ends on the next day. Its after-midnight slots belong to
- *   the interval's *opening* day: `bookableStarts` for Friday lists Saturday 00:15 when Friday's interval
- *   runs 18:00–02:00. (They are not listed again under Saturday unless Saturday has its own interval.)
+ * - What one interval means (closing after midnight, close 00:00, open == close) is defined in
+ *   ./opening-interval.ts. The after-midnight slots of an interval belong to its *opening* day:
+ *   `bookableStarts` for Friday lists Saturday 00:15 when Friday's interval runs 18:00–02:00. (They are
+ *   not listed again under Saturday unless Saturday has its own interval.)
  * - The whole turn must fit: start + turnMinutes ≤ close, measured in real elapsed time between instants
  *   (on the spring-forward night a 01:30 start with a 90-minute turn ends at 04:00 on the wall).
  * - Gap (spring forward, e.g. 02:00–03:00 does not exist): wall times in the gap are not slots, and a
@@ -24,11 +25,10 @@
  */
 import { DateTime, IANAZone } from 'luxon';
 import { DomainError } from '../errors';
-import { minutesOf } from '../catalog/validation';
+import { crossesMidnight, intervalSpan, type IntervalSpan } from './opening-interval';
 import { largestTable, WEEKDAYS, type OpeningInterval, type RestaurantReplica } from '../reservation/restaurant';
 
 const MINUTE_MS = 60_000;
-const DAY_MINUTES = 24 * 60;
 
 const OFFSET_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 const LOCAL_ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
@@ -293,10 +293,10 @@ function notOfferedRefusal(restaurant: RestaurantReplica, start: Date): DomainEr
   for (const date of [addDays(own, -1), own]) {
     const day = parseDate(date);
     for (const interval of restaurant.openingHours[WEEKDAYS[day.weekday - 1]!] ?? []) {
-      const { open, close } = intervalMinutes(interval);
-      const openAt = boundaryInstant(day, open, timezone).getTime();
-      const closeAt = boundaryInstant(day, close, timezone).getTime();
-      if (date === own || close > DAY_MINUTES) served = true;
+      const span = intervalMinutes(interval);
+      const openAt = boundaryInstant(day, span.open, timezone).getTime();
+      const closeAt = boundaryInstant(day, span.close, timezone).getTime();
+      if (date === own || crossesMidnight(span)) served = true;
       if (at >= openAt && at < closeAt) {
         inService = true;
         closing = interval.close;
@@ -425,17 +425,16 @@ function wallAt(day: DateTime, minutes: number): WallTime {
   return { year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute };
 }
 
-function intervalMinutes(interval: OpeningInterval): { open: number; close: number } {
-  const open = hhmm(interval.open);
-  const close = hhmm(interval.close);
-  // close <= open: the interval ends after midnight (open == close: round the clock)
-  return { open, close: close <= open ? close + DAY_MINUTES : close };
-}
-
-function hhmm(value: string): number {
-  const minutes = minutesOf(value);
-  if (minutes === undefined) throw new DomainError('INVALID_OPENING_HOURS', `"${value}" is not a time of day (HH:MM).`, { value });
-  return minutes;
+/** The interval's span; one that is not an interval (a malformed time, open == close) cannot be read. */
+function intervalMinutes(interval: OpeningInterval): IntervalSpan {
+  const span = intervalSpan(interval);
+  if (!span) {
+    throw new DomainError('INVALID_OPENING_HOURS', `${interval.open}–${interval.close} is not an opening interval (HH:MM to another HH:MM).`, {
+      open: interval.open,
+      close: interval.close,
+    });
+  }
+  return span;
 }
 
 /** A local calendar date as a UTC DateTime at midnight: used only for calendar arithmetic. */

@@ -202,9 +202,18 @@ describe('bookableStarts', () => {
       expect(openingDateOf(late, instant('2026-06-13T00:45:00+02:00'))).toBeNull();
     });
 
-    it('close == open means round the clock', () => {
-      const allDay = restaurant({ hours: { friday: [{ open: '00:00', close: '00:00' }] }, policy: { slotMinutes: 60, turnMinutes: 60 } });
-      expect(starts(allDay, '2026-06-12')).toEqual(wall('2026-06-12', '00:00', '23:00', 60, '+02:00'));
+    it('close 00:00 is midnight: the last turn ends at midnight and nothing is listed under the next day', () => {
+      const untilMidnight = restaurant({ hours: { friday: [{ open: '20:00', close: '00:00' }] }, policy: { slotMinutes: 60, turnMinutes: 60 } });
+      expect(starts(untilMidnight, '2026-06-12')).toEqual(wall('2026-06-12', '20:00', '23:00', 60, '+02:00'));
+      expect(starts(untilMidnight, '2026-06-13')).toEqual([]);
+    });
+
+    it('close == open is not an interval (the catalog refuses it): the hours cannot be read', () => {
+      const sameTime = restaurant({ hours: { friday: [{ open: '00:00', close: '00:00' }] }, policy: { slotMinutes: 60, turnMinutes: 60 } });
+      expect(codeOf(() => starts(sameTime, '2026-06-12'))).toBe('INVALID_OPENING_HOURS');
+      expect(codeOf(() => checkBookable({ restaurant: sameTime, start: instant('2026-06-12T12:00:00+02:00'), partySize: 2, now: LONG_AGO }))).toBe(
+        'INVALID_OPENING_HOURS',
+      );
     });
   });
 
