@@ -13,7 +13,10 @@
 import { parseArgs } from 'node:util';
 import type { System } from '../test/system';
 import { bookingOp, pidLabels, prepareFixture, TABLES, waitForPipeline, withSystem, type Fixture } from './bookings';
-import { cpuPerOpText, cpuSampler, cpuText, describe, printErrorSamples, request, runLoad, runMain, type CpuReport, type LoadResult, type Outcome } from './lib';
+import { runMain } from './cli';
+import { cpuPerOpText, cpuSampler, cpuText, type CpuReport } from './cpu';
+import { request } from './http';
+import { describe, printErrorSamples, runLoad, type LoadResult, type Outcome } from './load';
 
 /** The goal: at least 1,000 queries/s, closed loop, on the bench machine (2 cores, the load generator included). */
 export const GOAL_QPS = 1000;

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT_DIR } from '../platform/config';
-import { cpuSampler, type CpuReport } from './lib';
+import { cpuSampler, type CpuReport } from './cpu';
 import type { BillableUnits } from './prices';
 
 export type Counts = Record<string, number>;

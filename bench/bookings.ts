@@ -28,21 +28,11 @@ import { topology } from '../platform/topology';
 import { startSystem, type System } from '../test/system';
 import { costMeter, type CostWindow } from './aws-count';
 import { floorUpdate } from './floor-workflow';
-import {
-  assertLoopback,
-  countingProxy,
-  cpuPerOpText,
-  cpuSampler,
-  cpuText,
-  describe,
-  printErrorSamples,
-  request,
-  runLoad,
-  runMain,
-  type CpuReport,
-  type LoadResult,
-  type Outcome,
-} from './lib';
+import { runMain } from './cli';
+import { countingProxy } from './counting-proxy';
+import { cpuPerOpText, cpuSampler, cpuText, type CpuReport } from './cpu';
+import { assertLoopback, request } from './http';
+import { describe, printErrorSamples, runLoad, type LoadResult, type Outcome } from './load';
 
 // ---------------------------------------------------------------------------------------------------
 // Fixture: owner, customers, restaurants known to the reservation replica

@@ -15,7 +15,7 @@ import type { Collection, Document } from 'mongodb';
 import { applyEvents } from '../eventstore/checkpoint';
 import { loadConfig } from '../platform/config';
 import { connectMongo } from '../platform/mongo';
-import { percentile } from './lib';
+import { percentile } from './load';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '30,1000,3000' }, ops: { type: 'string', default: '200' } } });
 const sizes = values.sizes.split(',').map(Number);

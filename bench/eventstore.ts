@@ -12,7 +12,7 @@ import { BatchWriteItemCommand, DeleteTableCommand, PutItemCommand, type WriteRe
 import { createSqsHandler, QueueConsumerRunner } from '../eventstore/consumer';
 import { createEventTable, DynamoDBEventStore, eventToItem } from '../eventstore/dynamodb';
 import { serviceForwarder } from '../workers/pipeline';
-import { percentile } from './lib';
+import { percentile } from './load';
 import type { StoredEvent } from '../eventstore/types';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';

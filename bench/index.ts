@@ -21,7 +21,9 @@ import { ROOT_DIR } from '../platform/config';
 import { availabilitySummary, benchAvailability, type AvailabilityBenchResult } from './availability';
 import { awsCountEnv, billableUnits, costMeter, perOp, requestsByKind, type CostWindow } from './aws-count';
 import { bookingArgs, bookingOptions, bookingSummary, benchBookings, pidLabels, prepareFixture, settle, systemPids, TABLES, withSystem, type BookingBenchResult } from './bookings';
-import { closeHttp, cpuSampler, cpuText, ownServerPorts, runMain } from './lib';
+import { runMain } from './cli';
+import { cpuSampler, cpuText, ownServerPorts } from './cpu';
+import { closeHttp } from './http';
 import { benchGrowth, benchHotRestaurant, benchRebuild, HOT_DINERS, runtimeOf, type HotResult, type RebuildResult } from './phases';
 import { COST_EXCLUDES, costPerMillionBookings, LAMBDA_ASSUMPTIONS, PRICES } from './prices';
 import { costLine, machine, markdown, stackDescription, writeResults } from './results';
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5000));
     const background = bg.stop();
     const other = background.byLabel.find((x) => x.label === 'other')?.percent ?? 0;
-    console.log(`stack: SNS/SQS :${ports.moto}, FerretDB :${ports.ferretdb}, Temporal :${ports.temporal}`);
+    console.log(`stack: SNS/SQS :${ports.snsSqs}, FerretDB :${ports.ferretdb}, Temporal :${ports.temporal}`);
     console.log(`before start: ${cpuText(background)}`);
     if (other > 20) console.log(`  NOTE: other processes already use ${other.toFixed(0)}% of a core: expect lower figures than on an idle machine`);
 

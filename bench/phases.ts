@@ -20,7 +20,9 @@ import { consumers, reservationBulkProjection } from '../projections';
 import { rebuildDirect, type DirectRebuildReport } from '../projections/rebuild';
 import type { System } from '../test/system';
 import { bookingOp, restaurantBody, settle, signUp, TABLES, waitForPipeline, waitForTaskQueue, type Fixture } from './bookings';
-import { cpuSampler, cpuText, describe, printErrorSamples, request, runLoad, summarize, type Latency, type LoadResult, type Outcome } from './lib';
+import { cpuSampler, cpuText } from './cpu';
+import { request } from './http';
+import { describe, printErrorSamples, runLoad, summarize, type Latency, type LoadResult, type Outcome } from './load';
 import { appendReservationHistory, dropTable, rebuildLine } from './rebuild';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT_DIR } from '../platform/config';
-import { serverPidLabels } from './lib';
+import { serverPidLabels } from './cpu';
 import { COST_EXCLUDES, LAMBDA_ASSUMPTIONS, PRICES, type CostLine } from './prices';
 
 export const RESULTS_DIR = path.join(ROOT_DIR, 'bench', 'results');
