@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { ServiceError } from '@temporalio/client';
-import { buildServer, describeSchemaError, type RoutePlugin } from './server';
+import { buildServer, type RoutePlugin } from './server';
+import { describeSchemaError } from './validation';
 import { catalogRoutes } from './catalog';
 import { InMemoryEventStore } from '../eventstore/memory';
 import type { CatalogReadModel } from '../projections/catalog';

@@ -15,7 +15,7 @@ import { createApp } from '../api/app';
 import { loadConfig, ROOT_DIR } from '../platform/config';
 import { createRuntime, type Runtime } from '../platform/runtime';
 import { connectTemporal } from '../platform/temporal';
-import { toProblem } from '../api/server';
+import { toProblem } from '../api/error-mapping';
 
 const FERRETDB = path.join(ROOT_DIR, '.stack', 'bin', 'ferretdb');
 
