@@ -1,16 +1,22 @@
 /**
  * A Temporal dev server for tests, started by @temporalio/testing from the CLI the stack installed
- * (`existing-path`: never a download), with the reservation search attributes and Update-with-Start on.
+ * (`existing-path`: never a download), with the search attributes declared in platform/local-stack.json
+ * (the one declaration) and Update-with-Start on.
  */
+import { defineSearchAttributeKey } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import stack from '../platform/local-stack.json';
 import { temporalCliPath } from '../platform/temporal';
-import { SA } from '../workflows/messages';
+import { SA_TYPES } from '../workflows/messages';
+
+export const declaredSearchAttributes = () =>
+  Object.entries(stack.searchAttributes).map(([name, type]) => defineSearchAttributeKey(name, SA_TYPES[type as keyof typeof SA_TYPES]));
 
 export function localTestEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
-      searchAttributes: Object.values(SA),
+      searchAttributes: declaredSearchAttributes(),
       extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
     },
   });

@@ -5,11 +5,14 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
+import type { Outcome } from '../domain/reservation/outcomes';
+import type { Placement } from '../domain/reservation/placement';
 import type { ReservationStatus } from '../domain/reservation/reservation';
+import stack from '../platform/local-stack.json';
 
 export const reservationWorkflowId = (reservationId: string): string => `reservation-${reservationId}`;
 
-export type { ReservationStatus };
+export type { Outcome, Placement, ReservationStatus };
 
 export interface ReservationRequest {
   reservationId: string;
@@ -43,27 +46,6 @@ export interface ReservationRequest {
 
 /** A run whose placement cannot begin within this long after `answerBy` withdraws (the diner has moved on). */
 export const PLACEMENT_WINDOW_MS = 5 * 60_000;
-
-/** What placement decided, with every later deadline as a delay from placement (see `placedAt`). */
-export interface Placement {
-  status: 'pending' | 'accepted';
-  tableId: string;
-  start: string;
-  end: string;
-  restaurantName: string;
-  timezone: string;
-  ownerId: string;
-  /** ms from placement until an undecided request expires (never past the start). */
-  decisionTimeoutMs: number;
-  /** ms from placement until the reminder is due (<= 0: due at once). */
-  reminderInMs: number;
-  /** ms from placement until the turn ends and the reservation completes. */
-  endInMs: number;
-  /** ms from placement after which a customer may no longer cancel. */
-  customerCutoffInMs: number;
-  /** ms from placement until the start (the owner may cancel until then). */
-  startInMs: number;
-}
 
 /** A rule said no (no free table, too late, unknown restaurant…): an answer, not a failure. */
 export interface Refusal {
@@ -111,12 +93,25 @@ export const rejectUpdate = defineUpdate<StatusResult, [DecisionInput]>('reject'
 export const cancelUpdate = defineUpdate<StatusResult, [DecisionInput]>('cancel');
 export const stateQuery = defineQuery<ReservationWorkflowState>('state');
 
+/** Search attribute types as platform/local-stack.json spells them (the CLI's names), and as the SDK does. */
+export const SA_TYPES = { Keyword: 'KEYWORD', Datetime: 'DATETIME', Int: 'INT' } as const;
+type Declared = keyof typeof stack.searchAttributes;
+
+/**
+ * A search attribute declared in platform/local-stack.json (the one declaration: the stack, the compose
+ * check and the test server read it too), with the type this code uses it as; a mismatch fails at load.
+ */
+function declared<T extends keyof typeof SA_TYPES>(name: Declared, type: T) {
+  if (stack.searchAttributes[name] !== type) throw new Error(`search attribute ${name} is declared as ${stack.searchAttributes[name]}, used as ${type}`);
+  return defineSearchAttributeKey(name, SA_TYPES[type]);
+}
+
 export const SA = {
-  restaurantId: defineSearchAttributeKey('RestaurantId', 'KEYWORD'),
-  customerId: defineSearchAttributeKey('CustomerId', 'KEYWORD'),
-  status: defineSearchAttributeKey('ReservationStatus', 'KEYWORD'),
-  start: defineSearchAttributeKey('ReservationStart', 'DATETIME'),
-  partySize: defineSearchAttributeKey('PartySize', 'INT'),
+  restaurantId: declared('RestaurantId', 'Keyword'),
+  customerId: declared('CustomerId', 'Keyword'),
+  status: declared('ReservationStatus', 'Keyword'),
+  start: declared('ReservationStart', 'Datetime'),
+  partySize: declared('PartySize', 'Int'),
 } as const;
 
 /** Failure types the workflow raises; the API maps them to HTTP statuses. */
@@ -139,9 +134,15 @@ export interface ReservationActivities {
   placeReservation(request: ReservationRequest): Promise<Placement | Refusal>;
   recordOutcome(input: {
     reservationId: string;
-    outcome: 'accept' | 'reject' | 'expire' | 'cancel' | 'reminder' | 'complete';
+    outcome: Outcome;
     actor?: Actor;
     reason?: string;
+    /**
+     * Cancel: when the workflow accepted the request (ISO, on the placement's clock) and the cutoff the
+     * reservation was placed under, so the decider decides as the workflow's validator did, on every retry.
+     */
+    at?: string;
+    cancellationCutoffMinutes?: number;
   }): Promise<{ status: ReservationStatus; at: string }>;
   /**
    * Compensation: gives back the reservation's table unless its recorded status says it rightly holds it

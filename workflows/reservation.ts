@@ -1,7 +1,8 @@
 /**
- * One workflow per reservation (id `reservation-<reservationId>`). It only orchestrates: every state
- * change is an event appended by an idempotent activity; the rules live in the deciders the activities
- * run. Started by Update-with-Start, so the API learns the placement (table held, pending or accepted) in
+ * One workflow per reservation (id `reservation-<reservationId>`). It only orchestrates: timers and the
+ * order of steps. Every state change is an event appended by an idempotent activity; the rules live in
+ * domain/reservation/ (the deciders the activities run, and the same predicates in rules.ts that the
+ * update validators ask). Started by Update-with-Start, so the API learns the placement (table held, pending or accepted) in
  * one round trip.
  *
  *   placing ─▶ pending ─(accept)─▶ accepted ─(reminder timer)─▶ … ─(end of turn)─▶ completed
@@ -22,8 +23,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { Mutex } from 'async-mutex';
 import type { DomainError } from '../domain/errors';
-import { cancellationRefusal, pendingRefusal, rejectionReason } from '../domain/reservation/rules';
+import { cutoffMinutesOf, OUTCOME_EVENT, placedAtOf, type Outcome } from '../domain/reservation/outcomes';
+import { cancellationRefusal, ownerRefusal, pendingRefusal, rejectionReason, statusAfter } from '../domain/reservation/rules';
 import {
   FAILURE,
   PLACEMENT_WINDOW_MS,
@@ -85,68 +88,80 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   let placedAt = 0;
   let placementFailure: ApplicationFailure | undefined;
   let requests = 0;
-  // Update handlers run activities; one at a time, so a decision and the expiry timer never interleave.
-  let busy = false;
+  // Steps that record an outcome (the updates' decisions and the timers' steps) run one at a time under this
+  // lock, so a decision and a timer's step never interleave (as in Temporal's safe-message-handlers sample).
+  const lock = new Mutex();
 
   const status = (): ReservationWorkflowState['status'] => state.status;
   const elapsed = () => Date.now() - placedAt;
 
-  const setStatus = (next: ReservationStatus, type: string, at: string) => {
-    state.status = next;
+  /** Records what an outcome's activity did: the event in the history, the status it leaves, in visibility too. */
+  const recorded = (outcome: Outcome, at: string) => {
+    const type = OUTCOME_EVENT[outcome];
+    const before = state.status;
+    state.status = statusAfter(type, before);
     state.history.push({ type, at });
-    upsertSearchAttributes([{ key: SA.status, value: next }]);
+    if (state.status !== before) upsertSearchAttributes([{ key: SA.status, value: state.status }]);
   };
 
-  /** Runs one outcome under the lock; re-checks the rule after waiting, since the state may have moved on. */
+  /**
+   * An instant of the workflow's (deterministic) clock on the clock the placement was made by, which the
+   * placement's start and the decider are on. They are the same clock in production.
+   */
+  const onPlacementClock = (p: Placement, workflowTime: number): number => placedAtOf(p) + (workflowTime - placedAt);
+
+  /**
+   * Runs one decision under the lock; asks the rule again once it holds it, since the state may have moved on.
+   * `extra`: what the activity needs to decide exactly as the rule was asked here.
+   */
   const decide = async (
     outcome: 'accept' | 'reject' | 'cancel',
     input: DecisionInput,
     allowed: () => void,
-    next: ReservationStatus,
-    type: string,
+    extra: () => { at?: string; cancellationCutoffMinutes?: number } = () => ({}),
   ): Promise<StatusResult> => {
     // a decision that arrives while the request is still being placed (its client saw the reservation in
     // the stream a moment before the workflow did) waits for the placement instead of being refused
-    await condition(() => !busy && state.status !== 'placing');
-    allowed();
-    busy = true;
-    try {
-      const r = await activities.recordOutcome({ reservationId: request.reservationId, outcome, actor: input.actor, reason: input.reason });
-      setStatus(next, type, r.at);
+    await condition(() => state.status !== 'placing');
+    return await lock.runExclusive(async () => {
+      allowed();
+      const r = await activities.recordOutcome({ reservationId: request.reservationId, outcome, actor: input.actor, reason: input.reason, ...extra() });
+      recorded(outcome, r.at);
       return { reservationId: request.reservationId, status: state.status as ReservationStatus };
-    } finally {
-      busy = false;
-    }
+    });
   };
 
   // The rules are the domain's (domain/reservation/rules.ts); the workflow only asks them, on its own state
-  // and clock, before an update is accepted, and again after waiting for the lock.
+  // and clock, before an update is accepted, and again once it holds the lock.
   const mustBePending = (wanted: string) => () => {
     if (state.status === 'placing') return; // decided after the placement (see `decide`)
     const refused = pendingRefusal(state.status, wanted);
     if (refused) throw refusal(refused);
   };
   const mustBeOwner = (input: DecisionInput) => {
-    if (input.actor.role !== 'owner') {
-      throw ApplicationFailure.create({ type: FAILURE.forbidden, message: 'Only the restaurant owner may do this.', nonRetryable: true });
-    }
+    const refused = ownerRefusal(input.actor.role);
+    if (refused) throw refusal(refused);
   };
-  const mayCancel = (input: DecisionInput) => () => {
+  /** `askedAt`: the workflow's time when the request arrived; the cancellation is decided as of then. */
+  const mayCancel = (input: DecisionInput, askedAt: number) => () => {
     if (state.status === 'placing') return; // decided after the placement (see `decide`)
     const p = state.placement;
     if (!p || state.status === 'not-placed') {
       throw ApplicationFailure.create({ type: FAILURE.alreadyFinal, message: `The reservation is ${state.status}.`, nonRetryable: true });
     }
-    // times relative to placement: the workflow's clock is deterministic, and the placement's delays are
-    // what the policy made of the start when it was placed
     const refused = cancellationRefusal({
       status: state.status,
       by: input.actor.role,
-      at: elapsed(),
-      start: p.startInMs,
-      cancellationCutoffMinutes: (p.startInMs - p.customerCutoffInMs) / 60_000,
+      at: onPlacementClock(p, askedAt),
+      start: Date.parse(p.start),
+      cancellationCutoffMinutes: cutoffMinutesOf(p),
     });
     if (refused) throw refusal(refused);
+  };
+  /** The cancellation as the workflow decided it, for the decider to decide the same on every retry. */
+  const cancelAsked = (askedAt: number) => () => {
+    const p = state.placement!;
+    return { at: new Date(onPlacementClock(p, askedAt)).toISOString(), cancellationCutoffMinutes: cutoffMinutesOf(p) };
   };
 
   setHandler(stateQuery, () => state);
@@ -172,13 +187,13 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     },
   );
 
-  setHandler(acceptUpdate, (input) => decide('accept', input, mustBePending('accepted'), 'accepted', 'ReservationAccepted'), {
+  setHandler(acceptUpdate, (input) => decide('accept', input, mustBePending('accepted')), {
     validator: (input) => {
       mustBeOwner(input);
       mustBePending('accepted')();
     },
   });
-  setHandler(rejectUpdate, (input) => decide('reject', input, mustBePending('rejected'), 'rejected', 'ReservationRejected'), {
+  setHandler(rejectUpdate, (input) => decide('reject', input, mustBePending('rejected')), {
     validator: (input) => {
       mustBeOwner(input);
       mustBePending('rejected')();
@@ -186,9 +201,15 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
       if (typeof reason !== 'string') throw refusal(reason);
     },
   });
-  setHandler(cancelUpdate, (input) => decide('cancel', input, mayCancel(input), 'cancelled', 'ReservationCancelled'), {
-    validator: (input) => mayCancel(input)(),
-  });
+  setHandler(
+    cancelUpdate,
+    (input) => {
+      // the handler starts in the workflow task that accepted the update: the same time the validator saw
+      const askedAt = Date.now();
+      return decide('cancel', input, mayCancel(input, askedAt), cancelAsked(askedAt));
+    },
+    { validator: (input) => mayCancel(input, Date.now())() },
+  );
 
   /**
    * The request's end when it was not placed: the waiting request update gets the refusal, the run's
@@ -243,36 +264,32 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   state.status = placement.status;
   upsertSearchAttributes([{ key: SA.status, value: placement.status }]);
 
-  const waitWhile = (s: ReservationStatus, untilMs: number) => condition(() => state.status !== s && !busy, Math.max(untilMs - elapsed(), 0));
+  /** Waits until the status leaves `s` (and no step holds the lock), or until `untilMs` after placement. */
+  const waitWhile = (s: ReservationStatus, untilMs: number) => condition(() => state.status !== s && !lock.isLocked(), Math.max(untilMs - elapsed(), 0));
+  /**
+   * A timer's step: under the lock, and only if the status is still `s` once it holds it (the timer may
+   * fire while a decision is being recorded: that one finishes first).
+   */
+  const timerStep = (s: ReservationStatus, outcome: Outcome) =>
+    lock.runExclusive(async () => {
+      if (status() !== s) return;
+      const r = await activities.recordOutcome({ reservationId: request.reservationId, outcome });
+      recorded(outcome, r.at);
+    });
 
   try {
     // ---- manual acceptance: the owner decides before the deadline, or the request expires
     if (status() === 'pending') {
       const moved = await waitWhile('pending', placement.decisionTimeoutMs);
-      if (!moved) {
-        await condition(() => !busy);
-        if (status() === 'pending') {
-          busy = true;
-          try {
-            const r = await activities.recordOutcome({ reservationId: request.reservationId, outcome: 'expire' });
-            setStatus('expired', 'ReservationExpired', r.at);
-          } finally {
-            busy = false;
-          }
-        }
-      }
+      if (!moved) await timerStep('pending', 'expire');
     }
 
     // ---- accepted: a reminder before the start, then completion at the end of the turn
     if (status() === 'accepted' && placement.reminderInMs <= placement.startInMs) {
       const moved = await waitWhile('accepted', placement.reminderInMs);
-      // the timer may fire while a cancel is being recorded: let it finish, then look again
-      if (!moved) await condition(() => !busy);
-      if (!moved && status() === 'accepted') {
-        busy = true;
+      if (!moved) {
         try {
-          await activities.recordOutcome({ reservationId: request.reservationId, outcome: 'reminder' });
-          state.history.push({ type: 'ReminderDue', at: new Date().toISOString() });
+          await timerStep('accepted', 'reminder');
         } catch (err) {
           // a reminder that cannot be recorded is not a reason to end the booking: alert an operator and
           // go on to the end of the turn with the table still taken (earlier runs failed here: keep them)
@@ -280,18 +297,12 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
           const alert = `reminder could not be recorded: ${String(err)}`;
           (state.alerts ??= []).push(alert);
           log.error(`ALERT: ${alert}`, { workflowId: workflowInfo().workflowId });
-        } finally {
-          busy = false;
         }
       }
     }
     if (status() === 'accepted') {
       const moved = await waitWhile('accepted', placement.endInMs);
-      if (!moved) await condition(() => !busy);
-      if (!moved && status() === 'accepted') {
-        const r = await activities.recordOutcome({ reservationId: request.reservationId, outcome: 'complete' });
-        setStatus('completed', 'ReservationCompleted', r.at);
-      }
+      if (!moved) await timerStep('accepted', 'complete');
     }
   } catch (err) {
     // a later step failed for good: give the table back only if the recorded status says the reservation

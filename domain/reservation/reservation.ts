@@ -14,13 +14,14 @@
  *
  * Bookability (opening hours, advance window, party size) is checked by the caller with `checkBookable`
  * before the table is held: it needs the restaurant's replica and the current time, this stream needs
- * neither. Cancellation needs the time and the cutoff, so the command carries them.
+ * neither. Cancellation needs the time and the cutoff, so the command carries them. The rules themselves
+ * (pending only, the cutoff, the status each event leaves) are written once in rules.ts.
  */
 import type { Decider } from '../../eventstore/command-handler';
 import type { DomainEvent } from '../../eventstore/types';
 import { DomainError } from '../errors';
 import { parseInstant } from '../time/slots';
-import { cancellationRefusal, pendingRefusal, rejectionReason, type ReservationStatus } from './rules';
+import { acceptedRefusal, cancellationRefusal, pendingRefusal, rejectionReason, statusAfter, type ReservationEventType, type ReservationStatus } from './rules';
 
 export { RESERVATION_STATUSES, type ReservationStatus } from './rules';
 
@@ -62,6 +63,11 @@ export type ReservationCancelled = DomainEvent<'ReservationCancelled', { by: 'cu
 export type ReminderDue = DomainEvent<'ReminderDue', { start: string }>;
 export type ReservationCompleted = DomainEvent<'ReservationCompleted', Record<string, never>>;
 
+// every event type has its entry in the status map (rules.ts STATUS_AFTER), and nothing else does
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _statusMapCoversEveryEvent: Same<ReservationEvent['type'], ReservationEventType> = true;
+void _statusMapCoversEveryEvent;
+
 export type ReservationEvent =
   | ReservationRequested
   | ReservationAccepted
@@ -91,9 +97,12 @@ export interface ExpireReservation {
 export interface CancelReservation {
   type: 'CancelReservation';
   by: 'customer' | 'owner';
-  /** When the cancellation is asked for (passed in: the domain never reads the clock). */
+  /**
+   * When the cancellation was asked for (passed in: the domain never reads the clock). The workflow passes
+   * the instant it accepted the request, so a retried command decides exactly as the first try did.
+   */
   at: Date;
-  /** The restaurant's policy at `at`: a customer may cancel until start − this many minutes (inclusive). */
+  /** The restaurant's policy: a customer may cancel until start − this many minutes (inclusive). */
   cancellationCutoffMinutes: number;
   reason?: string;
 }
@@ -134,26 +143,26 @@ export const reservationDecider: Decider<ReservationCommand, ReservationState, R
   initialState: () => ({ status: 'none' }),
 
   evolve(state, event) {
-    if (event.type === 'ReservationRequested') return { ...event.data, status: 'pending', reminderDue: false };
+    if (event.type === 'ReservationRequested') return { ...event.data, status: statusAfter(event.type, 'none'), reminderDue: false };
     if (state.status === 'none') return state; // nothing else can happen to a reservation that does not exist
+    const status = statusAfter(event.type, state.status);
     switch (event.type) {
       case 'ReservationAccepted':
-        return { ...state, status: 'accepted', acceptedBy: event.data.by };
+        return { ...state, status, acceptedBy: event.data.by };
       case 'ReservationRejected':
-        return { ...state, status: 'rejected', rejectionReason: event.data.reason };
-      case 'ReservationExpired':
-        return { ...state, status: 'expired' };
+        return { ...state, status, rejectionReason: event.data.reason };
       case 'ReservationCancelled':
         return {
           ...state,
-          status: 'cancelled',
+          status,
           cancelledBy: event.data.by,
           ...(event.data.reason !== undefined ? { cancellationReason: event.data.reason } : {}),
         };
       case 'ReminderDue':
         return { ...state, reminderDue: true };
+      case 'ReservationExpired':
       case 'ReservationCompleted':
-        return { ...state, status: 'completed' };
+        return { ...state, status };
     }
   },
 
@@ -164,25 +173,25 @@ export const reservationDecider: Decider<ReservationCommand, ReservationState, R
     }
     switch (command.type) {
       case 'AcceptReservation':
-        requirePending(state, 'accepted');
+        refuseIf(pendingRefusal(state.status, 'accepted'));
         return [{ type: 'ReservationAccepted', data: { by: command.by ?? 'owner' } }];
       case 'RejectReservation': {
-        requirePending(state, 'rejected');
+        refuseIf(pendingRefusal(state.status, 'rejected'));
         const reason = rejectionReason(command.reason);
         if (reason instanceof DomainError) throw reason;
         return [{ type: 'ReservationRejected', data: { reason } }];
       }
       case 'ExpireReservation':
-        requirePending(state, 'expired');
+        refuseIf(pendingRefusal(state.status, 'expired'));
         return [{ type: 'ReservationExpired', data: {} }];
       case 'CancelReservation':
         return cancel(command, state);
       case 'MarkReminderDue':
-        requireAccepted(state, 'reminded');
+        refuseIf(acceptedRefusal(state.status, 'reminded'));
         if (state.reminderDue) return []; // a retried timer must not remind twice
         return [{ type: 'ReminderDue', data: { start: state.start } }];
       case 'CompleteReservation':
-        requireAccepted(state, 'completed');
+        refuseIf(acceptedRefusal(state.status, 'completed'));
         return [{ type: 'ReservationCompleted', data: {} }];
     }
   },
@@ -191,8 +200,11 @@ export const reservationDecider: Decider<ReservationCommand, ReservationState, R
 function request(command: RequestReservation, state: ReservationState): ReservationEvent[] {
   const { type: _type, ...details } = command;
   if (state.status !== 'none') {
-    // A retried request (same id, same booking) is a no-op; anything else reusing the id is a conflict.
-    if (state.customerId === details.customerId && state.start === details.start && state.partySize === details.partySize) return [];
+    // A retried request (same id, same booking) is a no-op, or finishes an automatic acceptance that was
+    // interrupted after the request was recorded; anything else reusing the id is a conflict.
+    if (state.customerId === details.customerId && state.start === details.start && state.partySize === details.partySize) {
+      return state.status === 'pending' && state.acceptance === 'auto' ? [{ type: 'ReservationAccepted', data: { by: 'auto' } }] : [];
+    }
     throw new DomainError('ALREADY_EXISTS', `Reservation ${details.reservationId} already exists.`, {
       reservationId: details.reservationId,
     });
@@ -217,22 +229,13 @@ function cancel(command: CancelReservation, state: Existing): ReservationEvent[]
     start: Date.parse(state.start),
     cancellationCutoffMinutes: command.cancellationCutoffMinutes,
   });
-  if (refused) throw refused;
+  refuseIf(refused);
   const reason = command.reason?.trim();
   return [{ type: 'ReservationCancelled', data: { by: command.by, ...(reason ? { reason } : {}) } }];
 }
 
-function requirePending(state: Existing, wanted: string): void {
-  const refused = pendingRefusal(state.status, wanted);
+function refuseIf(refused: DomainError | undefined): void {
   if (refused) throw refused;
-}
-
-function requireAccepted(state: Existing, wanted: string): void {
-  if (state.status !== 'accepted') {
-    throw new DomainError('NOT_ACCEPTED', `Only an accepted reservation can be ${wanted}; this one is ${state.status}.`, {
-      status: state.status,
-    });
-  }
 }
 
 /** Optional fields absent rather than `undefined`, so the event is the same after a JSON round trip. */

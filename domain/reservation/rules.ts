@@ -24,10 +24,42 @@ export const isFinal = (status: string): boolean => FINAL.has(status);
  */
 export const holdsTable = (status: string): boolean => status === 'pending' || status === 'accepted' || status === 'completed';
 
+/**
+ * The status each reservation event leaves behind (null: the status stays as it was). `evolve`, the
+ * activities, the workflow and the diner's list projection all read the status from here.
+ */
+export const STATUS_AFTER = {
+  ReservationRequested: 'pending',
+  ReservationAccepted: 'accepted',
+  ReservationRejected: 'rejected',
+  ReservationExpired: 'expired',
+  ReservationCancelled: 'cancelled',
+  ReminderDue: null,
+  ReservationCompleted: 'completed',
+} as const satisfies Record<string, ReservationStatus | null>;
+export type ReservationEventType = keyof typeof STATUS_AFTER;
+
+/** The status after an event of this type, given the status before it (unknown types change nothing). */
+export function statusAfter<S extends string>(eventType: string, before: S): ReservationStatus | S {
+  const next = (STATUS_AFTER as Record<string, ReservationStatus | null | undefined>)[eventType];
+  return next ?? before;
+}
+
+/** Only the restaurant's owner accepts or rejects a request. */
+export function ownerRefusal(role: string): DomainError | undefined {
+  return role === 'owner' ? undefined : new DomainError('FORBIDDEN', 'Only the restaurant owner may do this.');
+}
+
 /** Only a pending reservation can be accepted, rejected or expire. */
 export function pendingRefusal(status: string, wanted: string): DomainError | undefined {
   if (status === 'pending') return undefined;
   return new DomainError('NOT_PENDING', `Only a pending reservation can be ${wanted}; this one is ${status}.`, { reservationStatus: status });
+}
+
+/** Only an accepted reservation gets its reminder or completes. */
+export function acceptedRefusal(status: string, wanted: string): DomainError | undefined {
+  if (status === 'accepted') return undefined;
+  return new DomainError('NOT_ACCEPTED', `Only an accepted reservation can be ${wanted}; this one is ${status}.`, { reservationStatus: status });
 }
 
 /** The reason of a rejection, trimmed; a blank one is refused (the diner is told why). */

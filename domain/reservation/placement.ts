@@ -1,0 +1,135 @@
+/**
+ * Where a reservation lives and when its steps fall due: which opening day's ledger holds its table, when
+ * an undecided request expires, when the reminder is due, when a customer may no longer cancel, and which
+ * starts to offer instead when no table is free. Pure: the restaurant and the time come in as arguments.
+ */
+import { nearestFreeStarts, ledgerStreamId, type LedgerState } from './ledger';
+import type { ReservationDetails, ReservationStatus } from './reservation';
+import type { RestaurantReplica } from './restaurant';
+import { bookableStarts, formatInZone, openingDateOf } from '../time/slots';
+
+const MINUTE = 60_000;
+
+/** What placement decided, with every later deadline as a delay from placement (the workflow's timers). */
+export interface Placement {
+  status: 'pending' | 'accepted';
+  tableId: string;
+  start: string;
+  end: string;
+  restaurantName: string;
+  timezone: string;
+  ownerId: string;
+  /** ms from placement until an undecided request expires (never past the start). */
+  decisionTimeoutMs: number;
+  /** ms from placement until the reminder is due (<= 0: due at once). */
+  reminderInMs: number;
+  /** ms from placement until the turn ends and the reservation completes. */
+  endInMs: number;
+  /** ms from placement after which a customer may no longer cancel. */
+  customerCutoffInMs: number;
+  /** ms from placement until the start (the owner may cancel until then). */
+  startInMs: number;
+}
+
+/**
+ * The opening day a booking at `start` belongs to, by the restaurant's hours and zone: turns never cross
+ * from one opening day's hours into another's, so one ledger stream decides every overlap (no cross-stream
+ * race at midnight). A start outside the hours falls on its local date.
+ */
+export function openingDateFor(restaurant: RestaurantReplica, start: Date): string {
+  return openingDateOf(restaurant, start) ?? formatInZone(start, restaurant.timezone).slice(0, 10);
+}
+
+/** The ledger a new booking at `start` goes to. */
+export function ledgerIdFor(restaurant: RestaurantReplica, start: Date): string {
+  return ledgerStreamId(restaurant.restaurantId, openingDateFor(restaurant, start));
+}
+
+/**
+ * The ledger an existing reservation's table is on: the opening day recorded at placement, so a later
+ * change of the restaurant's timezone or hours cannot send a confirm or release to another day's ledger
+ * (and leave a hold that never goes away). Reservations recorded before the field existed: computed.
+ */
+export function ledgerIdOfReservation(r: Pick<ReservationDetails, 'restaurantId' | 'openingDate' | 'start'>, restaurant: RestaurantReplica): string {
+  return r.openingDate ? ledgerStreamId(r.restaurantId, r.openingDate) : ledgerIdFor(restaurant, new Date(r.start));
+}
+
+/** Manual acceptance: when a request made at `now` expires undecided (the policy's timeout, never past the start). */
+export function decideBy(restaurant: RestaurantReplica, start: Date, now: Date): string {
+  return formatInZone(new Date(Math.min(now.getTime() + restaurant.policy.decisionTimeoutMinutes * MINUTE, start.getTime())), restaurant.timezone);
+}
+
+/** The instants of a placed reservation's steps (epoch ms). */
+export interface Deadlines {
+  /** An undecided request expires (pending only). */
+  expiry: number;
+  reminder: number;
+  customerCutoff: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * When each step of a reservation falls due, seen at `now`: the expiry recorded with the request (what the
+ * owner was shown), else the policy's from now, never past the start; the reminder and the customer's
+ * cancellation cutoff by the policy.
+ */
+export function deadlines(
+  r: Pick<ReservationDetails, 'start' | 'end' | 'decideBy'>,
+  policy: Pick<RestaurantReplica['policy'], 'decisionTimeoutMinutes' | 'reminderMinutesBefore' | 'cancellationCutoffMinutes'>,
+  now: Date,
+): Deadlines {
+  const start = Date.parse(r.start);
+  const t = now.getTime();
+  return {
+    expiry: r.decideBy ? Date.parse(r.decideBy) : Math.min(t + policy.decisionTimeoutMinutes * MINUTE, start),
+    reminder: start - policy.reminderMinutesBefore * MINUTE,
+    customerCutoff: start - policy.cancellationCutoffMinutes * MINUTE,
+    start,
+    end: Date.parse(r.end),
+  };
+}
+
+/** A recorded reservation as the workflow's placement: its table, and each deadline as a delay from `now`. */
+export function placementOf(
+  r: Pick<ReservationDetails, 'tableId' | 'start' | 'end' | 'decideBy'> & { status: ReservationStatus },
+  restaurant: RestaurantReplica,
+  now: Date,
+): Placement {
+  const t = now.getTime();
+  const d = deadlines(r, restaurant.policy, now);
+  return {
+    status: r.status === 'accepted' ? 'accepted' : 'pending',
+    tableId: r.tableId,
+    start: r.start,
+    end: r.end,
+    restaurantName: restaurant.name,
+    timezone: restaurant.timezone,
+    ownerId: restaurant.ownerId,
+    decisionTimeoutMs: Math.max(0, d.expiry - t),
+    reminderInMs: d.reminder - t,
+    endInMs: d.end - t,
+    customerCutoffInMs: d.customerCutoff - t,
+    startInMs: d.start - t,
+  };
+}
+
+/**
+ * Up to `count` bookable starts of the same opening day nearest to `start` with a free table on `ledger`
+ * (that opening day's), in the restaurant's zone: what a NO_TABLE refusal offers instead.
+ */
+export function alternatives(
+  restaurant: RestaurantReplica,
+  q: { start: Date; partySize: number; ledger: LedgerState; now: Date; count?: number },
+): string[] {
+  const date = openingDateOf(restaurant, q.start);
+  if (!date) return [];
+  const candidates = bookableStarts({ restaurant, date, now: q.now, partySize: q.partySize });
+  return nearestFreeStarts(q.ledger, candidates, {
+    start: q.start,
+    partySize: q.partySize,
+    turnMinutes: restaurant.policy.turnMinutes,
+    tables: restaurant.tables,
+    count: q.count ?? 3,
+  }).map((s) => formatInZone(s, restaurant.timezone));
+}
