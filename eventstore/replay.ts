@@ -1,21 +1,20 @@
 /**
- * Replay through the queue. For a consumer that offers a direct rebuild (projections/index.ts
- * `rebuildFromStore`: read the store, fold with the consumer's own rules, bulk insert with the live
- * checkpoints; projections/rebuild.ts, which documents its own concurrency) `npm run replay -- --rebuild`
- * uses that instead (measured about 70 events/s here vs several thousand direct); this path stays for the
- * others and with `--via-queue`.
+ * Replay via queue: re-delivers a service's whole history to ONE consumer's queue. Used by the pipeline's
+ * catch-up of a queue newer than its store (workers/pipeline.ts catchUpQueue), and by
+ * `npm run replay -- --rebuild --via-queue` to exercise the pipeline. (A rebuild of a read model is
+ * projections/rebuild.ts: straight from the store, without the queue, several thousand events/s here
+ * against about 70 through the queue.)
  *
- * Replay: re-delivers a service's whole history to ONE consumer's queue, e.g. after a projection bug
- * fix or to build a new read model. Messages look exactly like live ones (raw envelope body, group =
- * stream id) but carry the dedup id `${eventId}:replay:${runId}`, so the queue does not drop them as
- * duplicates of the live deliveries of the last 5 minutes; the consumer's applyOnce skips what it has.
+ * Messages look exactly like live ones (raw envelope body, group = stream id) but carry the dedup id
+ * `${eventId}:replay:${runId}`, so the queue does not drop them as duplicates of the live deliveries of
+ * the last 5 minutes; the consumer's checkpoints (eventstore/checkpoint.ts) skip what it has.
  *
- * `rebuild` first clears the consumer's projection with the `rebuildHook` the caller passes
- * (scripts/replay.ts takes it from projections/index.ts, which knows each consumer's). Live messages
- * queued ahead of the replay then meet an empty projection; the consumer heals such a gap by reading the
- * stream from the store (consumer.ts). On MongoDB (writes guarded by the checkpoint) a rebuild may run while
- * the consumer runs; on FerretDB (writes by `_id` alone, see checkpoint.ts) stop the consumer first: a live
- * write landing between the truncate and the replay would leave a document the replay then skips.
+ * `truncate` first empties the consumer's read model (the caller passes how: projections/index.ts knows
+ * each consumer's). Live messages queued ahead of the replay then meet an empty read model; the consumer
+ * heals such a gap by reading the stream from the store (consumer.ts). On MongoDB (writes guarded by the
+ * checkpoint) this may run while the consumer runs; on FerretDB (writes by `_id` alone, see checkpoint.ts)
+ * stop the consumer first: a live write landing between the truncate and the replay would leave a document
+ * the replay then skips.
  */
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
@@ -23,18 +22,14 @@ import { fifoId, messageGroupId } from './fifo-ids';
 import { messageAttributes, messageBody } from './forwarder';
 import type { EventStore, StoredEvent } from './types';
 
-export type RebuildHook = () => Promise<void>;
-
 export interface ReplayOptions {
   store: Pick<EventStore, 'readAll'>;
   sqs: SQSClient;
   queueUrl: string;
-  consumer: string;
-  rebuild?: boolean;
   /** Defaults to a fresh id; reuse one to make a re-run of an interrupted replay dedup against itself. */
   runId?: string;
-  /** Empties the consumer's projection; required with `rebuild`. */
-  rebuildHook?: RebuildHook;
+  /** Empties the consumer's read model before the history is sent. */
+  truncate?: () => Promise<void>;
   onProgress?: (sent: number) => void;
 }
 
@@ -42,7 +37,8 @@ export interface ReplayReport {
   runId: string;
   sent: number;
   streams: number;
-  rebuilt: boolean;
+  /** Whether the read model was emptied first. */
+  truncated: boolean;
 }
 
 /** SQS caps the dedup id at 128 characters of a limited set; other ids are hashed (fifo-ids.ts). */
@@ -50,14 +46,9 @@ function replayDedupId(eventId: string, runId: string): string {
   return fifoId(`${eventId}:replay:${runId}`);
 }
 
-export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
+export async function replayViaQueue(opts: ReplayOptions): Promise<ReplayReport> {
   const runId = opts.runId ?? randomUUID().slice(0, 8);
-  let rebuilt = false;
-  if (opts.rebuild) {
-    if (!opts.rebuildHook) throw new Error(`rebuild of ${opts.consumer} needs a rebuildHook that empties its projection`);
-    await opts.rebuildHook();
-    rebuilt = true;
-  }
+  if (opts.truncate) await opts.truncate();
   let sent = 0;
   const streams = new Set<string>();
   let batch: StoredEvent[] = [];
@@ -85,5 +76,5 @@ export async function replay(opts: ReplayOptions): Promise<ReplayReport> {
     if (batch.length === 10) await flush();
   }
   await flush();
-  return { runId, sent, streams: streams.size, rebuilt };
+  return { runId, sent, streams: streams.size, truncated: opts.truncate !== undefined };
 }

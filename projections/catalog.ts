@@ -2,10 +2,9 @@
  * The restaurant read model (Mongo collection `restaurants`, `_id = restaurantId`), kept from the catalog's
  * own events, and the public search over it.
  *
- * Consistency: each document carries `version`, the stream version it reflects (also the HTTP ETag). Every
- * write is one single-document operation guarded on `version: event.version - 1` (FerretDB has no
- * transactions): a redelivered event is skipped, an event after a gap throws so the queue redelivers it.
- * The document is computed with the domain's own `evolve`, so the read model cannot drift from the decider.
+ * A projection (projections/projection.ts): each document is folded from its restaurant stream with the
+ * domain's own `evolve`, so the read model cannot drift from the decider, and carries `version`, the stream
+ * version it reflects (also the HTTP ETag), beside the checkpoint `_v` every projection keeps.
  *
  * Search: FerretDB has no geo or text indexes, so Mongo does the cheap prefilter (not closed, cuisine
  * equality, a lat/lon bounding box, `$regex` on a lower-cased, accent-free search field) and the app does
@@ -14,11 +13,13 @@
  * restaurants are added.
  */
 import type { Collection, Db, Filter } from 'mongodb';
-import type { EventStore, StoredEvent } from '../eventstore/types';
+import type { EventStore } from '../eventstore/types';
 import { GapError } from '../eventstore/checkpoint';
 import { isCatalogEvent, type Location } from '../domain/catalog/events';
-import { evolve, type Restaurant, type RestaurantState } from '../domain/catalog/restaurant';
+import { evolve, type Restaurant } from '../domain/catalog/restaurant';
 import { isOpenAt } from '../domain/catalog/opening-hours';
+import { projectionHandler, type EventHandler, type Projection } from './projection';
+import { rebuildDirect } from './rebuild';
 
 export const RESTAURANTS_COLLECTION = 'restaurants';
 const STREAM_PREFIX = 'restaurant-';
@@ -95,23 +96,23 @@ export interface CatalogReadModel {
   get(restaurantId: string): Promise<RestaurantView | null>;
   search(query: SearchQuery): Promise<SearchResult>;
   /** Applies one stored catalog event. Idempotent; throws GapError when an earlier event is missing (the message is retried). */
-  handle(event: StoredEvent): Promise<void>;
-  /** Clears the collection and replays the store's whole history. Run it with the consumer stopped. */
+  handle: EventHandler;
+  /** Rebuilds the collection from the store (projections/rebuild.ts). */
   rebuild(): Promise<void>;
-  ensureIndexes(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 
 /** Lower case without accents, so "Caffè" matches "caffe". */
-export function fold(s: string): string {
+export function foldText(s: string): string {
   return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
-function toDoc(r: Restaurant, version: number): RestaurantDoc {
+type RestaurantBody = Omit<RestaurantDoc, '_id'>;
+
+function toDoc(r: Restaurant, version: number): RestaurantBody {
   const menuNames = r.menu.flatMap((s) => [s.name, ...s.dishes.map((d) => d.name)]);
   return {
-    _id: r.restaurantId,
     restaurantId: r.restaurantId,
     ownerId: r.ownerId,
     name: r.name,
@@ -127,13 +128,13 @@ function toDoc(r: Restaurant, version: number): RestaurantDoc {
     menu: r.menu,
     closed: r.closed,
     version,
-    searchText: fold([r.name, r.cuisine, r.description, r.address, ...menuNames].join('\n')),
-    cuisineKey: fold(r.cuisine.trim()),
-    nameKey: fold(r.name),
+    searchText: foldText([r.name, r.cuisine, r.description, r.address, ...menuNames].join('\n')),
+    cuisineKey: foldText(r.cuisine.trim()),
+    nameKey: foldText(r.name),
   };
 }
 
-function fromDoc(d: RestaurantDoc): Restaurant {
+function fromDoc(d: RestaurantBody): Restaurant {
   return {
     restaurantId: d.restaurantId,
     ownerId: d.ownerId,
@@ -233,56 +234,39 @@ function compareKey(a: { d?: number; n: string; i: string }, b: { d?: number; n:
 
 // ---------------------------------------------------------------------------------------------------------
 
-export function catalogReadModel(db: Db, store: Pick<EventStore, 'readAll'>): CatalogReadModel {
+/**
+ * The `restaurants` collection from the catalog's restaurant streams. Indexes: the search's prefilter
+ * (open ones by cuisine), its name order (keyset pages) and the near search's latitude band.
+ */
+export const catalogProjection: Projection = {
+  name: 'catalog-restaurants',
+  collections: [RESTAURANTS_COLLECTION],
+  foldOf(streamId) {
+    if (!streamId.startsWith(STREAM_PREFIX)) return undefined;
+    return {
+      collection: RESTAURANTS_COLLECTION,
+      docId: streamId.slice(STREAM_PREFIX.length),
+      evolve(doc, event) {
+        if (!isCatalogEvent(event)) return doc ?? {};
+        const next = evolve(doc ? fromDoc(doc as RestaurantBody) : null, event);
+        if (!next) throw new Error(`${event.streamId} starts with ${event.type}, not RestaurantCreated`);
+        return toDoc(next, event.version);
+      },
+    };
+  },
+  indexes: {
+    [RESTAURANTS_COLLECTION]: [{ key: { closed: 1, cuisineKey: 1 } }, { key: { nameKey: 1, _id: 1 } }, { key: { 'location.lat': 1 } }],
+  },
+};
+
+export function catalogReadModel(db: Db, store: Pick<EventStore, 'readAll' | 'readStream'>): CatalogReadModel {
   const coll: Collection<RestaurantDoc> = db.collection<RestaurantDoc>(RESTAURANTS_COLLECTION);
   const summaryFields = { menu: 0, tables: 0, policy: 0, searchText: 0 } as const;
 
-  async function handle(event: StoredEvent): Promise<void> {
-    if (!event.streamId.startsWith(STREAM_PREFIX) || !isCatalogEvent(event)) return;
-    const id = event.streamId.slice(STREAM_PREFIX.length);
-
-    if (event.version === 1) {
-      if (event.type !== 'RestaurantCreated') throw new Error(`${event.streamId} starts with ${event.type}, not RestaurantCreated`);
-      const state = evolve(null, event)!;
-      try {
-        await coll.insertOne(toDoc(state, 1));
-      } catch (err) {
-        // already applied (a redelivery)
-        if ((err as { code?: unknown }).code !== 11000) throw err;
-      }
-      return;
-    }
-
-    const doc = await coll.findOne({ _id: id });
-    if (!doc) throw new GapError(event.streamId, 1, event.version);
-    if (doc.version >= event.version) return;
-    if (doc.version < event.version - 1) throw new GapError(event.streamId, doc.version + 1, event.version);
-    const next = evolve(fromDoc(doc), event) as Restaurant;
-    const { _id, ...fields } = toDoc(next, event.version);
-    const res = await coll.updateOne({ _id: id, version: event.version - 1 }, { $set: fields });
-    if (res.matchedCount === 0) {
-      // someone else applied it meanwhile (duplicate delivery racing), or moved past it: fine; anything else is a gap
-      const now = await coll.findOne({ _id: id }, { projection: { version: 1 } });
-      if (!now || now.version < event.version) throw new GapError(event.streamId, (now?.version ?? 0) + 1, event.version);
-    }
-  }
+  const { handle } = projectionHandler(db, catalogProjection);
 
   async function rebuild(): Promise<void> {
-    const states = new Map<string, { state: RestaurantState; version: number }>();
-    for await (const event of store.readAll()) {
-      if (!event.streamId.startsWith(STREAM_PREFIX) || !isCatalogEvent(event)) continue;
-      const cur = states.get(event.streamId) ?? { state: null, version: 0 };
-      states.set(event.streamId, { state: evolve(cur.state, event), version: event.version });
-    }
-    await coll.deleteMany({});
-    const docs = [...states.values()].flatMap(({ state, version }) => (state ? [toDoc(state, version)] : []));
-    for (let i = 0; i < docs.length; i += 500) await coll.insertMany(docs.slice(i, i + 500));
-  }
-
-  async function ensureIndexes(): Promise<void> {
-    await coll.createIndex({ closed: 1, cuisineKey: 1 });
-    await coll.createIndex({ nameKey: 1, _id: 1 });
-    await coll.createIndex({ 'location.lat': 1 });
+    await rebuildDirect({ db, store, projection: catalogProjection, grouped: false });
   }
 
   async function get(restaurantId: string): Promise<RestaurantView | null> {
@@ -293,9 +277,9 @@ export function catalogReadModel(db: Db, store: Pick<EventStore, 'readAll'>): Ca
   async function search(query: SearchQuery): Promise<SearchResult> {
     const limit = Math.min(MAX_LIMIT, Math.max(1, query.limit ?? DEFAULT_LIMIT));
     const and: Filter<RestaurantDoc>[] = [{ closed: false }];
-    if (query.cuisine !== undefined && query.cuisine.trim() !== '') and.push({ cuisineKey: fold(query.cuisine.trim()) });
+    if (query.cuisine !== undefined && query.cuisine.trim() !== '') and.push({ cuisineKey: foldText(query.cuisine.trim()) });
     // every word must appear somewhere
-    for (const word of fold(query.q ?? '').split(/\s+/).filter(Boolean)) and.push({ searchText: { $regex: escapeRegex(word) } });
+    for (const word of foldText(query.q ?? '').split(/\s+/).filter(Boolean)) and.push({ searchText: { $regex: escapeRegex(word) } });
     const openAt = query.openAt;
     const open = (d: Pick<RestaurantDoc, 'openingHours' | 'timezone'>) => openAt === undefined || isOpenAt(d.openingHours, d.timezone, openAt);
 
@@ -390,5 +374,5 @@ export function catalogReadModel(db: Db, store: Pick<EventStore, 'readAll'>): Ca
     };
   }
 
-  return { get, search, handle, rebuild, ensureIndexes };
+  return { get, search, handle, rebuild };
 }

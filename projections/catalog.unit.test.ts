@@ -1,4 +1,4 @@
-import { boundingBox, fold, haversineKm } from './catalog';
+import { boundingBox, foldText, haversineKm } from './catalog';
 import type { Location } from '../domain/catalog/events';
 
 type Range = { $gte?: number; $lte?: number };
@@ -58,8 +58,8 @@ describe('boundingBox never drops a point inside the circle', () => {
   });
 });
 
-describe('fold', () => {
+describe('foldText', () => {
   it('lower-cases and strips accents', () => {
-    expect(fold('Caffè NÖRD Ça')).toBe('caffe nord ca');
+    expect(foldText('Caffè NÖRD Ça')).toBe('caffe nord ca');
   });
 });

@@ -1,36 +1,53 @@
 /**
- * Every consumer's handler, by the name the topology gives its queue, and how to empty its projection
- * for a rebuild. The pipeline worker runs them; `npm run replay` rebuilds them (directly from the store when
- * the consumer offers `rebuildFromStore`, else through its queue).
+ * Every consumer, by the name the topology gives its queue (platform/topology.ts says whose events it reads
+ * and which service owns what it writes): its projection (projections/projection.ts), the live handler the
+ * pipeline runs, and what rebuilds, empties and indexes its read model. The one place consumers are wired:
+ * the pipeline worker, the API worker (indexes), `npm run replay` and the fault checks all take them from here.
  */
 import type { Db } from 'mongodb';
 import type { WriteGuard } from '../eventstore/checkpoint';
 import type { EventStore, ServiceName, StoredEvent } from '../eventstore/types';
-import type { ConsumerName } from '../platform/topology';
-import { catalogReadModel } from './catalog';
-import { ownershipConsumer, RESTAURANT_OWNERS_COLLECTION } from './ownership';
-import { rebuildDirect, type BulkProjection, type DirectRebuildOptions, type DirectRebuildReport } from './rebuild';
-import { RESERVATION_COLLECTIONS, reservationFoldOf, reservationProjections } from './reservations';
-import { restaurantReplica } from './restaurant-replica';
-import { usersProjection } from './users';
+import { CONSUMERS, type ConsumerName } from '../platform/topology';
+import { catalogProjection } from './catalog';
+import { ownershipConsumer, restaurantOwnersProjection } from './ownership';
+import { initProjection, projectionHandler, truncateProjection, type EventHandler, type Projection } from './projection';
+import { rebuildDirect, type DirectRebuildOptions, type DirectRebuildReport } from './rebuild';
+import { reservationsProjection } from './reservations';
+import { restaurantReplicaProjection } from './restaurant-replica';
+import { usersReadModelProjection } from './users';
 
-export type EventHandler = (event: StoredEvent) => Promise<void>;
+export type { EventHandler, Projection } from './projection';
+
+/** Each consumer's read model. */
+export const PROJECTIONS: Record<ConsumerName, Projection> = {
+  'catalog-restaurants': catalogProjection,
+  'reservation-restaurants': restaurantReplicaProjection,
+  'reservation-reservations': reservationsProjection,
+  'auth-users': usersReadModelProjection,
+  'auth-ownership': restaurantOwnersProjection,
+};
+
+/** The reservation read models (reservations, ledgers): bench/ and older callers name it so. */
+export const reservationBulkProjection = reservationsProjection;
+
+export type RebuildOptions = Pick<DirectRebuildOptions, 'source' | 'grouped' | 'batchSize' | 'concurrency' | 'onProgress'>;
 
 export interface Consumer {
+  projection: Projection;
   handle: EventHandler;
-  /** Optional: a run of one stream's events at once (one read and one write per document). */
+  /** A run of one stream's events at once (one read and one write per document); absent for reactions. */
   handleStream?: (events: StoredEvent[]) => Promise<void>;
-  /** Empties what the consumer built, before a replay rebuilds it. */
-  rebuild: () => Promise<void>;
+  /** Creates the indexes its read model's queries use. Run at start by the pipeline and the API. */
+  init: () => Promise<void>;
+  /** Empties its read model (before re-sending the history through its queue: eventstore/replay.ts). */
+  truncate: () => Promise<void>;
   /**
-   * Optional: rebuilds the projection straight from its source store (projections/rebuild.ts): read, fold with
-   * the consumer's own rules, bulk insert with the live checkpoints. `npm run replay -- --rebuild` prefers it.
+   * Rebuilds its read model straight from the source store (projections/rebuild.ts): read, fold with the
+   * projection's own evolve, bulk insert with the live checkpoints. Reactions (auth-ownership's grants) are
+   * not re-run: their effects are events in their own store already.
    */
-  rebuildFromStore?: (opts?: Pick<DirectRebuildOptions, 'source' | 'grouped' | 'batchSize' | 'concurrency' | 'onProgress'>) => Promise<DirectRebuildReport>;
+  rebuildFromStore: (opts?: RebuildOptions) => Promise<DirectRebuildReport>;
 }
-
-/** The reservation read models (reservations, ledgers) as a directly rebuildable projection. */
-export const reservationBulkProjection: BulkProjection = { collections: RESERVATION_COLLECTIONS, foldOf: reservationFoldOf };
 
 export function consumers(deps: {
   dbs: Record<ServiceName, Db>;
@@ -39,25 +56,29 @@ export function consumers(deps: {
   writeGuard?: WriteGuard;
 }): Record<ConsumerName, Consumer> {
   const guard = deps.writeGuard ? { writeGuard: deps.writeGuard } : {};
-  const catalog = catalogReadModel(deps.dbs.catalog, deps.stores.catalog);
-  const replica = restaurantReplica(deps.dbs.reservation, guard);
-  const reservations = reservationProjections(deps.dbs.reservation, guard);
-  const users = usersProjection(deps.dbs.auth);
-  return {
-    'catalog-restaurants': { handle: (e) => catalog.handle(e), rebuild: () => catalog.rebuild() },
-    'reservation-restaurants': { handle: (e) => replica.handle(e), rebuild: () => replica.rebuild() },
-    'reservation-reservations': {
-      handle: (e) => reservations.handle(e),
-      handleStream: (events) => reservations.handleStream(events),
-      rebuild: () => reservations.rebuild(),
-      rebuildFromStore: (o = {}) =>
-        rebuildDirect({ ...o, db: deps.dbs.reservation, store: deps.stores.reservation, projection: reservationBulkProjection, ...guard }),
-    },
-    'auth-users': { handle: (e) => users.handle(e), rebuild: () => users.rebuild() },
-    'auth-ownership': {
-      handle: ownershipConsumer({ store: deps.stores.auth, db: deps.dbs.auth }),
-      // ownership grants are events in auth's own store: a rebuild only forgets the owner lookup table
-      rebuild: async () => void (await deps.dbs.auth.collection(RESTAURANT_OWNERS_COLLECTION).deleteMany({})),
-    },
-  };
+  const entries = CONSUMERS.map((c): [ConsumerName, Consumer] => {
+    const projection = PROJECTIONS[c.name];
+    const db = deps.dbs[c.owner];
+    const store = deps.stores[c.source];
+    const live =
+      c.name === 'auth-ownership'
+        ? { handle: ownershipConsumer({ store: deps.stores.auth, db: deps.dbs.auth }) }
+        : projectionHandler(db, projection, guard);
+    return [
+      c.name,
+      {
+        projection,
+        ...live,
+        init: () => initProjection(db, projection),
+        truncate: () => truncateProjection(db, projection),
+        rebuildFromStore: (o = {}) => rebuildDirect({ ...o, db, store, projection, ...guard }),
+      },
+    ];
+  });
+  return Object.fromEntries(entries) as Record<ConsumerName, Consumer>;
+}
+
+/** Creates every read model's indexes in the services' databases (idempotent). */
+export async function initReadModels(dbs: Record<ServiceName, Db>): Promise<void> {
+  for (const c of CONSUMERS) await initProjection(dbs[c.owner], PROJECTIONS[c.name]);
 }

@@ -4,6 +4,12 @@
  * (`RestaurantOwnershipGranted/Revoked` on `user-<ownerId>`), so roles in tokens and `/auth/me` come from
  * auth's history and never from a query into catalog.
  *
+ * What it remembers (`restaurant_owners`, who created each restaurant, so a RestaurantClosed finds the owner
+ * to revoke from) has the shape of every read model (projections/projection.ts), so it rebuilds and empties
+ * like them; the grant and revoke are reactions, run on every delivery. Unlike a read model its live writes
+ * are not checkpointed: a RestaurantClosed of a restaurant never seen created is skipped with a warning,
+ * not held as a gap (a reaction that waits for a missing creation would stall the queue for nothing).
+ *
  * Redelivery-safe twice over: the decider makes a repeated grant/revoke a no-op, and each written event
  * carries an id derived from the catalog event's id, so a message redelivered after a later change (grant,
  * revoke, then the grant redelivered) is recognised and skipped instead of re-granting.
@@ -13,6 +19,7 @@ import { type Decider, handleCommand } from '../eventstore/command-handler';
 import type { DomainEvent, EventStore, StoredEvent } from '../eventstore/types';
 import { isDomainError } from '../domain/errors';
 import { type UserCommand, type UserEvent, type UserState, userDecider, userStreamId } from '../domain/auth/user';
+import type { EventHandler, Projection } from './projection';
 
 // ---- consumer-driven contract: the only catalog event fields auth relies on --------------------------
 
@@ -67,8 +74,22 @@ export const RESTAURANT_OWNERS_COLLECTION = 'restaurant_owners';
 
 interface RestaurantOwnerDoc {
   _id: string;
-  ownerId: string;
+  ownerId?: string;
 }
+
+/** `restaurant_owners`: a restaurant's creator, from its catalog stream (read by `_id` only: no index). */
+export const restaurantOwnersProjection: Projection = {
+  name: 'auth-ownership',
+  collections: [RESTAURANT_OWNERS_COLLECTION],
+  foldOf: (streamId) =>
+    streamId.startsWith('restaurant-')
+      ? {
+          collection: RESTAURANT_OWNERS_COLLECTION,
+          docId: streamId.slice('restaurant-'.length),
+          evolve: (doc, e) => (isCreated(e) ? { ownerId: e.data.ownerId } : (doc ?? {})),
+        }
+      : undefined,
+};
 
 export interface OwnershipLogger {
   warn(obj: object, msg: string): void;
@@ -82,8 +103,13 @@ export interface OwnershipConsumerDeps {
   logger?: OwnershipLogger;
 }
 
-export function ownershipConsumer(deps: OwnershipConsumerDeps): (event: StoredEvent) => Promise<void> {
+export function ownershipConsumer(deps: OwnershipConsumerDeps): EventHandler {
   const owners = deps.db.collection<RestaurantOwnerDoc>(RESTAURANT_OWNERS_COLLECTION);
+  /** The owner of a created restaurant, written as the projection folds it (by `_id`, idempotent). */
+  const remember = async (event: StoredEvent): Promise<void> => {
+    const fold = restaurantOwnersProjection.foldOf(event.streamId);
+    if (fold && isCreated(event)) await owners.replaceOne({ _id: fold.docId }, fold.evolve(undefined, event), { upsert: true });
+  };
   const store = deps.store as unknown as EventStore<UserEvent>;
   const log = deps.logger ?? { warn: () => undefined };
 
@@ -106,14 +132,14 @@ export function ownershipConsumer(deps: OwnershipConsumerDeps): (event: StoredEv
     if (isCreated(event)) {
       const { restaurantId, ownerId } = event.data;
       // remembered before the grant, so a RestaurantClosed can always find the owner to revoke from
-      await owners.updateOne({ _id: restaurantId }, { $set: { ownerId } }, { upsert: true });
+      await remember(event);
       await apply(ownerId, { type: 'GrantOwnership', restaurantId }, `${event.eventId}:granted`, event);
       return;
     }
     if (isClosed(event)) {
       const { restaurantId } = event.data;
       const known = await owners.findOne({ _id: restaurantId });
-      if (!known) {
+      if (known?.ownerId === undefined) {
         log.warn({ restaurantId, eventId: event.eventId }, 'ownership: RestaurantClosed for a restaurant never seen created, skipped');
         return;
       }

@@ -1,14 +1,16 @@
 /**
- * Direct rebuild of a read model from the event store, without the queue: read the service's history in
- * pages, fold each stream with the projection's OWN fold (the `StreamFold` its live consumer applies through
- * applyEvents), and write the documents in bulk (unordered insertMany, batches, a few in flight), each with
- * the checkpoint (`_v`) the live path would have left, so the live consumer then skips what the rebuild
- * applied and applies only newer events.
+ * Rebuild: the one meaning of the word here. A read model rebuilt from the event store, without the queue:
+ * read the service's history in pages, fold each stream with the projection's OWN fold (the `StreamFold` its
+ * live consumer applies, projections/projection.ts), and write the documents in bulk (unordered insertMany,
+ * batches, a few in flight), each with the checkpoint (`_v`) the live path would have left, so the live
+ * consumer then skips what the rebuild applied and applies only newer events.
  *
- * For projections whose documents are each fed by ONE stream and written whole (the reservation read models).
+ * Every projection has that shape (documents each fed by ONE stream and written whole), so every consumer's
+ * read model rebuilds this way. (Re-sending the history through a consumer's queue is another thing,
+ * eventstore/replay.ts `replayViaQueue`.)
  *
  * Steps: 1. empty the collections (deleteMany, which keeps their indexes); 2. read, fold, insert; 3. hand
- * every stream the bulk could not settle to the live path: `store.readStream` + applyEvents, the code a
+ * every stream the bulk could not settle to the live path: `store.readStream` + projectionHandler, the code a
  * consumer runs when it heals a gap. A stream goes there when
  * - its insert met a duplicate key: the live consumer wrote that document meanwhile (it met an empty read
  *   model, got a GapError and read the stream from the store); applyEvents keeps whichever is newer;
@@ -35,29 +37,15 @@
  * on the store. A half-done run leaves a read model with some documents missing, which the live consumer
  * heals one stream at a time as events arrive, but a re-run is what makes it whole.
  */
-import type { Collection, Db, Document } from 'mongodb';
-import { applyEvents, checkpointed, type WriteGuard } from '../eventstore/checkpoint';
+import type { Db, Document } from 'mongodb';
+import { checkpointed, type WriteGuard } from '../eventstore/checkpoint';
 import type { EventStore, StoredEvent } from '../eventstore/types';
-
-/** Where a stream's events land and how they fold (a projection's live rules). */
-export interface BulkFold {
-  collection: string;
-  docId: string;
-  evolve: (doc: Document | undefined, event: StoredEvent) => Document;
-}
-
-/** A projection that can be rebuilt directly. */
-export interface BulkProjection {
-  /** Every collection it writes: emptied first. */
-  collections: readonly string[];
-  /** The fold of a stream, undefined for a stream it ignores. */
-  foldOf(streamId: string): BulkFold | undefined;
-}
+import { projectionHandler, truncateProjection, type Projection, type StreamFold } from './projection';
 
 export interface DirectRebuildOptions {
   db: Db;
   store: Pick<EventStore, 'readAll' | 'readStream'>;
-  projection: BulkProjection;
+  projection: Projection;
   /** The history, default `store.readAll()`; per-stream version order required. */
   source?: AsyncIterable<StoredEvent>;
   /**
@@ -93,7 +81,7 @@ export interface DirectRebuildReport {
 }
 
 interface Pending {
-  fold: BulkFold;
+  fold: StreamFold;
   doc: Document | undefined;
   version: number;
   events: number;
@@ -120,9 +108,7 @@ export async function rebuildDirect(o: DirectRebuildOptions): Promise<DirectRebu
   const concurrency = o.concurrency ?? 2;
   const grouped = o.grouped ?? true;
   const t0 = performance.now();
-  if (o.truncate ?? true) {
-    for (const c of o.projection.collections) await o.db.collection(c).deleteMany({});
-  }
+  if (o.truncate ?? true) await truncateProjection(o.db, o.projection);
   const t1 = performance.now();
 
   const report: DirectRebuildReport = {
@@ -138,14 +124,14 @@ export async function rebuildDirect(o: DirectRebuildOptions): Promise<DirectRebu
     fallbackMs: 0,
   };
   /** Streams the bulk leaves to the live path, by id. */
-  const fallback = new Map<string, BulkFold>();
+  const fallback = new Map<string, StreamFold>();
   const open = new Map<string, Pending>();
   const closed = new Set<string>();
-  const buffers = new Map<string, Array<{ doc: Document; streamId: string; fold: BulkFold }>>();
+  const buffers = new Map<string, Array<{ doc: Document; streamId: string; fold: StreamFold }>>();
   const inFlight = new Set<Promise<void>>();
   let firstError: unknown;
 
-  const insert = async (collection: string, batch: Array<{ doc: Document; streamId: string; fold: BulkFold }>) => {
+  const insert = async (collection: string, batch: Array<{ doc: Document; streamId: string; fold: StreamFold }>) => {
     const w0 = performance.now();
     try {
       await o.db.collection(collection).insertMany(batch.map((b) => b.doc), { ordered: false });
@@ -244,11 +230,10 @@ export async function rebuildDirect(o: DirectRebuildOptions): Promise<DirectRebu
 
   // what the bulk could not settle: the live consumer's own path, stream by stream
   const b0 = performance.now();
-  for (const [streamId, fold] of fallback) {
+  const live = projectionHandler(o.db, o.projection, o.writeGuard ? { writeGuard: o.writeGuard } : {});
+  for (const streamId of fallback.keys()) {
     const events = await o.store.readStream(streamId);
-    if (events.length === 0) continue;
-    const col = o.db.collection(fold.collection) as unknown as Collection<Document & { _id: string }>;
-    await applyEvents(col, fold.docId, events, fold.evolve, o.writeGuard ? { writeGuard: o.writeGuard } : {});
+    if (events.length > 0) await live.handleStream(events);
   }
   report.fallbackMs = performance.now() - b0;
   report.ms = performance.now() - t1;

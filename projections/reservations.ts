@@ -3,15 +3,17 @@
  * - `reservations`: one document per reservation (list and detail routes), with its history;
  * - `ledgers`: one document per restaurant and opening date with the current holds and confirmations,
  *   so availability is answered from a projection, never by replaying event streams per request.
- * Both are checkpointed per source stream (guarded single-document updates; FerretDB has no transactions).
+ * Both are projections (projections/projection.ts): each document is folded from ONE stream and written
+ * whole, read-and-replace with its checkpoint (`_v`) inside it (FerretDB has no transactions).
  */
-import type { Collection, Db, Document } from 'mongodb';
-import { applyEvents, type WriteGuard } from '../eventstore/checkpoint';
+import type { Collection, Db } from 'mongodb';
+import type { WriteGuard } from '../eventstore/checkpoint';
 import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
 import type { ReservationDetails, ReservationEvent } from '../domain/reservation/reservation';
 import type { ReservationStatus } from '../domain/reservation/reservation';
 import { addDays } from '../domain/time/slots';
+import { projectionHandler, type ProjectionHandler, type Projection, type StreamFold } from './projection';
 
 /** The request's details (less the acceptance mode), where it stands, and what happened when. */
 export interface ReservationView extends Omit<ReservationDetails, 'acceptance'> {
@@ -99,19 +101,8 @@ export function matchesList(r: Pick<ReservationView, 'status' | 'start'>, f: Lis
 export const listOrder = (a: ReservationView, b: ReservationView): number =>
   Date.parse(a.start) - Date.parse(b.start) || (a.reservationId < b.reservationId ? -1 : a.reservationId > b.reservationId ? 1 : 0);
 
-/**
- * Where a stream's events land and how they fold into that document: THE rules of both read models, used
- * by the live consumer (`handleStream` → applyEvents) and by the direct rebuild (projections/rebuild.ts),
- * so a rebuilt document is the document the live path would have written, checkpoint (`_v`) included.
- */
-export interface StreamFold {
-  collection: 'reservations' | 'ledgers';
-  docId: string;
-  evolve: (doc: Document | undefined, event: StoredEvent) => Document;
-}
-
 /** The stream's fold, or undefined for a stream these read models ignore. */
-export function reservationFoldOf(streamId: string): StreamFold | undefined {
+function reservationFoldOf(streamId: string): StreamFold | undefined {
   if (streamId.startsWith('ledger-')) {
     const { restaurantId, date } = ledgerKey(streamId);
     return {
@@ -135,8 +126,21 @@ export function reservationFoldOf(streamId: string): StreamFold | undefined {
   return undefined;
 }
 
-/** The collections these read models write (what a rebuild empties). */
-export const RESERVATION_COLLECTIONS = ['reservations', 'ledgers'] as const;
+/**
+ * The reservation service's read models (`reservations`, `ledgers`) from its own events. Indexes: the two
+ * list queries (by customer, by restaurant, in start order); ledgers and single reservations are read by `_id`.
+ */
+export const reservationsProjection: Projection = {
+  name: 'reservations',
+  collections: ['reservations', 'ledgers'],
+  foldOf: reservationFoldOf,
+  indexes: {
+    reservations: [
+      { key: { customerId: 1, startAt: 1, _id: 1 }, name: 'by_customer' },
+      { key: { restaurantId: 1, startAt: 1, _id: 1 }, name: 'by_restaurant' },
+    ],
+  },
+};
 
 export interface ReservationQueries {
   get(reservationId: string): Promise<ReservationView | null>;
@@ -145,12 +149,8 @@ export interface ReservationQueries {
   ledger(restaurantId: string, date: string): Promise<LedgerState>;
 }
 
-export function reservationProjections(db: Db, opts: { writeGuard?: WriteGuard } = {}): ReservationQueries & {
-  handle(event: StoredEvent): Promise<void>;
-  /** Several events of one stream, in version order, at once. */
-  handleStream(events: readonly StoredEvent[]): Promise<void>;
-  rebuild(): Promise<void>;
-} {
+/** The queries, and the live path that keeps the read models (projectionHandler). */
+export function reservationProjections(db: Db, opts: { writeGuard?: WriteGuard } = {}): ReservationQueries & ProjectionHandler {
   const reservations: Collection<ReservationDoc> = db.collection<ReservationDoc>('reservations');
   const ledgers: Collection<LedgerDoc> = db.collection<LedgerDoc>('ledgers');
 
@@ -164,26 +164,8 @@ export function reservationProjections(db: Db, opts: { writeGuard?: WriteGuard }
     return docs.map(view);
   };
 
-  const collections = { reservations, ledgers } as const;
-
-  /** Events of one stream, in order: one read and one write of its document (see applyEvents). */
-  async function handleStream(events: readonly StoredEvent[]): Promise<void> {
-    const streamId = events[0]?.streamId;
-    if (streamId === undefined) return;
-    const fold = reservationFoldOf(streamId);
-    if (!fold) return;
-    await applyEvents(collections[fold.collection] as unknown as Collection<Document & { _id: string }>, fold.docId, events, fold.evolve, opts);
-  }
-
   return {
-    handle: (stored) => handleStream([stored]),
-    handleStream,
-
-    async rebuild() {
-      await reservations.deleteMany({});
-      await ledgers.deleteMany({});
-    },
-
+    ...projectionHandler(db, reservationsProjection, opts),
     async get(reservationId) {
       const doc = await reservations.findOne({ _id: reservationId }, { projection: { _v: 0 } });
       return doc ? view(doc) : null;

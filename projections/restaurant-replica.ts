@@ -1,7 +1,8 @@
 /**
  * Cross-service consumer owned by the reservation service: its own copy of what booking needs from the
  * catalog (owner, timezone, opening hours, tables, policy, closed flag), built from catalog events. Booking
- * never calls the catalog service. One document per restaurant, checkpointed per catalog stream.
+ * never calls the catalog service. A projection (projections/projection.ts): one document per restaurant,
+ * folded from its catalog stream, checkpointed per stream.
  *
  * Read your own writes: a restaurant created a moment ago may not have reached the replica yet. With a
  * `fallback` (`replicaFromCatalogEvents` over the catalog's event store, read only), a miss is answered
@@ -9,13 +10,14 @@
  * API process succeeds. Changes to a restaurant the replica already has stay eventual (a second or so).
  */
 import type { Collection, Db } from 'mongodb';
-import { applyOnce, type WriteGuard } from '../eventstore/checkpoint';
+import type { WriteGuard } from '../eventstore/checkpoint';
 import type { EventStore, StoredEvent } from '../eventstore/types';
 import type { CatalogEvent } from '../domain/catalog/events';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
 // policies recorded before a field existed get its default, so every reader of the replica sees them all
 import { evolve, resolvePolicy, type RestaurantState } from '../domain/catalog/restaurant';
 import { restaurantStreamId } from '../domain/catalog/events';
+import { projectionHandler, type EventHandler, type Projection } from './projection';
 
 /** A restaurant's replica folded straight from its catalog events (the same fields the projection keeps). */
 export function replicaFromCatalogEvents(store: Pick<EventStore, 'readStream'>) {
@@ -29,16 +31,66 @@ export function replicaFromCatalogEvents(store: Pick<EventStore, 'readStream'>) 
 }
 
 type ReplicaDoc = Omit<RestaurantReplica, 'restaurantId'> & { _id: string };
+type ReplicaBody = Omit<ReplicaDoc, '_id'>;
+
+const REPLICA_COLLECTION = 'restaurants';
+const STREAM_PREFIX = 'restaurant-';
+
+/** The replica after one catalog event: only what booking needs; every event moves `version`. */
+function evolveReplica(doc: Partial<ReplicaBody> | undefined, e: StoredEvent<CatalogEvent>): Partial<ReplicaBody> {
+  const next = (fields: Partial<ReplicaBody>) => ({ ...doc, ...fields, version: e.version });
+  switch (e.type) {
+    case 'RestaurantCreated':
+      return next({
+        ownerId: e.data.ownerId,
+        name: e.data.name,
+        timezone: e.data.timezone,
+        openingHours: e.data.openingHours,
+        tables: e.data.tables,
+        policy: resolvePolicy(e.data.policy),
+        closed: false,
+      });
+    case 'RestaurantDetailsChanged':
+      return next({
+        ...(e.data.name !== undefined ? { name: e.data.name } : {}),
+        ...(e.data.timezone !== undefined ? { timezone: e.data.timezone } : {}),
+      });
+    case 'OpeningHoursSet':
+      return next({ openingHours: e.data.openingHours });
+    case 'TablesSet':
+      return next({ tables: e.data.tables });
+    case 'ReservationPolicySet':
+      return next({ policy: resolvePolicy(e.data.policy) });
+    case 'RestaurantClosed':
+      return next({ closed: true });
+    default:
+      // menu changes do not matter to booking; the version still moves
+      return next({});
+  }
+}
+
+/** The reservation service's `restaurants` replica from the catalog's restaurant streams (read by `_id` only: no index). */
+export const restaurantReplicaProjection: Projection = {
+  name: 'reservation-restaurants',
+  collections: [REPLICA_COLLECTION],
+  foldOf: (streamId) =>
+    streamId.startsWith(STREAM_PREFIX)
+      ? {
+          collection: REPLICA_COLLECTION,
+          docId: streamId.slice(STREAM_PREFIX.length),
+          evolve: (doc, e) => evolveReplica(doc as Partial<ReplicaBody> | undefined, e as StoredEvent<CatalogEvent>),
+        }
+      : undefined,
+};
 
 export interface RestaurantReplicaStore {
-  handle(event: StoredEvent): Promise<void>;
+  handle: EventHandler;
   /**
    * The restaurant's replica. With `minVersion` (the version a caller already decided on, e.g. the one the
    * API checked a booking's rules against) a cached copy at least that new is used for up to
    * `versionedCacheMs`: never older than what the caller saw, without a read per booking.
    */
   get(restaurantId: string, minVersion?: number): Promise<RestaurantReplica | null>;
-  rebuild(): Promise<void>;
 }
 
 export function restaurantReplica(
@@ -51,7 +103,7 @@ export function restaurantReplica(
     fallback?: (restaurantId: string) => Promise<RestaurantReplica | null>;
   } = {},
 ): RestaurantReplicaStore {
-  const col: Collection<ReplicaDoc> = db.collection<ReplicaDoc>('restaurants');
+  const col: Collection<ReplicaDoc> = db.collection<ReplicaDoc>(REPLICA_COLLECTION);
   // readers may keep a replica for a moment (availability asks for the same one many times a second);
   // placement re-checks against the ledger, so a replica at most `cacheMs` old is safe to answer from
   const cacheMs = opts.cacheMs ?? 0;
@@ -60,46 +112,7 @@ export function restaurantReplica(
   const cache = new Map<string, { at: number; value: Promise<RestaurantReplica | null>; version?: number }>();
 
   return {
-    async handle(stored) {
-      const e = stored as StoredEvent<CatalogEvent>;
-      const id = e.data.restaurantId;
-      const set = (fields: Partial<ReplicaDoc>) =>
-        applyOnce(col, id, e, { $set: { ...fields, version: e.version } }, opts.writeGuard ? { writeGuard: opts.writeGuard } : {});
-      switch (e.type) {
-        case 'RestaurantCreated':
-          await set({
-            ownerId: e.data.ownerId,
-            name: e.data.name,
-            timezone: e.data.timezone,
-            openingHours: e.data.openingHours,
-            tables: e.data.tables,
-            policy: resolvePolicy(e.data.policy),
-            closed: false,
-          });
-          break;
-        case 'RestaurantDetailsChanged':
-          await set({
-            ...(e.data.name !== undefined ? { name: e.data.name } : {}),
-            ...(e.data.timezone !== undefined ? { timezone: e.data.timezone } : {}),
-          });
-          break;
-        case 'OpeningHoursSet':
-          await set({ openingHours: e.data.openingHours });
-          break;
-        case 'TablesSet':
-          await set({ tables: e.data.tables });
-          break;
-        case 'ReservationPolicySet':
-          await set({ policy: resolvePolicy(e.data.policy) });
-          break;
-        case 'RestaurantClosed':
-          await set({ closed: true });
-          break;
-        default:
-          // menu changes do not matter to booking, but the checkpoint must still advance
-          await set({});
-      }
-    },
+    handle: projectionHandler(db, restaurantReplicaProjection, opts.writeGuard ? { writeGuard: opts.writeGuard } : {}).handle,
 
     get(restaurantId, minVersion) {
       const hit = cache.get(restaurantId);
@@ -122,10 +135,6 @@ export function restaurantReplica(
         value.then((r) => (r ? (entry.version = r.version) : forget()), forget);
       }
       return value;
-    },
-
-    async rebuild() {
-      await col.deleteMany({});
     },
   };
 }

@@ -1,9 +1,10 @@
-/** The users projection's guarded upserts on FerretDB: in order, redelivered, out of order, rebuilt. */
+/** The users projection on FerretDB: in order, redelivered, out of order, rebuilt. */
 import { testDatabase } from '../test/mongo-db';
 import { InMemoryEventStore } from '../eventstore/memory';
 import type { StoredEvent } from '../eventstore/types';
 import { GapError } from '../eventstore/checkpoint';
-import { usersProjection } from './users';
+import { rebuildDirect } from './rebuild';
+import { usersProjection, usersReadModelProjection } from './users';
 
 const db = testDatabase('users');
 
@@ -55,7 +56,7 @@ test('ignores other streams and rebuilds from a store', async () => {
   const store = new InMemoryEventStore('auth');
   await store.append('user-u3', history('u3').map(({ type, data }) => ({ type, data })), { expectedVersion: 'no_stream' });
   await store.append('email-a@b.co', [{ type: 'EmailClaimed', data: { userId: 'u3' } }], { expectedVersion: 'no_stream' });
-  await p.rebuild(store.readAll());
+  await rebuildDirect({ db: db(), store, projection: usersReadModelProjection, grouped: false });
   expect(await p.readModel.get('u1')).toBeNull();
   expect(await p.readModel.get('u3')).toMatchObject({ ownedRestaurantIds: ['r2'], version: 5 });
 });

@@ -1,17 +1,14 @@
 /**
  * The users read model (Mongo collection `users`, one document per user, `_id = userId`), kept from the
- * auth service's own events. Each document carries `_version`, the user stream version it reflects, and
- * every write is a single-document update guarded on `_version: event.version - 1`: a redelivered event
- * matches nothing and is skipped, an event that arrives after a gap throws GapError (eventstore/checkpoint.ts)
- * so the consumer reads the missing events from the store.
- * (FerretDB has no transactions, so the guard is the whole consistency story.)
+ * auth service's own events. A projection (projections/projection.ts): each document is folded from its
+ * user stream and carries `version`, the stream version it reflects, beside the checkpoint `_v`.
  *
  * The password hash never reaches this collection: nothing reads it from here (login reads the stream).
  */
 import type { Collection, Db } from 'mongodb';
-import { GapError } from '../eventstore/checkpoint';
 import type { StoredEvent } from '../eventstore/types';
 import type { UserEvent } from '../domain/auth/user';
+import { projectionHandler, type EventHandler, type Projection } from './projection';
 
 export const USERS_COLLECTION = 'users';
 
@@ -20,7 +17,8 @@ export interface UserDoc {
   email: string;
   name: string;
   ownedRestaurantIds: string[];
-  _version: number;
+  /** The user stream version this document reflects. */
+  version: number;
 }
 
 export interface UserView {
@@ -42,9 +40,42 @@ function isUserEvent(event: StoredEvent): event is StoredEvent<UserEvent> {
   return event.streamId.startsWith('user-') && USER_EVENT_TYPES.has(event.type);
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: unknown }).code === 11000;
+type UserBody = Omit<UserDoc, '_id'>;
+
+function evolveUser(doc: UserBody | undefined, event: StoredEvent): UserBody {
+  if (!isUserEvent(event)) {
+    if (!doc) throw new Error(`users: ${event.streamId} starts with ${event.type}, not UserRegistered`);
+    return { ...doc, version: event.version };
+  }
+  if (event.type === 'UserRegistered') {
+    // a user stream starts with its registration
+    if (event.version !== 1) throw new Error(`users: UserRegistered at version ${event.version} on ${event.streamId}`);
+    return { email: event.data.email, name: event.data.name, ownedRestaurantIds: [], version: 1 };
+  }
+  if (!doc) throw new Error(`users: ${event.streamId} starts with ${event.type}, not UserRegistered`);
+  const owned = doc.ownedRestaurantIds;
+  switch (event.type) {
+    case 'RestaurantOwnershipGranted': {
+      const id = event.data.restaurantId;
+      return { ...doc, ownedRestaurantIds: owned.includes(id) ? owned : [...owned, id], version: event.version };
+    }
+    case 'RestaurantOwnershipRevoked':
+      return { ...doc, ownedRestaurantIds: owned.filter((id) => id !== event.data.restaurantId), version: event.version };
+    default:
+      // PasswordChanged: only the version moves (the hash is not kept here)
+      return { ...doc, version: event.version };
+  }
 }
+
+/** The `users` collection from the auth service's user streams (read by `_id` only: no index). */
+export const usersReadModelProjection: Projection = {
+  name: 'auth-users',
+  collections: [USERS_COLLECTION],
+  foldOf: (streamId) =>
+    streamId.startsWith('user-')
+      ? { collection: USERS_COLLECTION, docId: streamId.slice('user-'.length), evolve: (doc, e) => evolveUser(doc as UserBody | undefined, e) }
+      : undefined,
+};
 
 export function usersReadModel(db: Db): UsersReadModel {
   const users: Collection<UserDoc> = db.collection<UserDoc>(USERS_COLLECTION);
@@ -52,61 +83,17 @@ export function usersReadModel(db: Db): UsersReadModel {
     async get(userId) {
       const doc = await users.findOne({ _id: userId });
       if (!doc) return null;
-      return { userId: doc._id, email: doc.email, name: doc.name, ownedRestaurantIds: doc.ownedRestaurantIds, version: doc._version };
+      return { userId: doc._id, email: doc.email, name: doc.name, ownedRestaurantIds: doc.ownedRestaurantIds, version: doc.version };
     },
   };
 }
 
 export interface UsersProjection {
   /** Applies one stored event; other streams' events (e.g. `email-…`) are ignored. Idempotent. */
-  handle(event: StoredEvent): Promise<void>;
-  /** Clears the read model and, when given a history (e.g. `store.readAll()`), replays it. */
-  rebuild(history?: AsyncIterable<StoredEvent>): Promise<void>;
+  handle: EventHandler;
   readModel: UsersReadModel;
 }
 
 export function usersProjection(db: Db): UsersProjection {
-  const users = db.collection<UserDoc>(USERS_COLLECTION);
-
-  async function handle(event: StoredEvent): Promise<void> {
-    if (!isUserEvent(event)) return;
-    const userId = event.streamId.slice('user-'.length);
-
-    if (event.type === 'UserRegistered') {
-      // a user stream starts with its registration; anything else at version 1 is not one of ours
-      if (event.version !== 1) throw new Error(`users: UserRegistered at version ${event.version} on ${event.streamId}`);
-      const { email, name } = event.data;
-      try {
-        await users.insertOne({ _id: userId, email, name, ownedRestaurantIds: [], _version: 1 });
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err; // already applied
-      }
-      return;
-    }
-
-    const set = { _version: event.version };
-    const update =
-      event.type === 'RestaurantOwnershipGranted'
-        ? { $set: set, $addToSet: { ownedRestaurantIds: event.data.restaurantId } }
-        : event.type === 'RestaurantOwnershipRevoked'
-          ? { $set: set, $pull: { ownedRestaurantIds: event.data.restaurantId } }
-          : { $set: set }; // PasswordChanged: only the version moves (the hash is not kept here)
-
-    const res = await users.updateOne({ _id: userId, _version: event.version - 1 }, update);
-    if (res.matchedCount === 1) return;
-    const doc = await users.findOne({ _id: userId }, { projection: { _version: 1 } });
-    if (doc && doc._version >= event.version) return; // a redelivery: already applied
-    // the consumer heals this from the store (eventstore/consumer.ts), else the queue redelivers it
-    throw new GapError(event.streamId, doc ? doc._version + 1 : 1, event.version);
-  }
-
-  return {
-    handle,
-    async rebuild(history) {
-      await users.deleteMany({});
-      if (!history) return;
-      for await (const e of history) await handle(e);
-    },
-    readModel: usersReadModel(db),
-  };
+  return { handle: projectionHandler(db, usersReadModelProjection).handle, readModel: usersReadModel(db) };
 }

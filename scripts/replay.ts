@@ -1,16 +1,17 @@
 /**
  * npm run replay -- --consumer C [--service S] [--rebuild [--via-queue]] [--run-id ID]
- * Re-delivers service S's whole history (default: the consumer's source service) to consumer C's queue.
  *
- * With --rebuild, a consumer that offers a direct rebuild (projections/index.ts `rebuildFromStore`, today
- * reservation-reservations) is rebuilt straight from its source store: the table scanned page by page, each
- * stream folded with the consumer's own rules, documents inserted in bulk with the live checkpoints
- * (projections/rebuild.ts). --via-queue forces the old path: empty the projection, then replay every event
- * through the consumer's queue (needed for consumers without a direct rebuild, or to exercise the pipeline).
+ * --rebuild: rebuilds consumer C's read model straight from its source store (projections/rebuild.ts: the
+ * table scanned page by page, each stream folded with the projection's own evolve, documents inserted in
+ * bulk with the live checkpoints). Every consumer has one.
+ *
+ * Without --rebuild, or with --via-queue: replay via queue (eventstore/replay.ts), service S's whole history
+ * (default: the consumer's source) re-sent to C's queue; with --rebuild --via-queue its read model is
+ * emptied first, so the pipeline's consumer builds it again from the messages (exercises the pipeline).
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBEventStore } from '../eventstore/dynamodb';
-import { replay } from '../eventstore/replay';
+import { replayViaQueue } from '../eventstore/replay';
 import { scanHistory } from '../eventstore/scan';
 import { SERVICES, consumerDef, topology } from '../platform/topology';
 import type { ServiceName } from '../eventstore/types';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
       'via-queue': { type: 'boolean', default: false },
     },
   });
-  if (!values.consumer) throw new Error('usage: npm run replay -- --consumer <name> [--service <name>] [--rebuild]');
+  if (!values.consumer) throw new Error('usage: npm run replay -- --consumer <name> [--service <name>] [--rebuild [--via-queue]] [--run-id <id>]');
   const config = loadConfig();
   const topo = topology(config.resourcePrefix);
   const consumer = consumerDef(topo, values.consumer);
@@ -38,13 +39,14 @@ async function main(): Promise<void> {
   if (!(SERVICES as readonly string[]).includes(service)) throw new Error(`unknown service ${service}`);
   if (service !== consumer.source) console.warn(`warning: ${consumer.name} subscribes to ${consumer.source}, replaying ${service}`);
 
-  // --rebuild empties the consumer's projection first (projections/index.ts knows how for each consumer)
+  // --rebuild needs the consumer's read model (projections/index.ts knows each one's)
   const runtime = values.rebuild ? await createRuntime(config) : undefined;
   const clients = runtime?.aws ?? awsClients(config);
   try {
-    const direct = runtime && !values['via-queue'] && service === consumer.source ? consumers(runtime)[consumer.name].rebuildFromStore : undefined;
-    if (direct && runtime) {
-      const r = await direct({
+    const target = runtime ? consumers(runtime)[consumer.name] : undefined;
+    if (target && runtime && !values['via-queue']) {
+      if (service !== consumer.source) throw new Error(`--rebuild reads ${consumer.name}'s source, ${consumer.source}; drop --service or add --via-queue`);
+      const r = await target.rebuildFromStore({
         source: scanHistory(runtime.aws.dynamodb, topo.services[service].table),
         onProgress: (p) => {
           if (p.events % 10_000 === 0) console.log(`  ${p.events} events read, ${p.documents} documents written`);
@@ -58,18 +60,15 @@ async function main(): Promise<void> {
       );
       return;
     }
-    if (values.rebuild && !values['via-queue']) console.log(`${consumer.name} has no direct rebuild: emptying it and replaying through its queue`);
     const url = await queueUrl(clients.sqs, consumer.queue);
     if (!url) throw new Error(`queue ${consumer.queue} does not exist; run npm run provision`);
     const store = runtime?.stores[service] ?? new DynamoDBEventStore({ client: clients.dynamodb, tableName: topo.services[service].table, service });
     const started = Date.now();
-    const report = await replay({
+    const report = await replayViaQueue({
       store,
       sqs: clients.sqs,
       queueUrl: url,
-      consumer: consumer.name,
-      rebuild: values.rebuild,
-      ...(runtime ? { rebuildHook: consumers(runtime)[consumer.name].rebuild } : {}),
+      ...(target ? { truncate: target.truncate } : {}),
       runId: values['run-id'],
       onProgress: (n) => {
         if (n % 1000 === 0) console.log(`  ${n} sent`);
@@ -77,7 +76,7 @@ async function main(): Promise<void> {
     });
     console.log(
       `replay ${report.runId}: ${report.sent} events of ${report.streams} streams from ${service} → ${consumer.queue}` +
-        `${report.rebuilt ? ' (projection rebuilt first)' : ''} in ${Date.now() - started} ms`,
+        `${report.truncated ? ' (read model emptied first)' : ''} in ${Date.now() - started} ms`,
     );
   } finally {
     // the runtime's clients close with it

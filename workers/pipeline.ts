@@ -15,7 +15,7 @@ import type { ServiceName } from '../eventstore/types';
 import { createSqsHandler, isDependencyDown, QueueConsumerRunner } from '../eventstore/consumer';
 import { DeadLetterRedriver } from '../eventstore/dead-letters';
 import { type Consumer, consumers } from '../projections';
-import { replay } from '../eventstore/replay';
+import { replayViaQueue } from '../eventstore/replay';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 
@@ -95,7 +95,7 @@ export function consumerRunner(
  * the read models persist: when it was restarted, messages published but not yet consumed before the
  * stop are gone, and the forwarder (checkpointed past them) will not send them again. So when a queue's
  * CreatedTimestamp differs from the one recorded in the checkpoints table at its last catch-up, the
- * source service's whole history is replayed into it (eventstore/replay.ts): the consumer applies each
+ * source service's whole history is replayed into it (eventstore/replay.ts replayViaQueue): the consumer applies each
  * event once per stream version (checkpoint.ts) and skips what it has, so the read models end equal to a
  * rebuild. The run id derives from the queue's creation, so a catch-up interrupted by a crash and run
  * again deduplicates against itself; the marker is written only after every event was sent. On AWS a
@@ -112,7 +112,7 @@ export async function catchUpQueue(
   const key = { id: { S: `catch-up|${c.queue}` } };
   const marker = await runtime.aws.dynamodb.send(new GetItemCommand({ TableName: resolved.checkpointsTable, Key: key, ConsistentRead: true }));
   if (marker.Item?.queueCreated?.S === created) return undefined;
-  const report = await replay({ store: runtime.stores[c.source], sqs: runtime.aws.sqs, queueUrl: url, consumer: c.name, runId: `catchup-${created}` });
+  const report = await replayViaQueue({ store: runtime.stores[c.source], sqs: runtime.aws.sqs, queueUrl: url, runId: `catchup-${created}` });
   await runtime.aws.dynamodb.send(
     new PutItemCommand({
       TableName: resolved.checkpointsTable,
@@ -130,6 +130,8 @@ export async function startPipeline(config: Config = loadConfig(), opts: Pipelin
     serviceForwarder(runtime.aws, resolved, service, { onError: (err) => console.error(`[forwarder ${service}]`, err) }),
   );
   const selected = runtime.topo.consumers.filter((c) => !opts.only || opts.only.includes(c.name));
+  // each read model's indexes exist before its first write (createIndexes leaves existing ones as they are)
+  for (const c of selected) await handlers[c.name].init();
   const queueRunners = selected.map((c) =>
     consumerRunner(runtime, resolved, c, handlers[c.name], (line, err) =>
       err === undefined ? console.error(`[consumer ${c.name}] ${line}`) : console.error(`[consumer ${c.name}] ${line}`, err),

@@ -10,7 +10,8 @@ import { buildServer } from '../server';
 import { InMemoryEventStore } from '../../eventstore/memory';
 import type { StoredEvent } from '../../eventstore/types';
 import { createCatalogService, type CatalogService } from './index';
-import { GapError, MAX_SCANNED, RESTAURANTS_COLLECTION } from '../../projections/catalog';
+import { catalogProjection, GapError, MAX_SCANNED, RESTAURANTS_COLLECTION } from '../../projections/catalog';
+import { initProjection } from '../../projections/projection';
 import { testAuth } from '../../test/test-auth';
 
 const MONGO_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017';
@@ -100,7 +101,7 @@ beforeAll(async () => {
   db = client.db(`catalog_test_${randomUUID().slice(0, 8)}`);
   store = new InMemoryEventStore('catalog');
   service = createCatalogService({ store, db, now: () => new Date('2026-03-29T17:30:00Z') });
-  await service.readModel.ensureIndexes();
+  await initProjection(db, catalogProjection);
   store.subscribe((events) => {
     for (const e of events) {
       projecting = projecting.then(() => service.consumers['catalog-restaurants'](e)).catch((err: unknown) => {
@@ -641,7 +642,7 @@ describe('search', () => {
 });
 
 describe('projection checkpointing', () => {
-  it('skips a redelivered event, throws on a gap, and rebuilds to the same documents', async () => {
+  it('skips a redelivered event, throws on a gap, and rebuilds a damaged read model to what the live consumer wrote', async () => {
     const id = await create({ name: 'Checkpoint' });
     await call({ method: 'PATCH', url: `/restaurants/${id}`, headers: { 'x-test-user': 'alice' }, payload: { cuisine: 'roman' } });
     const events = (await store.readStream(`restaurant-${id}`)) as StoredEvent[];
@@ -659,8 +660,14 @@ describe('projection checkpointing', () => {
     await expect(handle(ahead)).rejects.toBeInstanceOf(GapError);
     expect(await coll.findOne({ _id: id as never })).toEqual(before);
 
-    const all = await coll.find({}).sort({ _id: 1 }).toArray();
+    // the rebuild must put back what the live consumer wrote (checkpoints included) into a read model that
+    // lost a document and holds a wrong one: a rebuild that did nothing, or only emptied it, would fail here
+    await projecting;
+    const live = await coll.find({}).sort({ _id: 1 }).toArray();
+    expect(live.length).toBeGreaterThan(1);
+    await coll.deleteOne({ _id: id as never });
+    await coll.updateOne({ _id: live.find((d) => String(d._id) !== id)!._id }, { $set: { name: 'Damaged', version: 99 } });
     await service.readModel.rebuild();
-    expect(await coll.find({}).sort({ _id: 1 }).toArray()).toEqual(all);
+    expect(await coll.find({}).sort({ _id: 1 }).toArray()).toEqual(live);
   });
 });
