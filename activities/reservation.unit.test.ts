@@ -253,3 +253,42 @@ test('an automatic acceptance interrupted after the request is finished by the r
     ['ReservationAccepted', { by: 'auto' }],
   ]);
 });
+
+describe('the cancellation cutoff, as the decider enforces it (start 12:00Z, customer cutoff 120 minutes → until 10:00Z)', () => {
+  const cancel = (reservationId: string, role: 'customer' | 'owner', at: string) =>
+    ({ reservationId, outcome: 'cancel', actor: { userId: role, role }, at, cancellationCutoffMinutes: 120 }) as const;
+
+  test('a customer asking at the cutoff cancels; a minute past it is refused PAST_CUTOFF and nothing is written', async () => {
+    const { store, acts } = setup();
+    const early = request();
+    const late = request({ customerId: 'c2', start: '2026-12-01T13:00:00.000Z' });
+    placed(await acts.placeReservation(early));
+    placed(await acts.placeReservation(late));
+    await expect(acts.recordOutcome(cancel(early.reservationId, 'customer', '2026-12-01T10:00:00.000Z'))).resolves.toMatchObject({ status: 'cancelled' });
+    // its start is 13:00Z: the cutoff 11:00Z
+    await expect(acts.recordOutcome(cancel(late.reservationId, 'customer', '2026-12-01T11:01:00.000Z'))).rejects.toMatchObject({
+      type: 'PAST_CUTOFF',
+      nonRetryable: true,
+    });
+    expect((await store.readStream(`reservation-${late.reservationId}`)).map((e) => e.type)).toEqual(['ReservationRequested', 'ReservationAccepted']);
+  });
+
+  test('the owner cancels past the customer cutoff, but not once the reservation has started', async () => {
+    const { acts } = setup();
+    const a = request();
+    placed(await acts.placeReservation(a));
+    await expect(acts.recordOutcome(cancel(a.reservationId, 'owner', '2026-12-01T12:00:00.000Z'))).rejects.toMatchObject({ type: 'ALREADY_STARTED' });
+    await expect(acts.recordOutcome(cancel(a.reservationId, 'owner', '2026-12-01T11:30:00.000Z'))).resolves.toMatchObject({ status: 'cancelled' });
+  });
+
+  test('a retry long after the request decides as the first try did: the instant asked, not the clock now', async () => {
+    const store = new InMemoryEventStore<ReservationServiceEvent>('reservation');
+    let now = NOW;
+    const acts = createReservationActivities({ store, restaurants: { get: async () => restaurant }, now: () => now });
+    const a = request();
+    placed(await acts.placeReservation(a));
+    now = new Date('2026-12-01T11:50:00.000Z'); // the retry runs past the cutoff
+    await expect(acts.recordOutcome(cancel(a.reservationId, 'customer', '2026-12-01T09:30:00.000Z'))).resolves.toMatchObject({ status: 'cancelled' });
+    expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked', 'TableReleased']);
+  });
+});

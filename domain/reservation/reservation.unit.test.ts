@@ -75,6 +75,8 @@ describe('Request', () => {
       { type: 'ReservationRequested', data: { ...withoutName(), notes: 'window seat' } },
     ]],
     ['a retried request is a no-op', [requested], request, []],
+    ['a retried auto request finishes an acceptance interrupted after the request', [{ ...requested, data: { ...details, acceptance: 'auto' } }], { ...request, acceptance: 'auto' }, [autoAccepted]],
+    ['a retried auto request that was accepted is a no-op', [{ ...requested, data: { ...details, acceptance: 'auto' } }, autoAccepted], { ...request, acceptance: 'auto' }, []],
     ['another booking reusing the id is refused', [requested], { ...request, start: '2026-06-12T21:00:00+02:00' }, 'ALREADY_EXISTS'],
     ['no party', [], { ...request, partySize: 0 }, 'INVALID_PARTY_SIZE'],
     ['end before start', [], { ...request, end: '2026-06-12T19:00:00+02:00' }, 'INVALID_PERIOD'],
