@@ -1,16 +1,15 @@
 /**
  * The event store contract in the mode the app runs it on the configured DynamoDB (platform/runtime.ts
- * `motoWorkarounds`): on dynoxide (the local stack) and AWS neither of moto's workarounds, so transactions
- * run side by side and streams are read with Query; 20 concurrent appends at one version must still
- * leave exactly one winner.
+ * `eventStore`): on dynoxide (the local stack) and AWS none of moto's workarounds, so transactions run side
+ * by side and streams are read with Query; 20 concurrent appends at one version must still leave exactly
+ * one winner.
  */
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
 import { deprovision, provision } from '../platform/provision';
-import { motoWorkarounds } from '../platform/runtime';
+import { eventStore, motoWorkarounds } from '../platform/runtime';
 import { topology } from '../platform/topology';
 import { eventStoreContract } from './contract';
-import { DynamoDBEventStore } from './dynamodb';
 
 const config = loadConfig();
 const clients = awsClients(config);
@@ -27,11 +26,5 @@ afterAll(async () => {
 });
 
 eventStoreContract(`DynamoDBEventStore as the runtime configures it (${config.aws.dynamodbEndpoint ?? 'AWS'}, moto workarounds ${workarounds ? 'on' : 'off'})`, async () =>
-  new DynamoDBEventStore({
-    client: clients.dynamodb,
-    tableName: topo.services.catalog.table,
-    service: 'catalog',
-    serializeTransactions: workarounds,
-    readByKey: workarounds,
-  }),
+  eventStore(config, clients.dynamodb, topo.services.catalog.table, 'catalog'),
 );

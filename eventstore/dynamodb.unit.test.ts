@@ -1,9 +1,11 @@
 /**
- * Key-based reads and the table gate, against a stand-in client (no servers): paging, the head search at
- * every boundary, unprocessed keys, call counts. The real-server behaviour is in dynamodb.int.test.ts.
+ * The moto workarounds' key-based reads (dynamodb-emulator.ts) and the table gate, against a stand-in client
+ * (no servers): paging, the head search at every boundary, unprocessed keys, call counts. The real-server
+ * behaviour is in dynamodb.int.test.ts.
  */
 import { type AttributeValue, BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBEventStore, eventToItem, TableGate } from './dynamodb';
+import { DynamoDBEventStore, eventToItem } from './dynamodb';
+import { TableGate } from './table-gate';
 import type { StoredEvent } from './types';
 
 const TABLE = 'unit-events';
@@ -58,10 +60,10 @@ class FakeDynamo {
 }
 
 function storeOn(fake: FakeDynamo): DynamoDBEventStore {
-  return new DynamoDBEventStore({ client: fake as unknown as DynamoDBClient, tableName: TABLE, service: 'catalog', maxAttempts: 3 });
+  return new DynamoDBEventStore({ client: fake as unknown as DynamoDBClient, tableName: TABLE, service: 'catalog', maxAttempts: 3, readByKey: true });
 }
 
-describe('DynamoDBEventStore key-based reads', () => {
+describe('DynamoDBEventStore key-based reads (readByKey, a moto workaround)', () => {
   const lengths = [0, 1, 2, 9, 10, 11, 15, 16, 17, 31, 32, 33, 63, 64, 65, 109, 110, 111, 250, 1000, 4097];
   const streams = new Map(lengths.map((n) => [`s-${n}`, n]));
 

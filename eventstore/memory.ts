@@ -13,7 +13,11 @@ import type {
 
 type Listener<E extends DomainEvent> = (events: StoredEvent<E>[]) => void;
 
-/** In-memory event store for unit tests: same rules as DynamoDB, atomic batches, no I/O. */
+/**
+ * In-memory event store for unit tests, passing the same contract as DynamoDB (contract.ts): gapless
+ * versions, expected-version checks, idempotent retries by event id, DynamoDB's limits, and `appendMany`
+ * all or nothing (every request is checked before any is written). No I/O.
+ */
 export class InMemoryEventStore<E extends DomainEvent = DomainEvent> implements EventStore<E> {
   private readonly streams = new Map<string, StoredEvent<E>[]>();
   private readonly log: StoredEvent<E>[] = [];
@@ -24,7 +28,7 @@ export class InMemoryEventStore<E extends DomainEvent = DomainEvent> implements 
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Called after each successful write with the events written (a stand-in for the stream). */
+  /** Called after each write with the events it wrote (a stand-in for the table's stream). */
   subscribe(listener: Listener<E>): void {
     this.listeners.push(listener);
   }

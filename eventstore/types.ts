@@ -45,9 +45,8 @@ export interface AppendRequest<E extends DomainEvent = DomainEvent> {
   events: NewEvent<E>[];
   expectedVersion: ExpectedVersion;
   /**
-   * The caller read or wrote this stream at `expectedVersion` itself, so that version exists. A store may
-   * then skip checking it (the DynamoDB store saves a point read per append; it still refuses a stale
-   * version). Never set it for a version that came from elsewhere: one ahead of the stream would leave a gap.
+   * @deprecated Ignored. It told a store that the caller had read or written `expectedVersion` itself; the
+   * DynamoDB store now remembers the versions it has read and written, so callers need not say it.
    */
   versionSeen?: boolean;
 }

@@ -103,7 +103,7 @@ export function loadConfig(env: Env = process.env) {
               ? undefined
               : url(env, 'AWS_ENDPOINT_URL', ''),
       /**
-       * The event store's moto workarounds (eventstore/dynamodb.ts `serializeTransactions`, `readByKey`):
+       * The event store's moto workarounds (eventstore/dynamodb-emulator.ts; platform/runtime.ts `eventStore`):
        * `auto` turns them on when DynamoDB is served by the same endpoint as SNS/SQS (taken to be a moto serving
        * everything), off for dynoxide (the local stack's DynamoDB, beside LocalStack's SNS/SQS) and real AWS.
        */

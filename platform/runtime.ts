@@ -2,6 +2,7 @@
  * The real clients of one process, built from config: each service's event store (its own DynamoDB table)
  * and its own MongoDB database. Entry points (workers/*) and integration tests start here.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Db, MongoClient } from 'mongodb';
 import type { WriteGuard } from '../eventstore/checkpoint';
 import { DynamoDBEventStore } from '../eventstore/dynamodb';
@@ -37,9 +38,9 @@ async function writeGuardFor(mongo: MongoClient): Promise<WriteGuard> {
 }
 
 /**
- * Whether DynamoDB is moto, which needs the event store's workarounds. `auto`: DynamoDB on the same local
- * endpoint as SNS/SQS is moto (the stack before dynoxide, docker-compose's moto alone); a DynamoDB endpoint
- * of its own is dynoxide (or DynamoDB Local), and no endpoint is real AWS.
+ * Whether DynamoDB is moto, which needs the event store's workarounds (eventstore/dynamodb-emulator.ts).
+ * `auto`: DynamoDB on the same local endpoint as SNS/SQS is taken for a moto serving everything; a DynamoDB
+ * endpoint of its own is dynoxide (or DynamoDB Local), and no endpoint is real AWS: neither needs them.
  */
 export function motoWorkarounds(config: Pick<Config, 'aws'>): boolean {
   const { motoWorkarounds: mode, endpoint, dynamodbEndpoint } = config.aws;
@@ -47,22 +48,20 @@ export function motoWorkarounds(config: Pick<Config, 'aws'>): boolean {
   return dynamodbEndpoint !== undefined && dynamodbEndpoint === endpoint;
 }
 
+/** A service's event store on the configured DynamoDB, with moto's workarounds only when it is moto. */
+export function eventStore(config: Pick<Config, 'aws'>, client: DynamoDBClient, tableName: string, service: ServiceName): EventStore {
+  const moto = motoWorkarounds(config);
+  return new DynamoDBEventStore({ client, tableName, service, serializeTransactions: moto, readByKey: moto });
+}
+
 export async function createRuntime(config: Config): Promise<Runtime> {
   const aws = awsClients(config);
   const topo = topology(config.resourcePrefix);
   const { client: mongo } = await connectMongo(config);
-  const stores = Object.fromEntries(
-    SERVICES.map((s) => [s, new DynamoDBEventStore({
-        client: aws.dynamodb,
-        tableName: topo.services[s].table,
-        service: s,
-        // moto-specific tuning (see eventstore/dynamodb.ts): on moto, one transaction at a time (it rolls back
-        // by restoring whole tables) and stream reads by key (its Query sorts the whole table); on dynoxide
-        // and AWS, neither
-        serializeTransactions: motoWorkarounds(config),
-        readByKey: motoWorkarounds(config),
-      })]),
-  ) as unknown as Record<ServiceName, EventStore>;
+  const stores = Object.fromEntries(SERVICES.map((s) => [s, eventStore(config, aws.dynamodb, topo.services[s].table, s)])) as Record<
+    ServiceName,
+    EventStore
+  >;
   const dbs = Object.fromEntries(SERVICES.map((s) => [s, mongo.db(serviceDbName(config, s))])) as Record<ServiceName, Db>;
   const writeGuard = await writeGuardFor(mongo);
   return {
