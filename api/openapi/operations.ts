@@ -63,6 +63,35 @@ const DECISION_OK = {
   202: 'Not decided within the deadline but under way: GET the Location for the outcome.',
 };
 
+/**
+ * A catalog write by the owner (If-Match, answers with the new ETag; a 201 also with Location): the shared
+ * WRITE_ERRORS, these codes, one walkthrough step.
+ */
+function catalogWrite(operationId: string, status: 200 | 201, ok: string, step: number, summary: string, codes: OperationDoc['codes'] = WRITE_CODES): OperationDoc {
+  return {
+    operationId,
+    ok: { [status]: ok },
+    errors: WRITE_ERRORS,
+    codes,
+    headers: { [status]: status === 201 ? { ...LOCATION, ...ETAG } : ETAG },
+    steps: [{ step, status, caller: 'owner', summary }],
+  };
+}
+
+const PENDING_NO_MORE = 'Not pending any more (reservationStatus says what it is).';
+
+/** A decision on a reservation (accept, cancel, reject): what 403, 409 and 422 mean on it, one walkthrough step. */
+function decision(operationId: string, errors: { 403: string; 409: string; 422: string }, codes: OperationDoc['codes'], step: Step): OperationDoc {
+  return {
+    operationId,
+    ok: DECISION_OK,
+    errors: { ...errors, 404: 'No such reservation.', 503: 'Not delivered; nothing changed. Retry (with the same Idempotency-Key).' },
+    codes,
+    headers: { 200: CONSISTENCY_TOKEN, 202: { ...LOCATION, ...CONSISTENCY_TOKEN } },
+    steps: [step],
+  };
+}
+
 /** The README walkthrough, one entry per route (the steps are global and increase in README order). */
 export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /health': {
@@ -119,62 +148,13 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     headers: { 200: ETAG },
     steps: [{ step: 7, status: 200, summary: 'Read it back' }],
   },
-  'PATCH /restaurants/{id}': {
-    operationId: 'changeRestaurant',
-    ok: { 200: 'Changed: the restaurant as it is now.' },
-    errors: WRITE_ERRORS,
-    codes: WRITE_CODES,
-    headers: { 200: ETAG },
-    steps: [{ step: 8, status: 200, caller: 'owner', summary: 'Change the description' }],
-  },
-  'PUT /restaurants/{id}/opening-hours': {
-    operationId: 'setOpeningHours',
-    ok: { 200: 'Replaced: the restaurant as it is now.' },
-    errors: WRITE_ERRORS,
-    codes: WRITE_CODES,
-    headers: { 200: ETAG },
-    steps: [{ step: 9, status: 200, caller: 'owner', summary: 'Set the weekly hours' }],
-  },
-  'PUT /restaurants/{id}/tables': {
-    operationId: 'setTables',
-    ok: { 200: 'Replaced: the restaurant as it is now.' },
-    errors: WRITE_ERRORS,
-    codes: WRITE_CODES,
-    headers: { 200: ETAG },
-    steps: [{ step: 10, status: 200, caller: 'owner', summary: 'Set the tables' }],
-  },
-  'PUT /restaurants/{id}/policy': {
-    operationId: 'setPolicy',
-    ok: { 200: 'Replaced: the restaurant as it is now (warnings, if any, say what no table or service can meet).' },
-    errors: WRITE_ERRORS,
-    codes: WRITE_CODES,
-    headers: { 200: ETAG },
-    steps: [{ step: 11, status: 200, caller: 'owner', summary: 'Set the reservation policy' }],
-  },
-  'POST /restaurants/{id}/menu/sections': {
-    operationId: 'addMenuSection',
-    ok: { 201: 'Added: the menu as it is now.' },
-    errors: WRITE_ERRORS,
-    codes: menuWrite(['ALREADY_EXISTS']),
-    headers: { 201: { ...LOCATION, ...ETAG } },
-    steps: [{ step: 12, status: 201, caller: 'owner', summary: 'Add a menu section' }],
-  },
-  'POST /restaurants/{id}/menu/sections/{section}/dishes': {
-    operationId: 'addDish',
-    ok: { 201: 'Added: the menu as it is now.' },
-    errors: WRITE_ERRORS,
-    codes: menuWrite(['ALREADY_EXISTS']),
-    headers: { 201: { ...LOCATION, ...ETAG } },
-    steps: [{ step: 13, status: 201, caller: 'owner', summary: 'Add a dish to it' }],
-  },
-  'PUT /restaurants/{id}/menu/sections/{section}/dishes/{dish}': {
-    operationId: 'changeDish',
-    ok: { 200: 'Changed: the menu as it is now.' },
-    errors: WRITE_ERRORS,
-    codes: menuWrite(['ALREADY_EXISTS']),
-    headers: { 200: ETAG },
-    steps: [{ step: 14, status: 200, caller: 'owner', summary: "Change the dish's price" }],
-  },
+  'PATCH /restaurants/{id}': catalogWrite('changeRestaurant', 200, 'Changed: the restaurant as it is now.', 8, 'Change the description'),
+  'PUT /restaurants/{id}/opening-hours': catalogWrite('setOpeningHours', 200, 'Replaced: the restaurant as it is now.', 9, 'Set the weekly hours'),
+  'PUT /restaurants/{id}/tables': catalogWrite('setTables', 200, 'Replaced: the restaurant as it is now.', 10, 'Set the tables'),
+  'PUT /restaurants/{id}/policy': catalogWrite('setPolicy', 200, 'Replaced: the restaurant as it is now (warnings, if any, say what no table or service can meet).', 11, 'Set the reservation policy'),
+  'POST /restaurants/{id}/menu/sections': catalogWrite('addMenuSection', 201, 'Added: the menu as it is now.', 12, 'Add a menu section', menuWrite(['ALREADY_EXISTS'])),
+  'POST /restaurants/{id}/menu/sections/{section}/dishes': catalogWrite('addDish', 201, 'Added: the menu as it is now.', 13, 'Add a dish to it', menuWrite(['ALREADY_EXISTS'])),
+  'PUT /restaurants/{id}/menu/sections/{section}/dishes/{dish}': catalogWrite('changeDish', 200, 'Changed: the menu as it is now.', 14, "Change the dish's price", menuWrite(['ALREADY_EXISTS'])),
   'GET /restaurants/{id}/menu': {
     operationId: 'getMenu',
     ok: { 200: 'The menu.' },
@@ -246,64 +226,30 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     codes: { 422: ['INVALID_CONSISTENCY_TOKEN'] },
     steps: [{ step: 23, status: 200, caller: 'owner', summary: "The owner lists tomorrow's reservations" }],
   },
-  'POST /reservations/{id}/accept': {
-    operationId: 'acceptReservation',
-    ok: DECISION_OK,
-    errors: {
-      403: 'Not the restaurant owner.',
-      404: 'No such reservation.',
-      409: 'Not pending any more (reservationStatus says what it is).',
-      422: 'Not expected here (accept takes no reason); shared with reject.',
-      503: 'Not delivered; nothing changed. Retry (with the same Idempotency-Key).',
-    },
-    codes: DECISION_CODES,
-    headers: { 200: CONSISTENCY_TOKEN, 202: { ...LOCATION, ...CONSISTENCY_TOKEN } },
-    steps: [{ step: 24, status: 200, caller: 'owner', summary: 'The owner accepts' }],
-  },
-  'POST /reservations/{id}/cancel': {
-    operationId: 'cancelReservation',
-    ok: DECISION_OK,
-    errors: {
+  'POST /reservations/{id}/accept': decision(
+    'acceptReservation',
+    { 403: 'Not the restaurant owner.', 409: PENDING_NO_MORE, 422: 'Not expected here (accept takes no reason); shared with reject.' },
+    DECISION_CODES,
+    { step: 24, status: 200, caller: 'owner', summary: 'The owner accepts' },
+  ),
+  'POST /reservations/{id}/cancel': decision(
+    'cancelReservation',
+    {
       403: 'Neither its customer nor the restaurant owner.',
-      404: 'No such reservation.',
       409: 'Already final (reservationStatus says which), started, or past the cancellation cutoff.',
       422: 'Not expected here (any reason is accepted); shared with reject.',
-      503: 'Not delivered; nothing changed. Retry (with the same Idempotency-Key).',
     },
-    codes: DECISION_CODES,
-    headers: { 200: CONSISTENCY_TOKEN, 202: { ...LOCATION, ...CONSISTENCY_TOKEN } },
-    steps: [{ step: 25, status: 200, caller: 'diner', summary: 'The diner cancels' }],
-  },
-  'POST /reservations/{id}/reject': {
-    operationId: 'rejectReservation',
-    ok: DECISION_OK,
-    errors: {
-      403: 'Not the restaurant owner.',
-      404: 'No such reservation.',
-      409: 'Not pending any more (reservationStatus says what it is).',
-      422: 'The reason is blank.',
-      503: 'Not delivered; nothing changed. Retry (with the same Idempotency-Key).',
-    },
-    codes: { ...DECISION_CODES, 422: ['REASON_REQUIRED'] },
-    headers: { 200: CONSISTENCY_TOKEN, 202: { ...LOCATION, ...CONSISTENCY_TOKEN } },
-    steps: [{ step: 27, status: 200, caller: 'owner', summary: 'The owner rejects the second one' }],
-  },
-  'DELETE /restaurants/{id}/menu/sections/{section}/dishes/{dish}': {
-    operationId: 'removeDish',
-    ok: { 200: 'Removed: the menu as it is now.' },
-    errors: WRITE_ERRORS,
-    codes: WRITE_CODES,
-    headers: { 200: ETAG },
-    steps: [{ step: 28, status: 200, caller: 'owner', summary: 'Remove the dish' }],
-  },
-  'DELETE /restaurants/{id}/menu/sections/{section}': {
-    operationId: 'removeMenuSection',
-    ok: { 200: 'Removed with its dishes: the menu as it is now.' },
-    errors: WRITE_ERRORS,
-    codes: WRITE_CODES,
-    headers: { 200: ETAG },
-    steps: [{ step: 29, status: 200, caller: 'owner', summary: 'Remove the section' }],
-  },
+    DECISION_CODES,
+    { step: 25, status: 200, caller: 'diner', summary: 'The diner cancels' },
+  ),
+  'POST /reservations/{id}/reject': decision(
+    'rejectReservation',
+    { 403: 'Not the restaurant owner.', 409: PENDING_NO_MORE, 422: 'The reason is blank.' },
+    { ...DECISION_CODES, 422: ['REASON_REQUIRED'] },
+    { step: 27, status: 200, caller: 'owner', summary: 'The owner rejects the second one' },
+  ),
+  'DELETE /restaurants/{id}/menu/sections/{section}/dishes/{dish}': catalogWrite('removeDish', 200, 'Removed: the menu as it is now.', 28, 'Remove the dish'),
+  'DELETE /restaurants/{id}/menu/sections/{section}': catalogWrite('removeMenuSection', 200, 'Removed with its dishes: the menu as it is now.', 29, 'Remove the section'),
   'DELETE /restaurants/{id}': {
     operationId: 'closeRestaurant',
     ok: { 204: 'Closed for good: gone from GET and search at once; closing again is a no-op.' },
