@@ -12,7 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { System } from '../test/system';
-import { bookingOp, pidLabels, prepareFixture, TABLES, waitForPipeline, withSystem, type Fixture } from './bookings';
+import { bookingOp, prepareFixture, TABLES, type Fixture } from './fixture';
+import { pidLabels, waitForPipeline, withSystem } from './system';
 import { runMain } from './cli';
 import { cpuPerOpText, cpuSampler, cpuText, type CpuReport } from './cpu';
 import { request } from './http';
