@@ -1,42 +1,26 @@
 /**
  * Exactly-once effect for MongoDB projections fed by an at-least-once queue, without transactions
  * (FerretDB has none). The checkpoint lives in the projected document itself, in `_v`, one entry per
- * source stream: `_v: { "<streamId>": <last applied version> }`. Applying an event is ONE single-document
- * update whose filter requires the previous version and whose update also advances `_v`, so the change
- * and the checkpoint can never diverge.
+ * source stream: `_v: { "<streamId>": <last applied version> }`, written in the same single-document write
+ * as the change, so the two can never diverge.
  *
- *   event.version == checkpoint + 1 → applied ('applied')
- *   event.version <= checkpoint     → already applied, ack it ('skipped')
+ *   event.version <= checkpoint     → already applied, skipped
+ *   event.version == checkpoint + 1 → applied
  *   event.version >  checkpoint + 1 → GapError(streamId, expected): an earlier one is missing; the consumer
  *                                     reads it from the store (consumer.ts), else the message is retried
  *
- * Version 1 creates the document (upsert guarded by "no checkpoint for this stream yet"); losing the
- * insert race to a duplicate delivery surfaces as a duplicate-key error, read as "already applied".
+ * `applyEvents` is how every read model is written (projections/projection.ts projectionHandler): read the
+ * document, fold the run of events after its checkpoint with the projection's `evolve`, replace it. The
+ * direct rebuild (projections/rebuild.ts) writes the same documents with `checkpointed`.
  *
- * Example (a catalog read model consumer, one document per restaurant stream):
+ * `applyOnce` applies one event as a MongoDB update operator instead of a fold (`$inc`, `$push`, …): the
+ * pipeline's integration tests count deliveries with it. No read model uses it.
  *
- *   const handle = async (e: StoredEvent<CatalogEvent>) => {
- *     switch (e.type) {
- *       case 'RestaurantRegistered':
- *         await applyOnce(restaurants, e.data.restaurantId, e, { $set: { name: e.data.name, status: 'draft' } });
- *         break;
- *       case 'RestaurantClosed': // soft delete: deleting the doc would lose its checkpoint
- *         await applyOnce(restaurants, e.data.restaurantId, e, { $set: { status: 'closed' } });
- *         break;
- *       default: // events this projection ignores must still advance the checkpoint
- *         await applyOnce(restaurants, e.data.restaurantId, e, {});
- *     }
- *   };
- *   new QueueConsumerRunner({ sqs, queueUrl, handler: createSqsHandler(handle) }).start();
- *
- * A document that sees only SOME events of a stream (e.g. a per-table doc fed from the restaurant stream)
- * cannot require contiguity: pass `{ mode: 'monotonic' }` (apply iff newer than the checkpoint).
- * Read models should not expose `_v` (project it away in queries).
- *
- * FerretDB caveat (measured against FerretDB 2 / "7.0.42"): when several updates of ONE document race,
- * the effect is applied exactly once, but more than one caller may be told matchedCount = 1, so the
- * returned outcome ('applied' vs 'skipped') is advisory under such races. SQS FIFO never delivers two
- * messages of one group at once, so a consumer does not race itself in practice.
+ * FerretDB caveat (measured once against FerretDB 2.x, which reports "7.0.42"; the stack runs FerretDB
+ * 1.24, where it was not measured): when several updates of ONE document race, the effect is applied exactly once,
+ * but more than one caller may be told matchedCount = 1, so applyOnce's outcome ('applied' vs 'skipped') is
+ * advisory under such races. SQS FIFO never delivers two messages of one group at once, and the consumer
+ * serializes a group's redeliveries (consumer.ts), so a consumer does not race itself in practice.
  */
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import type { StoredEvent } from './types';

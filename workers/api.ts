@@ -3,10 +3,13 @@ import { loadConfig } from '../platform/config';
 import { createRuntime } from '../platform/runtime';
 import { connectTemporal } from '../platform/temporal';
 import { createApp } from '../api/app';
+import { initReadModels } from '../projections';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const runtime = await createRuntime(config);
+  // the indexes the read models' queries use (the pipeline creates them too; whichever starts first)
+  await initReadModels(runtime.dbs);
   // every Temporal call from the API has a deadline (the placement sets a shorter one of its own)
   const temporal = await connectTemporal(config, { rpcDeadlineMs: config.temporal.rpcDeadlineMs });
   const app = await createApp({ runtime, temporal });
