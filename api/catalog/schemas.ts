@@ -252,7 +252,22 @@ const dishParams = {
 /** Error responses every write can give. */
 const writeErrors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 412: problem, 422: problem } as const;
 
-const write = (summary: string, description: string) => ({ tags, summary, description, security: bearerSecurity, headers: ifMatch });
+/**
+ * An owner's write: Bearer token and If-Match, the path `params`, a `body` when it takes one, and `ok` as its
+ * success response next to the errors every write can give.
+ */
+function write<P, B, R>(summary: string, description: string, params: P, body: B, ok: R) {
+  return {
+    tags,
+    summary,
+    description,
+    security: bearerSecurity,
+    headers: ifMatch,
+    params,
+    ...(body === undefined ? {} : { body: body as Exclude<B, undefined> }),
+    response: { ...ok, ...writeErrors },
+  };
+}
 
 export const createSchema = {
   tags,
@@ -338,69 +353,70 @@ export const searchSchema = {
   },
 } as const;
 
-export const patchSchema = {
-  ...write('Change name, cuisine, description, phone, address, location or timezone', 'Owner only. Only the fields sent change.'),
-  params: idParams,
-  body: { type: 'object', minProperties: 1, additionalProperties: false, properties: detailFields },
-  response: { 200: restaurantWritten, ...writeErrors },
-} as const;
+export const patchSchema = write(
+  'Change name, cuisine, description, phone, address, location or timezone',
+  'Owner only. Only the fields sent change.',
+  idParams,
+  { type: 'object', minProperties: 1, additionalProperties: false, properties: detailFields },
+  { 200: restaurantWritten },
+);
 
-export const putHoursSchema = {
-  ...write('Replace the weekly opening hours', 'Owner only. Saved even when every day is closed or no service is as long as the turn; `warnings` then says so.'),
-  params: idParams,
-  body: openingHours,
-  response: { 200: restaurantWritten, ...writeErrors },
-} as const;
+export const putHoursSchema = write(
+  'Replace the weekly opening hours',
+  'Owner only. Saved even when every day is closed or no service is as long as the turn; `warnings` then says so.',
+  idParams,
+  openingHours,
+  { 200: restaurantWritten },
+);
 
-export const putTablesSchema = {
-  ...write('Replace the tables', 'Owner only. Saved even when no table seats the policy\'s maxPartySize; `warnings` then says which party sizes can never be booked.'),
-  params: idParams,
-  body: tables,
-  response: { 200: restaurantWritten, ...writeErrors },
-} as const;
+export const putTablesSchema = write(
+  'Replace the tables',
+  'Owner only. Saved even when no table seats the policy\'s maxPartySize; `warnings` then says which party sizes can never be booked.',
+  idParams,
+  tables,
+  { 200: restaurantWritten },
+);
 
-export const putPolicySchema = {
-  ...write('Replace the reservation policy', 'Owner only. Omitted fields take their defaults. Saved even when no table seats maxPartySize or the turn is longer than every service; `warnings` then says so.'),
-  params: idParams,
-  body: policy,
-  response: { 200: restaurantWritten, ...writeErrors },
-} as const;
+export const putPolicySchema = write(
+  'Replace the reservation policy',
+  'Owner only. Omitted fields take their defaults. Saved even when no table seats maxPartySize or the turn is longer than every service; `warnings` then says so.',
+  idParams,
+  policy,
+  { 200: restaurantWritten },
+);
 
-export const addSectionSchema = {
-  ...write('Add a menu section', 'Owner only. Names are unique, ignoring case.'),
-  params: idParams,
-  body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: sectionName } },
-  response: { 201: menuView, ...writeErrors },
-} as const;
+export const addSectionSchema = write(
+  'Add a menu section',
+  'Owner only. Names are unique, ignoring case.',
+  idParams,
+  { type: 'object', required: ['name'], additionalProperties: false, properties: { name: sectionName } },
+  { 201: menuView },
+);
 
-export const removeSectionSchema = {
-  ...write('Remove a menu section and its dishes', 'Owner only.'),
-  params: sectionParams,
-  response: { 200: menuView, ...writeErrors },
-} as const;
+export const removeSectionSchema = write('Remove a menu section and its dishes', 'Owner only.', sectionParams, undefined, { 200: menuView });
 
-export const addDishSchema = {
-  ...write('Add a dish to a section', 'Owner only. Dish names are unique within a section, ignoring case.'),
-  params: sectionParams,
-  body: dishIn,
-  response: { 201: menuView, ...writeErrors },
-} as const;
+export const addDishSchema = write(
+  'Add a dish to a section',
+  'Owner only. Dish names are unique within a section, ignoring case.',
+  sectionParams,
+  dishIn,
+  { 201: menuView },
+);
 
-export const changeDishSchema = {
-  ...write('Change the dish named in the path', 'Owner only. The dish is the one in the path; a `name` in the body renames it.'),
-  params: dishParams,
-  body: dishPatch,
-  response: { 200: menuView, ...writeErrors },
-} as const;
+export const changeDishSchema = write(
+  'Change the dish named in the path',
+  'Owner only. The dish is the one in the path; a `name` in the body renames it.',
+  dishParams,
+  dishPatch,
+  { 200: menuView },
+);
 
-export const removeDishSchema = {
-  ...write('Remove a dish', 'Owner only.'),
-  params: dishParams,
-  response: { 200: menuView, ...writeErrors },
-} as const;
+export const removeDishSchema = write('Remove a dish', 'Owner only.', dishParams, undefined, { 200: menuView });
 
-export const closeSchema = {
-  ...write('Close the restaurant for good', 'Owner only. It disappears from GET and search; closing again is a no-op.'),
-  params: idParams,
-  response: { 204: { type: 'null', description: 'Closed' }, ...writeErrors },
-} as const;
+export const closeSchema = write(
+  'Close the restaurant for good',
+  'Owner only. It disappears from GET and search; closing again is a no-op.',
+  idParams,
+  undefined,
+  { 204: { type: 'null', description: 'Closed' } },
+);
