@@ -15,7 +15,7 @@ import type { Collection, Document } from 'mongodb';
 import { applyEvents } from '../eventstore/checkpoint';
 import { loadConfig } from '../platform/config';
 import { connectMongo } from '../platform/mongo';
-import { percentile } from './load';
+import { sequentialLatency } from './load';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '30,1000,3000' }, ops: { type: 'string', default: '200' } } });
 const sizes = values.sizes.split(',').map(Number);
@@ -32,15 +32,8 @@ const body = (i: number, v: number) => ({
 });
 
 async function time(label: string, size: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  const ms: number[] = [];
-  for (let i = 0; i < OPS; i++) {
-    const t = performance.now();
-    await fn(i);
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
-  console.log(`${String(size).padStart(6)} docs  ${label.padEnd(34)} mean ${mean.toFixed(2)} ms  p50 ${percentile(ms, 50).toFixed(2)}  p99 ${percentile(ms, 99).toFixed(2)}`);
+  const l = await sequentialLatency(OPS, fn);
+  console.log(`${String(size).padStart(6)} docs  ${label.padEnd(34)} mean ${l.mean.toFixed(2)} ms  p50 ${l.p50.toFixed(2)}  p99 ${l.p99.toFixed(2)}`);
 }
 
 async function main(): Promise<void> {

@@ -12,7 +12,7 @@ import { BatchWriteItemCommand, DeleteTableCommand, PutItemCommand, type WriteRe
 import { createSqsHandler, QueueConsumerRunner } from '../eventstore/consumer';
 import { createEventTable, DynamoDBEventStore, eventToItem } from '../eventstore/dynamodb';
 import { serviceForwarder } from '../workers/pipeline';
-import { percentile } from './load';
+import { percentile, sequentialLatency } from './load';
 import type { StoredEvent } from '../eventstore/types';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
@@ -50,14 +50,8 @@ async function timed(label: string, ops: number, worker: (i: number, w: number) 
 
 /** Sequential calls (one at a time, so the figure is a call's latency, not a queue's). */
 async function readLatency(label: string, count: number, call: (i: number) => Promise<void>): Promise<void> {
-  const ms: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t = performance.now();
-    await call(i);
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  console.log(`  ${label.padEnd(62)} p50 ${percentile(ms, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(ms, 99).toFixed(1).padStart(6)} ms  (${count} reads)`);
+  const l = await sequentialLatency(count, call);
+  console.log(`  ${label.padEnd(62)} p50 ${l.p50.toFixed(1).padStart(6)} ms   p99 ${l.p99.toFixed(1).padStart(6)} ms  (${count} reads)`);
 }
 
 /** Writes `count` filler events (streams of 10) straight to the table, 25 per BatchWriteItem, 8 calls at a time. */

@@ -96,6 +96,17 @@ export function summarize(samples: number[]): Latency {
   };
 }
 
+/** Latency of `count` calls made one at a time (so each figure is a call's own, not a queue's), in ms. */
+export async function sequentialLatency(count: number, call: (i: number) => Promise<unknown>): Promise<Latency> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await call(i);
+    samples.push(performance.now() - t);
+  }
+  return summarize(samples);
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function runPhase(opts: LoadOptions, firstIndex: number, durationMs: number | undefined, count: number | undefined, record: boolean) {
