@@ -12,8 +12,7 @@
  * each move. A message whose body is not an event envelope is left in the DLQ (moving it back cannot
  * help) and reported once.
  *
- * Why not SQS's own redrive (StartMessageMoveTask): it has no backoff, moto does not implement it, and
- * a message moved by it loses nothing we need here anyway; the round logic is small.
+ * Why not SQS's own redrive (StartMessageMoveTask): it has no backoff, and the round logic is small.
  */
 import {
   DeleteMessageCommand,
@@ -24,6 +23,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { BackgroundLoop } from './background-loop';
 import { decodeEnvelope } from './consumer';
 import { fifoId, messageGroupId } from './fifo-ids';
 
@@ -66,9 +66,7 @@ export interface DeadLetterRedriverOptions {
 
 export class DeadLetterRedriver {
   private readonly o: DeadLetterRedriverOptions;
-  private loop: Promise<void> | undefined;
-  private stopping = false;
-  private wake: (() => void) | undefined;
+  private readonly loop = new BackgroundLoop(() => this.run());
   private readonly reported = new Set<string>();
   /** Delay before the next round. */
   private delayMs: number;
@@ -79,16 +77,12 @@ export class DeadLetterRedriver {
   }
 
   start(): void {
-    if (this.loop) return;
-    this.stopping = false;
-    this.loop = this.run();
+    this.loop.start();
   }
 
+  /** Stops after the round in flight. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
-    await this.loop;
-    this.loop = undefined;
+    await this.loop.stop();
   }
 
   /** The wait before the next round (for tests and logs). */
@@ -100,7 +94,7 @@ export class DeadLetterRedriver {
   async redriveOnce(): Promise<number> {
     let moved = 0;
     const max = this.o.maxPerRound ?? 100;
-    while (moved < max && !this.stopping) {
+    while (moved < max && !this.loop.stopping) {
       const out = await this.o.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: this.o.dlqUrl,
@@ -153,24 +147,14 @@ export class DeadLetterRedriver {
   }
 
   private async run(): Promise<void> {
-    while (!this.stopping) {
-      await this.sleep(this.delayMs);
-      if (this.stopping) break;
+    while (!this.loop.stopping) {
+      await this.loop.sleep(this.delayMs);
+      if (this.loop.stopping) break;
       try {
         await this.redriveOnce();
       } catch (err) {
         this.o.onError?.(err);
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
   }
 }

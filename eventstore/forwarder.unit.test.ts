@@ -4,12 +4,13 @@ import { ExpiredIteratorException, type DynamoDBStreamsClient } from '@aws-sdk/c
 import type { PublishBatchCommand, PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import { eventToItem } from './dynamodb';
 import { fifoId, messageGroupId } from './fifo-ids';
-import { createForwarderHandler, forwarderStats, messageBody, StreamForwarderRunner, type StreamRecordLike } from './forwarder';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { createForwarderHandler, forwarderStats, messageBody, StreamForwarderRunner } from './forwarder';
 import type { StoredEvent } from './types';
 import { storedEvent } from './testing/events';
 
 const ev = storedEvent;
-const insert = (e: StoredEvent): StreamRecordLike => ({ eventName: 'INSERT', dynamodb: { NewImage: eventToItem(e) as never } });
+const insert = (e: StoredEvent): DynamoDBRecord => ({ eventName: 'INSERT', dynamodb: { NewImage: eventToItem(e) as never } });
 
 /** A fake SNS that records each PublishBatch and refuses the entries named in `refuse`. */
 function fakeSns(refuse: string[] = []) {
