@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../platform/config';
 import localStack from '../platform/local-stack.json';
+import { serverCommand } from '../scripts/stack/layout.js';
 
 interface Compose {
   services: Record<string, { image: string; command?: string[]; ports?: string[]; environment?: Record<string, string> }>;
@@ -15,7 +16,8 @@ const port = (hostPort: string) => Number(hostPort.split(':').pop());
 
 test('it defines the four servers with the expected images', () => {
   expect(Object.keys(compose.services).sort()).toEqual(['dynoxide', 'localstack', 'mongodb', 'temporal']);
-  expect(compose.services.temporal!.image).toMatch(/^temporalio\/temporal:/);
+  // the same Temporal CLI release the local stack builds
+  expect(compose.services.temporal!.image).toBe(`temporalio/temporal:${localStack.versions.temporal.replace(/^v/, '')}`);
   // the same dynoxide release the local stack builds, pinned
   expect(compose.services.dynoxide!.image).toBe(`ghcr.io/nubo-db/dynoxide:${localStack.versions.dynoxide}`);
   // the last LocalStack image that needs no account (the local stack runs localstack-core from PyPI)
@@ -36,13 +38,16 @@ test('ports match the config defaults and the local stack', () => {
   expect(hostPorts('mongodb')).toEqual([Number(new URL(config.mongo.uri).port)]);
 });
 
-test('temporal has the same search attributes and dynamic config as the local stack', () => {
-  const cmd = compose.services.temporal!.command!;
-  for (const [k, v] of Object.entries(localStack.searchAttributes)) expect(cmd).toContain(`--search-attribute=${k}=${v}`);
-  expect(cmd).toContain('--dynamic-config-value=frontend.enableExecuteMultiOperation=true');
-  expect(cmd).toContain('--dynamic-config-value=system.enableActivityEagerExecution=true');
-  expect(cmd).toContain('--sqlite-pragma=journal_mode=wal');
-  expect(cmd).toContain('--sqlite-pragma=synchronous=off');
+test('temporal has the same search attributes, dynamic config and SQLite pragmas as the local stack', () => {
+  // the flags the local stack passes (scripts/stack/layout.js, search attributes from platform/local-stack.json),
+  // in compose's `--flag=value` form; compose must have exactly these, no more and no fewer
+  const settings = ['--search-attribute', '--dynamic-config-value', '--sqlite-pragma'];
+  const [, stackArgs] = serverCommand('temporal');
+  const stack = stackArgs.flatMap((a, i) => (settings.includes(a) ? [`${a}=${stackArgs[i + 1]}`] : []));
+  const composed = compose.services.temporal!.command!.filter((a) => settings.some((f) => a.startsWith(`${f}=`)));
+  expect(composed.sort()).toEqual(stack.sort());
+  const declared = Object.entries(localStack.searchAttributes).map(([k, v]) => `--search-attribute=${k}=${v}`);
+  expect(composed.filter((a) => a.startsWith('--search-attribute=')).sort()).toEqual(declared.sort());
 });
 
 test('dynoxide keeps its data in a volume, like the local stack keeps it under .stack/data', () => {
