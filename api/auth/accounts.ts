@@ -24,7 +24,8 @@ export type RegisteredUser = Extract<UserState, { status: 'registered' }>;
 
 export interface AccountsOptions {
   scrypt?: ScryptParams;
-  newId?: () => string;
+  /** Makes the id of a new user (default: a random UUID). */
+  newUserId?: () => string;
 }
 
 export interface Accounts {
@@ -42,7 +43,7 @@ export interface Accounts {
 export function accounts(anyStore: EventStore, opts: AccountsOptions = {}): Accounts {
   const store = anyStore as unknown as EventStore<AuthEvent>;
   const scrypt = opts.scrypt ?? DEFAULT_SCRYPT;
-  const newId = opts.newId ?? randomUUID;
+  const newUserId = opts.newUserId ?? randomUUID;
 
   async function load(userId: string): Promise<RegisteredUser | null> {
     const state = userFromEvents((await store.readStream(userStreamId(userId))) as UserEvent[]);
@@ -56,7 +57,7 @@ export function accounts(anyStore: EventStore, opts: AccountsOptions = {}): Acco
       // cheap early answer before spending a hash; the append below is what actually decides
       if ((await store.streamVersion(guard)) > 0) throw emailTaken(email);
 
-      const userId = newId();
+      const userId = newUserId();
       const passwordHash = await hashPassword(input.password, scrypt);
       const userEvents = userDecider.decide(
         { type: 'Register', userId, email, name: input.name, passwordHash },

@@ -21,6 +21,9 @@ import { createTokenService, loadSigningKey, type TokenService } from './tokens'
 import { loginRateLimiter, signUpRateLimiter } from './rate-limit';
 import { authPlugin, remoteJwks } from '../plugins/auth';
 import { jose } from './jose';
+// the consumers as the pipeline runs them (wired once, in projections/)
+import { usersProjection } from '../../projections/users';
+import { ownershipConsumer } from '../../projections/ownership';
 
 const cheap = { N: 1024, r: 8, p: 1 };
 const prefix = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -52,9 +55,10 @@ async function harness(opts: { project?: boolean; perEmail?: number; signUpsPerI
     signUpLimiter: signUpRateLimiter({ perIp: opts.signUpsPerIp ?? 1000, now: () => clockMs }),
   });
   let chain: Promise<void> = Promise.resolve();
+  const projectUser = usersProjection(mongo.db).handle;
   if (opts.project !== false) {
     store.subscribe((events) => {
-      for (const e of events) chain = chain.then(() => auth.consumers['auth-users'](e));
+      for (const e of events) chain = chain.then(() => projectUser(e));
     });
   }
   const app = await buildServer({
@@ -118,7 +122,7 @@ describe('register, login, me', () => {
     try {
       const email = uniqueEmail('lag');
       const { userId } = (await register(lagging.app, email)).json<{ userId: string }>();
-      expect(await lagging.auth.users.readModel.get(userId)).toBeNull();
+      expect(await lagging.auth.users.get(userId)).toBeNull();
       const token = (await login(lagging.app, email)).json<{ accessToken: string }>().accessToken;
       const who = await me(lagging.app, token);
       expect(who.statusCode).toBe(200);
@@ -132,7 +136,7 @@ describe('register, login, me', () => {
     const email = uniqueEmail('rm');
     const { userId } = (await register(h.app, email)).json<{ userId: string }>();
     await h.settled();
-    expect(await h.auth.users.readModel.get(userId)).toEqual({
+    expect(await h.auth.users.get(userId)).toEqual({
       userId,
       email: email.toLowerCase(),
       name: 'Ada Lovelace',
@@ -411,7 +415,7 @@ describe('ownership from catalog events', () => {
     const { userId } = (await register(h.app, email)).json<{ userId: string }>();
     const restaurantId = `r-${randomBytes(4).toString('hex')}`;
     const created = catalogEvent('RestaurantCreated', { restaurantId, ownerId: userId, name: 'Chez Ada', cuisine: 'french' }, 1);
-    const ownership = h.auth.consumers['auth-ownership'];
+    const ownership = ownershipConsumer({ store: h.store, db: mongo.db });
 
     await ownership(created);
     await ownership(created); // redelivery
@@ -440,7 +444,7 @@ describe('ownership from catalog events', () => {
   });
 
   test('an unknown owner or a never-created restaurant is skipped, not retried forever', async () => {
-    const ownership = h.auth.consumers['auth-ownership'];
+    const ownership = ownershipConsumer({ store: h.store, db: mongo.db });
     await expect(ownership(catalogEvent('RestaurantCreated', { restaurantId: 'r-ghost', ownerId: 'no-such-user' }, 1))).resolves.toBeUndefined();
     await expect(ownership(catalogEvent('RestaurantClosed', { restaurantId: 'r-never' }, 9))).resolves.toBeUndefined();
   });

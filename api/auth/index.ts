@@ -1,32 +1,31 @@
 /**
- * The auth service in one call, for the app and the workers:
+ * The auth service's HTTP side in one call, for the app:
  *
  *   const auth = await createAuthService({ config, store: authStore, db: authDb });
  *   buildServer({ plugins: [auth.authPlugin, auth.routes, ...otherRoutes] });
- *   consumers: { 'auth-users': auth.consumers['auth-users'], 'auth-ownership': auth.consumers['auth-ownership'] }
+ *
+ * Its consumers (the users read model, ownership grants) are wired with every other consumer, once, in
+ * projections/index.ts.
  */
 import type { Db } from 'mongodb';
 import type { JWTVerifyGetKey } from './jose';
 import type { Config } from '../../platform/config';
-import type { EventStore, StoredEvent } from '../../eventstore/types';
+import type { EventStore } from '../../eventstore/types';
 import type { ScryptParams } from '../../domain/auth/passwords';
-import { type OwnershipLogger, ownershipConsumer } from '../../projections/ownership';
-import { type UsersProjection, usersProjection } from '../../projections/users';
+import { type UsersReadModel, usersReadModel } from '../../projections/users';
 import { authPlugin, remoteJwks } from '../plugins/auth';
 import type { RoutePlugin } from '../server';
 import { type LoginRateLimiter, type SignUpRateLimiter, loginRateLimiter, signUpRateLimiter } from './rate-limit';
 import { authRoutes } from './routes';
 import { type TokenService, tokensFromConfig } from './tokens';
 
-export type EventHandler = (event: StoredEvent) => Promise<void>;
-
 export interface AuthService {
   routes: RoutePlugin;
   /** Register first: verifies Bearer tokens on every route and sets `request.caller`. */
   authPlugin: RoutePlugin;
-  consumers: { 'auth-users': EventHandler; 'auth-ownership': EventHandler };
   tokens: TokenService;
-  users: UsersProjection;
+  /** The users read model (what GET /auth/me and logins read). */
+  users: UsersReadModel;
 }
 
 export interface AuthServiceDeps {
@@ -36,7 +35,6 @@ export interface AuthServiceDeps {
   /** The auth service's Mongo db (collections `users`, `restaurant_owners`). */
   db: Db;
   now?: () => Date;
-  logger?: OwnershipLogger;
   rateLimiter?: LoginRateLimiter;
   signUpLimiter?: SignUpRateLimiter;
   scrypt?: ScryptParams;
@@ -47,7 +45,7 @@ export interface AuthServiceDeps {
 export async function createAuthService(deps: AuthServiceDeps): Promise<AuthService> {
   const { config, store, db } = deps;
   const tokens = deps.tokens ?? (await tokensFromConfig(config, deps.now));
-  const users = usersProjection(db);
+  const users = usersReadModel(db);
   // in the auth process the keys are local; AUTH_JWKS_URL lets a split deployment verify over HTTP
   const jwks: JWTVerifyGetKey = config.auth.jwksUrl ? remoteJwks(config.auth.jwksUrl) : tokens.localJwks();
   const limits = config.auth.limits;
@@ -55,7 +53,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
   return {
     routes: authRoutes({
       store,
-      users: users.readModel,
+      users,
       tokens,
       rateLimiter:
         deps.rateLimiter ??
@@ -71,10 +69,6 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       ...(deps.scrypt ? { scrypt: deps.scrypt } : {}),
     }),
     authPlugin: authPlugin({ jwks, issuer: config.auth.issuer, audience: config.auth.audience }),
-    consumers: {
-      'auth-users': users.handle,
-      'auth-ownership': ownershipConsumer({ store, db, ...(deps.logger ? { logger: deps.logger } : {}) }),
-    },
     tokens,
     users,
   };

@@ -6,9 +6,10 @@
  * sent a token believes it is signed in and must be told it is not.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { type JWTPayload, type JWTVerifyGetKey, jose } from '../auth/jose';
 import type { Caller } from '../context';
-import { HttpProblem } from '../problem';
+import { HttpProblem, sendProblem } from '../problem';
 import type { RoutePlugin } from '../server';
 
 export interface AuthPluginOptions {
@@ -59,7 +60,7 @@ function toCaller(payload: JWTPayload): Caller | null {
 function reject(reply: FastifyReply, request: FastifyRequest, problem: HttpProblem): FastifyReply {
   // RFC 6750 §3: tell the client the token itself is the problem
   if (problem.status === 401) void reply.header('www-authenticate', 'Bearer error="invalid_token"');
-  return reply.status(problem.status).type('application/problem+json').send(problem.toBody(request.url));
+  return sendProblem(reply, request, problem);
 }
 
 export function authPlugin(opts: AuthPluginOptions): RoutePlugin {
@@ -75,16 +76,19 @@ export function authPlugin(opts: AuthPluginOptions): RoutePlugin {
    * Tokens this process verified in the last minute, by their text: a diner's next requests skip the
    * signature check (~0.3 ms of CPU each). An entry is used only before the token's own expiry, and for at
    * most a minute: a signing key withdrawn from the JWKS is honoured by this cache a minute longer than
-   * the key set's own cache keeps it (cacheMaxAge above).
+   * the key set's own cache keeps it (cacheMaxAge above). At most 10,000 tokens (the least recently used go
+   * first): the keys are whatever clients send, so the bound is what keeps a flood of distinct valid tokens
+   * from growing it, and 10,000 covers every diner active within a minute on one process.
    */
-  const recent = new Map<string, { payload: JWTPayload; until: number }>();
+  const recent = new LRUCache<string, JWTPayload>({ max: 10_000, ttl: 60_000, updateAgeOnGet: false });
   async function verified(token: string): Promise<JWTPayload> {
-    const now = Date.now();
     const hit = recent.get(token);
-    if (hit && now < hit.until) return hit.payload;
+    if (hit) return hit;
     const { payload } = await jose.jwtVerify(token, opts.jwks, verifyOptions);
-    if (recent.size >= 10_000) recent.delete(recent.keys().next().value as string);
-    recent.set(token, { payload, until: Math.min(now + 60_000, (payload.exp ?? 0) * 1000) });
+    // until the token's expiry, if that comes within the minute (a token within the clock tolerance of its
+    // expiry still verifies, but is not kept)
+    const ttl = Math.min(60_000, (payload.exp ?? 0) * 1000 - Date.now());
+    if (ttl > 0) recent.set(token, payload, { ttl });
     return payload;
   }
 

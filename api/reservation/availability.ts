@@ -3,8 +3,9 @@
  * second on two cores, with the rules still decided once, in `domain/time/slots.ts` and
  * `domain/reservation/ledger.ts`:
  *
- * - Ledger micro-cache: the day's ledger document is read at most once per `ledgerCacheMs` (default 1 s) per
- *   restaurant and date and API process; concurrent asks share one read, a failed read is not kept. The
+ * - Ledger micro-cache (lru-cache): the day's ledger document is read at most once per `ledgerCacheMs`
+ *   (default 1 s) per restaurant and date and API process; concurrent asks share one read, a failed read is
+ *   not kept. The
  *   ledger read model is eventual already (the pipeline applies a booking about a second after it is
  *   written); this adds at most `ledgerCacheMs` more. Availability is advisory: a booking made from a stale
  *   answer is decided by the ledger stream itself (optimistic concurrency), never by this read, and a taken
@@ -16,6 +17,7 @@
  *   exactly what computing it again would give.
  */
 import { DateTime } from 'luxon';
+import { LRUCache } from 'lru-cache';
 import { availableStarts, type LedgerState } from '../../domain/reservation/ledger';
 import type { RestaurantReplica } from '../../domain/reservation/restaurant';
 import { advanceWindow, formatInZone, offeredStarts } from '../../domain/time/slots';
@@ -25,7 +27,7 @@ export interface AvailabilityOptions {
   ledger(restaurantId: string, date: string): Promise<LedgerState>;
   /** How long a ledger read may answer again (ms); 0: read every time. Default 1000. */
   ledgerCacheMs?: number;
-  /** Ledger reads kept at most (restaurant × date); the oldest go first. Default 20,000. */
+  /** Ledger reads kept at most (restaurant × date); the least recently asked go first. Default 20,000. */
   maxLedgers?: number;
 }
 
@@ -48,30 +50,39 @@ export interface AvailabilityReader {
 
 export function availabilityReader(opts: AvailabilityOptions): AvailabilityReader {
   const ttl = opts.ledgerCacheMs ?? 1000;
-  const max = opts.maxLedgers ?? 20_000;
-  const ledgers = new Map<string, { at: number; value: Promise<LedgerState> }>();
+  /**
+   * The ledger reads in flight or answered, by restaurant and date. Bounded by count: a read holds one day's
+   * ledger document, and without a bound a crawl over many restaurants × dates would keep every one of them
+   * for a second. The TTL runs from when the read was sent (the promise is kept at once), so what it answers
+   * is at most `ttl` older than the read model.
+   */
+  const ledgers =
+    ttl > 0 ? new LRUCache<string, Promise<LedgerState>>({ max: opts.maxLedgers ?? 20_000, ttl, updateAgeOnGet: false }) : undefined;
+  let purgedAt = 0;
   /** Per ledger read: the free starts by restaurant version, date and party size. */
   const freeByLedger = new WeakMap<LedgerState, Map<string, FreeStarts>>();
-  /** The same by what they depend on: restaurant version, date, party size and the ledger's occupancy. */
-  const byContent = new Map<string, FreeStarts>();
+  /**
+   * The same by what they depend on: restaurant version, date, party size and the ledger's occupancy. No TTL
+   * (a kept answer is exactly what computing it again would give); bounded by count since each holds a day
+   * of formatted starts (~10 kB).
+   */
+  const byContent = new LRUCache<string, FreeStarts>({ max: MAX_ANSWERS });
 
   function ledger(restaurantId: string, date: string): Promise<LedgerState> {
-    if (ttl <= 0) return opts.ledger(restaurantId, date);
+    if (!ledgers) return opts.ledger(restaurantId, date);
     const key = `${restaurantId}|${date}`;
     const hit = ledgers.get(key);
-    // `at` is when the read was sent: what it answers is at most `ttl` older than the read model now
-    const t = Date.now();
-    if (hit && t - hit.at < ttl) return hit.value;
+    if (hit) return hit;
     const value = opts.ledger(restaurantId, date);
-    ledgers.delete(key); // re-inserted last: the map's order is the reads' order
-    ledgers.set(key, { at: t, value });
-    // the map is in read order: drop the expired reads at its front (no memory held for dates nobody asks
-    // about any more), and the oldest beyond the bound
-    for (const [k, e] of ledgers) {
-      if (t - e.at < ttl && ledgers.size <= max) break;
-      ledgers.delete(k);
+    ledgers.set(key, value);
+    // expired reads are dropped at least once per `ttl`: no memory held for dates nobody asks about any more
+    const t = performance.now();
+    if (t - purgedAt >= ttl) {
+      purgedAt = t;
+      ledgers.purgeStale();
     }
-    value.catch(() => ledgers.get(key)?.value === value && ledgers.delete(key));
+    // a failed read is not kept: the next ask reads again
+    value.catch(() => ledgers.peek(key) === value && ledgers.delete(key));
     return value;
   }
 
@@ -88,9 +99,7 @@ export function availabilityReader(opts: AvailabilityOptions): AvailabilityReade
       if (!free) {
         const starts = availableStarts(ledger, offeredStarts(restaurant, date, partySize), partySize, restaurant.policy.turnMinutes, restaurant.tables);
         free = { at: starts.map((s) => s.getTime()), slots: starts.map((s) => ({ start: formatInZone(s, restaurant.timezone) })) };
-        byContent.delete(contentKey);
         byContent.set(contentKey, free);
-        if (byContent.size > MAX_ANSWERS) byContent.delete(byContent.keys().next().value as string);
       }
       byKey.set(key, free);
     }
@@ -135,15 +144,17 @@ function firstAtLeast(xs: readonly number[], v: number): number {
   return lo;
 }
 
-/** Whether `date` (already `YYYY-MM-DD` by the schema) is a calendar date in `timezone`; remembered. */
+/**
+ * Whether `date` (already `YYYY-MM-DD` by the schema) is a calendar date in `timezone`; remembered. Bounded:
+ * the keys come from requests, so a client could otherwise grow it without end.
+ */
 export function isLocalDate(date: string, timezone: string): boolean {
   const key = `${timezone}|${date}`;
   let ok = validDates.get(key);
   if (ok === undefined) {
     ok = DateTime.fromISO(date, { zone: timezone }).isValid;
-    if (validDates.size >= 10_000) validDates.clear();
     validDates.set(key, ok);
   }
   return ok;
 }
-const validDates = new Map<string, boolean>();
+const validDates = new LRUCache<string, boolean>({ max: 10_000 });
