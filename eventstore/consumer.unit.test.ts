@@ -1,7 +1,8 @@
 /** The Lambda-shaped SQS handler: envelopes in any wrapping, partial batch failures, order per group. */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { GapError } from './checkpoint';
-import { createSqsHandler, decodeEnvelope, isDependencyDown, QueueConsumerRunner, type SqsRecord } from './consumer';
+import { createSqsHandler, decodeEnvelope, isDependencyDown, type SqsRecord } from './consumer';
+import { QueueConsumerRunner } from './queue-runner';
 import { InMemoryEventStore } from './memory';
 import type { StoredEvent } from './types';
 import { storedEvent } from './testing/events';
