@@ -85,11 +85,6 @@ export class DeadLetterRedriver {
     await this.loop.stop();
   }
 
-  /** The wait before the next round (for tests and logs). */
-  get nextDelayMs(): number {
-    return this.delayMs;
-  }
-
   /** One round: moves what the DLQ holds back to the queue; returns how many were moved. */
   async redriveOnce(): Promise<number> {
     let moved = 0;

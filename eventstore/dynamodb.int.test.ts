@@ -3,7 +3,9 @@ import { BatchWriteItemCommand, DeleteTableCommand } from '@aws-sdk/client-dynam
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
 import { eventStoreContract } from './contract';
-import { createEventTable, DynamoDBEventStore, eventToItem } from './dynamodb';
+import { DynamoDBEventStore } from './dynamodb';
+import { eventToItem } from './dynamodb-items';
+import { createEventTable } from './dynamodb-table';
 
 // the project-level testTimeout in jest.config.js is not applied (it is a global option)
 jest.setTimeout(60_000);

@@ -4,7 +4,8 @@
  * behaviour is in dynamodb.int.test.ts.
  */
 import { type AttributeValue, BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBEventStore, eventToItem } from './dynamodb';
+import { DynamoDBEventStore } from './dynamodb';
+import { eventToItem } from './dynamodb-items';
 import { TableGate } from './table-gate';
 import type { StoredEvent } from './types';
 

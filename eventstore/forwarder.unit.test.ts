@@ -2,7 +2,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExpiredIteratorException, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { PublishBatchCommand, PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
-import { eventToItem } from './dynamodb';
+import { eventToItem } from './dynamodb-items';
 import { fifoId, messageGroupId } from './fifo-ids';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { createForwarderHandler, forwarderStats, messageBody, StreamForwarderRunner } from './forwarder';

@@ -10,7 +10,7 @@
  * re-read with `readStream` and applied by the live path.
  */
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { type EventImage, itemToEvent } from './dynamodb';
+import { type EventImage, itemToEvent } from './dynamodb-items';
 import type { StoredEvent } from './types';
 
 export async function* scanHistory(client: DynamoDBClient, tableName: string, opts: { pageSize?: number } = {}): AsyncIterable<StoredEvent> {

@@ -25,7 +25,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { CreateTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { createEventTable, tableExists, waitActive } from '../eventstore/dynamodb';
+import { createEventTable, tableExists, waitActive } from '../eventstore/dynamodb-table';
 import type { ServiceName } from '../eventstore/types';
 import type { AwsClients } from './aws';
 import { MAX_RECEIVE_COUNT, SERVICES, type Topology, VISIBILITY_TIMEOUT_SECONDS } from './topology';
@@ -79,39 +79,18 @@ export async function provision(clients: AwsClients, topo: Topology, opts: Provi
   const visibility = String(opts.visibilityTimeoutSeconds ?? VISIBILITY_TIMEOUT_SECONDS);
   for (const c of topo.consumers) {
     const topicArn = topicArns[c.source];
-    let dlqUrl = await queueUrl(clients.sqs, c.dlq);
-    note(!dlqUrl, 'dlq', c.dlq);
-    if (!dlqUrl) {
-      dlqUrl = (
-        await clients.sqs.send(
-          new CreateQueueCommand({
-            QueueName: c.dlq,
-            // 14 days, the maximum: the pipeline moves dead letters back with backoff (eventstore/dead-letters.ts);
-            // what cannot be moved (not an event) waits for a human
-            Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'false', MessageRetentionPeriod: '1209600' },
-          }),
-        )
-      ).QueueUrl!;
-    }
-    const dlqArn = await queueArn(clients.sqs, dlqUrl);
+    // 14 days, the maximum: the pipeline moves dead letters back with backoff (eventstore/dead-letters.ts);
+    // what cannot be moved (not an event) waits for a human
+    const dlq = await ensureQueue(clients.sqs, c.dlq, { ...FIFO_QUEUE, MessageRetentionPeriod: '1209600' });
+    note(dlq.created, 'dlq', c.dlq);
+    const dlqArn = await queueArn(clients.sqs, dlq.url);
 
-    let url = await queueUrl(clients.sqs, c.queue);
-    note(!url, 'queue', c.queue);
-    if (!url) {
-      url = (
-        await clients.sqs.send(
-          new CreateQueueCommand({
-            QueueName: c.queue,
-            Attributes: {
-              FifoQueue: 'true',
-              ContentBasedDeduplication: 'false',
-              VisibilityTimeout: visibility,
-              RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
-            },
-          }),
-        )
-      ).QueueUrl!;
-    }
+    const { url, created } = await ensureQueue(clients.sqs, c.queue, {
+      ...FIFO_QUEUE,
+      VisibilityTimeout: visibility,
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+    });
+    note(created, 'queue', c.queue);
     const arn = await queueArn(clients.sqs, url);
 
     // Checked separately from the queue so a run interrupted between steps converges on the next run.
@@ -228,6 +207,16 @@ async function findTopicArn(sns: SNSClient, name: string): Promise<string | unde
     next = page.NextToken;
   } while (next);
   return undefined;
+}
+
+const FIFO_QUEUE = { FifoQueue: 'true', ContentBasedDeduplication: 'false' };
+
+/** The queue's URL, creating it with these attributes when it does not exist yet. */
+async function ensureQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<{ url: string; created: boolean }> {
+  const existing = await queueUrl(sqs, name);
+  if (existing) return { url: existing, created: false };
+  const out = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  return { url: out.QueueUrl!, created: true };
 }
 
 export async function queueUrl(sqs: SQSClient, name: string): Promise<string | undefined> {
