@@ -71,10 +71,15 @@ function nextStart(minuteOffset = 0): Date {
   return DateTime.now().setZone('Europe/Rome').plus({ days: 1 }).set({ hour: 12, minute: minuteOffset, second: 0, millisecond: 0 }).toJSDate();
 }
 
-async function harness(r: RestaurantReplica, start: Date, override: (a: ReservationActivities) => Partial<ReservationActivities> = () => ({})) {
+async function harness(
+  r: RestaurantReplica,
+  start: Date,
+  override: (a: ReservationActivities) => Partial<ReservationActivities> = () => ({}),
+  leadMs = LEAD_MS,
+) {
   const store = new InMemoryEventStore<ReservationServiceEvent>('reservation');
-  // the activities' clock runs from LEAD_MS before the start, at real speed
-  const offset = start.getTime() - LEAD_MS - Date.now();
+  // the activities' clock runs from `leadMs` before the start, at real speed
+  const offset = start.getTime() - leadMs - Date.now();
   const activities = createReservationActivities({
     store,
     restaurants: { get: async (id) => (id === r.restaurantId ? r : null) },
@@ -124,6 +129,19 @@ async function record(name: string, handle: WorkflowHandle) {
 const types = async (store: InMemoryEventStore<ReservationServiceEvent>, id: string) =>
   (await store.readStream(reservationStreamId(id))).map((e) => e.type);
 
+/** When each of a reservation's events was stored (epoch ms, the real clock), by type. */
+const storedAt = async (store: InMemoryEventStore<ReservationServiceEvent>, id: string) =>
+  Object.fromEntries((await store.readStream(reservationStreamId(id))).map((e) => [e.type, Date.parse(e.metadata.occurredAt)]));
+
+/** Polls until `check` holds (timers fire on the real clock). */
+async function eventually(check: () => Promise<boolean>, timeoutMs: number) {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 const owner = { actor: { userId: 'owner-1', role: 'owner' as const } };
 const customer = { actor: { userId: 'customer-1', role: 'customer' as const } };
 
@@ -171,10 +189,17 @@ test('manual: no decision before the deadline → expired, table released', asyn
   const { store, worker } = await harness(r, start);
   await worker.runUntil(async () => {
     const { placed, handle } = await book(r, start);
-    // the deadline is never past the start: LEAD_MS away
+    const placedAt = Date.now();
+    // the deadline is never past the start: LEAD_MS away (less the time the worker took to start)
+    expect(placed.decisionTimeoutMs).toBe(placed.startInMs);
+    expect(placed.decisionTimeoutMs).toBeLessThanOrEqual(LEAD_MS);
     const final = await handle.result();
     expect(final.status).toBe('expired');
     expect(await types(store, placed.reservationId)).toEqual(['ReservationRequested', 'ReservationExpired']);
+    // it expired when its deadline came, not before and not much after
+    const expiredAt = (await storedAt(store, placed.reservationId)).ReservationExpired!;
+    expect(expiredAt).toBeGreaterThanOrEqual(placedAt + placed.decisionTimeoutMs - 1_000);
+    expect(expiredAt).toBeLessThan(placedAt + placed.decisionTimeoutMs + 3_000);
     const ledger = (await store.readStream(`ledger-${r.restaurantId}-${DateTime.fromJSDate(start).setZone('Europe/Rome').toISODate()}`)).map((e) => e.type);
     expect(ledger).toEqual(['TableHeld', 'TableReleased']);
     await expect(handle.executeUpdate(acceptUpdate, { args: [owner] })).rejects.toThrow();
@@ -230,6 +255,7 @@ test('the same request again (Update-with-Start, use-existing) returns the same 
     expect(a.placed.created).toBe(true);
     expect(b.placed).toMatchObject({ reservationId: id, created: false, tableId: a.placed.tableId });
     expect(await types(store, id)).toEqual(['ReservationRequested', 'ReservationAccepted']);
+    await record('auto-requested-twice', a.handle);
     await a.handle.terminate('test cleanup');
   });
 }, 60_000);
@@ -289,8 +315,50 @@ test('a run that starts after the API stopped waiting (answerBy) withdraws: noth
     expect((await handle.describe()).status.name).toBe('FAILED');
     expect(await types(store, id)).toEqual([]);
     expect(await store.readStream(`ledger-${r.restaurantId}-${DateTime.fromJSDate(start).setZone('Europe/Rome').toISODate()}`)).toEqual([]);
+    await record('withdrawn', handle);
   });
 }, 60_000);
+
+/** 80 s ahead: a cutoff and a reminder lead of one minute fall 20 s after the worker starts. */
+const MINUTE_AHEAD = 80_000;
+
+test('cutoff 1 minute: a customer cancels before it (the workflow and the decider agree)', async () => {
+  const r = restaurant({ acceptance: 'auto', cancellationCutoffMinutes: 1, reminderMinutesBefore: 1 });
+  const start = nextStart(45);
+  const { store, worker } = await harness(r, start, undefined, MINUTE_AHEAD);
+  await worker.runUntil(async () => {
+    const { placed, handle } = await book(r, start);
+    expect(placed.startInMs - placed.customerCutoffInMs).toBe(60_000);
+    expect(await handle.executeUpdate(cancelUpdate, { args: [customer] })).toMatchObject({ status: 'cancelled' });
+    expect(await types(store, placed.reservationId)).toEqual(['ReservationRequested', 'ReservationAccepted', 'ReservationCancelled']);
+  });
+}, 60_000);
+
+test('reminder lead 1 minute: the reminder falls due at its instant; then past the cutoff the customer is refused PAST_CUTOFF, the owner cancels', async () => {
+  const r = restaurant({ acceptance: 'auto', cancellationCutoffMinutes: 1, reminderMinutesBefore: 1 });
+  const start = nextStart(50);
+  const { store, worker } = await harness(r, start, undefined, MINUTE_AHEAD);
+  await worker.runUntil(async () => {
+    const { placed, handle } = await book(r, start);
+    const placedAt = Date.now();
+    // one minute before the start, as is the cutoff
+    expect(placed.startInMs - placed.reminderInMs).toBe(60_000);
+    expect(placed.startInMs - placed.customerCutoffInMs).toBe(60_000);
+    expect(placed.reminderInMs).toBeLessThanOrEqual(MINUTE_AHEAD - 60_000);
+    await eventually(async () => (await types(store, placed.reservationId)).includes('ReminderDue'), 30_000);
+    const remindedAt = (await storedAt(store, placed.reservationId)).ReminderDue!;
+    expect(remindedAt).toBeGreaterThanOrEqual(placedAt + placed.reminderInMs - 1_000);
+    expect(remindedAt).toBeLessThan(placedAt + placed.reminderInMs + 3_000);
+    // the cutoff (also a minute before the start) has passed
+    const err = await handle.executeUpdate(cancelUpdate, { args: [customer] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('PAST_CUTOFF');
+    expect(await handle.executeUpdate(cancelUpdate, { args: [{ ...owner, reason: 'kitchen closed' }] })).toMatchObject({ status: 'cancelled' });
+    expect((await handle.result()).status).toBe('cancelled');
+    expect(await types(store, placed.reservationId)).toEqual(['ReservationRequested', 'ReservationAccepted', 'ReminderDue', 'ReservationCancelled']);
+    await record('auto-reminded-owner-cancelled-past-cutoff', handle);
+  });
+}, 90_000);
 
 function quiet() {
   const noop = () => undefined;
