@@ -17,12 +17,13 @@ import type { OpeningInterval } from '../catalog/events';
 
 export const DAY_MINUTES = 24 * 60;
 
-const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+/** A wall-clock time `HH:MM` from 00:00 to 23:59 (also the pattern the API's schemas declare). */
+export const HH_MM_PATTERN = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
+const HH_MM = new RegExp(HH_MM_PATTERN);
 
 /** Minutes since midnight of a valid `HH:MM` (00:00–23:59), or undefined. */
 export function minutesOf(hhmm: string): number | undefined {
-  const m = HH_MM.exec(hhmm);
-  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+  return HH_MM.test(hhmm) ? Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5)) : undefined;
 }
 
 /**
