@@ -1,6 +1,6 @@
 /**
  * The reservation activities over the in-memory event store: the double-booking race, idempotent
- * retries and compensation. (The same code runs against DynamoDB in the end-to-end tests.)
+ * retries, compensation and the cancellation cutoff. (The race runs on DynamoDB in reservation.int.test.ts.)
  */
 import { randomUUID } from 'node:crypto';
 import { InMemoryEventStore } from '../eventstore/memory';

@@ -37,7 +37,7 @@ export const DOMAIN_ERROR_KINDS = {
   NO_TABLE: 'conflict',
   NOT_HELD: 'conflict',
   TOO_MANY_ACTIVE_RESERVATIONS: 'conflict',
-  // reservation lifecycle (domain/reservation/reservation.ts)
+  // reservation lifecycle (domain/reservation/rules.ts, enforced by reservation.ts)
   NOT_FOUND: 'not_found',
   ALREADY_EXISTS: 'conflict',
   NOT_PENDING: 'conflict',
@@ -46,7 +46,7 @@ export const DOMAIN_ERROR_KINDS = {
   ALREADY_STARTED: 'conflict',
   PAST_CUTOFF: 'conflict',
   REASON_REQUIRED: 'invalid',
-  // shared by the catalog and auth domains
+  // shared by the catalog, reservation (FORBIDDEN: owner only) and auth domains
   VALIDATION: 'invalid',
   FORBIDDEN: 'forbidden',
   EMAIL_TAKEN: 'conflict',
