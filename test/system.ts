@@ -10,22 +10,30 @@
  *
  * Child output goes to one log file per process under `sys.logDir`; its path is printed when start-up
  * fails and when a process exits unexpectedly.
+ *
+ * The harness is one import: it also re-exports the helpers tests use beside a system (api-client.ts: JSON
+ * requests and users; restaurants.ts: restaurant fixtures; polling.ts: `eventually`, `freePort`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig, ROOT_DIR, type Config } from '../platform/config';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { deprovision, provision } from '../platform/provision';
 import { SERVICES, topology } from '../platform/topology';
 import { serviceDbName } from '../platform/mongo';
 import { loadSigningKey } from '../api/auth/tokens';
+import { eventually, freePort } from './polling';
+import { workflowBundlePath } from './workflow-bundle';
+
+export { json, login, register, signUp, type JsonResponse, type User } from './api-client';
+export { eventually, freePort } from './polling';
+export { createRestaurant, localDate, restaurantBody, waitBookable } from './restaurants';
+export { workflowBundlePath } from './workflow-bundle';
 
 export interface SystemOptions {
   /** API processes (default 1), each on its own free port. */
@@ -41,7 +49,7 @@ export interface SystemOptions {
   /** How long to wait for the APIs to be healthy and the workers to poll (default 90 s). */
   readyTimeoutMs?: number;
   /**
-   * Build the workflow bundle once (cached in the OS temp dir by the hash of workflows/*.ts) and hand it to
+   * Build the workflow bundle once (cached in the OS temp dir by the hash of the workflows/ and domain/ sources) and hand it to
    * every worker through WORKFLOW_BUNDLE_PATH, instead of each worker running webpack (default true).
    */
   prebundle?: boolean;
@@ -70,132 +78,6 @@ export interface System {
   restartWorker(i: number): Promise<Proc>;
   /** Stops every process (SIGTERM, then SIGKILL after `graceMs`), then drops the Mongo dbs and AWS resources unless `keep`. */
   stop(opts?: { graceMs?: number; keep?: boolean }): Promise<void>;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A TCP port nothing listens on now (on loopback). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls `fn` until it returns without throwing and (if it returns a boolean) returns true; the last error is rethrown. */
-export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = new Error(`condition not met within ${timeoutMs} ms`);
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== false) return v;
-      last = new Error(`condition still false after ${timeoutMs} ms`);
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw last;
-    await sleep(intervalMs);
-  }
-}
-
-// test helper: bodies are asserted on, not trusted, so an untyped default keeps the tests short
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface JsonResponse<T = any> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
-
-/** One HTTP call with a JSON body (if any); the response body is parsed when it is JSON, else the text. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function json<T = any>(
-  url: string,
-  opts: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {},
-): Promise<JsonResponse<T>> {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  const res = await fetch(url, {
-    method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
-    headers,
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  if (/json/.test(res.headers.get('content-type') ?? '') && text) body = JSON.parse(text);
-  return { status: res.status, body: body as T, headers: res.headers };
-}
-
-export interface User {
-  userId: string;
-  email: string;
-  password: string;
-  token: string;
-}
-
-/** POST /auth/register; returns the userId. */
-export async function register(baseUrl: string, user: { email: string; password: string; name?: string }): Promise<string> {
-  const res = await json<{ userId: string }>(`${baseUrl}/auth/register`, {
-    body: { email: user.email, password: user.password, name: user.name ?? user.email.split('@')[0] },
-  });
-  if (res.status !== 201) throw new Error(`register ${user.email}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.userId;
-}
-
-/** POST /auth/login; returns the Bearer token. */
-export async function login(baseUrl: string, email: string, password: string): Promise<string> {
-  let res = await json<{ accessToken: string }>(`${baseUrl}/auth/login`, { body: { email, password } });
-  // the API limits sign-ins per IP (all of a test's users share 127.0.0.1): wait as told, a few times
-  for (let i = 0; i < 3 && res.status === 429; i++) {
-    await sleep(1000 * Number(res.headers.get('retry-after') ?? '5'));
-    res = await json<{ accessToken: string }>(`${baseUrl}/auth/login`, { body: { email, password } });
-  }
-  if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.accessToken;
-}
-
-/** A new user with a random email, registered and signed in. */
-export async function signUp(baseUrl: string, name = 'user'): Promise<User> {
-  const email = `${name}-${randomBytes(6).toString('hex')}@example.com`;
-  const password = `pw-${randomBytes(8).toString('hex')}`;
-  const userId = await register(baseUrl, { email, password, name });
-  return { userId, email, password, token: await login(baseUrl, email, password) };
-}
-
-let bundling: Promise<string> | undefined;
-
-/** Path of the workflow bundle for the current workflows/ sources; built at most once per content. */
-export function workflowBundlePath(): Promise<string> {
-  bundling ??= (async () => {
-    const dir = path.join(ROOT_DIR, 'workflows');
-    const hash = createHash('sha256');
-    // the workflows and the domain rules they import: a change to either must not reuse an old bundle
-    for (const top of ['workflows', 'domain']) {
-      for (const f of (readdirSync(path.join(ROOT_DIR, top), { recursive: true }) as string[]).filter((n) => n.endsWith('.ts') && !n.includes('.test.')).sort()) {
-        hash.update(`${top}/${f}`).update(readFileSync(path.join(ROOT_DIR, top, f)));
-      }
-    }
-    hash.update(readFileSync(path.join(ROOT_DIR, 'node_modules', '@temporalio', 'workflow', 'package.json')));
-    const file = path.join(tmpdir(), `rr-workflow-bundle-${hash.digest('hex').slice(0, 16)}.js`);
-    if (existsSync(file)) return file;
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: path.join(dir, 'index.ts'),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) },
-    });
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, code);
-    renameSync(partial, file);
-    return file;
-  })();
-  bundling.catch(() => (bundling = undefined));
-  return bundling;
 }
 
 function spawnProc(name: string, entry: string, env: Record<string, string>, logDir: string): Proc {
@@ -380,60 +262,3 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   };
 }
 
-/** Local wall-clock date `days` from today in `timezone` (YYYY-MM-DD). */
-export function localDate(timezone: string, days: number): string {
-  const d = new Date(Date.now() + days * 86_400_000);
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
-}
-
-const ALL_DAY = { open: '00:00', close: '23:45' };
-
-/**
- * A valid POST /restaurants body for quick tests: open every day 00:00-23:45, no minimum advance, 15-minute
- * slots, a 60-minute turn, no cancellation cutoff. Override any field; `policy` is merged.
- */
-export function restaurantBody(overrides: Record<string, unknown> & { policy?: Record<string, unknown> } = {}): Record<string, unknown> {
-  const { policy, ...rest } = overrides;
-  return {
-    name: `Trattoria ${randomBytes(4).toString('hex')}`,
-    cuisine: 'italian',
-    description: 'End-to-end test restaurant',
-    phone: '+39 06 1234567',
-    address: 'Via Roma 1, Roma',
-    location: { lat: 41.9028, lon: 12.4964 },
-    timezone: 'Europe/Rome',
-    openingHours: Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, [ALL_DAY]])),
-    tables: [{ id: 't1', seats: 4 }],
-    policy: {
-      acceptance: 'auto',
-      maxPartySize: 8,
-      turnMinutes: 60,
-      slotMinutes: 15,
-      decisionTimeoutMinutes: 60,
-      minAdvanceMinutes: 0,
-      maxAdvanceDays: 365,
-      cancellationCutoffMinutes: 0,
-      reminderMinutesBefore: 0,
-      // tests book many tables as one customer
-      maxBookingsPerCustomerPerDay: 20,
-      ...(policy ?? {}),
-    },
-    ...rest,
-  };
-}
-
-/** POST /restaurants as `token`; returns the new restaurant id. */
-export async function createRestaurant(baseUrl: string, token: string, overrides: Parameters<typeof restaurantBody>[0] = {}): Promise<string> {
-  const res = await json<{ restaurantId: string }>(`${baseUrl}/restaurants`, { body: restaurantBody(overrides), token });
-  if (res.status !== 201) throw new Error(`POST /restaurants: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.restaurantId;
-}
-
-/** Until the reservation service knows the restaurant (its replica is fed through the catalog topic). */
-export async function waitBookable(baseUrl: string, restaurantId: string, timezone = 'Europe/Rome', timeoutMs = 30_000): Promise<void> {
-  await eventually(async () => {
-    const res = await json(`${baseUrl}/restaurants/${restaurantId}/availability?date=${localDate(timezone, 1)}&partySize=1`);
-    if (res.status !== 200) throw new Error(`availability ${res.status}: ${JSON.stringify(res.body)}`);
-    return true;
-  }, timeoutMs);
-}
