@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config';
-import { motoWorkarounds } from './runtime';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { eventStore, motoWorkarounds } from './runtime';
 
 describe('config', () => {
   test('local defaults point at the local stack', () => {
@@ -47,6 +48,18 @@ describe('config', () => {
     expect(motoWorkarounds(loadConfig({ AWS_ENDPOINT_URL: '' }))).toBe(false);
     expect(motoWorkarounds(loadConfig({ DYNAMODB_MOTO_WORKAROUNDS: 'on' }))).toBe(true);
     expect(motoWorkarounds(loadConfig({ AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', DYNAMODB_MOTO_WORKAROUNDS: 'off' }))).toBe(false);
+  });
+
+  test('the event store reads with Query unless configuration names moto, then by key', async () => {
+    const readWith = async (env: Record<string, string>) => {
+      const sent: string[] = [];
+      const client = { send: async (cmd: object) => (sent.push(cmd.constructor.name), { Items: [], Responses: {} }) } as unknown as DynamoDBClient;
+      await eventStore(loadConfig(env), client, 't', 'catalog').readStream('s');
+      return sent;
+    };
+    expect(await readWith({})).toEqual(['QueryCommand']);
+    expect(await readWith({ AWS_ENDPOINT_URL: '' })).toEqual(['QueryCommand']);
+    expect(await readWith({ DYNAMODB_MOTO_WORKAROUNDS: 'on' })).toEqual(['BatchGetItemCommand']);
   });
 
   test.each([
