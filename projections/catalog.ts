@@ -255,7 +255,11 @@ export const catalogProjection: Projection = {
     };
   },
   indexes: {
-    [RESTAURANTS_COLLECTION]: [{ key: { closed: 1, cuisineKey: 1 } }, { key: { nameKey: 1, _id: 1 } }, { key: { 'location.lat': 1 } }],
+    [RESTAURANTS_COLLECTION]: [
+      { key: { closed: 1, cuisineKey: 1 }, name: 'closed_1_cuisineKey_1' },
+      { key: { nameKey: 1, _id: 1 }, name: 'nameKey_1__id_1' },
+      { key: { 'location.lat': 1 }, name: 'location.lat_1' },
+    ],
   },
 };
 

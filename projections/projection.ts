@@ -33,16 +33,34 @@ export interface Projection {
   /** The fold of a stream's events, undefined for a stream this projection ignores (its `canHandle`). */
   foldOf(streamId: string): StreamFold | undefined;
   /**
-   * Secondary indexes its queries use, per collection. Only those: on FerretDB 1.24 every index costs each
-   * write CPU, and lookups by `_id` need none.
+   * Secondary indexes its queries use, per collection, each named. Only those: on FerretDB 1.24 every index
+   * costs each write CPU, and lookups by `_id` need none.
    */
-  indexes?: Readonly<Record<string, readonly IndexDescription[]>>;
+  indexes?: Readonly<Record<string, ReadonlyArray<IndexDescription & { name: string }>>>;
 }
 
-/** Creates the projection's indexes (idempotent: an index that exists is left as it is). */
+/** Attempts at creating a projection's indexes: the API and the pipeline may start at the same moment. */
+const INIT_ATTEMPTS = 5;
+
+/**
+ * Creates the projection's indexes that do not exist yet. FerretDB 1.24 drops the connection of one of two
+ * createIndexes running at once on a collection (the API and the pipeline start together): the loser
+ * waits, looks again and finds them made.
+ */
 export async function initProjection(db: Db, p: Projection): Promise<void> {
   for (const [collection, indexes] of Object.entries(p.indexes ?? {})) {
-    if (indexes.length > 0) await db.collection(collection).createIndexes([...indexes]);
+    const col = db.collection(collection);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const have = new Set((await col.listIndexes().toArray().catch(() => [])).map((i) => String(i.name)));
+        const missing = indexes.filter((i) => !have.has(i.name));
+        if (missing.length > 0) await col.createIndexes([...missing]);
+        break;
+      } catch (err) {
+        if (attempt >= INIT_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt + Math.random() * 200));
+      }
+    }
   }
 }
 
