@@ -1,8 +1,10 @@
 /**
  * Workarounds for moto 5.x serving DynamoDB, chosen by configuration (platform/config.ts
  * `DYNAMODB_MOTO_WORKAROUNDS`, platform/runtime.ts `eventStore`) and off by default: real DynamoDB and the
- * local stack's dynoxide need neither (dynoxide answers a Query by key range and runs a transaction
- * atomically without copying the table; the event store contract passes on it without them).
+ * local stack's dynoxide need neither. On dynoxide the event store contract (concurrent transactions
+ * included) passes without them, and they buy nothing: measured 2026-12-01 in a table of 3,000 items, a
+ * 5-event readStream took a median 3.8 ms by Query and 3.3 ms by key (noise on a loaded 2-core machine),
+ * while the gate made 3-event transactions from 8 writers 2.3× slower (10.2 against 4.4 ms each).
  *
  * - `keyedReads`: moto answers a Query by listing and sorting every item of the table and then filtering by
  *   hash key, so a Query costs O(table size) however short the stream; point reads are O(1). Versions are
