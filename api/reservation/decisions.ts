@@ -1,6 +1,6 @@
 /**
  * POST /reservations/:id/{accept,reject,cancel}: each is an update of the reservation's workflow, whose
- * validators ask the domain's rules (domain/reservation/rules.ts: pending only, the cancellation cutoff)
+ * validators ask the domain's rules (domain/reservation/rules.ts: owner only, pending only, the cancellation cutoff)
  * on the workflow's own state and clock; a refusal comes back as its domain code. Answered within the
  * deadline: 200 decided, 202 when the server has the update but it is not applied yet, 503 when it was
  * provably not delivered (a retry with the same Idempotency-Key is then safe).
@@ -8,9 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { RETRY_AFTER_SECONDS, conflict, forbidden } from '../problem';
+import { RETRY_AFTER_SECONDS, conflict } from '../problem';
 import { bearerSecurity, requireCaller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
+import { ownerRefusal } from '../../domain/reservation/rules';
 import { FAILURE, acceptUpdate, cancelUpdate, rejectUpdate, reservationWorkflowId } from '../../workflows/messages';
 import { CONSISTENCY_HEADER, nextToken } from './consistency';
 import type { RouteContext } from './context';
@@ -57,8 +58,9 @@ export function decisionRoutes(ctx: RouteContext) {
         const caller = requireCaller(request);
         const { id } = request.params;
         const { actor, reservation } = await ctx.roleOf(caller, id);
-        // refused here without a Temporal call (the workflow's validator refuses it too, as FORBIDDEN)
-        if (name !== 'cancel' && actor.role !== 'owner') throw forbidden(`Only the restaurant owner may ${name} a reservation.`);
+        // the domain's rule, asked here first to refuse without a Temporal call (the workflow's validator asks it too)
+        const refused = name === 'cancel' ? undefined : ownerRefusal(actor.role);
+        if (refused) throw refused;
         const handle = deps.temporal.workflow.getHandle(reservationWorkflowId(id));
         const reason = request.body?.reason;
         const key = request.headers['idempotency-key'];
