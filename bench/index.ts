@@ -22,11 +22,13 @@ import { availabilitySummary, benchAvailability, type AvailabilityBenchResult } 
 import { awsCountEnv, billableUnits, costMeter, perOp, requestsByKind, type CostWindow } from './aws-count';
 import { bookingArgs, bookingOptions, bookingSummary, benchBookings, type BookingBenchResult } from './bookings';
 import { prepareFixture, TABLES } from './fixture';
-import { pidLabels, settle, systemPids, withSystem } from './system';
+import { pidLabels, runtimeOf, settle, systemPids, withSystem } from './system';
 import { runMain } from './cli';
 import { cpuSampler, cpuText, ownServerPorts } from './cpu';
 import { closeHttp } from './http';
-import { benchGrowth, benchHotRestaurant, benchRebuild, HOT_DINERS, runtimeOf, type HotResult, type RebuildResult } from './phases';
+import { benchGrowth } from './growth';
+import { benchHotRestaurant, HOT_DINERS, type HotResult } from './hot-restaurant';
+import { benchRebuild, type RebuildResult } from './rebuild-phase';
 import { COST_EXCLUDES, costPerMillionBookings, LAMBDA_ASSUMPTIONS, PRICES } from './prices';
 import { costLine, machine, markdown, stackDescription, writeResults } from './results';
 

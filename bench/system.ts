@@ -7,6 +7,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Connection } from '@temporalio/client';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
+import { createRuntime, type Runtime } from '../platform/runtime';
 import { resolveTopology } from '../platform/provision';
 import { topology } from '../platform/topology';
 import { startSystem, type System } from '../test/system';
@@ -137,4 +138,13 @@ export async function settle(sys: System): Promise<void> {
     `    (settled: workflow backlog done in ${b.seconds.toFixed(0)} s${b.backlog ? `, ${b.backlog} tasks still queued` : ''}; ` +
       `pipeline caught up in ${w.seconds.toFixed(0)} s${w.depth ? `, ${w.depth} messages still queued` : ''})`,
   );
+}
+
+/**
+ * The bench's own connection to the system's stores and read models (closed by the caller), with MongoDB
+ * deadlines of minutes rather than the app's 1.8 s: seeding 100,000 documents and emptying them for the
+ * rebuild are single long operations on FerretDB.
+ */
+export function runtimeOf(sys: System): Promise<Runtime> {
+  return createRuntime(loadConfig({ ...sys.env, MONGODB_TIMEOUT_MS: '300000', MONGODB_SERVER_SELECTION_TIMEOUT_MS: '10000' }));
 }
