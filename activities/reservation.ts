@@ -60,7 +60,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
   const maxAttempts = deps.maxLedgerAttempts ?? 10;
   const attemptOf = deps.attempt ?? activityAttempt;
   // one store, two kinds of stream: each decider sees only its own events
-  const reservations = deps.store as EventStore<ReservationServiceEvent> as unknown as EventStore<ReservationEvent>;
+  const reservations = deps.store as unknown as EventStore<ReservationEvent>;
   const ledgers = ledgerWriter(deps.store as unknown as EventStore<LedgerEvent>, { maxAttempts });
 
   async function restaurantOf(restaurantId: string): Promise<RestaurantReplica> {
