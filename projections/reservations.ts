@@ -12,6 +12,7 @@ import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
 import type { ReservationDetails, ReservationEvent } from '../domain/reservation/reservation';
 import type { ReservationStatus } from '../domain/reservation/reservation';
+import { statusAfter } from '../domain/reservation/rules';
 import { addDays } from '../domain/time/slots';
 import { projectionHandler, type ProjectionHandler, type Projection, type StreamFold } from './projection';
 
@@ -24,14 +25,6 @@ export interface ReservationView extends Omit<ReservationDetails, 'acceptance'> 
 type ReservationDoc = Omit<ReservationView, 'reservationId'> & { _id: string; startAt: Date };
 type LedgerDoc = { _id: string; restaurantId: string; date: string; bookings: Record<string, LedgerBooking> };
 
-const STATUS_OF: Partial<Record<ReservationEvent['type'], ReservationStatus>> = {
-  ReservationAccepted: 'accepted',
-  ReservationRejected: 'rejected',
-  ReservationExpired: 'expired',
-  ReservationCancelled: 'cancelled',
-  ReservationCompleted: 'completed',
-};
-
 type ReservationBody = Omit<ReservationDoc, '_id'>;
 type LedgerBody = Omit<LedgerDoc, '_id'>;
 
@@ -39,12 +32,11 @@ function evolveReservation(doc: ReservationBody | undefined, e: StoredEvent<Rese
   const entry = { type: e.type, at: e.metadata.occurredAt };
   if (e.type === 'ReservationRequested') {
     const { reservationId: _r, acceptance: _a, ...d } = e.data;
-    return { ...d, startAt: new Date(d.start), status: 'pending', history: [entry] };
+    return { ...d, startAt: new Date(d.start), status: statusAfter(e.type, 'pending'), history: [entry] };
   }
   // version 1 is always the request, and events are applied in order
   if (!doc) throw new Error(`reservation ${e.streamId}: ${e.type} before ReservationRequested`);
-  const status = STATUS_OF[e.type];
-  return { ...doc, ...(status ? { status } : {}), history: [...doc.history, entry] };
+  return { ...doc, status: statusAfter(e.type, doc.status), history: [...doc.history, entry] };
 }
 
 /** A reservation's view straight from its events (for a reader the read model has not caught up with). */
