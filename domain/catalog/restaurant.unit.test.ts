@@ -9,10 +9,7 @@ const ID = 'r1';
 
 const emptyWeek = (): OpeningHours => ({ monday: [], tuesday: [], wednesday: [], thursday: [], friday: [], saturday: [], sunday: [] });
 
-const createCommand = (over: Partial<Extract<RestaurantCommand, { type: 'CreateRestaurant' }>> = {}): RestaurantCommand => ({
-  type: 'CreateRestaurant',
-  actor: OWNER,
-  restaurantId: ID,
+const DETAILS = {
   name: 'Trattoria da Mario',
   cuisine: 'italian',
   description: 'Roman classics',
@@ -20,6 +17,13 @@ const createCommand = (over: Partial<Extract<RestaurantCommand, { type: 'CreateR
   address: 'Via Roma 1, Roma',
   location: { lat: 41.9028, lon: 12.4964 },
   timezone: 'Europe/Rome',
+};
+
+const createCommand = (over: Partial<Extract<RestaurantCommand, { type: 'CreateRestaurant' }>> = {}): RestaurantCommand => ({
+  type: 'CreateRestaurant',
+  actor: OWNER,
+  restaurantId: ID,
+  ...DETAILS,
   openingHours: { monday: [{ open: '12:00', close: '15:00' }, { open: '19:00', close: '23:30' }] },
   tables: [{ id: 't1', seats: 2 }, { id: 't2', seats: 4 }],
   ...over,
@@ -30,13 +34,7 @@ const created: RestaurantCreated = {
   data: {
     restaurantId: ID,
     ownerId: OWNER,
-    name: 'Trattoria da Mario',
-    cuisine: 'italian',
-    description: 'Roman classics',
-    phone: '+39 06 1234567',
-    address: 'Via Roma 1, Roma',
-    location: { lat: 41.9028, lon: 12.4964 },
-    timezone: 'Europe/Rome',
+    ...DETAILS,
     openingHours: { ...emptyWeek(), monday: [{ open: '12:00', close: '15:00' }, { open: '19:00', close: '23:30' }] },
     tables: [{ id: 't1', seats: 2 }, { id: 't2', seats: 4 }],
     policy: DEFAULT_POLICY,
