@@ -1,6 +1,7 @@
-/** The event table's lifecycle: created (streams on, NEW_IMAGE, on demand) by provisioning and tests. */
+/** DynamoDB tables: the event table (streams on, NEW_IMAGE, on demand) and the create-once-and-wait every table uses. */
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
@@ -8,30 +9,33 @@ import {
 } from '@aws-sdk/client-dynamodb';
 
 /** Creates the event table (streams on, NEW_IMAGE, on demand) unless it exists. Returns true if created. */
-export async function createEventTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
-  if (await tableExists(client, tableName)) return false;
+export function createEventTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  return createTable(client, {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'streamId', AttributeType: 'S' },
+      { AttributeName: 'version', AttributeType: 'N' },
+    ],
+    KeySchema: [
+      { AttributeName: 'streamId', KeyType: 'HASH' },
+      { AttributeName: 'version', KeyType: 'RANGE' },
+    ],
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+  });
+}
+
+/** Creates a table unless it exists, and waits until it is ACTIVE. Returns true if this call created it. */
+export async function createTable(client: DynamoDBClient, input: CreateTableCommandInput & { TableName: string }): Promise<boolean> {
+  if (await tableExists(client, input.TableName)) return false;
   let created = true;
   try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'streamId', AttributeType: 'S' },
-          { AttributeName: 'version', AttributeType: 'N' },
-        ],
-        KeySchema: [
-          { AttributeName: 'streamId', KeyType: 'HASH' },
-          { AttributeName: 'version', KeyType: 'RANGE' },
-        ],
-        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
-      }),
-    );
+    await client.send(new CreateTableCommand(input));
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
     created = false; // a concurrent provisioner won
   }
-  await waitActive(client, tableName);
+  await waitActive(client, input.TableName);
   return created;
 }
 

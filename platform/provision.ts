@@ -24,8 +24,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { CreateTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { createEventTable, tableExists, waitActive } from '../eventstore/dynamodb-table';
+import { createEventTable, createTable } from '../eventstore/dynamodb-table';
 import type { ServiceName } from '../eventstore/types';
 import type { AwsClients } from './aws';
 import { MAX_RECEIVE_COUNT, SERVICES, type Topology, VISIBILITY_TIMEOUT_SECONDS } from './topology';
@@ -179,23 +178,13 @@ export async function deprovision(clients: AwsClients, topo: Topology): Promise<
 }
 
 /** Checkpoints of the stream forwarders: key `id` = `${streamArn}|${shardId}`. */
-async function createCheckpointTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
-  if (await tableExists(client, tableName)) return false;
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      }),
-    );
-  } catch (err) {
-    if (err instanceof ResourceInUseException) return false;
-    throw err;
-  }
-  await waitActive(client, tableName);
-  return true;
+function createCheckpointTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  return createTable(client, {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+  });
 }
 
 async function findTopicArn(sns: SNSClient, name: string): Promise<string | undefined> {
