@@ -12,15 +12,18 @@ import { storedEvent } from './testing/events';
 const ev = storedEvent;
 const insert = (e: StoredEvent): DynamoDBRecord => ({ eventName: 'INSERT', dynamodb: { NewImage: eventToItem(e) as never } });
 
-/** A fake SNS that records each PublishBatch and refuses the entries named in `refuse`. */
-function fakeSns(refuse: string[] = []) {
+/**
+ * A fake SNS that records each PublishBatch and refuses the entries named in `refuse`: a transient refusal
+ * by default, or one SNS blames on the sender (`Code` given).
+ */
+function fakeSns(refuse: string[] = [], refusal: { Code: string; SenderFault: boolean } = { Code: 'Refused', SenderFault: false }) {
   const batches: string[][] = [];
   const sns = {
     send: async (cmd: PublishBatchCommand) => {
       const entries = cmd.input.PublishBatchRequestEntries ?? [];
       batches.push(entries.map((x) => x.MessageDeduplicationId!));
       const failed = entries.filter((x) => refuse.includes(x.MessageDeduplicationId!));
-      return { Successful: [], Failed: failed.map((x) => ({ Id: x.Id, Code: 'Refused', SenderFault: false })) };
+      return { Successful: [], Failed: failed.map((x) => ({ Id: x.Id, ...refusal })) };
     },
   };
   return { sns: sns as unknown as SNSClient, batches };
@@ -105,15 +108,7 @@ describe('valid FIFO ids for any stream', () => {
 });
 
 test('an entry SNS refuses for good (sender fault, 3 times) is skipped loudly; later events of its stream still go', async () => {
-  const batches: string[][] = [];
-  const sns = {
-    send: async (cmd: PublishBatchCommand) => {
-      const entries = cmd.input.PublishBatchRequestEntries ?? [];
-      batches.push(entries.map((x) => x.MessageDeduplicationId!));
-      const failed = entries.filter((x) => x.MessageDeduplicationId === 'a-2');
-      return { Successful: [], Failed: failed.map((x) => ({ Id: x.Id, Code: 'InvalidParameter', SenderFault: true })) };
-    },
-  } as unknown as SNSClient;
+  const { sns, batches } = fakeSns(['a-2'], { Code: 'InvalidParameter', SenderFault: true });
   const skipped: string[] = [];
   const before = forwarderStats.skippedEntries;
   const handler = createForwarderHandler({ sns, topicArn: 'arn:topic', onSkipped: ({ event, code }) => skipped.push(`${event.eventId} ${code}`) });
