@@ -14,9 +14,8 @@ import type { StoredEvent } from '../eventstore/types';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
 import { testDatabase } from '../test/mongo-db';
-import { reservationBulkProjection } from './index';
 import { rebuildDirect } from './rebuild';
-import { reservationProjections } from './reservations';
+import { reservationProjections, reservationsProjection } from './reservations';
 
 jest.setTimeout(120_000);
 
@@ -65,7 +64,7 @@ test('the direct rebuild writes exactly what the live consumer wrote; a later ev
     }),
   );
 
-  const report = await rebuildDirect({ db: directDb(), store, projection: reservationBulkProjection, source: scanHistory(clients.dynamodb, table), batchSize: 100 });
+  const report = await rebuildDirect({ db: directDb(), store, projection: reservationsProjection, source: scanHistory(clients.dynamodb, table), batchSize: 100 });
   expect(report).toMatchObject({ events: events.length, streams: byStream.size, documents: byStream.size, fallback: { duplicate: 0, gap: 0, regrouped: 0 } });
   const rebuilt = await all(directDb());
   expect(rebuilt).toEqual(await all(liveDb()));
@@ -95,7 +94,7 @@ test('the direct rebuild writes exactly what the live consumer wrote; a later ev
   const again = await rebuildDirect({
     db: directDb(),
     store,
-    projection: reservationBulkProjection,
+    projection: reservationsProjection,
     source: (async function* () {
       yield* events;
     })(),
@@ -107,7 +106,7 @@ test('the direct rebuild writes exactly what the live consumer wrote; a later ev
 
   // an interleaved source (the in-memory store's readAll order) with grouped: false gives the same documents
   const shuffled = [...events].sort((a, b) => a.version - b.version || (a.streamId < b.streamId ? -1 : 1));
-  await rebuildDirect({ db: directDb(), store, projection: reservationBulkProjection, source: (async function* () { yield* shuffled; })(), grouped: false });
+  await rebuildDirect({ db: directDb(), store, projection: reservationsProjection, source: (async function* () { yield* shuffled; })(), grouped: false });
   const fromShuffled = await all(directDb());
   // it was read before the late event, so that one document is one event behind; the rest are equal
   const expected = await all(liveDb());
@@ -117,7 +116,7 @@ test('the direct rebuild writes exactly what the live consumer wrote; a later ev
 
   // the same interleaved source taken for grouped: streams met again go through the live path, which reads
   // them from the store (the late event included): every document equal to the live read model's
-  const regrouped = await rebuildDirect({ db: directDb(), store, projection: reservationBulkProjection, source: (async function* () { yield* shuffled; })() });
+  const regrouped = await rebuildDirect({ db: directDb(), store, projection: reservationsProjection, source: (async function* () { yield* shuffled; })() });
   expect(regrouped.fallback.regrouped).toBeGreaterThan(0);
   expect(await all(directDb())).toEqual(expected);
 });
@@ -138,7 +137,7 @@ test('a rebuild while the live consumer applies new events: the read model ends 
   const accepted = (await liveDb().collection('reservations').find({ status: 'accepted' }).toArray()).slice(0, 10);
   expect(accepted.length).toBeGreaterThan(5);
 
-  const rebuilding = rebuildDirect({ db: directDb(), store, projection: reservationBulkProjection, source: scanHistory(clients.dynamodb, table, { pageSize: 25 }), batchSize: 20, concurrency: 1 });
+  const rebuilding = rebuildDirect({ db: directDb(), store, projection: reservationsProjection, source: scanHistory(clients.dynamodb, table, { pageSize: 25 }), batchSize: 20, concurrency: 1 });
   const writing = (async () => {
     // new reservations, and later events of existing ones, appended and delivered while the rebuild runs
     const before = new Set((await history()).map((e) => e.eventId));
