@@ -30,18 +30,10 @@ import { createRestaurant, eventually, signUp, startSystem, waitBookable, type S
 import { ownServers, type OwnServers } from './servers';
 import { restarts, type Restarts } from './processes';
 import { Load, type Restaurants } from './load';
-import {
-  checkDlqs,
-  checkGapless,
-  checkLedgers,
-  checkLifecycles,
-  checkReservationStreams,
-  compareProjections,
-  queueDepths,
-  readHistory,
-  rebuildInto,
-  type History,
-} from './checks';
+import { checkGapless, checkLedgers, checkReservationStreams, readHistory, type History } from './history-checks';
+import { checkLifecycles } from './lifecycle-checks';
+import { compareProjections, rebuildInto } from './projection-checks';
+import { checkDlqs, queueDepths } from './queue-checks';
 
 const TZ = 'Europe/Rome';
 const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);

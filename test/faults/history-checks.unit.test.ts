@@ -3,7 +3,7 @@
  * exists to catch, names it (stream, version, reservation, table).
  */
 import type { ServiceName, StoredEvent } from '../../eventstore/types';
-import { checkGapless, checkLedgers, checkReservationStreams, type History } from './checks';
+import { checkGapless, checkLedgers, checkReservationStreams, type History } from './history-checks';
 
 function ev(streamId: string, version: number, type: string, data: Record<string, unknown> = {}, eventId = `${streamId}:${version}`): StoredEvent {
   return { streamId, version, type, data, eventId, service: 'reservation', metadata: { occurredAt: '2026-12-01T00:00:00Z', schemaVersion: 1 } };
