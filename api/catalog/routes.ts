@@ -108,7 +108,6 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
     }
   }
 
-  /** The read model, or the stream when the read model has not seen the restaurant yet. */
   /**
    * The read model's document when it is current, else the restaurant folded from its stream: the stream's
    * head (one small read after the document) says whether the read model has caught up, so a client

@@ -22,6 +22,7 @@
  * The wall-clock helpers the other modules use (parseStart, parseInstant, formatInZone, localDateOf,
  * addDays, turnEnd) are defined in ./zoned-time.ts and exported from here too.
  */
+import { LRUCache } from 'lru-cache';
 import { IANAZone } from 'luxon';
 import { DomainError } from '../errors';
 import { crossesMidnight, intervalSpan, type IntervalSpan } from './opening-interval';
@@ -85,7 +86,7 @@ export function offeredStarts(restaurant: RestaurantReplica, date: string, party
  */
 const slotCache = new WeakMap<RestaurantReplica, Map<string, readonly Date[]>>();
 /** The same, by what the slots depend on: readers refresh their replica objects every second or so. */
-const slotsByContent = new Map<string, readonly Date[]>();
+const slotsByContent = new LRUCache<string, readonly Date[]>({ max: MEMO_LIMIT / 10 });
 
 /**
  * Every aligned start on a local date's opening hours whose whole turn ends by closing, ignoring the
@@ -101,7 +102,6 @@ function openingSlots(restaurant: RestaurantReplica, date: string): readonly Dat
     slots = slotsByContent.get(key);
     if (!slots) {
       slots = computeOpeningSlots(restaurant, date);
-      if (slotsByContent.size >= MEMO_LIMIT / 10) slotsByContent.clear();
       slotsByContent.set(key, slots);
     }
     byDate.set(date, slots);

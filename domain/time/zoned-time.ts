@@ -12,6 +12,7 @@
  *   opening or closing time — resolves to the EARLIER instant (the first time the clock shows it). A client
  *   that means the second occurrence sends an explicit offset, which is never ambiguous.
  */
+import { LRUCache } from 'lru-cache';
 import { DateTime, IANAZone } from 'luxon';
 import { DomainError } from '../errors';
 
@@ -94,14 +95,13 @@ export function formatInZone(instant: Date, timezone: string): string {
   if (hit !== undefined) return hit;
   const iso = DateTime.fromJSDate(instant, { zone: timezone }).toISO({ suppressMilliseconds: true });
   if (iso === null) throw invalidZone(timezone);
-  if (formatted.size >= MEMO_LIMIT) formatted.clear();
   formatted.set(key, iso);
   return iso;
 }
 
-/** Bounded memo tables: plain maps emptied when full (pure functions, so a miss only costs time). */
+/** The size of the memo tables (LRU: the functions are pure, so an evicted entry only costs time). */
 export const MEMO_LIMIT = 50_000;
-const formatted = new Map<string, string>();
+const formatted = new LRUCache<string, string>({ max: MEMO_LIMIT });
 
 /** The restaurant-local calendar date of an instant, `YYYY-MM-DD`. */
 export function localDateOf(instant: Date, timezone: string): string {
@@ -132,12 +132,11 @@ export function sameWallTimeDaysLater(at: number, timezone: string, days: number
   let base = laterByMinute.get(key);
   if (base === undefined) {
     base = DateTime.fromMillis(minute, { zone: timezone }).plus({ days }).toMillis();
-    if (laterByMinute.size >= MEMO_LIMIT / 10) laterByMinute.clear();
     laterByMinute.set(key, base);
   }
   return base + (at - minute);
 }
-const laterByMinute = new Map<string, number>();
+const laterByMinute = new LRUCache<string, number>({ max: MEMO_LIMIT / 10 });
 
 /**
  * All instants a wall time denotes in a zone, earliest first: none in a gap, two in an overlap. Luxon
