@@ -13,7 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../api/app';
 import { loadConfig, ROOT_DIR } from '../platform/config';
-import { createRuntime, type Runtime } from '../platform/runtime';
+import { createRuntime } from '../platform/runtime';
 import { connectTemporal } from '../platform/temporal';
 import { toProblem } from '../api/error-mapping';
 
@@ -83,23 +83,36 @@ async function timed(app: FastifyInstance, url: string, init: { method?: 'GET' |
   return { res, ms: Date.now() - started };
 }
 
+/** The whole API (createApp) on a config of its own, ready, and how to close what it opened. */
+async function apiWith(env: NodeJS.ProcessEnv): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
+  const config = loadConfig(env);
+  const runtime = await createRuntime(config);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const app = await createApp({ runtime, temporal: new Client({ connection }) }, { logger: false, docsUi: false });
+  await app.ready();
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await connection.close();
+      await runtime.close().catch(() => undefined);
+    },
+  };
+}
+
 describe('MongoDB down or hung: reads answer 503 + Retry-After within 3 s', () => {
   let dir: string;
   let port: number;
   let ferret: ChildProcess;
-  let runtime: Runtime;
-  let connection: Connection;
+  let api: Awaited<ReturnType<typeof apiWith>> | undefined;
   let app: FastifyInstance;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'ferret-deadline-'));
     port = await freePort();
     ferret = await startFerret(port, dir);
-    const config = loadConfig({ ...process.env, MONGODB_URI: `mongodb://127.0.0.1:${port}`, MONGODB_DB: 'deadlines', DATA_DIR: dir, LOG_LEVEL: 'silent' });
-    runtime = await createRuntime(config);
-    connection = await Connection.connect({ address: config.temporal.address });
-    app = await createApp({ runtime, temporal: new Client({ connection }) }, { logger: false, docsUi: false });
-    await app.ready();
+    api = await apiWith({ ...process.env, MONGODB_URI: `mongodb://127.0.0.1:${port}`, MONGODB_DB: 'deadlines', DATA_DIR: dir, LOG_LEVEL: 'silent' });
+    app = api.app;
   }, 60_000);
 
   afterAll(async () => {
@@ -107,9 +120,7 @@ describe('MongoDB down or hung: reads answer 503 + Retry-After within 3 s', () =
       ferret.kill('SIGCONT');
       ferret.kill('SIGKILL');
     }
-    await app?.close();
-    await connection?.close();
-    await runtime?.close().catch(() => undefined);
+    await api?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -158,8 +169,7 @@ describe('MongoDB down or hung: reads answer 503 + Retry-After within 3 s', () =
 
 describe('an AWS endpoint that accepts connections and never answers: writes answer 503 + Retry-After', () => {
   let hole: Awaited<ReturnType<typeof blackHole>>;
-  let runtime: Runtime;
-  let connection: Connection;
+  let api: Awaited<ReturnType<typeof apiWith>> | undefined;
   let app: FastifyInstance;
   let dir: string;
 
@@ -168,17 +178,12 @@ describe('an AWS endpoint that accepts connections and never answers: writes ans
     const port = await freePort();
     hole = await blackHole(port);
     // a short per-attempt deadline, so the SDK's 5 attempts fit in a test; the default is 5 s per attempt
-    const config = loadConfig({ ...process.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_REQUEST_TIMEOUT_MS: '300', MONGODB_DB: 'deadlines_aws', DATA_DIR: dir, LOG_LEVEL: 'silent' });
-    runtime = await createRuntime(config);
-    connection = await Connection.connect({ address: config.temporal.address });
-    app = await createApp({ runtime, temporal: new Client({ connection }) }, { logger: false, docsUi: false });
-    await app.ready();
+    api = await apiWith({ ...process.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_REQUEST_TIMEOUT_MS: '300', MONGODB_DB: 'deadlines_aws', DATA_DIR: dir, LOG_LEVEL: 'silent' });
+    app = api.app;
   }, 60_000);
 
   afterAll(async () => {
-    await app?.close();
-    await connection?.close();
-    await runtime?.close().catch(() => undefined);
+    await api?.close();
     for (const s of hole?.sockets ?? []) s.destroy();
     await new Promise((r) => hole?.close(r));
     rmSync(dir, { recursive: true, force: true });
