@@ -67,7 +67,7 @@ interface SearchQs {
 const etag = (version: number): string => `"${version}"`;
 
 /** `"3"`, `W/"3"` or `3` → 3; `*` or absent → undefined. */
-export function parseIfMatch(header: string | string[] | undefined): number | undefined {
+function parseIfMatch(header: string | string[] | undefined): number | undefined {
   if (header === undefined) return undefined;
   const value = (Array.isArray(header) ? header.join(',') : header).trim();
   if (value === '*' || value === '') return undefined;
