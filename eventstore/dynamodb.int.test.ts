@@ -6,6 +6,7 @@ import { eventStoreContract } from './contract';
 import { DynamoDBEventStore } from './dynamodb';
 import { eventToItem } from './dynamodb-items';
 import { createEventTable } from './dynamodb-table';
+import { ConcurrencyError } from './types';
 
 // the project-level testTimeout in jest.config.js is not applied (it is a global option)
 jest.setTimeout(60_000);
@@ -36,6 +37,30 @@ eventStoreContract(
   async () =>
     new DynamoDBEventStore({ client: clients.dynamodb, tableName: emulatorTable, service: 'catalog', readByKey: true, serializeTransactions: true }),
 );
+
+it('lets exactly one of 20 writers (stores of their own, on two clients) win a race at one version, single puts and transactions mixed', async () => {
+  const other = awsClients(loadConfig());
+  try {
+    const id = `race-${randomBytes(4).toString('hex')}`;
+    const writers = Array.from(
+      { length: 20 },
+      (_, i) => new DynamoDBEventStore({ client: (i % 2 === 0 ? clients : other).dynamodb, tableName, service: 'catalog' }),
+    );
+    // every writer has read the stream at version 1, as a command handler would before deciding
+    await writers[0]!.append(id, [{ type: 'Happened', data: { n: 1 } }], { expectedVersion: 'no_stream' });
+    for (const w of writers) expect(await w.readStream(id)).toHaveLength(1);
+    const results = await Promise.allSettled(
+      writers.map((w, i) => w.append(id, Array.from({ length: i % 3 === 0 ? 3 : 1 }, (_, k) => ({ type: 'Happened', data: { n: i * 10 + k } })), { expectedVersion: 1 })),
+    );
+    const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+    expect(won).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConcurrencyError);
+    const size = won[0]! % 3 === 0 ? 3 : 1;
+    expect((await writers[5]!.readStream(id)).map((e) => e.version)).toEqual(Array.from({ length: 1 + size }, (_, k) => k + 1));
+  } finally {
+    destroyAwsClients(other);
+  }
+});
 
 describe('DynamoDBEventStore in a table of 3000 other events', () => {
   const store = new DynamoDBEventStore({ client: clients.dynamodb, tableName: bigTable, service: 'catalog' });
