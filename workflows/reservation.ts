@@ -58,6 +58,9 @@ const activities = proxyActivities<ReservationActivities>({
 /** A domain refusal as the failure an update handler or validator raises (the API maps its type). */
 const refusal = (err: DomainError): ApplicationFailure =>
   ApplicationFailure.create({ type: err.code, message: err.message, details: [err.details ?? {}], nonRetryable: true });
+const refuse = (err: DomainError | undefined): void => {
+  if (err) throw refusal(err);
+};
 
 export async function reservationWorkflow(request: ReservationRequest): Promise<ReservationWorkflowState> {
   const state: ReservationWorkflowState = { reservationId: request.reservationId, status: 'placing', history: [], requestHash: request.requestHash };
@@ -134,13 +137,7 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   // The rules are the domain's (domain/reservation/rules.ts); the workflow only asks them, on its own state
   // and clock, before an update is accepted, and again once it holds the lock.
   const mustBePending = (wanted: string) => () => {
-    if (state.status === 'placing') return; // decided after the placement (see `decide`)
-    const refused = pendingRefusal(state.status, wanted);
-    if (refused) throw refusal(refused);
-  };
-  const mustBeOwner = (input: DecisionInput) => {
-    const refused = ownerRefusal(input.actor.role);
-    if (refused) throw refusal(refused);
+    if (state.status !== 'placing') refuse(pendingRefusal(state.status, wanted)); // else decided after the placement (see `decide`)
   };
   /** `askedAt`: the workflow's time when the request arrived; the cancellation is decided as of then. */
   const mayCancel = (input: DecisionInput, askedAt: number) => () => {
@@ -149,14 +146,8 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     if (!p || state.status === 'not-placed') {
       throw ApplicationFailure.create({ type: FAILURE.alreadyFinal, message: `The reservation is ${state.status}.`, nonRetryable: true });
     }
-    const refused = cancellationRefusal({
-      status: state.status,
-      by: input.actor.role,
-      at: onPlacementClock(p, askedAt),
-      start: Date.parse(p.start),
-      cancellationCutoffMinutes: cutoffMinutesOf(p),
-    });
-    if (refused) throw refusal(refused);
+    const at = onPlacementClock(p, askedAt);
+    refuse(cancellationRefusal({ status: state.status, by: input.actor.role, at, start: Date.parse(p.start), cancellationCutoffMinutes: cutoffMinutesOf(p) }));
   };
   /** The cancellation as the workflow decided it, for the decider to decide the same on every retry. */
   const cancelAsked = (askedAt: number) => () => {
@@ -189,27 +180,21 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
 
   setHandler(acceptUpdate, (input) => decide('accept', input, mustBePending('accepted')), {
     validator: (input) => {
-      mustBeOwner(input);
+      refuse(ownerRefusal(input.actor.role));
       mustBePending('accepted')();
     },
   });
   setHandler(rejectUpdate, (input) => decide('reject', input, mustBePending('rejected')), {
     validator: (input) => {
-      mustBeOwner(input);
+      refuse(ownerRefusal(input.actor.role));
       mustBePending('rejected')();
       const reason = rejectionReason(input.reason);
       if (typeof reason !== 'string') throw refusal(reason);
     },
   });
-  setHandler(
-    cancelUpdate,
-    (input) => {
-      // the handler starts in the workflow task that accepted the update: the same time the validator saw
-      const askedAt = Date.now();
-      return decide('cancel', input, mayCancel(input, askedAt), cancelAsked(askedAt));
-    },
-    { validator: (input) => mayCancel(input, Date.now())() },
-  );
+  // the handler starts in the workflow task that accepted the update: it sees the time the validator saw
+  const cancelAt = (input: DecisionInput, askedAt: number) => decide('cancel', input, mayCancel(input, askedAt), cancelAsked(askedAt));
+  setHandler(cancelUpdate, (input) => cancelAt(input, Date.now()), { validator: (input) => mayCancel(input, Date.now())() });
 
   /**
    * The request's end when it was not placed: the waiting request update gets the refusal, the run's
@@ -260,7 +245,7 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   state.placement = placement;
   const placedIso = new Date(placedAt).toISOString();
   state.history.push({ type: 'ReservationRequested', at: placedIso });
-  if (placement.status === 'accepted') state.history.push({ type: 'ReservationAccepted', at: placedIso });
+  if (placement.status === 'accepted') state.history.push({ type: OUTCOME_EVENT.accept, at: placedIso });
   state.status = placement.status;
   upsertSearchAttributes([{ key: SA.status, value: placement.status }]);
 
