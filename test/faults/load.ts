@@ -2,14 +2,18 @@
  * Steady booking load for the fault suite: a few concurrent diners doing whole lifecycles that END, plus an
  * owner editing restaurants now and then (catalog events), spread over every API process.
  *
- * The client behaves like a real one: on a network error, a timeout or any 5xx it retries the SAME request
- * (same body, same Idempotency-Key) on the next API process, with backoff, until a bounded deadline; it
- * never invents a new booking for a failed one. Every reservation id the system acknowledged (any 2xx with
+ * Its client (client.ts) behaves like a real one: on a network error, a timeout or any 5xx it retries the
+ * SAME request (same body, same Idempotency-Key) on the next API process, with backoff, until a bounded
+ * deadline; the load never invents a new booking for a failed one. Every reservation id the system acknowledged (any 2xx with
  * a reservationId) is recorded with what the client was finally told, so the checks can hold the system to
  * it afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { sleep } from '../polling';
 import { localDate, type User } from '../system';
+import { jitter, RetryingClient, type Answer, type Stats } from './client';
+
+export type { Stats };
 
 export type Kind = 'auto-cancel' | 'manual-accept-cancel' | 'manual-reject' | 'manual-cancel-pending' | 'manual-expire';
 export type FinalStatus = 'cancelled' | 'rejected' | 'expired' | 'completed';
@@ -62,44 +66,16 @@ export interface LoadOptions {
   log?: (msg: string) => void;
 }
 
-export interface Stats {
-  requests: number;
-  /** Responses by status, plus `network` and `timeout`. */
-  byStatus: Record<string, number>;
-  retries: number;
-  /** Slowest request and what it was. */
-  slowest: { ms: number; what: string };
-  /** Requests that took longer than `slowMs` (answered or not), in order. */
-  slow: Array<{ at: number; ms: number; what: string; outcome: string }>;
-  /** Requests with no answer within the request timeout: the client gave up on them (and retried). */
-  timeouts: Array<{ at: number; what: string }>;
-  catalogEdits: number;
-  catalogEditFailures: string[];
-}
-
-interface Answer {
-  status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are inspected, not trusted
-  body: any;
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** fetch's abort is a DOMException from Node's realm, not an `instanceof Error` inside jest's sandbox: go by name. */
-const isTimeout = (err: unknown) => ['TimeoutError', 'AbortError'].includes((err as { name?: unknown } | null)?.name as string);
-const jitter = (ms: number) => Math.round(ms * (0.5 + Math.random()));
-
 export class Load {
   readonly lifecycles: Lifecycle[] = [];
   readonly stats: Stats = { requests: 0, byStatus: {}, retries: 0, slowest: { ms: 0, what: '' }, slow: [], timeouts: [], catalogEdits: 0, catalogEditFailures: [] };
   private running = false;
   private loops: Promise<void>[] = [];
   private seq = 0;
-  private rr = 0;
   private allowExpiring = true;
-  /** Requests in flight that drive a workflow (POST /reservations and decisions). */
-  private writes = 0;
   private readonly o: Required<Omit<LoadOptions, 'log'>> & { log: (m: string) => void };
   private readonly run = randomBytes(3).toString('hex');
+  private readonly client: RetryingClient;
 
   constructor(opts: LoadOptions) {
     this.o = {
@@ -112,6 +88,12 @@ export class Load {
       log: () => undefined,
       ...opts,
     };
+    this.client = new RetryingClient(this.o, this.stats);
+  }
+
+  /** One logical request through the retrying client (RetryingClient.call). */
+  call(method: string, pathname: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+    return this.client.call(method, pathname, opts);
   }
 
   /** Lifecycles that finished their last step (whatever the outcome). */
@@ -121,7 +103,7 @@ export class Load {
 
   /** Requests driving a workflow that are waiting for their answer right now. */
   writesInFlight(): number {
-    return this.writes;
+    return this.client.writesInFlight();
   }
 
   /** Lifecycles started after `since` (ms epoch). */
@@ -146,76 +128,6 @@ export class Load {
     this.running = false;
     await Promise.all(this.loops);
     this.loops = [];
-  }
-
-  // ---- the client ------------------------------------------------------------------------------------
-
-  private count(key: string): void {
-    this.stats.byStatus[key] = (this.stats.byStatus[key] ?? 0) + 1;
-  }
-
-  private async once(api: string, method: string, pathname: string, token: string | undefined, body: unknown, headers: Record<string, string>): Promise<Answer> {
-    const h: Record<string, string> = { ...headers };
-    if (body !== undefined) h['content-type'] = 'application/json';
-    if (token) h.authorization = `Bearer ${token}`;
-    const t0 = Date.now();
-    this.stats.requests++;
-    const write = method === 'POST' && pathname.startsWith('/reservations');
-    if (write) this.writes++;
-    let outcome = 'network error';
-    try {
-      const res = await fetch(`${api}${pathname}`, {
-        method,
-        headers: h,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.o.requestTimeoutMs),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
-      this.count(String(res.status));
-      outcome = String(res.status);
-      return { status: res.status, body: parsed };
-    } catch (err) {
-      if (isTimeout(err)) {
-        outcome = 'no answer';
-        this.stats.timeouts.push({ at: t0, what: `${method} ${pathname} on ${api}` });
-      }
-      throw err;
-    } finally {
-      if (write) this.writes--;
-      const ms = Date.now() - t0;
-      if (ms > this.stats.slowest.ms) this.stats.slowest = { ms, what: `${method} ${pathname} on ${api}` };
-      if (ms > this.o.slowMs) this.stats.slow.push({ at: t0, ms, what: `${method} ${pathname} on ${api}`, outcome });
-    }
-  }
-
-  /**
-   * One logical request, retried as a real client would: network errors, timeouts and 5xx are retried on
-   * the next API with the same body and headers; anything else is the answer. Throws when the deadline
-   * passes, with the last thing seen.
-   */
-  async call(method: string, pathname: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
-    const deadline = Date.now() + this.o.callDeadlineMs;
-    let backoff = 250;
-    let last = '';
-    for (;;) {
-      const apis = this.o.apis();
-      const api = apis[this.rr++ % apis.length]!;
-      try {
-        const a = await this.once(api, method, pathname, opts.token, opts.body, opts.headers ?? {});
-        if (a.status < 500) return a;
-        last = `${a.status} ${JSON.stringify(a.body).slice(0, 300)}`;
-      } catch (err) {
-        const timeout = isTimeout(err);
-        this.count(timeout ? 'timeout' : 'network');
-        last = timeout ? `no answer within ${this.o.requestTimeoutMs} ms` : `network error: ${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : String(err)}`;
-      }
-      if (Date.now() + backoff > deadline) throw new Error(`${method} ${pathname}: gave up after ${this.o.callDeadlineMs / 1000} s; last: ${last}`);
-      this.stats.retries++;
-      await sleep(jitter(backoff));
-      backoff = Math.min(2000, backoff * 2);
-    }
   }
 
   // ---- diners ----------------------------------------------------------------------------------------
