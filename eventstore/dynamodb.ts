@@ -7,15 +7,16 @@
  * deleted, so "n exists" still holds at write time, and with "n+1 is free" (the put's condition) it proves
  * the stream is exactly at n (no gaps, no skipped positions), without a ConditionCheck item eating into the
  * 100-action transaction limit. The store remembers the highest version it has read or written of each
- * recent stream (such a version exists for good); only a version it has not seen costs a consistent GetItem.
+ * recent stream (such a version exists for good; a table is never emptied under a running store); only a
+ * version it has not seen costs a consistent GetItem.
  * One event → a conditional PutItem, never a transaction; more events, even on one stream, →
  * TransactWriteItems, because they must land together.
  *
  * Reading: a consistent Query, all pages; the head is a Query of one key, newest first.
  *
  * This is DynamoDB as it is, and what dynoxide (the local stack) runs. Workarounds for moto
- * (dynamodb-emulator.ts) are switched on with `readByKey` and `serializeTransactions`, which only
- * configuration does (platform/runtime.ts `eventStore`).
+ * (dynamodb-emulator.ts) are switched on with `readByKey` and `serializeTransactions`, which the runtime
+ * sets from configuration (platform/runtime.ts `eventStore`).
  */
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
