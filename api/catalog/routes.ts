@@ -28,6 +28,7 @@ import type { OpeningHoursInput } from '../../domain/catalog/opening-hours';
 import { restaurantDecider, type Restaurant, type RestaurantCommand, type RestaurantState } from '../../domain/catalog/restaurant';
 import type { DishInput, MenuSectionInput } from '../../domain/catalog/menu';
 import { policyWarnings } from '../../domain/catalog/warnings';
+import { OFFSET_ISO } from '../../domain/time/zoned-time';
 import { InvalidCursorError, SearchTooBroadError, toView, type CatalogReadModel, type RestaurantView, type SearchQuery } from '../../projections/catalog';
 import { requireCaller } from '../context';
 import { badRequest, conflict, notFound, preconditionFailed, unprocessable } from '../problem';
@@ -149,7 +150,7 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
     if (qs.openAt !== undefined) {
       if (qs.openAt === 'now') query.openAt = now();
       else {
-        const ok = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.test(qs.openAt);
+        const ok = OFFSET_ISO.test(qs.openAt);
         const at = new Date(qs.openAt);
         if (!ok || Number.isNaN(at.getTime())) {
           throw unprocessable(`openAt must be an ISO 8601 instant with an offset, e.g. 2026-03-29T19:30:00+02:00 or 2026-03-29T17:30:00Z, or "now"; got ${qs.openAt}.`);
