@@ -93,7 +93,14 @@ export const conflict = (detail: string, extra?: Record<string, unknown>) => new
 export const preconditionFailed = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(412, detail, extra);
 export const unprocessable = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(422, detail, extra);
 
-/** JSON schema of a problem body, for route `response` schemas (4xx/5xx). */
+/** The id the server registers `problemSchema` under. */
+export const PROBLEM_SCHEMA_ID = 'Problem';
+/** A route's error response (4xx/5xx): a problem body, documented as `application/problem+json` by the server. */
+export const problemRef = { $ref: `${PROBLEM_SCHEMA_ID}#` } as const;
+/** Error responses for these statuses, each a problem. */
+export const problemResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, problemRef]));
+
+/** JSON schema of a problem body, registered once by the server (`PROBLEM_SCHEMA_ID`). */
 export const problemSchema = {
   type: 'object',
   properties: {

@@ -5,11 +5,10 @@
  * its body is read.
  */
 import type { RouteOptions, onRequestHookHandler } from 'fastify';
-import { PROBLEM_CONTENT_TYPE, problemTitle } from './problem';
+import { PROBLEM_CONTENT_TYPE, problemRef, problemTitle } from './problem';
 import { requireCaller } from './context';
 
-const PROBLEM_REF = 'Problem#';
-const isProblemRef = (s: unknown): boolean => typeof s === 'object' && s !== null && (s as { $ref?: unknown }).$ref === PROBLEM_REF;
+const isProblemRef = (s: unknown): boolean => typeof s === 'object' && s !== null && (s as { $ref?: unknown }).$ref === problemRef.$ref;
 
 const retryAfterHeader = { 'retry-after': { type: 'integer', description: 'Seconds to wait before retrying.' } } as const;
 
@@ -18,7 +17,7 @@ function problemResponse(status: number, description: string): Record<string, un
   return {
     description,
     ...(status === 429 || status === 503 ? { headers: retryAfterHeader } : {}),
-    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: PROBLEM_REF } } },
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: problemRef.$ref } } },
   };
 }
 

@@ -19,7 +19,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { problemSchema, sendProblem } from './problem';
+import { PROBLEM_SCHEMA_ID, problemSchema, sendProblem } from './problem';
 import { describeDocument, withExamples } from './openapi';
 import { toProblem } from './error-mapping';
 import { validators } from './validation';
@@ -67,7 +67,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     },
   });
 
-  app.addSchema({ $id: 'Problem', ...problemSchema });
+  app.addSchema({ $id: PROBLEM_SCHEMA_ID, ...problemSchema });
   // every body this API takes is JSON (and documented so); Fastify's default text/plain parser would let a
   // string through to validation instead of the 415 a wrong media type deserves
   app.removeContentTypeParser('text/plain');

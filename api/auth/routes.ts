@@ -9,7 +9,7 @@ import type { ScryptParams } from '../../domain/auth/passwords';
 import { normaliseEmail } from '../../domain/auth/user';
 import type { UsersReadModel } from '../../projections/users';
 import { bearerSecurity, requireCaller } from '../context';
-import { HttpProblem, notFound, sendProblem, tooManyRequests } from '../problem';
+import { HttpProblem, notFound, problemRef, sendProblem, tooManyRequests } from '../problem';
 import type { RoutePlugin } from '../server';
 import { accounts } from './accounts';
 import { type LoginRateLimiter, type SignUpRateLimiter, loginRateLimiter, signUpRateLimiter } from './rate-limit';
@@ -26,8 +26,6 @@ export interface AuthRoutesDeps {
   /** Password hashing cost (tests lower it). */
   scrypt?: ScryptParams;
 }
-
-const problem = { $ref: 'Problem#' } as const;
 
 const email = { type: 'string', format: 'email', minLength: 3, maxLength: 254 } as const;
 
@@ -47,9 +45,9 @@ const registerSchema = {
   },
   response: {
     201: { type: 'object', required: ['userId'], additionalProperties: false, properties: { userId: { type: 'string' } } },
-    400: problem,
-    409: problem,
-    429: problem,
+    400: problemRef,
+    409: problemRef,
+    429: problemRef,
   },
 } as const;
 
@@ -76,9 +74,9 @@ const loginSchema = {
         expiresIn: { type: 'integer', description: 'seconds' },
       },
     },
-    400: problem,
-    401: problem,
-    429: problem,
+    400: problemRef,
+    401: problemRef,
+    429: problemRef,
   },
 } as const;
 
@@ -98,8 +96,8 @@ const meSchema = {
         ownedRestaurantIds: { type: 'array', items: { type: 'string' } },
       },
     },
-    401: problem,
-    404: problem,
+    401: problemRef,
+    404: problemRef,
   },
 } as const;
 

@@ -4,14 +4,14 @@
  */
 import { RESERVATION_STATUSES } from '../../domain/reservation/reservation';
 import { LIST_LIMIT } from '../../projections/reservations';
+import { problemResponses } from '../problem';
 
 export const STATUSES = [...RESERVATION_STATUSES];
 /** What GET /reservations/:id can say: the recorded statuses, and before that what the workflow says. */
 const VIEW_STATUSES = ['placing', 'not-placed', ...RESERVATION_STATUSES];
 
-const problem = { $ref: 'Problem#' };
 /** The error statuses a route declares, each a problem (the server documents them as problem+json). */
-export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, problem]));
+export const errors = problemResponses;
 
 export const reservationSchema = {
   type: 'object',
