@@ -3,18 +3,15 @@ import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { itemToEvent } from '../../eventstore/dynamodb';
 import type { ServiceName, StoredEvent } from '../../eventstore/types';
 import { SERVICES, type Topology } from '../../platform/topology';
+import { isFinal, statusAfter } from '../../domain/reservation/rules';
 import { ledgerDecider, type LedgerBooking, type LedgerEvent } from '../../domain/reservation/ledger';
 import { short } from './findings';
 
 export type Streams = Map<string, StoredEvent[]>;
 export type History = Record<ServiceName, { table: string; streams: Streams; events: number }>;
 
-const FINAL_OF: Record<string, string> = {
-  ReservationRejected: 'rejected',
-  ReservationExpired: 'expired',
-  ReservationCancelled: 'cancelled',
-  ReservationCompleted: 'completed',
-};
+/** Whether an event of this type ends a reservation (the domain's own status map: domain/reservation/rules.ts). */
+const isFinalEvent = (type: string): boolean => isFinal(statusAfter(type, 'none'));
 
 /** Every item of each service's event table (a consistent Scan, not the store's readAll: nothing smoothed over). */
 export async function readHistory(dynamodb: DynamoDBClient, topo: Topology): Promise<History> {
@@ -75,19 +72,13 @@ export function checkReservationStreams(history: History): { findings: string[];
     if (types[0] !== 'ReservationRequested') findings.push(`${streamId}: starts with ${types[0]}, not ReservationRequested (${types.join(', ')})`);
     const repeated = types.filter((t, i) => types.indexOf(t) !== i);
     if (repeated.length) findings.push(`${streamId}: ${[...new Set(repeated)].join(', ')} recorded more than once (${types.join(', ')})`);
-    const finals = events.filter((e) => FINAL_OF[e.type]);
+    const finals = events.filter((e) => isFinalEvent(e.type));
     if (finals.length > 1) findings.push(`${streamId}: two final events (${finals.map((e) => `v${e.version} ${e.type}`).join(', ')})`);
-    const firstFinal = events.findIndex((e) => FINAL_OF[e.type]);
+    const firstFinal = events.findIndex((e) => isFinalEvent(e.type));
     if (firstFinal !== -1 && firstFinal < events.length - 1) {
       findings.push(`${streamId}: ${events.slice(firstFinal + 1).map((e) => `v${e.version} ${e.type}`).join(', ')} after the final ${events[firstFinal]!.type}`);
     }
-    let status = 'none';
-    for (const e of events) {
-      if (e.type === 'ReservationRequested') status = 'pending';
-      else if (e.type === 'ReservationAccepted') status = 'accepted';
-      else if (FINAL_OF[e.type]) status = FINAL_OF[e.type]!;
-    }
-    statusOf.set(id, status);
+    statusOf.set(id, events.reduce<string>((status, e) => statusAfter(e.type, status), 'none'));
   }
   return { findings, statusOf };
 }
