@@ -60,7 +60,7 @@ export async function rebuildInto(mongo: MongoClient, scratch: string, history: 
   const stores = Object.fromEntries(
     SERVICES.map((s) => [
       s,
-      readOnly(new DynamoDBEventStore({ client: dynamodb, tableName: topo.services[s].table, service: s, serializeTransactions: true, readByKey: true }), wouldAppend),
+      readOnly(new DynamoDBEventStore({ client: dynamodb, tableName: topo.services[s].table, service: s }), wouldAppend),
     ]),
   ) as Record<ServiceName, EventStore>;
   const handlers = consumers({ dbs, stores });
