@@ -119,7 +119,7 @@ function computeOpeningSlots(restaurant: RestaurantReplica, date: string): Date[
   const weekday = WEEKDAYS[day.weekday - 1]!;
   const found = new Map<number, Date>();
   for (const interval of restaurant.openingHours[weekday] ?? []) {
-    const { open, close } = intervalMinutes(interval);
+    const { open, close } = readableSpan(interval);
     const closeAt = boundaryInstant(day, close, restaurant.timezone).getTime();
     for (let t = open; t < close; t += slotMinutes) {
       // Slots live on the wall clock; a wall time in the gap is simply not a slot.
@@ -202,7 +202,7 @@ function notOfferedRefusal(restaurant: RestaurantReplica, start: Date): DomainEr
   for (const date of [addDays(own, -1), own]) {
     const day = parseDate(date);
     for (const interval of restaurant.openingHours[WEEKDAYS[day.weekday - 1]!] ?? []) {
-      const span = intervalMinutes(interval);
+      const span = readableSpan(interval);
       const openAt = boundaryInstant(day, span.open, timezone).getTime();
       const closeAt = boundaryInstant(day, span.close, timezone).getTime();
       if (date === own || crossesMidnight(span)) served = true;
@@ -288,7 +288,7 @@ export function advanceWindow(restaurant: RestaurantReplica, now: Date): { earli
 }
 
 /** The interval's span; one that is not an interval (a malformed time, open == close) cannot be read. */
-function intervalMinutes(interval: OpeningInterval): IntervalSpan {
+function readableSpan(interval: OpeningInterval): IntervalSpan {
   const span = intervalSpan(interval);
   if (!span) {
     throw new DomainError('INVALID_OPENING_HOURS', `${interval.open}–${interval.close} is not an opening interval (HH:MM to another HH:MM).`, {

@@ -121,6 +121,9 @@ export function turnEnd(start: Date, turnMinutes: number): Date {
   return new Date(start.getTime() + turnMinutes * MINUTE_MS);
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Wall times, calendar days and DST
+
 /**
  * `DateTime.fromJSDate(at, { zone }).plus({ days }).toMillis()`, computed with luxon once per zone, day count
  * and minute: UTC offsets change only at whole minutes (every zone since the 1970s), so within one minute
