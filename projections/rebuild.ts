@@ -124,14 +124,14 @@ export async function rebuildDirect(o: DirectRebuildOptions): Promise<DirectRebu
     fallbackMs: 0,
   };
   /** Streams the bulk leaves to the live path, by id. */
-  const fallback = new Map<string, StreamFold>();
+  const fallback = new Set<string>();
   const open = new Map<string, Pending>();
   const closed = new Set<string>();
-  const buffers = new Map<string, Array<{ doc: Document; streamId: string; fold: StreamFold }>>();
+  const buffers = new Map<string, Array<{ doc: Document; streamId: string }>>();
   const inFlight = new Set<Promise<void>>();
   let firstError: unknown;
 
-  const insert = async (collection: string, batch: Array<{ doc: Document; streamId: string; fold: StreamFold }>) => {
+  const insert = async (collection: string, batch: Array<{ doc: Document; streamId: string }>) => {
     const w0 = performance.now();
     try {
       await o.db.collection(collection).insertMany(batch.map((b) => b.doc), { ordered: false });
@@ -142,7 +142,7 @@ export async function rebuildDirect(o: DirectRebuildOptions): Promise<DirectRebu
       // documents the live consumer created meanwhile: settled by the live path below
       for (const x of errors) {
         const b = batch[x.index]!;
-        fallback.set(b.streamId, b.fold);
+        fallback.add(b.streamId);
         report.fallback.duplicate++;
       }
       report.documents += batch.length - errors.length;
@@ -172,7 +172,7 @@ export async function rebuildDirect(o: DirectRebuildOptions): Promise<DirectRebu
     if (!p || fallback.has(streamId) || p.doc === undefined) return;
     const buf = buffers.get(p.fold.collection) ?? [];
     buffers.set(p.fold.collection, buf);
-    buf.push({ doc: { _id: p.fold.docId, ...checkpointed(p.doc, streamId, p.version) }, streamId, fold: p.fold });
+    buf.push({ doc: { _id: p.fold.docId, ...checkpointed(p.doc, streamId, p.version) }, streamId });
     if (buf.length >= batchSize) await launch(p.fold.collection);
   };
 
@@ -190,9 +190,8 @@ export async function rebuildDirect(o: DirectRebuildOptions): Promise<DirectRebu
       current = e.streamId;
       if (grouped && closed.has(e.streamId) && !fallback.has(e.streamId)) {
         // the source came back to a stream it had left: its document is (being) written; top it up later
-        const f = o.projection.foldOf(e.streamId);
-        if (f) {
-          fallback.set(e.streamId, f);
+        if (o.projection.foldOf(e.streamId)) {
+          fallback.add(e.streamId);
           report.fallback.regrouped++;
         }
       }
@@ -216,7 +215,7 @@ export async function rebuildDirect(o: DirectRebuildOptions): Promise<DirectRebu
       p.events++;
     } else if (e.version > p.version + 1) {
       // a version the source did not show: the live path reads the stream whole
-      fallback.set(e.streamId, p.fold);
+      fallback.add(e.streamId);
       open.delete(e.streamId);
       report.fallback.gap++;
     } // else: a repeated version, already folded
@@ -231,7 +230,7 @@ export async function rebuildDirect(o: DirectRebuildOptions): Promise<DirectRebu
   // what the bulk could not settle: the live consumer's own path, stream by stream
   const b0 = performance.now();
   const live = projectionHandler(o.db, o.projection, o.writeGuard ? { writeGuard: o.writeGuard } : {});
-  for (const streamId of fallback.keys()) {
+  for (const streamId of fallback) {
     const events = await o.store.readStream(streamId);
     if (events.length > 0) await live.handleStream(events);
   }
