@@ -14,6 +14,7 @@
  * it and then the message, so a lost, skipped or dead-lettered event is mended by the next one of its
  * stream.
  */
+import type { SQSBatchResponse, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 import { unavailableDependency } from '../platform/unavailable';
 import { GapError } from './checkpoint';
 import { type EventImage, itemToEvent } from './dynamodb';
@@ -22,17 +23,15 @@ import type { EventStore, StoredEvent } from './types';
 // the local stand-in for Lambda's SQS event source, which calls the handler below (queue-runner.ts)
 export { QueueConsumerRunner, type QueueConsumerRunnerOptions } from './queue-runner';
 
-/** The parts of a Lambda SQS record the handler reads. */
-export interface SqsRecord {
-  messageId: string;
-  receiptHandle?: string;
-  body: string;
-  attributes?: { MessageGroupId?: string; ApproximateReceiveCount?: string; [k: string]: string | undefined };
-}
+/**
+ * The parts of a Lambda SQS record (@types/aws-lambda `SQSRecord`) the handler reads: so a real Lambda event
+ * fits, and the local runner and tests need not invent ARNs and checksums.
+ */
+export type SqsRecord = Pick<SQSRecord, 'messageId' | 'body'> &
+  Partial<Pick<SQSRecord, 'receiptHandle'>> & { attributes?: Partial<SQSRecordAttributes> & Record<string, string | undefined> };
 
-export interface SqsBatchResponse {
-  batchItemFailures: Array<{ itemIdentifier: string }>;
-}
+/** Lambda's partial batch response (ReportBatchItemFailures). */
+export type SqsBatchResponse = SQSBatchResponse;
 
 export type SqsHandler = (event: { Records: SqsRecord[] }) => Promise<SqsBatchResponse>;
 
