@@ -9,6 +9,7 @@
  * from the restaurant's own events, so a client that creates a restaurant and books it at once through any
  * API process succeeds. Changes to a restaurant the replica already has stay eventual (a second or so).
  */
+import { LRUCache } from 'lru-cache';
 import type { Collection, Db } from 'mongodb';
 import type { WriteGuard } from '../eventstore/checkpoint';
 import type { EventStore, StoredEvent } from '../eventstore/types';
@@ -108,8 +109,9 @@ export function restaurantReplica(
   // placement re-checks against the ledger, so a replica at most `cacheMs` old is safe to answer from
   const cacheMs = opts.cacheMs ?? 0;
   const versionedCacheMs = Math.max(cacheMs, opts.versionedCacheMs ?? 60_000);
-  /** `version` is set once the read has answered. */
-  const cache = new Map<string, { at: number; value: Promise<RestaurantReplica | null>; version?: number }>();
+  // at most 10,000 restaurants, the least recently used dropped first; no entry outlives versionedCacheMs.
+  // An entry's `version` is set once its read has answered.
+  const cache = new LRUCache<string, { at: number; value: Promise<RestaurantReplica | null>; version?: number }>({ max: 10_000, ttl: versionedCacheMs });
 
   return {
     handle: projectionHandler(db, restaurantReplicaProjection, opts.writeGuard ? { writeGuard: opts.writeGuard } : {}).handle,
@@ -129,7 +131,6 @@ export function restaurantReplica(
       if (cacheMs > 0) {
         const entry: { at: number; value: Promise<RestaurantReplica | null>; version?: number } = { at: Date.now(), value };
         cache.set(restaurantId, entry);
-        if (cache.size > 10_000) cache.delete(cache.keys().next().value as string);
         // an unknown restaurant may appear any moment (the pipeline is catching up): never remember a miss
         const forget = () => cache.get(restaurantId)?.value === value && cache.delete(restaurantId);
         value.then((r) => (r ? (entry.version = r.version) : forget()), forget);
