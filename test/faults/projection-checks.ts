@@ -3,17 +3,17 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Db, Document, MongoClient } from 'mongodb';
 import { DynamoDBEventStore } from '../../eventstore/dynamodb';
 import type { EventStore, ServiceName } from '../../eventstore/types';
-import { consumers } from '../../projections';
-import { SERVICES, type Topology } from '../../platform/topology';
+import { consumers, PROJECTIONS } from '../../projections';
+import { CONSUMERS, SERVICES, type Topology } from '../../platform/topology';
 import { short } from './findings';
 import type { History } from './history-checks';
 
-/** Which consumer builds which collection, per service database. */
-export const PROJECTED: Record<ServiceName, Record<string, string>> = {
-  catalog: { restaurants: 'catalog-restaurants' },
-  reservation: { restaurants: 'reservation-restaurants', reservations: 'reservation-reservations', ledgers: 'reservation-reservations' },
-  auth: { users: 'auth-users', restaurant_owners: 'auth-ownership' },
-};
+/** Which consumer builds which collection, per service database (from the projections' own declarations). */
+export const PROJECTED: Record<ServiceName, Record<string, string>> = (() => {
+  const m = Object.fromEntries(SERVICES.map((s) => [s, {} as Record<string, string>])) as Record<ServiceName, Record<string, string>>;
+  for (const c of CONSUMERS) for (const col of PROJECTIONS[c.name].collections) m[c.owner][col] = c.name;
+  return m;
+})();
 /** Bookkeeping, not content: the per-stream checkpoints applyOnce/applyEvents keep inside documents. */
 const IGNORED_FIELDS = new Set(['_v']);
 
