@@ -86,8 +86,6 @@ export async function handleCommand<C, S, E extends DomainEvent>(
       for (const batch of batches) {
         const result = await store.append(streamId, batch.map(prepare), {
           expectedVersion: now.version === 0 ? 'no_stream' : now.version,
-          // the version came from this handler's own read or append of the stream (or `known`, ditto)
-          versionSeen: true,
         });
         if (result.alreadyStored) {
           // stored by an earlier try: what else the stream holds is unknown here, so read it next round

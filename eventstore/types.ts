@@ -44,14 +44,9 @@ export interface AppendRequest<E extends DomainEvent = DomainEvent> {
   streamId: string;
   events: NewEvent<E>[];
   expectedVersion: ExpectedVersion;
-  /**
-   * @deprecated Ignored. It told a store that the caller had read or written `expectedVersion` itself; the
-   * DynamoDB store now remembers the versions it has read and written, so callers need not say it.
-   */
-  versionSeen?: boolean;
 }
 
-export type AppendOptions = Pick<AppendRequest, 'expectedVersion' | 'versionSeen'>;
+export type AppendOptions = Pick<AppendRequest, 'expectedVersion'>;
 
 export interface AppendResult<E extends DomainEvent = DomainEvent> {
   /** Version of each stream after the append, keyed by stream id. */
