@@ -4,7 +4,8 @@
  * On a throwaway database, with `size` reservation-like documents in one collection, times per write:
  *   - replaceOne({ _id })                    the unguarded replace applyEvents did before
  *   - replaceOne({ _id, '_v.<stream>': n })   the guarded replace it does now
- *   - updateOne({ _id } / guarded, $set)      the same pair for applyOnce's 'read-then-write' mode
+ *   - updateOne({ _id } / guarded, $set)      the same pair as an update operator (what the tests'
+ *                                             eventstore/testing/apply-once.ts writes)
  *   - applyEvents of one event, end to end    (one read + one write, with each WriteGuard)
  * FerretDB 1.24 on SQLite scans the collection for an `_id` filter (README), so what matters is whether
  * the extra condition makes that scan slower.

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Collection, MongoClient } from 'mongodb';
 import { loadConfig } from '../platform/config';
 import { connectMongo } from '../platform/mongo';
-import { applyEvents, applyOnce, checkpointOf, GapError } from './checkpoint';
+import { applyEvents, checkpointOf, GapError } from './checkpoint';
+import { applyOnce } from './testing/apply-once';
 
 interface Restaurant {
   _id: string;

@@ -13,16 +13,10 @@
  * document, fold the run of events after its checkpoint with the projection's `evolve`, replace it. The
  * direct rebuild (projections/rebuild.ts) writes the same documents with `checkpointed`.
  *
- * `applyOnce` applies one event as a MongoDB update operator instead of a fold (`$inc`, `$push`, …): the
- * pipeline's integration tests count deliveries with it. No read model uses it.
- *
- * FerretDB caveat (measured once against FerretDB 2.x, which reports "7.0.42"; the stack runs FerretDB
- * 1.24, where it was not measured): when several updates of ONE document race, the effect is applied exactly once,
- * but more than one caller may be told matchedCount = 1, so applyOnce's outcome ('applied' vs 'skipped') is
- * advisory under such races. SQS FIFO never delivers two messages of one group at once, and the consumer
- * serializes a group's redeliveries (consumer.ts), so a consumer does not race itself in practice.
+ * The pipeline's integration tests also apply events as MongoDB update operators (`$inc`, `$push`, …) with
+ * the same checkpoint rule: eventstore/testing/apply-once.ts, which is not production code.
  */
-import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import type { Collection, Document, Filter } from 'mongodb';
 import type { StoredEvent } from './types';
 
 export class GapError extends Error {
@@ -35,8 +29,6 @@ export class GapError extends Error {
     super(`stream ${streamId}: expected version ${expected}, got ${got}; an earlier event has not been applied yet`);
   }
 }
-
-export type ApplyOutcome = 'applied' | 'skipped';
 
 /**
  * What a write after a read is conditioned on, so that two deliveries of one stream handled at the same
@@ -52,28 +44,13 @@ export type ApplyOutcome = 'applied' | 'skipped';
  */
 export type WriteGuard = 'checkpoint' | 'id';
 
-export interface ApplyOptions {
-  /** 'contiguous' (default): every version of the stream reaches this doc. 'monotonic': only some do. */
-  mode?: 'contiguous' | 'monotonic';
-  /**
-   * How the checkpoint is enforced:
-   * - 'read-then-write' (default): read the doc by `_id`, check the checkpoint in code, then write,
-   *   conditioned as `writeGuard` says. Reading first is what FerretDB does least badly (an exact `{_id}`
-   *   filter is a scan SQLite runs, any other filter a scan FerretDB runs document by document).
-   * - 'filter': the check is part of the update's filter, one write and no read when nothing races.
-   */
-  guard?: 'read-then-write' | 'filter';
-  /** With 'read-then-write': what the write is conditioned on. Default 'checkpoint'. */
-  writeGuard?: WriteGuard;
-}
-
 /** Mongo field names may not contain '.' nor start with '$': percent-encode those. */
 function key(streamId: string): string {
   return streamId.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/\$/g, '%24');
 }
 
 /** The dotted path of a stream's checkpoint inside a projected document. */
-function checkpointField(streamId: string): string {
+export function checkpointField(streamId: string): string {
   return `_v.${key(streamId)}`;
 }
 
@@ -92,73 +69,16 @@ export function checkpointOf(doc: Document | null | undefined, streamId: string)
 }
 
 /** Reads and guarded writes of one document before giving up on a race (the message is then retried). */
-const MAX_ROUNDS = 5;
+export const MAX_ROUNDS = 5;
 
 /** The document whose checkpoint for the stream is still `current` (0: has none). */
-function guardFilter(docId: string, field: string, current: number): Filter<{ _id: string }> {
+export function guardFilter(docId: string, field: string, current: number): Filter<{ _id: string }> {
   return { _id: docId, [field]: current === 0 ? { $exists: false } : current };
 }
 
-function isDuplicateKey(err: unknown): boolean {
+/** MongoDB's duplicate-key error (code 11000): an insert or upsert met a document created meanwhile. */
+export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
-}
-
-export async function applyOnce<T extends Document>(
-  collection: Collection<T>,
-  docId: string,
-  event: Pick<StoredEvent, 'streamId' | 'version'>,
-  update: UpdateFilter<T>,
-  opts: ApplyOptions = {},
-): Promise<ApplyOutcome> {
-  const field = checkpointField(event.streamId);
-  const u = update as UpdateFilter<Document>;
-  for (const op of Object.values(u)) {
-    if (op && typeof op === 'object' && Object.keys(op).some((k) => k === '_v' || k.startsWith('_v.'))) {
-      throw new Error('applyOnce: the update must not touch _v (the checkpoint)');
-    }
-  }
-  const merged: UpdateFilter<Document> = { ...u, $set: { ...(u.$set ?? {}), [field]: event.version } };
-  const col = collection as unknown as Collection<{ _id: string }>;
-  const monotonic = opts.mode === 'monotonic';
-
-  if ((opts.guard ?? 'read-then-write') === 'read-then-write') {
-    // The write is guarded by the checkpoint just read: two deliveries of one message handled at once (a
-    // batch that outlived its visibility timeout) cannot both apply it, nor move the checkpoint back.
-    for (let round = 1; ; round++) {
-      const current = checkpointOf(await col.findOne({ _id: docId }, { projection: { _v: 1 } }), event.streamId);
-      if (current >= event.version) return 'skipped';
-      if (!monotonic && current !== event.version - 1) throw new GapError(event.streamId, current + 1, event.version);
-      try {
-        const filter = opts.writeGuard === 'id' ? { _id: docId } : guardFilter(docId, field, current);
-        const res = await col.updateOne(filter, merged as UpdateFilter<{ _id: string }>, { upsert: opts.writeGuard === 'id' || current === 0 });
-        if (res.matchedCount === 1 || res.upsertedCount === 1) return 'applied';
-      } catch (err) {
-        // the guard refused a document created meanwhile, so the upsert collided with it
-        if (!isDuplicateKey(err)) throw err;
-      }
-      // someone else wrote this stream's checkpoint since the read: read again and decide again
-      if (round >= MAX_ROUNDS) throw new Error(`applyOnce: ${docId} keeps changing under ${event.streamId} v${event.version}; retry`);
-    }
-  }
-
-  let filter: Filter<{ _id: string }>;
-  if (monotonic) filter = { _id: docId, $or: [{ [field]: { $lt: event.version } }, { [field]: { $exists: false } }] };
-  else if (event.version === 1) filter = { _id: docId, [field]: { $exists: false } };
-  else filter = { _id: docId, [field]: event.version - 1 };
-  // only a first event may create the document (any event in monotonic mode)
-  const upsert = monotonic || event.version === 1;
-
-  try {
-    const res = await col.updateOne(filter, merged as UpdateFilter<{ _id: string }>, { upsert });
-    if (res.matchedCount === 1 || res.upsertedCount === 1) return 'applied';
-  } catch (err) {
-    // the document exists but the filter refused it: a duplicate or older event
-    if (!(upsert && isDuplicateKey(err))) throw err;
-  }
-  const current = checkpointOf(await col.findOne({ _id: docId }, { projection: { _v: 1 } }), event.streamId);
-  if (current >= event.version) return 'skipped';
-  if (monotonic) throw new Error(`applyOnce: concurrent update of ${docId}; retry`);
-  throw new GapError(event.streamId, current + 1, event.version);
 }
 
 /**

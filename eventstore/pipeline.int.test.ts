@@ -13,7 +13,8 @@ import { deprovision, provision, type ResolvedTopology, resolveTopology } from '
 import { MAX_RECEIVE_COUNT, topology } from '../platform/topology';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { deadLetterCounts } from '../api/health';
-import { applyOnce, checkpointOf, GapError } from './checkpoint';
+import { checkpointOf, GapError } from './checkpoint';
+import { applyOnce } from './testing/apply-once';
 import { createSqsHandler, QueueConsumerRunner, type SqsHandlerOptions } from './consumer';
 import { DeadLetterRedriver, type RedriveMove } from './dead-letters';
 import { DynamoDBEventStore } from './dynamodb';
