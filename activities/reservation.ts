@@ -27,7 +27,8 @@ import {
 } from '../domain/reservation/reservation';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
 import { holdsTable, isFinal } from '../domain/reservation/rules';
-import { checkBookable, formatInZone, turnEnd } from '../domain/time/slots';
+import { checkBookable } from '../domain/time/slots';
+import { formatInZone, turnEnd } from '../domain/time/zoned-time';
 import { FAILURE, type Placement, type Refusal, type ReservationActivities, type ReservationRequest } from '../workflows/messages';
 import { activityAttempt, toFailure, turnLimit } from './context';
 import { ledgerWriter, reservationEventId, workflowActor } from './ledgers';

@@ -10,8 +10,11 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { BatchWriteItemCommand, DeleteTableCommand, PutItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { createSqsHandler, QueueConsumerRunner } from '../eventstore/consumer';
-import { createEventTable, DynamoDBEventStore, eventToItem } from '../eventstore/dynamodb';
+import { createSqsHandler } from '../eventstore/consumer';
+import { QueueConsumerRunner } from '../eventstore/queue-runner';
+import { DynamoDBEventStore } from '../eventstore/dynamodb';
+import { createEventTable } from '../eventstore/dynamodb-table';
+import { eventToItem } from '../eventstore/dynamodb-items';
 import { serviceForwarder } from '../workers/pipeline';
 import { percentile, sequentialLatency } from './load';
 import type { StoredEvent } from '../eventstore/types';

@@ -10,7 +10,7 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig, ROOT_DIR } from '../platform/config';
-import { createEventTable } from '../eventstore/dynamodb';
+import { createEventTable } from '../eventstore/dynamodb-table';
 import type { System } from '../test/system';
 import { floorUpdate } from './floor-workflow';
 import type { Outcome } from './load';

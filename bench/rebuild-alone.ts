@@ -8,12 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { parseArgs } from 'node:util';
-import { createEventTable, DynamoDBEventStore } from '../eventstore/dynamodb';
+import { DynamoDBEventStore } from '../eventstore/dynamodb';
+import { createEventTable } from '../eventstore/dynamodb-table';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
 import { connectMongo } from '../platform/mongo';
 import { createRuntime } from '../platform/runtime';
-import { reservationBulkProjection } from '../projections';
+import { reservationsProjection } from '../projections/reservations';
 import { rebuildDirect } from '../projections/rebuild';
 import { scanHistory } from '../eventstore/scan';
 import type { StoredEvent } from '../eventstore/types';
@@ -67,14 +68,14 @@ async function main(): Promise<void> {
     const inMemory: StoredEvent[] = [];
     for await (const e of scanHistory(aws.dynamodb, table)) inMemory.push(e);
     console.log(`scan alone: ${inMemory.length} events in ${((performance.now() - s0) / 1000).toFixed(2)} s`);
-    const m = await rebuildDirect({ db: mongo.db, store, projection: reservationBulkProjection, writeGuard, concurrency: 1, batchSize: Number(values.batch), source: (async function* () { yield* inMemory; })() });
+    const m = await rebuildDirect({ db: mongo.db, store, projection: reservationsProjection, writeGuard, concurrency: 1, batchSize: Number(values.batch), source: (async function* () { yield* inMemory; })() });
     console.log(`fold + inserts alone (events in memory, 1 insert in flight): ${rebuildLine(m)}`);
     for (let run = 1; run <= Number(values.runs); run++) {
       const session = values.profile && run === Number(values.runs) ? await startProfile() : undefined;
       const r = await rebuildDirect({
         db: mongo.db,
         store,
-        projection: reservationBulkProjection,
+        projection: reservationsProjection,
         writeGuard,
         batchSize: Number(values.batch),
         concurrency: Number(values.concurrency),

@@ -3,10 +3,12 @@
  * --rebuild` path, projections/rebuild.ts): the system's own, checked against the live consumer's, and
  * ≥ 10,000 synthetic events for the figure, events per second.
  */
-import { createEventTable, DynamoDBEventStore } from '../eventstore/dynamodb';
+import { DynamoDBEventStore } from '../eventstore/dynamodb';
+import { createEventTable } from '../eventstore/dynamodb-table';
 import { scanHistory } from '../eventstore/scan';
 import type { Runtime } from '../platform/runtime';
-import { consumers, reservationBulkProjection } from '../projections';
+import { consumers } from '../projections';
+import { reservationsProjection } from '../projections/reservations';
 import { rebuildDirect, type DirectRebuildReport } from '../projections/rebuild';
 import type { System } from '../test/system';
 import { waitForPipeline } from './system';
@@ -90,7 +92,7 @@ export async function benchRebuild(sys: System, runtime: Runtime, o: { events?: 
   const db = runtime.dbs.reservation;
   const snapshot = async () => {
     const out: Record<string, Map<string, { text: string; v: number }>> = {};
-    for (const c of reservationBulkProjection.collections) {
+    for (const c of reservationsProjection.collections) {
       const docs = await db.collection(c).find({}).toArray();
       out[c] = new Map(docs.map((d) => [String(d._id), { text: canonical(d), v: Object.values((d._v ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0) }]));
     }
@@ -121,7 +123,7 @@ export async function benchRebuild(sys: System, runtime: Runtime, o: { events?: 
     const appended = await appendReservationHistory(store, o.events ?? REBUILD_EVENTS);
     console.log(`  synthetic history: ${appended.events} events of ${appended.streams} streams appended in ${((performance.now() - a0) / 1000).toFixed(1)} s (not measured)`);
     const sampler = cpuSampler();
-    const r = await rebuildDirect({ db: side, store, projection: reservationBulkProjection, source: scanHistory(runtime.aws.dynamodb, table), writeGuard: runtime.writeGuard });
+    const r = await rebuildDirect({ db: side, store, projection: reservationsProjection, source: scanHistory(runtime.aws.dynamodb, table), writeGuard: runtime.writeGuard });
     const cpu = sampler.stop();
     console.log(`  ${rebuildLine(r)}`);
     console.log(`    ${cpuText(cpu)}`);

@@ -17,11 +17,8 @@
 import type { SQSBatchResponse, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 import { unavailableDependency } from '../platform/unavailable';
 import { GapError } from './checkpoint';
-import { type EventImage, itemToEvent } from './dynamodb';
+import { type EventImage, itemToEvent } from './dynamodb-items';
 import type { EventStore, StoredEvent } from './types';
-
-// the local stand-in for Lambda's SQS event source, which calls the handler below (queue-runner.ts)
-export { QueueConsumerRunner, type QueueConsumerRunnerOptions } from './queue-runner';
 
 /**
  * The parts of a Lambda SQS record (@types/aws-lambda `SQSRecord`) the handler reads: so a real Lambda event

@@ -38,9 +38,6 @@ import {
   type StoredEvent,
 } from './types';
 
-export { type EventImage, eventToItem, type ImageValue, itemToEvent } from './dynamodb-items';
-export { createEventTable, tableExists, waitActive } from './dynamodb-table';
-
 export interface DynamoDBEventStoreOptions {
   client: DynamoDBClient;
   tableName: string;

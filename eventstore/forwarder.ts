@@ -13,9 +13,6 @@ import { itemToEvent } from './dynamodb-items';
 import { ATTRIBUTE_BYTES, publishEntry } from './sns-message';
 import type { StoredEvent } from './types';
 
-export { messageAttributes, messageBody, publishEntry } from './sns-message';
-export { StreamForwarderRunner, type StreamForwarderRunnerOptions } from './stream-runner';
-
 /** The forwarder Lambda: a `DynamoDBStreamHandler` that needs no context and fails the whole batch on error. */
 export type ForwarderHandler = (event: DynamoDBStreamEvent) => Promise<void>;
 

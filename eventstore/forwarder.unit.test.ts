@@ -5,7 +5,9 @@ import type { PublishBatchCommand, PublishBatchRequestEntry, SNSClient } from '@
 import { eventToItem } from './dynamodb-items';
 import { fifoId, messageGroupId } from './fifo-ids';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { createForwarderHandler, forwarderStats, messageBody, StreamForwarderRunner } from './forwarder';
+import { createForwarderHandler, forwarderStats } from './forwarder';
+import { messageBody } from './sns-message';
+import { StreamForwarderRunner } from './stream-runner';
 import type { StoredEvent } from './types';
 import { storedEvent } from './testing/events';
 

@@ -15,10 +15,11 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { deadLetterCounts } from '../api/health';
 import { checkpointOf, GapError } from './checkpoint';
 import { applyOnce } from './testing/apply-once';
-import { createSqsHandler, QueueConsumerRunner, type SqsHandlerOptions } from './consumer';
+import { createSqsHandler, type SqsHandlerOptions } from './consumer';
+import { QueueConsumerRunner } from './queue-runner';
 import { DeadLetterRedriver, type RedriveMove } from './dead-letters';
 import { DynamoDBEventStore } from './dynamodb';
-import type { StreamForwarderRunner } from './forwarder';
+import type { StreamForwarderRunner } from './stream-runner';
 import { serviceForwarder } from '../workers/pipeline';
 import type { ServiceName, StoredEvent } from './types';
 

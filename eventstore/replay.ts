@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { fifoId, messageGroupId } from './fifo-ids';
-import { messageAttributes, messageBody } from './forwarder';
+import { messageAttributes, messageBody } from './sns-message';
 import type { EventStore, StoredEvent } from './types';
 
 export interface ReplayOptions {

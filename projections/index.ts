@@ -27,9 +27,6 @@ export const PROJECTIONS: Record<ConsumerName, Projection> = {
   'auth-ownership': restaurantOwnersProjection,
 };
 
-/** The reservation read models (reservations, ledgers): bench/ and older callers name it so. */
-export const reservationBulkProjection = reservationsProjection;
-
 export type RebuildOptions = Pick<DirectRebuildOptions, 'source' | 'grouped' | 'batchSize' | 'concurrency' | 'onProgress'>;
 
 export interface Consumer {

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Document } from 'mongodb';
 import { appendReservationHistory, dropTable } from '../bench/rebuild';
-import { createEventTable, DynamoDBEventStore } from '../eventstore/dynamodb';
+import { DynamoDBEventStore } from '../eventstore/dynamodb';
+import { createEventTable } from '../eventstore/dynamodb-table';
 import { scanHistory } from '../eventstore/scan';
 import { isGapError } from '../eventstore/consumer';
 import type { StoredEvent } from '../eventstore/types';

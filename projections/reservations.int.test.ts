@@ -7,7 +7,7 @@ import { testDatabase } from '../test/mongo-db';
 import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerEvent } from '../domain/reservation/ledger';
 import { matchesList, reservationProjections, reservationViewOf } from './reservations';
-import { addDays } from '../domain/time/slots';
+import { addDays } from '../domain/time/zoned-time';
 
 const db = testDatabase('reservations');
 

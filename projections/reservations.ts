@@ -13,7 +13,7 @@ import { ledgerDecider, ledgerStreamId, type LedgerBooking, type LedgerEvent, ty
 import type { ReservationDetails, ReservationEvent } from '../domain/reservation/reservation';
 import type { ReservationStatus } from '../domain/reservation/reservation';
 import { statusAfter } from '../domain/reservation/rules';
-import { addDays } from '../domain/time/slots';
+import { addDays } from '../domain/time/zoned-time';
 import { projectionHandler, type ProjectionHandler, type Projection, type StreamFold } from './projection';
 
 /** The request's details (less the acceptance mode), where it stands, and what happened when. */

@@ -20,7 +20,8 @@ import { DateTime } from 'luxon';
 import { LRUCache } from 'lru-cache';
 import { availableStarts, type LedgerState } from '../../domain/reservation/ledger';
 import type { RestaurantReplica } from '../../domain/reservation/restaurant';
-import { advanceWindow, formatInZone, offeredStarts } from '../../domain/time/slots';
+import { advanceWindow, offeredStarts } from '../../domain/time/slots';
+import { formatInZone } from '../../domain/time/zoned-time';
 
 export interface AvailabilityOptions {
   /** The read model's ledger of a restaurant's local date. */

@@ -1,6 +1,7 @@
 import { availableStarts, type LedgerBooking, type LedgerState } from '../../domain/reservation/ledger';
 import { DEFAULT_POLICY, WEEKDAYS, type OpeningInterval, type RestaurantReplica, type Weekday } from '../../domain/reservation/restaurant';
-import { advanceWindow, bookableStarts, formatInZone } from '../../domain/time/slots';
+import { advanceWindow, bookableStarts } from '../../domain/time/slots';
+import { formatInZone } from '../../domain/time/zoned-time';
 import { DateTime } from 'luxon';
 import { availabilityReader } from './availability';
 

@@ -17,7 +17,7 @@
 import type { Decider } from '../../eventstore/command-handler';
 import type { DomainEvent } from '../../eventstore/types';
 import { DomainError } from '../errors';
-import { parseInstant } from '../time/slots';
+import { parseInstant } from '../time/zoned-time';
 import type { Table } from './restaurant';
 
 export const ledgerStreamId = (restaurantId: string, localDate: string): string => `ledger-${restaurantId}-${localDate}`;

@@ -6,7 +6,8 @@
 import { nearestFreeStarts, ledgerStreamId, type LedgerState } from './ledger';
 import type { ReservationDetails, ReservationStatus } from './reservation';
 import type { RestaurantReplica } from './restaurant';
-import { bookableStarts, formatInZone, openingDateOf } from '../time/slots';
+import { bookableStarts, openingDateOf } from '../time/slots';
+import { formatInZone } from '../time/zoned-time';
 
 const MINUTE = 60_000;
 

@@ -20,7 +20,7 @@
 import type { Decider } from '../../eventstore/command-handler';
 import type { DomainEvent } from '../../eventstore/types';
 import { DomainError } from '../errors';
-import { parseInstant } from '../time/slots';
+import { parseInstant } from '../time/zoned-time';
 import { acceptedRefusal, cancellationRefusal, pendingRefusal, rejectionReason, statusAfter, type ReservationEventType, type ReservationStatus } from './rules';
 
 export { RESERVATION_STATUSES, type ReservationStatus } from './rules';

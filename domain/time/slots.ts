@@ -41,8 +41,6 @@ import {
 } from './zoned-time';
 import { largestTable, WEEKDAYS, type OpeningInterval, type RestaurantReplica } from '../reservation/restaurant';
 
-export { addDays, formatInZone, localDateOf, parseInstant, parseStart, turnEnd } from './zoned-time';
-
 // ---------------------------------------------------------------------------------------------------------
 // Slots
 

@@ -1,17 +1,7 @@
 import { DomainError, type DomainErrorCode } from '../errors';
 import { DEFAULT_POLICY, WEEKDAYS, type OpeningInterval, type RestaurantReplica, type Weekday } from '../reservation/restaurant';
-import {
-  addDays,
-  bookableStarts,
-  checkBookable,
-  formatInZone,
-  localDateOf,
-  noStartsReason,
-  openingDateOf,
-  parseInstant,
-  parseStart,
-  turnEnd,
-} from './slots';
+import { bookableStarts, checkBookable, noStartsReason, openingDateOf } from './slots';
+import { addDays, formatInZone, localDateOf, parseInstant, parseStart, turnEnd } from './zoned-time';
 
 // ---- fixtures
 

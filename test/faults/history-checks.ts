@@ -1,6 +1,6 @@
 /** What must hold in the event store after the faults, read raw from the tables: gapless streams, reservations and ledgers that agree. */
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { itemToEvent } from '../../eventstore/dynamodb';
+import { itemToEvent } from '../../eventstore/dynamodb-items';
 import type { ServiceName, StoredEvent } from '../../eventstore/types';
 import { SERVICES, type Topology } from '../../platform/topology';
 import { isFinal, statusAfter } from '../../domain/reservation/rules';
