@@ -1,27 +1,21 @@
 /**
- * The catalog service as the lead wires it: routes, the read model, and the consumer that keeps the
- * read model (queue `catalog-restaurants`, fed by the catalog's own topic).
+ * The catalog service as the app mounts it: its routes over the catalog read model. The consumer that keeps
+ * that read model (queue `catalog-restaurants`) is wired with every other consumer, once, in projections/index.ts.
  */
 import type { Db } from 'mongodb';
-import type { EventStore, StoredEvent } from '../../eventstore/types';
-import { catalogReadModel, type CatalogReadModel } from '../../projections/catalog';
+import type { EventStore } from '../../eventstore/types';
+import { catalogReadModel } from '../../projections/catalog';
 import type { RoutePlugin } from '../server';
 import { catalogRoutes } from './routes';
 
 export interface CatalogService {
   routes: RoutePlugin;
-  readModel: CatalogReadModel;
-  consumers: { 'catalog-restaurants': (event: StoredEvent) => Promise<void> };
 }
 
 export function createCatalogService(deps: { store: EventStore; db: Db; now?: () => Date }): CatalogService {
-  const readModel = catalogReadModel(deps.db, deps.store);
   return {
-    routes: catalogRoutes({ store: deps.store, readModel, ...(deps.now ? { now: deps.now } : {}) }),
-    readModel,
-    consumers: { 'catalog-restaurants': (event) => readModel.handle(event) },
+    routes: catalogRoutes({ store: deps.store, readModel: catalogReadModel(deps.db, deps.store), ...(deps.now ? { now: deps.now } : {}) }),
   };
 }
 
 export { catalogRoutes } from './routes';
-export { catalogReadModel } from '../../projections/catalog';

@@ -37,7 +37,8 @@ import * as S from './schemas';
 
 export interface CatalogRoutesDeps {
   store: EventStore;
-  readModel: CatalogReadModel;
+  /** What the routes read (the consumer in projections/index.ts keeps it). */
+  readModel: Pick<CatalogReadModel, 'get' | 'search'>;
   /** Clock for `openAt=now`. */
   now?: () => Date;
 }
