@@ -7,6 +7,7 @@
 import { LIMITS } from '../../domain/catalog/validation';
 import { DEFAULT_LIMIT, DEFAULT_RADIUS_KM, MAX_LIMIT, MAX_RADIUS_KM, MIN_RADIUS_KM } from '../../projections/catalog';
 import { bearerSecurity } from '../context';
+import { problemRef, problemResponses } from '../problem';
 import {
   openingHours,
   tables,
@@ -23,7 +24,6 @@ import {
   menuView,
 } from './shapes';
 
-const problem = { $ref: 'Problem#' } as const;
 const tags = ['catalog'];
 
 /**
@@ -54,7 +54,7 @@ const dishParams = {
 } as const;
 
 /** Error responses every write can give. */
-const writeErrors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 412: problem, 422: problem } as const;
+const writeErrors = problemResponses(400, 401, 403, 404, 409, 412, 422);
 
 /**
  * An owner's write: Bearer token and If-Match, the path `params`, a `body` when it takes one, and `ok` as its
@@ -90,11 +90,7 @@ export const createSchema = {
       description: 'Created. `warnings` is advisory: the restaurant was created even when it is not empty.',
       properties: { restaurantId: { type: 'string' }, warnings: warningsOut },
     },
-    400: problem,
-    401: problem,
-    409: problem,
-    413: problem,
-    422: problem,
+    ...problemResponses(400, 401, 409, 413, 422),
   },
 } as const;
 
@@ -104,14 +100,14 @@ export const getSchema = {
   description: 'Closed restaurants are 404. The ETag is the version to send as If-Match on writes. The owner (with a Bearer token) also gets `warnings`: settings that leave bookings impossible.',
   params: idParams,
   headers: { type: 'object', properties: { 'if-none-match': { type: 'string', description: 'An ETag you hold; 304 if it is still current.' } } },
-  response: { 200: restaurantRead, 304: { type: 'null', description: 'Not modified (If-None-Match)' }, 404: problem },
+  response: { 200: restaurantRead, 304: { type: 'null', description: 'Not modified (If-None-Match)' }, 404: problemRef },
 } as const;
 
 export const menuSchema = {
   tags,
   summary: "A restaurant's menu (public)",
   params: idParams,
-  response: { 200: menuView, 404: problem },
+  response: { 200: menuView, 404: problemRef },
 } as const;
 
 /** Decimal degrees within range, so a well-formed `near` is never refused for its numbers. */
@@ -152,8 +148,7 @@ export const searchSchema = {
       required: ['items'],
       properties: { items: { type: 'array', items: summaryOut }, nextCursor: { type: 'string' } },
     },
-    400: problem,
-    422: problem,
+    ...problemResponses(400, 422),
   },
 } as const;
 
