@@ -1,11 +1,5 @@
-import path from 'node:path';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
-import { ROOT_DIR, type Config } from './config';
-
-/** The Temporal CLI the stack manager installed; tests hand it to @temporalio/testing (no download). */
-export function temporalCliPath(env: Record<string, string | undefined> = process.env): string {
-  return env.TEMPORAL_CLI_PATH ?? path.join(ROOT_DIR, '.stack', 'bin', 'temporal');
-}
+import type { Config } from './config';
 
 type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
 

@@ -14,7 +14,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadConfig } from '../platform/config';
 import { awsClients, destroyAwsClients } from '../platform/aws';
-import { temporalCliPath } from '../platform/temporal';
+import { temporalCliPath } from './temporal-env';
 
 const config = loadConfig();
 const aws = awsClients(config);
