@@ -18,13 +18,12 @@ import { DynamoDBEventStore } from '../../eventstore/dynamodb';
 import { createEventTable } from '../../eventstore/dynamodb-table';
 import type { EventStore, StoredEvent } from '../../eventstore/types';
 import { createAuthService, type AuthService } from './index';
-import { createTokenService, loadSigningKey, type TokenService } from './tokens';
+import { createTokenService, loadSigningKey, tokensFromConfig, type TokenService } from './tokens';
 import { loginRateLimiter, signUpRateLimiter } from './rate-limit';
 import { authPlugin, remoteJwks } from '../plugins/auth';
 import { jose } from './jose';
-// the consumers as the pipeline runs them (wired once, in projections/)
-import { usersProjection } from '../../projections/users';
-import { ownershipConsumer } from '../../projections/ownership';
+import { usersReadModel, type UsersReadModel } from '../../projections/users';
+import { consumers } from '../../projections';
 
 const cheap = { N: 1024, r: 8, p: 1 };
 const prefix = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -33,6 +32,10 @@ const logLines: string[] = [];
 let dataDir: string;
 let mongo: Mongo;
 let config: ReturnType<typeof loadConfig>;
+/** Tokens signed with the key the service loaded (`<dataDir>/auth/signing-key.json`, made by the first harness). */
+let tokens: TokenService;
+/** The users read model the routes read. */
+let users: UsersReadModel;
 
 interface Harness {
   store: InMemoryEventStore;
@@ -56,7 +59,7 @@ async function harness(opts: { project?: boolean; perEmail?: number; signUpsPerI
     signUpLimiter: signUpRateLimiter({ perIp: opts.signUpsPerIp ?? 1000, now: () => clockMs }),
   });
   let chain: Promise<void> = Promise.resolve();
-  const projectUser = usersProjection(mongo.db).handle;
+  const projectUser = authConsumers(store).users.handle;
   if (opts.project !== false) {
     store.subscribe((events) => {
       for (const e of events) chain = chain.then(() => projectUser(e));
@@ -68,6 +71,15 @@ async function harness(opts: { project?: boolean; perEmail?: number; signUpsPerI
     logger: { level: 'trace', stream: { write: (line: string) => void logLines.push(line) } },
   });
   return { store, auth, app, settled: () => chain };
+}
+
+/** The auth consumers as the pipeline runs them (wired once, in projections/index.ts) over this store; the catalog and reservation stores stay empty. */
+function authConsumers(store: EventStore) {
+  const all = consumers({
+    dbs: { auth: mongo.db, catalog: mongo.db, reservation: mongo.db },
+    stores: { auth: store, catalog: new InMemoryEventStore('catalog'), reservation: new InMemoryEventStore('reservation') },
+  });
+  return { users: all['auth-users'], ownership: all['auth-ownership'] };
 }
 
 const uniqueEmail = (tag: string) => `${tag}-${randomBytes(4).toString('hex')}@Example.com`;
@@ -88,6 +100,8 @@ beforeAll(async () => {
   config = loadConfig({ ...process.env, DATA_DIR: dataDir, AUTH_PRIVATE_JWK: '', AUTH_JWKS_URL: '' });
   mongo = await connectMongo(config, `${prefix}_auth`);
   h = await harness();
+  tokens = await tokensFromConfig(config);
+  users = usersReadModel(mongo.db);
 });
 
 afterAll(async () => {
@@ -111,7 +125,7 @@ describe('register, login, me', () => {
 
     const claims = jose.decodeJwt(body.accessToken);
     expect(claims).toMatchObject({ sub: userId, email: email.toLowerCase(), roles: ['customer'], iss: config.auth.issuer, aud: config.auth.audience });
-    expect(jose.decodeProtectedHeader(body.accessToken)).toMatchObject({ alg: 'EdDSA', kid: h.auth.tokens.kid });
+    expect(jose.decodeProtectedHeader(body.accessToken)).toMatchObject({ alg: 'EdDSA', kid: tokens.kid });
 
     const who = await me(h.app, body.accessToken);
     expect(who.statusCode).toBe(200);
@@ -123,7 +137,7 @@ describe('register, login, me', () => {
     try {
       const email = uniqueEmail('lag');
       const { userId } = (await register(lagging.app, email)).json<{ userId: string }>();
-      expect(await lagging.auth.users.get(userId)).toBeNull();
+      expect(await users.get(userId)).toBeNull();
       const token = (await login(lagging.app, email)).json<{ accessToken: string }>().accessToken;
       const who = await me(lagging.app, token);
       expect(who.statusCode).toBe(200);
@@ -137,7 +151,7 @@ describe('register, login, me', () => {
     const email = uniqueEmail('rm');
     const { userId } = (await register(h.app, email)).json<{ userId: string }>();
     await h.settled();
-    expect(await h.auth.users.get(userId)).toEqual({
+    expect(await users.get(userId)).toEqual({
       userId,
       email: email.toLowerCase(),
       name: 'Ada Lovelace',
@@ -212,7 +226,7 @@ describe('every bad token is a 401 with a clear detail', () => {
     await expect401(await me(h.app, 'not.a.jwt'), /malformed/);
   });
   test('expired (issued with a past clock)', async () => {
-    const { accessToken } = await h.auth.tokens.issueToken(user, { now: new Date(Date.now() - 3600_000) });
+    const { accessToken } = await tokens.issueToken(user, { now: new Date(Date.now() - 3600_000) });
     await expect401(await me(h.app, accessToken), /expired/);
   });
   test('wrongly signed (another key)', async () => {
@@ -220,7 +234,7 @@ describe('every bad token is a 401 with a clear detail', () => {
     await expect401(await me(h.app, accessToken), /signature/);
   });
   test('same kid, tampered payload', async () => {
-    const { accessToken } = await h.auth.tokens.issueToken(user);
+    const { accessToken } = await tokens.issueToken(user);
     const [head, , sig] = accessToken.split('.');
     const forged = Buffer.from(JSON.stringify({ ...jose.decodeJwt(accessToken), roles: ['customer', 'owner'] })).toString('base64url');
     await expect401(await me(h.app, `${head}.${forged}.${sig}`), /signature/);
@@ -256,7 +270,7 @@ describe('signing keys', () => {
     const file = path.join(config.dataDir, 'auth', 'signing-key.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const again = await loadSigningKey({ dataDir: config.dataDir });
-    expect(again.kid).toBe(h.auth.tokens.kid);
+    expect(again.kid).toBe(tokens.kid);
   });
 
   test('a key given as a JWK in config wins over the file', async () => {
@@ -264,7 +278,7 @@ describe('signing keys', () => {
     const jwk = await jose.exportJWK(privateKey);
     const fromEnv = await loadSigningKey({ dataDir: config.dataDir, privateJwk: JSON.stringify(jwk) });
     expect(fromEnv.kid).toBe(await jose.calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: jwk.x! }));
-    expect(fromEnv.kid).not.toBe(h.auth.tokens.kid);
+    expect(fromEnv.kid).not.toBe(tokens.kid);
     await expect(loadSigningKey({ dataDir: config.dataDir, privateJwk: '{"kty":"RSA"}' })).rejects.toThrow(/Ed25519/);
   });
 
@@ -272,7 +286,7 @@ describe('signing keys', () => {
     const res = await h.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
     expect(res.statusCode).toBe(200);
     const { keys } = res.json<{ keys: Array<Record<string, unknown>> }>();
-    expect(keys).toEqual([{ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: h.auth.tokens.kid, alg: 'EdDSA', use: 'sig' }]);
+    expect(keys).toEqual([{ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: tokens.kid, alg: 'EdDSA', use: 'sig' }]);
   });
 
   test('another service verifies tokens through remoteJwks against a running server', async () => {
@@ -416,7 +430,7 @@ describe('ownership from catalog events', () => {
     const { userId } = (await register(h.app, email)).json<{ userId: string }>();
     const restaurantId = `r-${randomBytes(4).toString('hex')}`;
     const created = catalogEvent('RestaurantCreated', { restaurantId, ownerId: userId, name: 'Chez Ada', cuisine: 'french' }, 1);
-    const ownership = ownershipConsumer({ store: h.store, db: mongo.db });
+    const ownership = authConsumers(h.store).ownership.handle;
 
     await ownership(created);
     await ownership(created); // redelivery
@@ -445,7 +459,7 @@ describe('ownership from catalog events', () => {
   });
 
   test('an unknown owner or a never-created restaurant is skipped, not retried forever', async () => {
-    const ownership = ownershipConsumer({ store: h.store, db: mongo.db });
+    const ownership = authConsumers(h.store).ownership.handle;
     await expect(ownership(catalogEvent('RestaurantCreated', { restaurantId: 'r-ghost', ownerId: 'no-such-user' }, 1))).resolves.toBeUndefined();
     await expect(ownership(catalogEvent('RestaurantClosed', { restaurantId: 'r-never' }, 9))).resolves.toBeUndefined();
   });

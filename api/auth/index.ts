@@ -12,20 +12,17 @@ import type { JWTVerifyGetKey } from './jose';
 import type { Config } from '../../platform/config';
 import type { EventStore } from '../../eventstore/types';
 import type { ScryptParams } from '../../domain/auth/passwords';
-import { type UsersReadModel, usersReadModel } from '../../projections/users';
+import { usersReadModel } from '../../projections/users';
 import { authPlugin, remoteJwks } from '../plugins/auth';
 import type { RoutePlugin } from '../server';
 import { type LoginRateLimiter, type SignUpRateLimiter, loginRateLimiter, signUpRateLimiter } from './rate-limit';
 import { authRoutes } from './routes';
-import { type TokenService, tokensFromConfig } from './tokens';
+import { tokensFromConfig } from './tokens';
 
 export interface AuthService {
   routes: RoutePlugin;
   /** Register first: verifies Bearer tokens on every route and sets `request.caller`. */
   authPlugin: RoutePlugin;
-  tokens: TokenService;
-  /** The users read model (what GET /auth/me and logins read). */
-  users: UsersReadModel;
 }
 
 export interface AuthServiceDeps {
@@ -38,13 +35,12 @@ export interface AuthServiceDeps {
   rateLimiter?: LoginRateLimiter;
   signUpLimiter?: SignUpRateLimiter;
   scrypt?: ScryptParams;
-  /** Pre-built tokens (tests); by default from config (env key or `<dataDir>/auth/signing-key.json`). */
-  tokens?: TokenService;
 }
 
 export async function createAuthService(deps: AuthServiceDeps): Promise<AuthService> {
   const { config, store, db } = deps;
-  const tokens = deps.tokens ?? (await tokensFromConfig(config, deps.now));
+  // the signing key from config: the env's JWK, else `<dataDir>/auth/signing-key.json` (created on first start)
+  const tokens = await tokensFromConfig(config, deps.now);
   const users = usersReadModel(db);
   // in the auth process the keys are local; AUTH_JWKS_URL lets a split deployment verify over HTTP
   const jwks: JWTVerifyGetKey = config.auth.jwksUrl ? remoteJwks(config.auth.jwksUrl) : tokens.localJwks();
@@ -69,12 +65,5 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       ...(deps.scrypt ? { scrypt: deps.scrypt } : {}),
     }),
     authPlugin: authPlugin({ jwks, issuer: config.auth.issuer, audience: config.auth.audience }),
-    tokens,
-    users,
   };
 }
-
-export { authRoutes } from './routes';
-export { authPlugin, remoteJwks } from '../plugins/auth';
-export { createTokenService, loadSigningKey, tokensFromConfig } from './tokens';
-export type { TokenService } from './tokens';
