@@ -93,7 +93,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
-    // responses in words, problem codes per route, links, the walkthrough's examples (api/openapi.ts); built once
+    // responses in words, problem codes per route, links, the walkthrough's examples (api/openapi/); built once
     transformObject: (document) => describeDocument('openapiObject' in document ? document.openapiObject : document.swaggerObject),
   });
   // the examples' dates are relative to today: each request for the document gets them afresh (on a clone)

@@ -2,7 +2,7 @@
 
     localstack-server.py --host 127.0.0.1 --port 5000 --dir <scratch dir>
 
-Run by scripts/stack.mjs (and the tests' own servers, through its `serverCommand`) with the project venv's
+Run by the stack (scripts/stack/supervise.mjs; the tests' own servers take the same command line from scripts/stack/layout.js `serverCommand`) with the project venv's
 Python. The settings are LocalStack's own environment variables, set here so the command line says it all:
 
 - SERVICES=sqs,sns and nothing else; lazy loading (the readiness probe loads SQS; SNS loads at its first
