@@ -19,14 +19,16 @@ import { ledgerStreamId, type LedgerEvent, type LedgerState } from '../domain/re
 import { ledgerStepAfter, OUTCOME_EVENT, outcomeCommand } from '../domain/reservation/outcomes';
 import { alternatives, decideBy, ledgerIdFor, ledgerIdOfReservation, openingDateFor, placementOf } from '../domain/reservation/placement';
 import {
+  requestOf,
   reservationDecider,
   reservationStreamId,
+  type RequestReservation,
   type ReservationCommand,
   type ReservationEvent,
   type ReservationState,
 } from '../domain/reservation/reservation';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
-import { holdsTable, isFinal } from '../domain/reservation/rules';
+import { finalRefusal, holdsTable } from '../domain/reservation/rules';
 import { checkBookable } from '../domain/time/slots';
 import { formatInZone, turnEnd } from '../domain/time/zoned-time';
 import { FAILURE, type Placement, type Refusal, type ReservationActivities, type ReservationRequest } from '../workflows/messages';
@@ -94,6 +96,27 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
   const onLedger = (ledgerId: string, reservationId: string, command: Parameters<typeof ledgers.apply>[2]) =>
     ledgers.apply(ledgerId, reservationId, command, turnLimit());
 
+  /**
+   * Records a request on the reservation's stream and answers its placement. The one path that finishes an
+   * automatic acceptance: the decider accepts a repeated request of a pending auto reservation (see
+   * `requestOf`), and a reservation accepted by this call then has its table confirmed on `ledgerId`
+   * (skipped when `tableConfirmed`: the hold booked it confirmed at once).
+   */
+  async function recordRequest(
+    command: RequestReservation,
+    known: Snapshot<ReservationState>,
+    ledgerId: string,
+    tableConfirmed: boolean,
+    restaurant: RestaurantReplica,
+  ): Promise<Placement> {
+    const state = await onReservation(command.reservationId, command, known);
+    if (state.status === 'none') throw new Error('reservation was not recorded');
+    if (state.status === 'accepted' && known.state.status !== 'accepted' && !tableConfirmed) {
+      await onLedger(ledgerId, command.reservationId, { type: 'ConfirmTable', reservationId: command.reservationId });
+    }
+    return placementOf(state, restaurant, now());
+  }
+
   return {
     async placeReservation(request: ReservationRequest): Promise<Placement | Refusal> {
       // a replica at least as new as the one the API checked the rules on (a cached one, usually)
@@ -108,17 +131,13 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
       if (!request.newId || attemptOf() > 1) {
         known = await readReservation(request.reservationId);
         const r = known.state;
-        if (r.status !== 'none' && isFinal(r.status)) {
+        if (r.status !== 'none') {
           // a key reused after the reservation ended: never a new placement of a final reservation
-          return { refused: { code: FAILURE.alreadyFinal, message: `The reservation is already ${r.status}.`, details: { reservationStatus: r.status } } };
-        }
-        if (r.status === 'pending' && r.acceptance === 'auto') {
-          // an earlier attempt stopped between the request and its automatic acceptance: finish it
-          const state = await onReservation(request.reservationId, { type: 'AcceptReservation', by: 'auto' }, known);
-          await onLedger(ledgerIdOfReservation(r, restaurant), request.reservationId, { type: 'ConfirmTable', reservationId: request.reservationId });
-          if (state.status !== 'none') return placementOf(state, restaurant, now());
-        } else if (r.status !== 'none') {
-          return placementOf(r, restaurant, now());
+          const final = finalRefusal(r.status);
+          if (final) return refusalOf(final);
+          // the stored request, run again: a no-op, or it finishes an automatic acceptance an earlier
+          // attempt left undone
+          return await recordRequest(requestOf(r), known, ledgerIdOfReservation(r, restaurant), false, restaurant);
         }
       }
       const start = new Date(request.start);
@@ -153,10 +172,8 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
         }
         const booking = ledger.bookings[request.reservationId];
         if (!booking) throw new Error(`the ledger holds no table for ${request.reservationId}`);
-        // 2. record the request on the reservation's own stream (+ accepted at once when auto; a retry
-        //    finishes an automatic acceptance an earlier run of this step left undone)
-        const state = await onReservation(
-          request.reservationId,
+        // 2. record the request on the reservation's own stream (+ accepted at once when auto)
+        return await recordRequest(
           {
             type: 'RequestReservation',
             reservationId: request.reservationId,
@@ -175,13 +192,10 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
             ...(auto ? {} : { decideBy: decideBy(restaurant, start, now()) }),
           },
           known,
+          ledgerId,
+          booking.status === 'confirmed',
+          restaurant,
         );
-        if (state.status === 'none') throw new Error('reservation was not recorded');
-        // 3. an accepted reservation has a confirmed table (already so when it was booked at once)
-        if (state.status === 'accepted' && booking.status !== 'confirmed') {
-          await onLedger(ledgerId, request.reservationId, { type: 'ConfirmTable', reservationId: request.reservationId });
-        }
-        return placementOf(state, restaurant, now());
       } catch (err) {
         if (err instanceof DomainError) return refusalOf(err);
         throw err;

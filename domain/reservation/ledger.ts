@@ -167,14 +167,6 @@ export const ledgerDecider: Decider<LedgerCommand, LedgerState, LedgerEvent> = {
 export type Occupancy = LedgerState | readonly LedgerState[] | readonly LedgerBooking[];
 
 /**
- * Tables with no booking overlapping [start, end), in the restaurant's table order. A table id that the
- * restaurant no longer has is ignored; a booking on it blocks nothing.
- */
-export function freeTables(occupancy: Occupancy, start: Date, end: Date, tables: readonly Table[]): Table[] {
-  return freeTablesAmong(spansOf(occupancy), start.getTime(), end.getTime(), tables);
-}
-
-/**
  * The candidate starts (from `bookableStarts`) at which some table seating `partySize` is free for the
  * whole turn. Pass the ledger states of the dates the turns can touch (for a date with after-midnight
  * slots: that date and the next; for turns spilling in from the previous night: the previous one too).
@@ -226,6 +218,10 @@ interface Span {
   end: number;
 }
 
+/**
+ * Tables with no booking overlapping [start, end), in the restaurant's table order. A table id that the
+ * restaurant no longer has is ignored; a booking on it blocks nothing.
+ */
 function freeTablesAmong(spans: readonly Span[], start: number, end: number, tables: readonly Table[]): Table[] {
   const taken = new Set<string>();
   for (const b of spans) {

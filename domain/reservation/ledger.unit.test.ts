@@ -2,7 +2,6 @@ import type { DomainErrorCode } from '../errors';
 import { spec } from '../testing/decider-spec';
 import {
   availableStarts,
-  freeTables,
   ledgerDecider,
   ledgerStreamId,
   type HoldTable,
@@ -187,17 +186,25 @@ describe('queries for availability', () => {
   const state: LedgerState = ledger.given([held('x', 't2', at('20:00'), 2), held('y', 't4', at('20:30'), 4)]).state;
   const d = (iso: string) => new Date(iso);
 
-  it('freeTables: tables with nothing overlapping [start, end)', () => {
-    expect(freeTables(state, d(at('20:00')), d(at('21:00')), MIXED).map((t) => t.id)).toEqual(['t6']);
-    expect(freeTables(state, d(at('21:00')), d(at('22:00')), MIXED).map((t) => t.id)).toEqual(['t2', 't6']);
-    expect(freeTables(state, d(at('21:30')), d(at('22:30')), MIXED).map((t) => t.id)).toEqual(['t4', 't2', 't6']);
+  it('a hold takes the smallest table with nothing overlapping [start, end)', () => {
+    const given = [held('x', 't2', at('20:00'), 2), held('y', 't4', at('20:30'), 4)];
+    // 20:00–21:00: t2 and t4 are taken, only t6 is free
+    ledger.given(given).when(hold('a', at('20:00'), 2, MIXED)).then([held('a', 't6', at('20:00'), 2)]);
+    // 21:00–22:00: t2 is free again (half-open), t4 is not
+    ledger.given(given).when(hold('a', at('21:00'), 2, MIXED)).then([held('a', 't2', at('21:00'), 2)]);
+    ledger.given(given).when(hold('a', at('21:00'), 3, MIXED)).then([held('a', 't6', at('21:00'), 3)]);
+    // 21:30–22:30: everything is free
+    ledger.given(given).when(hold('a', at('21:30'), 3, MIXED)).then([held('a', 't4', at('21:30'), 3)]);
   });
 
-  it('freeTables accepts several ledger states or bare bookings', () => {
+  it('availableStarts accepts several ledger states or bare bookings', () => {
     const saturday: LedgerState = ledger.given([held('z', 't6', at('00:00', '2026-06-13'))]).state;
-    const window = [d(at('23:30')), d(at('00:30', '2026-06-13'))] as const;
-    expect(freeTables([state, saturday], ...window, MIXED).map((t) => t.id)).toEqual(['t4', 't2']);
-    expect(freeTables(Object.values(saturday.bookings), ...window, MIXED).map((t) => t.id)).toEqual(['t4', 't2']);
+    const lateStart = [d(at('23:30'))];
+    // 23:30–00:30: only the 6 seats a party of 5, and Saturday's ledger has it from 00:00
+    expect(availableStarts(state, lateStart, 5, 60, MIXED)).toEqual(lateStart);
+    expect(availableStarts([state, saturday], lateStart, 5, 60, MIXED)).toEqual([]);
+    expect(availableStarts(Object.values(saturday.bookings), lateStart, 5, 60, MIXED)).toEqual([]);
+    expect(availableStarts([state, saturday], lateStart, 4, 60, MIXED)).toEqual(lateStart);
   });
 
   it('availableStarts: the candidates at which a table seating the party is free for the whole turn', () => {

@@ -6,6 +6,7 @@
 import { nearestFreeStarts, ledgerStreamId, type LedgerState } from './ledger';
 import type { ReservationDetails, ReservationStatus } from './reservation';
 import type { RestaurantReplica } from './restaurant';
+import { customerCutoffAt } from './rules';
 import { bookableStarts, openingDateOf } from '../time/slots';
 import { formatInZone } from '../time/zoned-time';
 
@@ -55,9 +56,12 @@ export function ledgerIdOfReservation(r: Pick<ReservationDetails, 'restaurantId'
   return r.openingDate ? ledgerStreamId(r.restaurantId, r.openingDate) : ledgerIdFor(restaurant, new Date(r.start));
 }
 
-/** Manual acceptance: when a request made at `now` expires undecided (the policy's timeout, never past the start). */
+/** When a request made at `now` expires undecided (epoch ms): the policy's timeout, never past the start. */
+export const expiryAt = (now: number, decisionTimeoutMinutes: number, start: number): number => Math.min(now + decisionTimeoutMinutes * MINUTE, start);
+
+/** Manual acceptance: when a request made at `now` expires undecided (`expiryAt`), in the restaurant's zone. */
 export function decideBy(restaurant: RestaurantReplica, start: Date, now: Date): string {
-  return formatInZone(new Date(Math.min(now.getTime() + restaurant.policy.decisionTimeoutMinutes * MINUTE, start.getTime())), restaurant.timezone);
+  return formatInZone(new Date(expiryAt(now.getTime(), restaurant.policy.decisionTimeoutMinutes, start.getTime())), restaurant.timezone);
 }
 
 /** The instants of a placed reservation's steps (epoch ms). */
@@ -81,11 +85,10 @@ export function deadlines(
   now: Date,
 ): Deadlines {
   const start = Date.parse(r.start);
-  const t = now.getTime();
   return {
-    expiry: r.decideBy ? Date.parse(r.decideBy) : Math.min(t + policy.decisionTimeoutMinutes * MINUTE, start),
+    expiry: r.decideBy ? Date.parse(r.decideBy) : expiryAt(now.getTime(), policy.decisionTimeoutMinutes, start),
     reminder: start - policy.reminderMinutesBefore * MINUTE,
-    customerCutoff: start - policy.cancellationCutoffMinutes * MINUTE,
+    customerCutoff: customerCutoffAt(start, policy.cancellationCutoffMinutes),
     start,
     end: Date.parse(r.end),
   };

@@ -9,8 +9,12 @@
  * rejected, expired, cancelled and completed are final: nothing leaves them (the 2020 system let a
  * rejected reservation be cancelled, which re-released its table; that is refused here with ALREADY_FINAL).
  *
- * With `acceptance: 'auto'` a request is accepted in the same decision (Requested + Accepted{by:'auto'}
- * appended together), so an auto reservation is never pending and can never expire.
+ * With `acceptance: 'auto'` a request is accepted in the same decision: it yields Requested and
+ * Accepted{by:'auto'}, which the activities append as two conditional writes, one after the other. A run
+ * that stops between them leaves the reservation pending; the same request run again (`requestOf`) is
+ * then the one way to finish it: the decider answers a repeated request of a pending auto reservation
+ * with its acceptance. The workflow is told 'accepted' only once both are stored, so it never starts an
+ * expiry timer for an auto reservation.
  *
  * Bookability (opening hours, advance window, party size) is checked by the caller with `checkBookable`
  * before the table is held: it needs the restaurant's replica and the current time, this stream needs
@@ -21,7 +25,7 @@ import type { Decider } from '../../eventstore/command-handler';
 import type { DomainEvent } from '../../eventstore/types';
 import { DomainError } from '../errors';
 import { parseInstant } from '../time/zoned-time';
-import { acceptedRefusal, cancellationRefusal, pendingRefusal, rejectionReason, statusAfter, type ReservationEventType, type ReservationStatus } from './rules';
+import { acceptedRefusal, cancellationRefusal, pendingRefusal, rejectionReason, sameBooking, statusAfter, type ReservationEventType, type ReservationStatus } from './rules';
 
 export { RESERVATION_STATUSES, type ReservationStatus } from './rules';
 
@@ -82,10 +86,9 @@ export type ReservationEvent =
 export interface RequestReservation extends ReservationDetails {
   type: 'RequestReservation';
 }
+/** The owner accepts (an automatic acceptance is decided with the request: see `request`). */
 export interface AcceptReservation {
   type: 'AcceptReservation';
-  /** 'auto': finishing an automatic acceptance that was interrupted after the request. Default 'owner'. */
-  by?: 'owner' | 'auto';
 }
 export interface RejectReservation {
   type: 'RejectReservation';
@@ -174,7 +177,7 @@ export const reservationDecider: Decider<ReservationCommand, ReservationState, R
     switch (command.type) {
       case 'AcceptReservation':
         refuseIf(pendingRefusal(state.status, 'accepted'));
-        return [{ type: 'ReservationAccepted', data: { by: command.by ?? 'owner' } }];
+        return [{ type: 'ReservationAccepted', data: { by: 'owner' } }];
       case 'RejectReservation': {
         refuseIf(pendingRefusal(state.status, 'rejected'));
         const reason = rejectionReason(command.reason);
@@ -200,10 +203,10 @@ export const reservationDecider: Decider<ReservationCommand, ReservationState, R
 function request(command: RequestReservation, state: ReservationState): ReservationEvent[] {
   const { type: _type, ...details } = command;
   if (state.status !== 'none') {
-    // A retried request (same id, same booking) is a no-op, or finishes an automatic acceptance that was
+    // A repeated request (same id, same booking) is a no-op, or finishes an automatic acceptance that was
     // interrupted after the request was recorded; anything else reusing the id is a conflict.
-    if (state.customerId === details.customerId && state.start === details.start && state.partySize === details.partySize) {
-      return state.status === 'pending' && state.acceptance === 'auto' ? [{ type: 'ReservationAccepted', data: { by: 'auto' } }] : [];
+    if (sameBooking(state, details)) {
+      return state.status === 'pending' && state.acceptance === 'auto' ? [autoAccepted()] : [];
     }
     throw new DomainError('ALREADY_EXISTS', `Reservation ${details.reservationId} already exists.`, {
       reservationId: details.reservationId,
@@ -218,7 +221,18 @@ function request(command: RequestReservation, state: ReservationState): Reservat
     throw new DomainError('INVALID_PERIOD', 'A reservation must end after it starts.', { start: details.start, end: details.end });
   }
   const requested: ReservationEvent = { type: 'ReservationRequested', data: withoutUndefined(details) };
-  return details.acceptance === 'auto' ? [requested, { type: 'ReservationAccepted', data: { by: 'auto' } }] : [requested];
+  return details.acceptance === 'auto' ? [requested, autoAccepted()] : [requested];
+}
+
+const autoAccepted = (): ReservationEvent => ({ type: 'ReservationAccepted', data: { by: 'auto' } });
+
+/**
+ * The request a recorded reservation was made by. Decided again it changes nothing, except that it
+ * finishes an automatic acceptance interrupted after the request (see `request`).
+ */
+export function requestOf(state: Existing): RequestReservation {
+  const { status: _status, acceptedBy: _by, rejectionReason: _rr, cancelledBy: _cb, cancellationReason: _cr, reminderDue: _due, ...details } = state;
+  return { type: 'RequestReservation', ...details };
 }
 
 function cancel(command: CancelReservation, state: Existing): ReservationEvent[] {

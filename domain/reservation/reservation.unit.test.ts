@@ -1,6 +1,7 @@
 import type { DomainErrorCode } from '../errors';
 import { spec } from '../testing/decider-spec';
 import {
+  requestOf,
   reservationDecider,
   reservationStreamId,
   type CancelReservation,
@@ -83,6 +84,23 @@ describe('Request', () => {
     ['a start without offset', [], { ...request, start: '2026-06-12T20:00' }, 'INVALID_PERIOD'],
   ])('%s', (...row) => check(row));
 
+  it('the same booking is the same customer, party and start instant, whatever offset the start is written with', () => {
+    reservation.given([requested]).when({ ...request, start: '2026-06-12T18:00:00Z' }).then([]);
+    reservation.given([requested]).when({ ...request, customerId: 'c2' }).thenThrows('ALREADY_EXISTS');
+    reservation.given([requested]).when({ ...request, partySize: 5 }).thenThrows('ALREADY_EXISTS');
+  });
+
+  it('requestOf: the stored request, decided again, finishes an interrupted automatic acceptance and is otherwise a no-op', () => {
+    const autoRequested: ReservationEvent = { type: 'ReservationRequested', data: { ...details, acceptance: 'auto' } };
+    const interrupted = reservation.given([autoRequested]).state;
+    if (interrupted.status === 'none') throw new Error('not requested');
+    expect(requestOf(interrupted)).toEqual({ ...request, acceptance: 'auto' });
+    reservation.given([autoRequested]).when(requestOf(interrupted)).then([autoAccepted]);
+    const manual = reservation.given([requested, accepted]).state;
+    if (manual.status === 'none') throw new Error('not requested');
+    reservation.given([requested, accepted]).when(requestOf(manual)).then([]);
+  });
+
   it('the state holds the details, pending', () => {
     const state = reservation.given([]).when(request).then([requested]);
     expect(state).toEqual({ ...details, status: 'pending', reminderDue: false });
@@ -92,7 +110,6 @@ describe('Request', () => {
 describe('Accept, Reject, Expire: only a pending reservation', () => {
   it.each<Row>([
     ['accept a pending one', [requested], accept, [accepted]],
-    ['finish an interrupted automatic acceptance', [requested], { type: 'AcceptReservation', by: 'auto' }, [autoAccepted]],
     ['reject a pending one, with a reason', [requested], reject, [rejected]],
     ['the reason is trimmed', [requested], { type: 'RejectReservation', reason: '  fully booked ' }, [rejected]],
     ['reject without a reason', [requested], { type: 'RejectReservation', reason: '   ' }, 'REASON_REQUIRED'],

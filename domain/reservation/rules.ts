@@ -45,6 +45,29 @@ export function statusAfter<S extends string>(eventType: string, before: S): Res
   return next ?? before;
 }
 
+/**
+ * Nothing leaves a final status: the refusal of anything asked of a reservation that has ended (`wanted`:
+ * what was asked, e.g. 'cancelled', named in the message when given).
+ */
+export function finalRefusal(status: string, wanted?: string): DomainError | undefined {
+  if (!FINAL.has(status)) return undefined;
+  return new DomainError('ALREADY_FINAL', `The reservation is already ${status}${wanted ? ` and cannot be ${wanted}` : ''}.`, { reservationStatus: status });
+}
+
+/** What a repeated request must match to be the same booking: the customer, the party and the start instant. */
+export interface Booking {
+  customerId: string;
+  partySize: number;
+  /** ISO 8601; compared as an instant, whatever offset it is written with. */
+  start: string;
+}
+
+export const sameBooking = (a: Booking, b: Booking): boolean =>
+  a.customerId === b.customerId && a.partySize === b.partySize && Date.parse(a.start) === Date.parse(b.start);
+
+/** The last instant a customer may cancel (epoch ms, inclusive): the start less the restaurant's cutoff. */
+export const customerCutoffAt = (start: number, cancellationCutoffMinutes: number): number => start - cancellationCutoffMinutes * 60_000;
+
 /** Only the restaurant's owner accepts or rejects a request. */
 export function ownerRefusal(role: string): DomainError | undefined {
   return role === 'owner' ? undefined : new DomainError('FORBIDDEN', 'Only the restaurant owner may do this.');
@@ -84,11 +107,10 @@ export interface CancelQuestion {
  * before the start).
  */
 export function cancellationRefusal(q: CancelQuestion): DomainError | undefined {
-  if (FINAL.has(q.status)) {
-    return new DomainError('ALREADY_FINAL', `The reservation is already ${q.status} and cannot be cancelled.`, { reservationStatus: q.status });
-  }
+  const final = finalRefusal(q.status, 'cancelled');
+  if (final) return final;
   if (q.at >= q.start) return new DomainError('ALREADY_STARTED', 'The reservation has already started and can no longer be cancelled.');
-  if (q.by === 'customer' && q.at > q.start - q.cancellationCutoffMinutes * 60_000) {
+  if (q.by === 'customer' && q.at > customerCutoffAt(q.start, q.cancellationCutoffMinutes)) {
     return new DomainError(
       'PAST_CUTOFF',
       `Reservations can be cancelled up to ${q.cancellationCutoffMinutes} minutes before the start; please call the restaurant.`,
