@@ -1,12 +1,14 @@
 /**
  * The start/stop/sleep of a long-running polling loop (the forwarder's stream runner, the dead-letter
- * redriver): `start` runs the body once until `stop`; `stop` wakes a sleep and waits for the pass in flight
- * to finish. The body checks `stopping` between steps and sleeps with `sleep`.
+ * redriver, the local SQS consumer runner): `start` runs the body once until `stop`; `stop` wakes every
+ * sleep and waits for the pass in flight to finish. The body checks `stopping` between steps and sleeps
+ * with `sleep`.
  */
 export class BackgroundLoop {
   private running: Promise<void> | undefined;
   private stopRequested = false;
-  private wake: (() => void) | undefined;
+  /** One per sleep in progress (the consumer runner may sleep in its loop and in a pause at once). */
+  private readonly wakes = new Set<() => void>();
 
   constructor(private readonly body: () => Promise<void>) {}
 
@@ -22,7 +24,7 @@ export class BackgroundLoop {
 
   async stop(): Promise<void> {
     this.stopRequested = true;
-    this.wake?.();
+    for (const wake of this.wakes) wake();
     await this.running;
     this.running = undefined;
   }
@@ -30,11 +32,13 @@ export class BackgroundLoop {
   /** Waits `ms`, or less if `stop` is called meanwhile. */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
+      const wake = () => {
         clearTimeout(t);
+        this.wakes.delete(wake);
         resolve();
       };
+      const t = setTimeout(wake, ms);
+      this.wakes.add(wake);
     });
   }
 }

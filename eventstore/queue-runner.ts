@@ -12,6 +12,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { BackgroundLoop } from './background-loop';
 import type { SqsBatchResponse, SqsHandler, SqsRecord } from './consumer';
 
 export interface QueueConsumerRunnerOptions {
@@ -79,11 +80,10 @@ function toRecord(m: Message): SqsRecord {
 /** Local stand-in for the Lambda SQS event source: receive, handle, delete what succeeded. */
 export class QueueConsumerRunner {
   private readonly o: QueueConsumerRunnerOptions;
-  private loop: Promise<void> | undefined;
-  private stopping = false;
+  private readonly loop = new BackgroundLoop(() => this.run());
   private lastDlqCheck = 0;
   private lastDlqDepth = 0;
-  /** Aborts a long poll waiting for messages when stopping (batches being handled still finish). */
+  /** Aborts a long poll waiting for messages when stopping (batches being handled still finish); one per run. */
   private polls = new AbortController();
 
   constructor(opts: QueueConsumerRunnerOptions) {
@@ -91,18 +91,18 @@ export class QueueConsumerRunner {
   }
 
   start(): void {
-    if (this.loop) return;
-    this.stopping = false;
-    this.polls = new AbortController();
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Cuts a waiting long poll short, finishes the batches being handled, then resolves. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    const stopped = this.loop.stop(); // marks the loop stopping and wakes its sleeps at once
     this.polls.abort();
-    await this.loop;
-    this.loop = undefined;
+    await stopped;
+  }
+
+  private get stopping(): boolean {
+    return this.loop.stopping;
   }
 
   /** Messages waiting in the dead-letter queue (visible + in flight). */
@@ -240,7 +240,7 @@ export class QueueConsumerRunner {
     let err = firstErr;
     while (!this.stopping) {
       this.o.onPause?.({ pausedMs: wait, err });
-      await this.sleepUnlessStopping(wait);
+      await this.loop.sleep(wait);
       if (this.stopping) return;
       try {
         await probe();
@@ -253,20 +253,8 @@ export class QueueConsumerRunner {
     }
   }
 
-  private sleepUnlessStopping(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const { signal } = this.polls;
-      const done = () => {
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
   private async run(): Promise<void> {
+    this.polls = new AbortController();
     const onError = this.o.onError ?? ((e: unknown) => console.error('[consumer]', e));
     const concurrency = Math.max(1, this.o.concurrency ?? 1);
     const inFlight = new Set<Promise<void>>();
@@ -289,7 +277,7 @@ export class QueueConsumerRunner {
         }
         const wait = nextReceiveAt - Date.now();
         if (wait > 0) {
-          await this.sleepUnlessStopping(wait);
+          await this.loop.sleep(wait);
           if (this.stopping) break;
         }
         // long-poll only when nothing is in flight; otherwise take what is there and go on
