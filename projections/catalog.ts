@@ -13,16 +13,13 @@
  * restaurants are added.
  */
 import type { Collection, Db, Filter } from 'mongodb';
-import type { EventStore } from '../eventstore/types';
 import { GapError } from '../eventstore/checkpoint';
-import { isCatalogEvent, type Location } from '../domain/catalog/events';
+import { isCatalogEvent, restaurantIdOfStream, type Location } from '../domain/catalog/events';
 import { evolve, type Restaurant } from '../domain/catalog/restaurant';
 import { isOpenAt } from '../domain/catalog/opening-hours';
-import { projectionHandler, type EventHandler, type Projection } from './projection';
-import { rebuildDirect } from './rebuild';
+import type { Projection } from './projection';
 
 export const RESTAURANTS_COLLECTION = 'restaurants';
-const STREAM_PREFIX = 'restaurant-';
 
 /** What GET /restaurants/:id shows. */
 export interface RestaurantView extends Restaurant {
@@ -95,10 +92,6 @@ export interface CatalogReadModel {
   /** The document, closed ones included (`closed: true`); null when not (yet) projected. */
   get(restaurantId: string): Promise<RestaurantView | null>;
   search(query: SearchQuery): Promise<SearchResult>;
-  /** Applies one stored catalog event. Idempotent; throws GapError when an earlier event is missing (the message is retried). */
-  handle: EventHandler;
-  /** Rebuilds the collection from the store (projections/rebuild.ts). */
-  rebuild(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -113,20 +106,7 @@ type RestaurantBody = Omit<RestaurantDoc, '_id'>;
 function toDoc(r: Restaurant, version: number): RestaurantBody {
   const menuNames = r.menu.flatMap((s) => [s.name, ...s.dishes.map((d) => d.name)]);
   return {
-    restaurantId: r.restaurantId,
-    ownerId: r.ownerId,
-    name: r.name,
-    cuisine: r.cuisine,
-    description: r.description,
-    phone: r.phone,
-    address: r.address,
-    location: r.location,
-    timezone: r.timezone,
-    openingHours: r.openingHours,
-    tables: r.tables,
-    policy: r.policy,
-    menu: r.menu,
-    closed: r.closed,
+    ...r,
     version,
     searchText: foldText([r.name, r.cuisine, r.description, r.address, ...menuNames].join('\n')),
     cuisineKey: foldText(r.cuisine.trim()),
@@ -134,43 +114,23 @@ function toDoc(r: Restaurant, version: number): RestaurantBody {
   };
 }
 
-function fromDoc(d: RestaurantBody): Restaurant {
-  return {
-    restaurantId: d.restaurantId,
-    ownerId: d.ownerId,
-    name: d.name,
-    cuisine: d.cuisine,
-    description: d.description,
-    phone: d.phone,
-    address: d.address,
-    location: d.location,
-    timezone: d.timezone,
-    openingHours: d.openingHours,
-    tables: d.tables,
-    policy: d.policy,
-    menu: d.menu,
-    closed: d.closed,
-  };
+/** The restaurant a document holds: the document less its key, its checkpoint and what only search uses. */
+function fromDoc(d: RestaurantBody | RestaurantDoc): Restaurant {
+  const { _id, _v, version: _version, searchText: _s, cuisineKey: _c, nameKey: _n, ...r } = d as RestaurantDoc & { _v?: unknown };
+  return r;
 }
 
 export function toView(r: Restaurant, version: number): RestaurantView {
   return { ...r, version };
 }
 
-function toSummary(d: Pick<RestaurantDoc, keyof RestaurantSummary & keyof RestaurantDoc>, distanceKm?: number): RestaurantSummary {
-  return {
-    restaurantId: d.restaurantId,
-    name: d.name,
-    cuisine: d.cuisine,
-    description: d.description,
-    phone: d.phone,
-    address: d.address,
-    location: d.location,
-    timezone: d.timezone,
-    openingHours: d.openingHours,
-    version: d.version,
-    ...(distanceKm === undefined ? {} : { distanceKm: Math.round(distanceKm * 100) / 100 }),
-  };
+/** The fields of a document a search reads (`summaryFields` leaves the rest out of the query). */
+type SummaryDoc = Omit<RestaurantDoc, 'menu' | 'tables' | 'policy' | 'searchText'>;
+
+/** A search hit: the document less what only search and the owner use. */
+function toSummary(d: SummaryDoc, distanceKm?: number): RestaurantSummary {
+  const { _id, _v, ownerId: _o, closed: _c, cuisineKey: _k, nameKey: _n, ...card } = d as SummaryDoc & { _v?: unknown };
+  return { ...card, ...(distanceKm === undefined ? {} : { distanceKm: Math.round(distanceKm * 100) / 100 }) };
 }
 
 export function haversineKm(a: Location, b: Location): number {
@@ -242,10 +202,11 @@ export const catalogProjection: Projection = {
   name: 'catalog-restaurants',
   collections: [RESTAURANTS_COLLECTION],
   foldOf(streamId) {
-    if (!streamId.startsWith(STREAM_PREFIX)) return undefined;
+    const restaurantId = restaurantIdOfStream(streamId);
+    if (restaurantId === undefined) return undefined;
     return {
       collection: RESTAURANTS_COLLECTION,
-      docId: streamId.slice(STREAM_PREFIX.length),
+      docId: restaurantId,
       evolve(doc, event) {
         if (!isCatalogEvent(event)) return doc ?? {};
         const next = evolve(doc ? fromDoc(doc as RestaurantBody) : null, event);
@@ -263,15 +224,10 @@ export const catalogProjection: Projection = {
   },
 };
 
-export function catalogReadModel(db: Db, store: Pick<EventStore, 'readAll' | 'readStream'>): CatalogReadModel {
+/** The read model's queries (its live handler and rebuild are the `catalog-restaurants` consumer: projections/index.ts). */
+export function catalogReadModel(db: Db): CatalogReadModel {
   const coll: Collection<RestaurantDoc> = db.collection<RestaurantDoc>(RESTAURANTS_COLLECTION);
   const summaryFields = { menu: 0, tables: 0, policy: 0, searchText: 0 } as const;
-
-  const { handle } = projectionHandler(db, catalogProjection);
-
-  async function rebuild(): Promise<void> {
-    await rebuildDirect({ db, store, projection: catalogProjection, grouped: false });
-  }
 
   async function get(restaurantId: string): Promise<RestaurantView | null> {
     const doc = await coll.findOne({ _id: restaurantId });
@@ -378,5 +334,5 @@ export function catalogReadModel(db: Db, store: Pick<EventStore, 'readAll' | 're
     };
   }
 
-  return { get, search, handle, rebuild };
+  return { get, search };
 }

@@ -5,21 +5,25 @@
  * auth's history and never from a query into catalog.
  *
  * What it remembers (`restaurant_owners`, who created each restaurant, so a RestaurantClosed finds the owner
- * to revoke from) has the shape of every read model (projections/projection.ts), so it rebuilds and empties
- * like them; the grant and revoke are reactions, run on every delivery. Unlike a read model its live writes
- * are not checkpointed: a RestaurantClosed of a restaurant never seen created is skipped with a warning,
- * not held as a gap (a reaction that waits for a missing creation would stall the queue for nothing).
+ * to revoke from) is a read model like every other (projections/projection.ts): every catalog event goes
+ * through the one apply path (projectionHandler, checkpoint `_v` included), so it rebuilds, empties and
+ * heals its gaps like them, and a rebuilt document equals the live one. The grant and revoke are reactions,
+ * run on every delivery. One exception: a RestaurantClosed of a restaurant never seen created is skipped
+ * with a warning, not held as a gap (a reaction that waits for a missing creation would stall the queue
+ * for nothing).
  *
  * Redelivery-safe twice over: the decider makes a repeated grant/revoke a no-op, and each written event
  * carries an id derived from the catalog event's id, so a message redelivered after a later change (grant,
  * revoke, then the grant redelivered) is recognised and skipped instead of re-granting.
  */
 import type { Db } from 'mongodb';
+import type { WriteGuard } from '../eventstore/checkpoint';
 import { type Decider, handleCommand } from '../eventstore/command-handler';
 import type { DomainEvent, EventStore, StoredEvent } from '../eventstore/types';
 import { isDomainError } from '../domain/errors';
 import { type UserCommand, type UserEvent, type UserState, userDecider, userStreamId } from '../domain/auth/user';
-import type { EventHandler, Projection } from './projection';
+import { restaurantIdOfStream } from '../domain/catalog/events';
+import { projectionHandler, type EventHandler, type Projection } from './projection';
 
 // ---- consumer-driven contract: the only catalog event fields auth relies on --------------------------
 
@@ -81,14 +85,15 @@ interface RestaurantOwnerDoc {
 export const restaurantOwnersProjection: Projection = {
   name: 'auth-ownership',
   collections: [RESTAURANT_OWNERS_COLLECTION],
-  foldOf: (streamId) =>
-    streamId.startsWith('restaurant-')
-      ? {
-          collection: RESTAURANT_OWNERS_COLLECTION,
-          docId: streamId.slice('restaurant-'.length),
-          evolve: (doc, e) => (isCreated(e) ? { ownerId: e.data.ownerId } : (doc ?? {})),
-        }
-      : undefined,
+  foldOf(streamId) {
+    const restaurantId = restaurantIdOfStream(streamId);
+    if (restaurantId === undefined) return undefined;
+    return {
+      collection: RESTAURANT_OWNERS_COLLECTION,
+      docId: restaurantId,
+      evolve: (doc, e) => (isCreated(e) ? { ownerId: e.data.ownerId } : (doc ?? {})),
+    };
+  },
 };
 
 export interface OwnershipLogger {
@@ -100,16 +105,15 @@ export interface OwnershipConsumerDeps {
   store: EventStore;
   /** The auth service's Mongo db (for `restaurant_owners`). */
   db: Db;
+  /** How its checkpointed writes are conditioned (as every projection's: projections/index.ts). */
+  writeGuard?: WriteGuard;
   logger?: OwnershipLogger;
 }
 
 export function ownershipConsumer(deps: OwnershipConsumerDeps): EventHandler {
   const owners = deps.db.collection<RestaurantOwnerDoc>(RESTAURANT_OWNERS_COLLECTION);
-  /** The owner of a created restaurant, written as the projection folds it (by `_id`, idempotent). */
-  const remember = async (event: StoredEvent): Promise<void> => {
-    const fold = restaurantOwnersProjection.foldOf(event.streamId);
-    if (fold && isCreated(event)) await owners.replaceOne({ _id: fold.docId }, fold.evolve(undefined, event), { upsert: true });
-  };
+  /** The event applied to `restaurant_owners` as every projection applies it (idempotent; a gap throws GapError). */
+  const remember = projectionHandler(deps.db, restaurantOwnersProjection, deps.writeGuard ? { writeGuard: deps.writeGuard } : {}).handle;
   const store = deps.store as unknown as EventStore<UserEvent>;
   const log = deps.logger ?? { warn: () => undefined };
 
@@ -129,13 +133,6 @@ export function ownershipConsumer(deps: OwnershipConsumerDeps): EventHandler {
   }
 
   return async (event) => {
-    if (isCreated(event)) {
-      const { restaurantId, ownerId } = event.data;
-      // remembered before the grant, so a RestaurantClosed can always find the owner to revoke from
-      await remember(event);
-      await apply(ownerId, { type: 'GrantOwnership', restaurantId }, `${event.eventId}:granted`, event);
-      return;
-    }
     if (isClosed(event)) {
       const { restaurantId } = event.data;
       const known = await owners.findOne({ _id: restaurantId });
@@ -143,8 +140,16 @@ export function ownershipConsumer(deps: OwnershipConsumerDeps): EventHandler {
         log.warn({ restaurantId, eventId: event.eventId }, 'ownership: RestaurantClosed for a restaurant never seen created, skipped');
         return;
       }
+      await remember(event);
       await apply(known.ownerId, { type: 'RevokeOwnership', restaurantId }, `${event.eventId}:revoked`, event);
+      return;
     }
-    // every other catalog event is none of auth's business
+    // remembered before the grant, so a RestaurantClosed can always find the owner to revoke from; every
+    // other catalog event only moves the checkpoint (none of auth's business)
+    await remember(event);
+    if (isCreated(event)) {
+      const { restaurantId, ownerId } = event.data;
+      await apply(ownerId, { type: 'GrantOwnership', restaurantId }, `${event.eventId}:granted`, event);
+    }
   };
 }

@@ -16,7 +16,8 @@ import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
 import { testDatabase } from '../test/mongo-db';
 import { rebuildDirect } from './rebuild';
-import { reservationProjections, reservationsProjection } from './reservations';
+import { liveHandlerOn } from '../test/fixtures/consumers';
+import { reservationsProjection } from './reservations';
 
 jest.setTimeout(120_000);
 
@@ -25,6 +26,8 @@ const table = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}-rese
 const store = new DynamoDBEventStore({ client: clients.dynamodb, tableName: table, service: 'reservation' });
 const liveDb = testDatabase('rebuild_live');
 const directDb = testDatabase('rebuild_direct');
+/** The reservation read models' live handler, as the pipeline runs it. */
+const liveHandler = (db: Db) => liveHandlerOn(db, 'reservation-reservations');
 
 beforeAll(async () => {
   await createEventTable(clients.dynamodb, table);
@@ -56,7 +59,7 @@ test('the direct rebuild writes exactly what the live consumer wrote; a later ev
   );
 
   // live: the consumer's handler, stream by stream, in queue-batch-sized runs with one redelivery each
-  const live = reservationProjections(liveDb());
+  const live = liveHandler(liveDb());
   const byStream = new Map<string, StoredEvent[]>();
   for (const e of events) byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
   await Promise.all(
@@ -77,7 +80,7 @@ test('the direct rebuild writes exactly what the live consumer wrote; a later ev
   const streamId = `reservation-${String(accepted._id)}`;
   const version = (accepted._v as Record<string, number>)[streamId]!;
   const { events: [late] } = await store.append(streamId, [{ type: 'ReservationCompleted', data: {}, metadata: { occurredAt: '2027-01-05T00:00:00.000Z' } }], { expectedVersion: version });
-  const rebuiltView = reservationProjections(directDb());
+  const rebuiltView = liveHandler(directDb());
   for (const p of [rebuiltView, live]) {
     await p.handle(late!);
     await p.handle(late!); // redelivered
@@ -125,7 +128,7 @@ test('the direct rebuild writes exactly what the live consumer wrote; a later ev
 const refDb = testDatabase('rebuild_ref');
 
 test('a rebuild while the live consumer applies new events: the read model ends equal to one built live', async () => {
-  const live = reservationProjections(directDb());
+  const live = liveHandler(directDb());
   // what the live consumer does with an event: apply it, and on a gap read the stream from the store (consumer.ts)
   const deliver = async (e: StoredEvent) => {
     try {
@@ -155,7 +158,7 @@ test('a rebuild while the live consumer applies new events: the read model ends 
   expect(report.events).toBeGreaterThan(0);
 
   // the reference: every stream of the store applied by the live handler into an empty database
-  const ref = reservationProjections(refDb());
+  const ref = liveHandler(refDb());
   const byStream = new Map<string, StoredEvent[]>();
   for (const e of await history()) byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
   for (const stream of byStream.values()) await ref.handleStream(stream);

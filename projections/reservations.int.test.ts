@@ -6,10 +6,13 @@
 import { testDatabase } from '../test/mongo-db';
 import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerEvent } from '../domain/reservation/ledger';
+import { liveHandlerOn } from '../test/fixtures/consumers';
 import { matchesList, reservationProjections, reservationViewOf } from './reservations';
 import { addDays } from '../domain/time/zoned-time';
 
 const db = testDatabase('reservations');
+/** The consumer's live handler (as the pipeline runs it) and the queries the routes use. */
+const projections = () => ({ ...liveHandlerOn(db(), 'reservation-reservations'), ...reservationProjections(db()) });
 
 function stored(streamId: string, version: number, type: string, data: object): StoredEvent {
   return {
@@ -26,7 +29,7 @@ function stored(streamId: string, version: number, type: string, data: object): 
 const turn = (hh: string) => ({ start: `2026-12-01T${hh}:00:00+01:00`, end: `2026-12-01T${Number(hh) + 1}:00:00+01:00`, partySize: 2 });
 
 test('the ledger document follows held, booked, confirmed and released exactly like the decider', async () => {
-  const p = reservationProjections(db());
+  const p = projections();
   const streamId = ledgerStreamId('r-1', '2026-12-01');
   const events: LedgerEvent[] = [
     { type: 'TableHeld', data: { reservationId: 'a', tableId: 't1', ...turn('12') } },
@@ -47,7 +50,7 @@ test('the ledger document follows held, booked, confirmed and released exactly l
 });
 
 test('a reservation document: requested, accepted, cancelled, with its history; listed per customer and restaurant', async () => {
-  const p = reservationProjections(db());
+  const p = projections();
   const streamId = 'reservation-res-1';
   const requested = {
     reservationId: 'res-1',

@@ -7,14 +7,14 @@
  * whole, read-and-replace with its checkpoint (`_v`) inside it (FerretDB has no transactions).
  */
 import type { Collection, Db } from 'mongodb';
-import type { WriteGuard } from '../eventstore/checkpoint';
 import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
 import type { ReservationDetails, ReservationEvent } from '../domain/reservation/reservation';
 import type { ReservationStatus } from '../domain/reservation/reservation';
 import { statusAfter } from '../domain/reservation/rules';
 import { addDays } from '../domain/time/zoned-time';
-import { projectionHandler, type ProjectionHandler, type Projection, type StreamFold } from './projection';
+import type { Projection, StreamFold } from './projection';
+import { ledgerOfStream, reservationIdOfStream } from './stream-ids';
 
 /** The request's details (less the acceptance mode), where it stands, and what happened when. */
 export interface ReservationView extends Omit<ReservationDetails, 'acceptance'> {
@@ -44,11 +44,6 @@ export function reservationViewOf(reservationId: string, events: readonly Stored
   if (events.length === 0) return null;
   const { startAt: _startAt, ...body } = events.reduce<ReservationBody | undefined>(evolveReservation, undefined)!;
   return { reservationId, ...body };
-}
-
-/** `ledger-<restaurantId>-<YYYY-MM-DD>` → its parts. */
-function ledgerKey(streamId: string): { restaurantId: string; date: string } {
-  return { restaurantId: streamId.slice('ledger-'.length, -11), date: streamId.slice(-10) };
 }
 
 /**
@@ -95,23 +90,23 @@ export const listOrder = (a: ReservationView, b: ReservationView): number =>
 
 /** The stream's fold, or undefined for a stream these read models ignore. */
 function reservationFoldOf(streamId: string): StreamFold | undefined {
-  if (streamId.startsWith('ledger-')) {
-    const { restaurantId, date } = ledgerKey(streamId);
+  const ledger = ledgerOfStream(streamId);
+  if (ledger) {
     return {
       collection: 'ledgers',
       docId: streamId,
       evolve: (doc, e) => ({
-        restaurantId,
-        date,
+        ...ledger,
         // the read model holds exactly what the ledger decider's state holds
         bookings: ledgerDecider.evolve({ bookings: (doc as LedgerBody | undefined)?.bookings ?? {} }, e as StoredEvent<LedgerEvent>).bookings,
       }),
     };
   }
-  if (streamId.startsWith('reservation-')) {
+  const reservationId = reservationIdOfStream(streamId);
+  if (reservationId !== undefined) {
     return {
       collection: 'reservations',
-      docId: streamId.slice('reservation-'.length),
+      docId: reservationId,
       evolve: (doc, e) => evolveReservation(doc as ReservationBody | undefined, e as StoredEvent<ReservationEvent>),
     };
   }
@@ -141,8 +136,8 @@ export interface ReservationQueries {
   ledger(restaurantId: string, date: string): Promise<LedgerState>;
 }
 
-/** The queries, and the live path that keeps the read models (projectionHandler). */
-export function reservationProjections(db: Db, opts: { writeGuard?: WriteGuard } = {}): ReservationQueries & ProjectionHandler {
+/** The read models' queries (their live handler and rebuild are the `reservation-reservations` consumer: projections/index.ts). */
+export function reservationProjections(db: Db): ReservationQueries {
   const reservations: Collection<ReservationDoc> = db.collection<ReservationDoc>('reservations');
   const ledgers: Collection<LedgerDoc> = db.collection<LedgerDoc>('ledgers');
 
@@ -157,7 +152,6 @@ export function reservationProjections(db: Db, opts: { writeGuard?: WriteGuard }
   };
 
   return {
-    ...projectionHandler(db, reservationsProjection, opts),
     async get(reservationId) {
       const doc = await reservations.findOne({ _id: reservationId }, { projection: { _v: 0 } });
       return doc ? view(doc) : null;

@@ -11,81 +11,59 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Collection, Db } from 'mongodb';
-import type { WriteGuard } from '../eventstore/checkpoint';
 import type { EventStore, StoredEvent } from '../eventstore/types';
-import type { CatalogEvent } from '../domain/catalog/events';
+import { restaurantIdOfStream, restaurantStreamId, type CatalogEvent } from '../domain/catalog/events';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
-// policies recorded before a field existed get its default, so every reader of the replica sees them all
-import { evolve, resolvePolicy, type RestaurantState } from '../domain/catalog/restaurant';
-import { restaurantStreamId } from '../domain/catalog/events';
-import { projectionHandler, type EventHandler, type Projection } from './projection';
-
-/** A restaurant's replica folded straight from its catalog events (the same fields the projection keeps). */
-export function replicaFromCatalogEvents(store: Pick<EventStore, 'readStream'>) {
-  return async (restaurantId: string): Promise<RestaurantReplica | null> => {
-    const events = (await store.readStream(restaurantStreamId(restaurantId))) as StoredEvent<CatalogEvent>[];
-    const r = events.reduce<RestaurantState>((s, e) => evolve(s, e), null);
-    if (!r) return null;
-    const { ownerId, name, timezone, openingHours, tables, policy, closed } = r;
-    return { restaurantId, ownerId, name, timezone, openingHours, tables, policy, closed, version: events.at(-1)!.version };
-  };
-}
+import { evolve, restaurantFromEvents, type Restaurant } from '../domain/catalog/restaurant';
+import type { Projection } from './projection';
 
 type ReplicaDoc = Omit<RestaurantReplica, 'restaurantId'> & { _id: string };
 type ReplicaBody = Omit<ReplicaDoc, '_id'>;
 
 const REPLICA_COLLECTION = 'restaurants';
-const STREAM_PREFIX = 'restaurant-';
 
-/** The replica after one catalog event: only what booking needs; every event moves `version`. */
-function evolveReplica(doc: Partial<ReplicaBody> | undefined, e: StoredEvent<CatalogEvent>): Partial<ReplicaBody> {
-  const next = (fields: Partial<ReplicaBody>) => ({ ...doc, ...fields, version: e.version });
-  switch (e.type) {
-    case 'RestaurantCreated':
-      return next({
-        ownerId: e.data.ownerId,
-        name: e.data.name,
-        timezone: e.data.timezone,
-        openingHours: e.data.openingHours,
-        tables: e.data.tables,
-        policy: resolvePolicy(e.data.policy),
-        closed: false,
-      });
-    case 'RestaurantDetailsChanged':
-      return next({
-        ...(e.data.name !== undefined ? { name: e.data.name } : {}),
-        ...(e.data.timezone !== undefined ? { timezone: e.data.timezone } : {}),
-      });
-    case 'OpeningHoursSet':
-      return next({ openingHours: e.data.openingHours });
-    case 'TablesSet':
-      return next({ tables: e.data.tables });
-    case 'ReservationPolicySet':
-      return next({ policy: resolvePolicy(e.data.policy) });
-    case 'RestaurantClosed':
-      return next({ closed: true });
-    default:
-      // menu changes do not matter to booking; the version still moves
-      return next({});
-  }
+/** What booking keeps of a restaurant: its fields picked from the catalog's own state (domain/catalog/restaurant.ts). */
+function replicaBody({ ownerId, name, timezone, openingHours, tables, policy, closed }: Restaurant, version: number): ReplicaBody {
+  return { ownerId, name, timezone, openingHours, tables, policy, closed, version };
+}
+
+/** A restaurant's replica folded straight from its catalog events (the same fields the projection keeps). */
+export function replicaFromCatalogEvents(store: Pick<EventStore, 'readStream'>) {
+  return async (restaurantId: string): Promise<RestaurantReplica | null> => {
+    const folded = restaurantFromEvents((await store.readStream(restaurantStreamId(restaurantId))) as StoredEvent<CatalogEvent>[]);
+    return folded ? { restaurantId, ...replicaBody(folded.restaurant, folded.version) } : null;
+  };
+}
+
+/**
+ * The replica after one catalog event: the catalog's `evolve` over what the replica keeps, then its fields
+ * picked again; every event moves `version`. The replica keeps no menu and no public details (cuisine,
+ * phone…): `evolve` only copies those, and folds menu events over an empty menu that is dropped again.
+ */
+function evolveReplica(restaurantId: string, doc: ReplicaBody | undefined, e: StoredEvent<CatalogEvent>): ReplicaBody {
+  const state = doc === undefined ? null : ({ ...doc, restaurantId, menu: [] } as unknown as Restaurant);
+  const next = evolve(state, e);
+  if (!next) throw new Error(`${e.streamId} starts with ${e.type}, not RestaurantCreated`);
+  return replicaBody(next, e.version);
 }
 
 /** The reservation service's `restaurants` replica from the catalog's restaurant streams (read by `_id` only: no index). */
 export const restaurantReplicaProjection: Projection = {
   name: 'reservation-restaurants',
   collections: [REPLICA_COLLECTION],
-  foldOf: (streamId) =>
-    streamId.startsWith(STREAM_PREFIX)
-      ? {
-          collection: REPLICA_COLLECTION,
-          docId: streamId.slice(STREAM_PREFIX.length),
-          evolve: (doc, e) => evolveReplica(doc as Partial<ReplicaBody> | undefined, e as StoredEvent<CatalogEvent>),
-        }
-      : undefined,
+  foldOf(streamId) {
+    const restaurantId = restaurantIdOfStream(streamId);
+    if (restaurantId === undefined) return undefined;
+    return {
+      collection: REPLICA_COLLECTION,
+      docId: restaurantId,
+      evolve: (doc, e) => evolveReplica(restaurantId, doc as ReplicaBody | undefined, e as StoredEvent<CatalogEvent>),
+    };
+  },
 };
 
+/** The replica's query (its live handler is the `reservation-restaurants` consumer: projections/index.ts). */
 export interface RestaurantReplicaStore {
-  handle: EventHandler;
   /**
    * The restaurant's replica. With `minVersion` (the version a caller already decided on, e.g. the one the
    * API checked a booking's rules against) a cached copy at least that new is used for up to
@@ -100,7 +78,6 @@ export function restaurantReplica(
     cacheMs?: number;
     /** How long a cached copy may answer a `get` with a `minVersion` it meets (only when cacheMs > 0). Default 60 s. */
     versionedCacheMs?: number;
-    writeGuard?: WriteGuard;
     fallback?: (restaurantId: string) => Promise<RestaurantReplica | null>;
   } = {},
 ): RestaurantReplicaStore {
@@ -114,8 +91,6 @@ export function restaurantReplica(
   const cache = new LRUCache<string, { at: number; value: Promise<RestaurantReplica | null>; version?: number }>({ max: 10_000, ttl: versionedCacheMs });
 
   return {
-    handle: projectionHandler(db, restaurantReplicaProjection, opts.writeGuard ? { writeGuard: opts.writeGuard } : {}).handle,
-
     get(restaurantId, minVersion) {
       const hit = cache.get(restaurantId);
       if (hit) {

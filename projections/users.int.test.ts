@@ -4,7 +4,8 @@ import { InMemoryEventStore } from '../eventstore/memory';
 import type { StoredEvent } from '../eventstore/types';
 import { GapError } from '../eventstore/checkpoint';
 import { rebuildDirect } from './rebuild';
-import { usersProjection, usersReadModelProjection } from './users';
+import { consumerOn } from '../test/fixtures/consumers';
+import { usersReadModel, usersReadModelProjection } from './users';
 
 const db = testDatabase('users');
 
@@ -29,7 +30,7 @@ const history = (id: string) => [
 ];
 
 test('applies in order, skips redeliveries, never stores the hash', async () => {
-  const p = usersProjection(db());
+  const p = { handle: consumerOn(db(), 'auth-users').handle, readModel: usersReadModel(db()) };
   const events = history('u1');
   for (const e of events) await p.handle(e);
   for (const e of events) await p.handle(e); // everything redelivered
@@ -40,7 +41,7 @@ test('applies in order, skips redeliveries, never stores the hash', async () => 
 });
 
 test('a gap throws the one GapError (so the consumer heals it) and applies once the missing event came', async () => {
-  const p = usersProjection(db());
+  const p = { handle: consumerOn(db(), 'auth-users').handle, readModel: usersReadModel(db()) };
   const [e1, e2, e3] = history('u2');
   await p.handle(e1!);
   await expect(p.handle(e3!)).rejects.toBeInstanceOf(GapError);
@@ -51,7 +52,7 @@ test('a gap throws the one GapError (so the consumer heals it) and applies once 
 });
 
 test('ignores other streams and rebuilds from a store', async () => {
-  const p = usersProjection(db());
+  const p = { handle: consumerOn(db(), 'auth-users').handle, readModel: usersReadModel(db()) };
   await p.handle({ ...ev('x', 1, 'EmailClaimed', { userId: 'x' }), streamId: 'email-a@b.co' });
   const store = new InMemoryEventStore('auth');
   await store.append('user-u3', history('u3').map(({ type, data }) => ({ type, data })), { expectedVersion: 'no_stream' });

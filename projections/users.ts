@@ -8,7 +8,8 @@
 import type { Collection, Db } from 'mongodb';
 import type { StoredEvent } from '../eventstore/types';
 import type { UserEvent } from '../domain/auth/user';
-import { projectionHandler, type EventHandler, type Projection } from './projection';
+import type { Projection } from './projection';
+import { userIdOfStream } from './stream-ids';
 
 export const USERS_COLLECTION = 'users';
 
@@ -37,7 +38,7 @@ export interface UsersReadModel {
 const USER_EVENT_TYPES = new Set<string>(['UserRegistered', 'PasswordChanged', 'RestaurantOwnershipGranted', 'RestaurantOwnershipRevoked']);
 
 function isUserEvent(event: StoredEvent): event is StoredEvent<UserEvent> {
-  return event.streamId.startsWith('user-') && USER_EVENT_TYPES.has(event.type);
+  return userIdOfStream(event.streamId) !== undefined && USER_EVENT_TYPES.has(event.type);
 }
 
 type UserBody = Omit<UserDoc, '_id'>;
@@ -71,12 +72,13 @@ function evolveUser(doc: UserBody | undefined, event: StoredEvent): UserBody {
 export const usersReadModelProjection: Projection = {
   name: 'auth-users',
   collections: [USERS_COLLECTION],
-  foldOf: (streamId) =>
-    streamId.startsWith('user-')
-      ? { collection: USERS_COLLECTION, docId: streamId.slice('user-'.length), evolve: (doc, e) => evolveUser(doc as UserBody | undefined, e) }
-      : undefined,
+  foldOf(streamId) {
+    const userId = userIdOfStream(streamId);
+    return userId === undefined ? undefined : { collection: USERS_COLLECTION, docId: userId, evolve: (doc, e) => evolveUser(doc as UserBody | undefined, e) };
+  },
 };
 
+/** The read model's query (its live handler and rebuild are the `auth-users` consumer: projections/index.ts). */
 export function usersReadModel(db: Db): UsersReadModel {
   const users: Collection<UserDoc> = db.collection<UserDoc>(USERS_COLLECTION);
   return {
@@ -86,14 +88,4 @@ export function usersReadModel(db: Db): UsersReadModel {
       return { userId: doc._id, email: doc.email, name: doc.name, ownedRestaurantIds: doc.ownedRestaurantIds, version: doc.version };
     },
   };
-}
-
-export interface UsersProjection {
-  /** Applies one stored event; other streams' events (e.g. `email-…`) are ignored. Idempotent. */
-  handle: EventHandler;
-  readModel: UsersReadModel;
-}
-
-export function usersProjection(db: Db): UsersProjection {
-  return { handle: projectionHandler(db, usersReadModelProjection).handle, readModel: usersReadModel(db) };
 }

@@ -14,7 +14,7 @@ export interface CatalogService {
 
 export function createCatalogService(deps: { store: EventStore; db: Db; now?: () => Date }): CatalogService {
   return {
-    routes: catalogRoutes({ store: deps.store, readModel: catalogReadModel(deps.db, deps.store), ...(deps.now ? { now: deps.now } : {}) }),
+    routes: catalogRoutes({ store: deps.store, readModel: catalogReadModel(deps.db), ...(deps.now ? { now: deps.now } : {}) }),
   };
 }
 

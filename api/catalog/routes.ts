@@ -25,7 +25,7 @@ import { ConcurrencyError, type EventStore } from '../../eventstore/types';
 import { isDomainError } from '../../domain/errors';
 import { restaurantStreamId, type CatalogEvent, type ReservationPolicy, type RestaurantDetails, type Table } from '../../domain/catalog/events';
 import type { OpeningHoursInput } from '../../domain/catalog/opening-hours';
-import { restaurantDecider, type Restaurant, type RestaurantCommand, type RestaurantState } from '../../domain/catalog/restaurant';
+import { restaurantDecider, restaurantFromEvents, type Restaurant, type RestaurantCommand } from '../../domain/catalog/restaurant';
 import type { DishInput, MenuSectionInput } from '../../domain/catalog/menu';
 import { policyWarnings } from '../../domain/catalog/warnings';
 import { OFFSET_ISO } from '../../domain/time/zoned-time';
@@ -125,9 +125,8 @@ export function catalogRoutes(deps: CatalogRoutesDeps): RoutePlugin {
   }
 
   async function fromStream(restaurantId: string): Promise<RestaurantView | null> {
-    const events = await store.readStream(restaurantStreamId(restaurantId));
-    const state = events.reduce<RestaurantState>((s, e) => restaurantDecider.evolve(s, e), null);
-    return state ? toView(state, events[events.length - 1]!.version) : null;
+    const folded = restaurantFromEvents(await store.readStream(restaurantStreamId(restaurantId)));
+    return folded ? toView(folded.restaurant, folded.version) : null;
   }
 
   function parseSearch(qs: SearchQs): SearchQuery {

@@ -134,7 +134,13 @@ export function isCatalogEvent(e: DomainEvent): e is CatalogEvent {
   return (CATALOG_EVENT_TYPES as readonly string[]).includes(e.type);
 }
 
-export const restaurantStreamId = (restaurantId: string): string => `restaurant-${restaurantId}`;
+const RESTAURANT_STREAM_PREFIX = 'restaurant-';
+
+export const restaurantStreamId = (restaurantId: string): string => `${RESTAURANT_STREAM_PREFIX}${restaurantId}`;
+
+/** The restaurant id of a `restaurantStreamId`, undefined for any other stream. */
+export const restaurantIdOfStream = (streamId: string): string | undefined =>
+  streamId.startsWith(RESTAURANT_STREAM_PREFIX) ? streamId.slice(RESTAURANT_STREAM_PREFIX.length) : undefined;
 
 export const DEFAULT_POLICY: ReservationPolicy = {
   acceptance: 'manual',

@@ -318,6 +318,16 @@ function create(command: Extract<RestaurantCommand, { type: 'CreateRestaurant' }
   return events;
 }
 
+/**
+ * A restaurant folded from its stream's events (in version order), with the version of the last one: the
+ * one fold every reader of a whole stream uses (the API reading past its read model, the reservation
+ * service's replica fallback). Null for no events or a stream that was never created.
+ */
+export function restaurantFromEvents(events: ReadonlyArray<CatalogEvent & { version: number }>): { restaurant: Restaurant; version: number } | null {
+  const restaurant = events.reduce<RestaurantState>(evolve, null);
+  return restaurant ? { restaurant, version: events[events.length - 1]!.version } : null;
+}
+
 export const restaurantDecider: Decider<RestaurantCommand, RestaurantState, CatalogEvent> = {
   initialState: () => null,
   evolve,
