@@ -16,9 +16,6 @@ import type { StoredEvent } from './types';
 /** The forwarder Lambda: a `DynamoDBStreamHandler` that needs no context and fails the whole batch on error. */
 export type ForwarderHandler = (event: DynamoDBStreamEvent) => Promise<void>;
 
-/** Entries SNS refused for good and the forwarder skipped (see publishInOrder): alert when it moves. */
-export const forwarderStats = { skippedEntries: 0 };
-
 /** SNS limits for one PublishBatch: 10 entries, 256 KiB in all (messages and their attributes). */
 const BATCH_ENTRIES = 10;
 const BATCH_BYTES = 250 * 1024;
@@ -30,7 +27,10 @@ const LANES = 4;
 export interface ForwarderDeps {
   sns: SNSClient;
   topicArn: string;
-  /** Told about each entry skipped after SNS refused it for good (default: console.error). */
+  /**
+   * Told about each entry skipped after SNS refused it for good (default: a console.error line). This is
+   * the one signal of a skip (workers/pipeline.ts logs it with the service name): hook an alert here.
+   */
   onSkipped?: (info: { event: StoredEvent; code: string; message: string }) => void;
 }
 
@@ -103,7 +103,6 @@ async function publishInOrder(deps: ForwarderDeps, streams: StoredEvent[][]): Pr
       // even the last event of a stream is not lost (a skipped one is only mended by a later event)
       if (permanent && n === PERMANENT_REFUSALS - 1) stripped.add(t.event.eventId);
       if (permanent && n >= PERMANENT_REFUSALS) {
-        forwarderStats.skippedEntries++;
         const info = { event: t.event, code: f.Code ?? '', message: f.Message ?? '' };
         if (deps.onSkipped) deps.onSkipped(info);
         else console.error(`[forwarder] SKIPPED ${t.event.streamId} v${t.event.version} (${t.event.eventId}): SNS refused it ${n} times: ${info.code} ${info.message}`);
