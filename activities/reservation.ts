@@ -11,7 +11,6 @@
  * transaction. A placement that dies between them leaves a hold that its retry, or the workflow's
  * compensation (`releaseTable`), settles.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import { handleCommand, type HandleOptions, type Snapshot } from '../eventstore/command-handler';
 import type { EventStore, StoredEvent } from '../eventstore/types';
 import { DomainError } from '../domain/errors';
@@ -28,10 +27,10 @@ import {
   type ReservationState,
 } from '../domain/reservation/reservation';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
-import { finalRefusal, holdsTable } from '../domain/reservation/rules';
+import { finalRefusal, holdsTable, isFinal } from '../domain/reservation/rules';
 import { checkBookable } from '../domain/time/slots';
 import { formatInZone, turnEnd } from '../domain/time/zoned-time';
-import { FAILURE, type Placement, type Refusal, type ReservationActivities, type ReservationRequest } from '../workflows/messages';
+import { type Placement, type Refusal, type ReservationActivities, type ReservationRequest } from '../workflows/messages';
 import { activityAttempt, toFailure, turnLimit } from './context';
 import { ledgerWriter, reservationEventId, workflowActor } from './ledgers';
 
@@ -68,7 +67,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
 
   async function restaurantOf(restaurantId: string): Promise<RestaurantReplica> {
     const r = await deps.restaurants.get(restaurantId);
-    if (!r) throw ApplicationFailure.create({ type: FAILURE.notFound, message: `Restaurant ${restaurantId} does not exist.`, nonRetryable: true });
+    if (!r) throw toFailure(new DomainError('NOT_FOUND', `Restaurant ${restaurantId} does not exist.`));
     return r;
   }
 
@@ -122,7 +121,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
       // a replica at least as new as the one the API checked the rules on (a cached one, usually)
       // (a retry may run long after the API's check: it reads the current replica, not the minute-old copy)
       const restaurant = await deps.restaurants.get(request.restaurantId, attemptOf() > 1 ? undefined : request.restaurantVersion);
-      if (!restaurant) return { refused: { code: FAILURE.notFound, message: `Restaurant ${request.restaurantId} does not exist.`, details: {} } };
+      if (!restaurant) return refusalOf(new DomainError('NOT_FOUND', `Restaurant ${request.restaurantId} does not exist.`));
 
       // A made-up id on a first attempt has nothing stored: no read. Otherwise (a retry, or an id from an
       // Idempotency-Key) what is stored decides: a placed reservation is answered as it is, whatever the
@@ -133,8 +132,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
         const r = known.state;
         if (r.status !== 'none') {
           // a key reused after the reservation ended: never a new placement of a final reservation
-          const final = finalRefusal(r.status);
-          if (final) return refusalOf(final);
+          if (isFinal(r.status)) return refusalOf(finalRefusal(r.status));
           // the stored request, run again: a no-op, or it finishes an automatic acceptance an earlier
           // attempt left undone
           return await recordRequest(requestOf(r), known, ledgerIdOfReservation(r, restaurant), false, restaurant);
@@ -168,7 +166,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
           // an answer, not a failure: the request is refused with the nearest free starts (from the ledger
           // state the refusal was decided on)
           const offered = alternatives(restaurant, { start, partySize: request.partySize, ledger: ledgers.seen(ledgerId), now: now() });
-          return { refused: { code: FAILURE.noTable, message: `No table for ${request.partySize} is free at ${startIso}.`, details: { alternatives: offered } } };
+          return refusalOf(new DomainError('NO_TABLE', `No table for ${request.partySize} is free at ${startIso}.`, { alternatives: offered }));
         }
         const booking = ledger.bookings[request.reservationId];
         if (!booking) throw new Error(`the ledger holds no table for ${request.reservationId}`);
@@ -204,7 +202,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
 
     async recordOutcome({ reservationId, outcome, actor, reason, at: askedAt, cancellationCutoffMinutes }) {
       const res = await readReservation(reservationId);
-      if (res.state.status === 'none') throw ApplicationFailure.create({ type: FAILURE.notFound, message: 'No such reservation.', nonRetryable: true });
+      if (res.state.status === 'none') throw toFailure(new DomainError('NOT_FOUND', 'No such reservation.'));
       const restaurant = await restaurantOf(res.state.restaurantId);
       const at = now();
       const already = res.events.find((e) => e.type === OUTCOME_EVENT[outcome]);

@@ -73,9 +73,16 @@ export interface StatusResult {
   status: ReservationStatus;
 }
 
+/**
+ * A run's status while nothing is recorded of its request, or when nothing ever will be: 'placing' until
+ * placement answers, 'not-placed' when it was refused or withdrawn. After that, the recorded status.
+ */
+export const UNPLACED_STATUSES = ['placing', 'not-placed'] as const;
+export type UnplacedStatus = (typeof UNPLACED_STATUSES)[number];
+
 export interface ReservationWorkflowState {
   reservationId: string;
-  status: ReservationStatus | 'placing' | 'not-placed';
+  status: ReservationStatus | UnplacedStatus;
   placement?: Placement;
   history: Array<{ type: string; at: string }>;
   /** The request's body hash, so a reused Idempotency-Key can be checked after the run has closed. */
@@ -114,19 +121,16 @@ export const SA = {
   partySize: declared('PartySize', 'Int'),
 } as const;
 
-/** Failure types the workflow raises; the API maps them to HTTP statuses. */
+/**
+ * The failure types the workflow raises of its own; the API maps them to HTTP statuses. A rule's refusal
+ * carries its domain code instead (domain/errors.ts), and the API maps that by the code's kind.
+ */
 export const FAILURE = {
-  noTable: 'NO_TABLE',
-  notPending: 'NOT_PENDING',
-  alreadyFinal: 'ALREADY_FINAL',
-  pastCutoff: 'PAST_CUTOFF',
   keyReused: 'IDEMPOTENCY_KEY_REUSED',
   /** The run withdrew its request without placing it (see `answerBy`). */
   withdrawn: 'REQUEST_WITHDRAWN',
   /** Placement failed for good because its dependencies stayed down. */
   placementFailed: 'PLACEMENT_FAILED',
-  forbidden: 'FORBIDDEN',
-  notFound: 'NOT_FOUND',
 } as const;
 
 /** The activities the workflow calls (implemented in activities/reservation.ts). */

@@ -26,7 +26,7 @@ import {
 import { Mutex } from 'async-mutex';
 import type { DomainError } from '../domain/errors';
 import { cutoffMinutesOf, OUTCOME_EVENT, placedAtOf, type Outcome } from '../domain/reservation/outcomes';
-import { cancellationRefusal, ownerRefusal, pendingRefusal, rejectionReason, statusAfter } from '../domain/reservation/rules';
+import { cancellationRefusal, finalRefusal, ownerRefusal, pendingRefusal, rejectionReason, statusAfter } from '../domain/reservation/rules';
 import {
   FAILURE,
   PLACEMENT_WINDOW_MS,
@@ -143,9 +143,7 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   const mayCancel = (input: DecisionInput, askedAt: number) => () => {
     if (state.status === 'placing') return; // decided after the placement (see `decide`)
     const p = state.placement;
-    if (!p || state.status === 'not-placed') {
-      throw ApplicationFailure.create({ type: FAILURE.alreadyFinal, message: `The reservation is ${state.status}.`, nonRetryable: true });
-    }
+    if (!p || state.status === 'not-placed') throw refusal(finalRefusal(state.status));
     const at = onPlacementClock(p, askedAt);
     refuse(cancellationRefusal({ status: state.status, by: input.actor.role, at, start: Date.parse(p.start), cancellationCutoffMinutes: cutoffMinutesOf(p) }));
   };

@@ -10,10 +10,10 @@ import type { EventStore, StoredEvent } from '../../eventstore/types';
 import { forbidden, notFound } from '../problem';
 import type { Caller } from '../context';
 import { reservationStreamId, type ReservationEvent } from '../../domain/reservation/reservation';
-import type { RestaurantReplica } from '../../domain/reservation/restaurant';
+import { isOwnerOf, type RestaurantReplica } from '../../domain/reservation/restaurant';
 import { LIST_LIMIT, listOrder, matchesList, reservationViewOf, type ListFilter, type ReservationQueries, type ReservationView } from '../../projections/reservations';
 import type { reservationWorkflow } from '../../workflows/reservation';
-import { SA, reservationWorkflowId, type Actor } from '../../workflows/messages';
+import { SA, reservationWorkflowId, type Actor, type UnplacedStatus } from '../../workflows/messages';
 import { readToken } from './consistency';
 import { applicationFailureIn } from './failures';
 import { LOOKUP_MS, withinDeadline } from './temporal-calls';
@@ -45,7 +45,7 @@ export interface ReservationRouteDeps {
 
 /** A reservation view before anything is recorded: what its workflow (visibility and result) tells. */
 export type WorkflowView = Pick<ReservationView, 'reservationId' | 'restaurantId' | 'customerId' | 'partySize' | 'start' | 'history'> & {
-  status: 'placing' | 'not-placed';
+  status: UnplacedStatus;
   problem?: { code: string; detail: string };
 };
 
@@ -93,7 +93,7 @@ export function routeContext(deps: ReservationRouteDeps): RouteContext {
 
   async function actorOf(caller: Caller, r: Pick<ReservationView, 'restaurantId' | 'customerId'>): Promise<Actor> {
     const restaurant = await deps.restaurants.get(r.restaurantId);
-    if (restaurant?.ownerId === caller.userId) return { userId: caller.userId, role: 'owner' };
+    if (isOwnerOf(restaurant, caller.userId)) return { userId: caller.userId, role: 'owner' };
     if (r.customerId === caller.userId) return { userId: caller.userId, role: 'customer' };
     throw forbidden('Only the customer who made this reservation or the restaurant owner may see or change it.');
   }

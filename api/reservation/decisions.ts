@@ -8,11 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { RETRY_AFTER_SECONDS, conflict } from '../problem';
+import { RETRY_AFTER_SECONDS } from '../problem';
 import { bearerSecurity, requireCaller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
-import { ownerRefusal } from '../../domain/reservation/rules';
-import { FAILURE, acceptUpdate, cancelUpdate, rejectUpdate, reservationWorkflowId } from '../../workflows/messages';
+import { finalRefusal, ownerRefusal } from '../../domain/reservation/rules';
+import { acceptUpdate, cancelUpdate, rejectUpdate, reservationWorkflowId } from '../../workflows/messages';
 import { CONSISTENCY_HEADER, nextToken } from './consistency';
 import type { RouteContext } from './context';
 import { applicationFailureIn, sendUnavailable, workflowProblem } from './failures';
@@ -75,7 +75,7 @@ export function decisionRoutes(ctx: RouteContext) {
         const { error } = outcome;
         // the run has ended: the reservation is final (its status is the recorded one)
         if (error instanceof WorkflowNotFoundError) {
-          throw conflict(`The reservation is already ${reservation.status}.`, { code: FAILURE.alreadyFinal, reservationStatus: reservation.status });
+          throw finalRefusal(reservation.status);
         }
         if (applicationFailureIn(error)) throw workflowProblem(error);
         // No answer in time. Only the server can say whether the decision reached it: if it knows the

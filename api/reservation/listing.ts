@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { forbidden, notFound } from '../problem';
 import { bearerSecurity, requireCaller } from '../context';
+import { isOwnerOf } from '../../domain/reservation/restaurant';
 import type { ListFilter } from '../../projections/reservations';
 import { CONSISTENCY_HEADER } from './consistency';
 import type { RouteContext } from './context';
@@ -111,7 +112,7 @@ export function listingRoutes(ctx: RouteContext) {
       async (request) => {
         const caller = requireCaller(request);
         const restaurant = await ctx.restaurantOr404(request.params.id);
-        if (restaurant.ownerId !== caller.userId) throw forbidden("Only the restaurant's owner may list its reservations.");
+        if (!isOwnerOf(restaurant, caller.userId)) throw forbidden("Only the restaurant's owner may list its reservations.");
         const filter = listFilter(request.query);
         const items = await deps.queries.byRestaurant(restaurant.restaurantId, filter);
         return { items: await ctx.withOwnWrites(items, request.headers[CONSISTENCY_HEADER], filter, (r) => r.restaurantId === restaurant.restaurantId) };

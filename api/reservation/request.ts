@@ -11,8 +11,9 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { HttpProblem, RETRY_AFTER_SECONDS, conflict, notFound } from '../problem';
 import { bearerSecurity, requireCaller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
-import { DomainError, isDomainError } from '../../domain/errors';
+import { DomainError, isDomainError, type DomainErrorCode } from '../../domain/errors';
 import { nearestFreeStarts } from '../../domain/reservation/ledger';
+import { sameBooking, type Booking } from '../../domain/reservation/rules';
 import type { RestaurantReplica } from '../../domain/reservation/restaurant';
 import { bookableStarts, checkBookable } from '../../domain/time/slots';
 import { addDays, formatInZone, localDateOf, parseStart } from '../../domain/time/zoned-time';
@@ -28,12 +29,12 @@ import { LOOKUP_MS, withinDeadline } from './temporal-calls';
 const START_RULES: ReadonlySet<string> = new Set(['CLOSED_THAT_DAY', 'BETWEEN_SERVICES', 'TURN_PAST_CLOSING', 'OFF_SLOT_GRID', 'IN_THE_PAST', 'TOO_EARLY', 'TOO_LATE']);
 
 /** What an Idempotency-Key's earlier request was, to compare a repeated one with. */
-interface KeyedRequest {
+interface KeyedRequest extends Booking {
   requestHash: string;
-  customerId: string;
-  partySize: number;
-  start: string;
 }
+
+/** The refusal of a reservation that has ended (rules.ts `finalRefusal`). */
+const isFinalRefusal = (code: string): boolean => code === ('ALREADY_FINAL' satisfies DomainErrorCode);
 
 export function requestRoute(ctx: RouteContext) {
   const { deps, now } = ctx;
@@ -68,14 +69,14 @@ export function requestRoute(ctx: RouteContext) {
     const reused = () => conflict('This Idempotency-Key was already used for a different request body.', { code: FAILURE.keyReused });
     if (run?.requestHash !== undefined && run.requestHash !== request.requestHash) throw reused();
     // (a run started after an earlier one failed refuses a final reservation: that answer is the stream's)
-    if (run?.status === 'not-placed' && run.refusal && run.refusal.code !== FAILURE.alreadyFinal) {
+    if (run?.status === 'not-placed' && run.refusal && !isFinalRefusal(run.refusal.code)) {
       throw refusalProblem(run.refusal.code, run.refusal.message, run.refusal.details) ?? new HttpProblem(422, run.refusal.message, { code: run.refusal.code });
     }
     // from the stream, not the read model: the answer must reflect the latest recorded status
     const view = await ctx.findReservation(reservationId);
     if (!view) throw 'error' in closed && !(closed.error instanceof WorkflowFailedError) ? closed.error : notFound(`Reservation ${reservationId} does not exist.`);
     // a run that failed, or one from before the hash was kept, has no hash: the stored request itself must match
-    if (run?.requestHash === undefined && (view.customerId !== request.customerId || view.partySize !== request.partySize || Date.parse(view.start) !== Date.parse(request.start))) {
+    if (run?.requestHash === undefined && !sameBooking(view, request)) {
       throw reused();
     }
     return reply
@@ -173,7 +174,7 @@ export function requestRoute(ctx: RouteContext) {
         const failure = applicationFailureIn(error);
         if (failure?.type) {
           // a key naming a reservation that has ended (its run is gone): the stored reservation answers
-          if (failure.type === FAILURE.alreadyFinal && key) return storedOutcome(reply, reservationId, stored);
+          if (isFinalRefusal(failure.type) && key) return storedOutcome(reply, reservationId, stored);
           if (TRANSIENT.has(failure.type)) return sendUnavailable(reply, request, failure.message, { code: failure.type });
           throw workflowProblem(error);
         }

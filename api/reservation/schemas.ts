@@ -4,11 +4,12 @@
  */
 import { RESERVATION_STATUSES } from '../../domain/reservation/reservation';
 import { LIST_LIMIT } from '../../projections/reservations';
+import { UNPLACED_STATUSES } from '../../workflows/messages';
 import { problemResponses } from '../problem';
 
 export const STATUSES = [...RESERVATION_STATUSES];
 /** What GET /reservations/:id can say: the recorded statuses, and before that what the workflow says. */
-const VIEW_STATUSES = ['placing', 'not-placed', ...RESERVATION_STATUSES];
+const VIEW_STATUSES = [...UNPLACED_STATUSES, ...RESERVATION_STATUSES];
 
 /** The error statuses a route declares, each a problem (the server documents them as problem+json). */
 export const errors = problemResponses;

@@ -26,6 +26,8 @@ export interface RestaurantReplica {
   version: number;
 }
 
+/** Whether `userId` owns the restaurant (an unknown restaurant has no owner): who may decide on and list its reservations. */
+export const isOwnerOf = (restaurant: Pick<RestaurantReplica, 'ownerId'> | null | undefined, userId: string): boolean => restaurant?.ownerId === userId;
 
 /** Seats of the largest table, 0 without tables: no party larger than this can ever be seated. */
 export function largestTable(restaurant: Pick<RestaurantReplica, 'tables'>): number {

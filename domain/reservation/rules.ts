@@ -46,11 +46,11 @@ export function statusAfter<S extends string>(eventType: string, before: S): Res
 }
 
 /**
- * Nothing leaves a final status: the refusal of anything asked of a reservation that has ended (`wanted`:
- * what was asked, e.g. 'cancelled', named in the message when given).
+ * The refusal of anything asked of a reservation that has ended (`isFinal`; also a request whose run ended
+ * without placing it): nothing leaves a final status. `wanted`: what was asked, e.g. 'cancelled', named in
+ * the message when given.
  */
-export function finalRefusal(status: string, wanted?: string): DomainError | undefined {
-  if (!FINAL.has(status)) return undefined;
+export function finalRefusal(status: string, wanted?: string): DomainError {
   return new DomainError('ALREADY_FINAL', `The reservation is already ${status}${wanted ? ` and cannot be ${wanted}` : ''}.`, { reservationStatus: status });
 }
 
@@ -107,8 +107,7 @@ export interface CancelQuestion {
  * before the start).
  */
 export function cancellationRefusal(q: CancelQuestion): DomainError | undefined {
-  const final = finalRefusal(q.status, 'cancelled');
-  if (final) return final;
+  if (isFinal(q.status)) return finalRefusal(q.status, 'cancelled');
   if (q.at >= q.start) return new DomainError('ALREADY_STARTED', 'The reservation has already started and can no longer be cancelled.');
   if (q.by === 'customer' && q.at > customerCutoffAt(q.start, q.cancellationCutoffMinutes)) {
     return new DomainError(

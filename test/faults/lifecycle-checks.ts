@@ -1,5 +1,7 @@
 /** What must hold of each lifecycle the load ran: its reservation final in its stream, its workflow closed. */
 import type { Client } from '@temporalio/client';
+import { reservationStreamId } from '../../domain/reservation/reservation';
+import { isFinal } from '../../domain/reservation/rules';
 import { reservationWorkflowId } from '../../workflows/messages';
 import type { Lifecycle } from './load';
 import { short } from './findings';
@@ -31,12 +33,12 @@ export async function checkLifecycles(lifecycles: Lifecycle[], history: History,
   await Promise.all(
     acknowledged.map(async (l) => {
       const id = l.reservationId!;
-      const events = history.reservation.streams.get(`reservation-${id}`) ?? [];
+      const events = history.reservation.streams.get(reservationStreamId(id)) ?? [];
       const status = statusOf.get(id) ?? 'none';
       const wf = await describe(id);
       const what = `reservation ${id} (#${l.seq} ${l.kind})`;
       const client = `client saw: ${l.steps.join(' | ')}`;
-      const final = ['cancelled', 'rejected', 'expired', 'completed'].includes(status);
+      const final = isFinal(status);
       if (l.expectedFinal === 'not-placed') {
         if (events.length > 0 && !final) findings.push(`${what}: acknowledged, then not placed, but its stream is ${status}: ${events.map((e) => e.type).join(', ')}; ${client}`);
       } else if (!final) {
