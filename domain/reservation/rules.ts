@@ -1,9 +1,9 @@
 /**
  * The reservation lifecycle's rules as pure predicates, each written once: the decider (reservation.ts)
  * enforces them on the stream, the workflow's update validators call them to refuse a request before it
- * is accepted, and activities ask them which ledger a reservation lives on and whether it still holds its
- * table. No I/O and no clock: times come in as arguments. Imports nothing heavy, so the workflow bundle can
- * take it.
+ * is accepted, the activities ask them whether a reservation has ended or still holds its table, and the
+ * API whether a repeated request is the same booking. No I/O and no clock: times come in as arguments.
+ * Imports nothing heavy, so the workflow bundle can take it.
  *
  * Refusals name the reservation's status as `reservationStatus` (never `status`, which in a problem body
  * is the HTTP status).
