@@ -9,7 +9,7 @@ import { loadConfig } from '../platform/config';
 import { deprovision, provision } from '../platform/provision';
 import { eventStore, motoWorkarounds } from '../platform/runtime';
 import { topology } from '../platform/topology';
-import { eventStoreContract } from './contract';
+import { eventStoreContract } from './testing/contract';
 
 const config = loadConfig();
 const clients = awsClients(config);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BatchWriteItemCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
-import { eventStoreContract } from './contract';
+import { eventStoreContract } from './testing/contract';
 import { DynamoDBEventStore } from './dynamodb';
 import { eventToItem } from './dynamodb-items';
 import { createEventTable } from './dynamodb-table';

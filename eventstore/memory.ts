@@ -14,7 +14,7 @@ import type {
 type Listener<E extends DomainEvent> = (events: StoredEvent<E>[]) => void;
 
 /**
- * In-memory event store for unit tests, passing the same contract as DynamoDB (contract.ts): gapless
+ * In-memory event store for unit tests, passing the same contract as DynamoDB (testing/contract.ts): gapless
  * versions, expected-version checks, idempotent retries by event id, DynamoDB's limits, and `appendMany`
  * all or nothing (every request is checked before any is written). No I/O.
  */

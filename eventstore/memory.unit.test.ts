@@ -1,4 +1,4 @@
-import { eventStoreContract } from './contract';
+import { eventStoreContract } from './testing/contract';
 import { InMemoryEventStore } from './memory';
 
 eventStoreContract('InMemoryEventStore', async () => new InMemoryEventStore('catalog'));

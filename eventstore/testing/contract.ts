@@ -1,10 +1,11 @@
 /**
- * The one contract every EventStore implementation passes. Call it from a test file:
+ * Test support, not production code: the one contract every EventStore implementation passes. Call it
+ * from a test file:
  *   eventStoreContract('InMemoryEventStore', async () => new InMemoryEventStore('catalog'));
  * `makeStore` is called before each test; stream ids are unique per test, so a store may share a table.
  */
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError, type EventStore, EventStoreLimitError, type NewEvent, type StoredEvent } from './types';
+import { ConcurrencyError, type EventStore, EventStoreLimitError, type NewEvent, type StoredEvent } from '../types';
 
 type Ev = { type: 'Happened'; data: { n: number; pad?: string } };
 
