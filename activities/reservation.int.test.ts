@@ -9,7 +9,7 @@ import { awsClients, destroyAwsClients } from '../platform/aws';
 import { loadConfig } from '../platform/config';
 import { DynamoDBEventStore } from '../eventstore/dynamodb';
 import { createEventTable } from '../eventstore/dynamodb-table';
-import type { RestaurantReplica } from '../domain/reservation/restaurant';
+import { replicaFixture } from '../test/fixtures/restaurants';
 import type { Refusal } from '../workflows/messages';
 import { createReservationActivities, type ReservationServiceEvent } from './reservation';
 
@@ -27,30 +27,7 @@ afterAll(async () => {
 });
 
 const NOW = new Date('2026-12-01T09:00:00Z');
-const restaurant: RestaurantReplica = {
-  restaurantId: randomUUID(),
-  ownerId: 'owner',
-  name: 'Da Mario',
-  timezone: 'Europe/Rome',
-  openingHours: Object.fromEntries(
-    ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, [{ open: '12:00', close: '15:00' }]]),
-  ) as RestaurantReplica['openingHours'],
-  tables: [{ id: 't1', seats: 4 }],
-  closed: false,
-  version: 1,
-  policy: {
-    acceptance: 'auto',
-    maxPartySize: 4,
-    turnMinutes: 60,
-    slotMinutes: 15,
-    decisionTimeoutMinutes: 60,
-    minAdvanceMinutes: 60,
-    maxAdvanceDays: 30,
-    cancellationCutoffMinutes: 120,
-    reminderMinutesBefore: 120,
-    maxBookingsPerCustomerPerDay: 20,
-  },
-};
+const restaurant = replicaFixture({ restaurantId: randomUUID() });
 
 test('30 concurrent requests for the last table from two workers on DynamoDB: exactly one holds it, 29 get NO_TABLE', async () => {
   const store = new DynamoDBEventStore<ReservationServiceEvent>({ client: clients.dynamodb, tableName, service: 'reservation' });

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { InMemoryEventStore } from '../eventstore/memory';
 import { createReservationActivities, type ReservationServiceEvent } from './reservation';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
+import { replicaFixture } from '../test/fixtures/restaurants';
 import type { Placement, Refusal, ReservationRequest } from '../workflows/messages';
 
 function placed(p: Placement | Refusal): Placement {
@@ -15,30 +16,7 @@ function placed(p: Placement | Refusal): Placement {
 
 const NOW = new Date('2026-12-01T09:00:00Z');
 const START = '2026-12-01T12:00:00.000Z'; // 13:00 in Rome
-const restaurant: RestaurantReplica = {
-  restaurantId: 'r1',
-  ownerId: 'owner',
-  name: 'Da Mario',
-  timezone: 'Europe/Rome',
-  openingHours: Object.fromEntries(
-    ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, [{ open: '12:00', close: '15:00' }]]),
-  ) as RestaurantReplica['openingHours'],
-  tables: [{ id: 't1', seats: 4 }],
-  closed: false,
-  version: 1,
-  policy: {
-    acceptance: 'auto',
-    maxPartySize: 4,
-    turnMinutes: 60,
-    slotMinutes: 15,
-    decisionTimeoutMinutes: 60,
-    minAdvanceMinutes: 60,
-    maxAdvanceDays: 30,
-    cancellationCutoffMinutes: 120,
-    reminderMinutesBefore: 120,
-    maxBookingsPerCustomerPerDay: 20,
-  },
-};
+const restaurant = replicaFixture();
 
 function setup(r: RestaurantReplica = restaurant) {
   const store = new InMemoryEventStore<ReservationServiceEvent>('reservation');

@@ -13,6 +13,7 @@ import { createCatalogService, type CatalogService } from './index';
 import { GapError, MAX_SCANNED, RESTAURANTS_COLLECTION } from '../../projections/catalog';
 import { consumers, type Consumer } from '../../projections';
 import { testAuth } from '../../test/test-auth';
+import { TRATTORIA_DETAILS } from '../../test/fixtures/restaurants';
 
 const MONGO_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017';
 
@@ -22,13 +23,7 @@ const everyDay = (open: string, close: string) => Object.fromEntries(WEEK.map((d
 
 function body(over: Record<string, unknown> = {}) {
   return {
-    name: 'Trattoria da Mario',
-    cuisine: 'italian',
-    description: 'Roman classics',
-    phone: '+39 06 1234567',
-    address: 'Via Roma 1, Roma',
-    location: { lat: 41.9028, lon: 12.4964 },
-    timezone: 'Europe/Rome',
+    ...TRATTORIA_DETAILS,
     openingHours: {
       monday: [{ open: '12:00', close: '15:00' }, { open: '19:00', close: '23:30' }],
       tuesday: [], wednesday: [], thursday: [], friday: [], saturday: [], sunday: [],

@@ -2,6 +2,7 @@ import { spec } from '../testing/decider-spec';
 import { DomainError } from '../errors';
 import { DEFAULT_POLICY, type CatalogEvent, type OpeningHours, type RestaurantCreated } from './events';
 import { restaurantDecider, type RestaurantCommand } from './restaurant';
+import { TRATTORIA_DETAILS } from '../../test/fixtures/restaurants';
 
 const OWNER = 'user-owner';
 const OTHER = 'user-other';
@@ -9,15 +10,7 @@ const ID = 'r1';
 
 const emptyWeek = (): OpeningHours => ({ monday: [], tuesday: [], wednesday: [], thursday: [], friday: [], saturday: [], sunday: [] });
 
-const DETAILS = {
-  name: 'Trattoria da Mario',
-  cuisine: 'italian',
-  description: 'Roman classics',
-  phone: '+39 06 1234567',
-  address: 'Via Roma 1, Roma',
-  location: { lat: 41.9028, lon: 12.4964 },
-  timezone: 'Europe/Rome',
-};
+const DETAILS = TRATTORIA_DETAILS;
 
 const createCommand = (over: Partial<Extract<RestaurantCommand, { type: 'CreateRestaurant' }>> = {}): RestaurantCommand => ({
   type: 'CreateRestaurant',
