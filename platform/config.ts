@@ -5,6 +5,7 @@
  * real AWS instead.
  */
 import path from 'node:path';
+import { DEFAULT_SCRYPT } from '../domain/auth/passwords';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -24,6 +25,12 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
+  return n;
+}
+
+function powerOfTwo(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const n = int(env, name, fallback, min, max);
+  if ((n & (n - 1)) !== 0) throw new ConfigError(`${name} must be a power of two, got "${n}"`);
   return n;
 }
 
@@ -169,6 +176,15 @@ export function loadConfig(env: Env = process.env) {
         loginIpWindowSeconds: int(env, 'AUTH_LOGIN_IP_WINDOW_SECONDS', 60, 1, 86400),
         loginFailuresPerAccountAndIp: int(env, 'AUTH_LOGIN_FAILURES_PER_ACCOUNT_IP', 10, 1),
         loginFailureWindowSeconds: int(env, 'AUTH_LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86400),
+      },
+      /**
+       * scrypt cost of new password hashes (default: OWASP's baseline, DEFAULT_SCRYPT). Each hash stores
+       * its own parameters, so changing these leaves existing passwords valid.
+       */
+      passwordHash: {
+        N: powerOfTwo(env, 'AUTH_SCRYPT_N', DEFAULT_SCRYPT.N, 2 ** 10, 2 ** 20),
+        r: int(env, 'AUTH_SCRYPT_R', DEFAULT_SCRYPT.r, 1, 32),
+        p: int(env, 'AUTH_SCRYPT_P', DEFAULT_SCRYPT.p, 1, 16),
       },
     },
   };

@@ -18,14 +18,13 @@ import {
   userFromEvents,
   userStreamId,
 } from '../../domain/auth/user';
-import { DEFAULT_SCRYPT, type ScryptParams, dummyVerify, hashPassword, verifyPassword } from '../../domain/auth/passwords';
+import { type ScryptParams, dummyVerify, hashPassword, verifyPassword } from '../../domain/auth/passwords';
 
 export type RegisteredUser = Extract<UserState, { status: 'registered' }>;
 
 export interface AccountsOptions {
-  scrypt?: ScryptParams;
-  /** Makes the id of a new user (default: a random UUID). */
-  newUserId?: () => string;
+  /** Cost of new password hashes (config.auth.passwordHash). */
+  scrypt: ScryptParams;
 }
 
 export interface Accounts {
@@ -40,10 +39,9 @@ export interface Accounts {
   load(userId: string): Promise<RegisteredUser | null>;
 }
 
-export function accounts(anyStore: EventStore, opts: AccountsOptions = {}): Accounts {
+export function accounts(anyStore: EventStore, opts: AccountsOptions): Accounts {
   const store = anyStore as unknown as EventStore<AuthEvent>;
-  const scrypt = opts.scrypt ?? DEFAULT_SCRYPT;
-  const newUserId = opts.newUserId ?? randomUUID;
+  const { scrypt } = opts;
 
   async function load(userId: string): Promise<RegisteredUser | null> {
     const state = userFromEvents((await store.readStream(userStreamId(userId))) as UserEvent[]);
@@ -57,7 +55,7 @@ export function accounts(anyStore: EventStore, opts: AccountsOptions = {}): Acco
       // cheap early answer before spending a hash; the append below is what actually decides
       if ((await store.streamVersion(guard)) > 0) throw emailTaken(email);
 
-      const userId = newUserId();
+      const userId = randomUUID();
       const passwordHash = await hashPassword(input.password, scrypt);
       const userEvents = userDecider.decide(
         { type: 'Register', userId, email, name: input.name, passwordHash },

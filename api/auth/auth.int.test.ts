@@ -19,13 +19,11 @@ import { createEventTable } from '../../eventstore/dynamodb-table';
 import type { EventStore, StoredEvent } from '../../eventstore/types';
 import { createAuthService, type AuthService } from './index';
 import { createTokenService, loadSigningKey, tokensFromConfig, type TokenService } from './tokens';
-import { loginRateLimiter, signUpRateLimiter } from './rate-limit';
 import { authPlugin, remoteJwks } from '../plugins/auth';
 import { jose } from './jose';
 import { usersReadModel, type UsersReadModel } from '../../projections/users';
 import { consumers } from '../../projections';
 
-const cheap = { N: 1024, r: 8, p: 1 };
 const prefix = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const logLines: string[] = [];
 
@@ -45,18 +43,24 @@ interface Harness {
   settled(): Promise<void>;
 }
 
+/** The services' clock: the rate-limit tests move it past a window. */
 let clockMs = Date.now();
 let h: Harness;
 
 async function harness(opts: { project?: boolean; perEmail?: number; signUpsPerIp?: number } = {}): Promise<Harness> {
   const store = new InMemoryEventStore('auth');
   const auth = await createAuthService({
-    config,
+    // limits come from config, as in production: high unless the test is about them
+    config: {
+      ...config,
+      auth: {
+        ...config.auth,
+        limits: { ...config.auth.limits, loginFailuresPerAccountAndIp: opts.perEmail ?? 1000, loginAttemptsPerIp: 5000, signUpsPerIp: opts.signUpsPerIp ?? 1000 },
+      },
+    },
     store,
     db: mongo.db,
-    scrypt: cheap,
-    rateLimiter: loginRateLimiter({ failuresPerEmailAndIp: opts.perEmail ?? 1000, perIp: 5000, now: () => clockMs }),
-    signUpLimiter: signUpRateLimiter({ perIp: opts.signUpsPerIp ?? 1000, now: () => clockMs }),
+    now: () => new Date(clockMs),
   });
   let chain: Promise<void> = Promise.resolve();
   const projectUser = authConsumers(store).users.handle;
@@ -97,7 +101,8 @@ async function me(app: FastifyInstance, token?: string, raw?: string) {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'auth-test-'));
-  config = loadConfig({ ...process.env, DATA_DIR: dataDir, AUTH_PRIVATE_JWK: '', AUTH_JWKS_URL: '' });
+  // the lowest scrypt cost config accepts keeps sign-ups fast
+  config = loadConfig({ ...process.env, DATA_DIR: dataDir, AUTH_PRIVATE_JWK: '', AUTH_JWKS_URL: '', AUTH_SCRYPT_N: '1024' });
   mongo = await connectMongo(config, `${prefix}_auth`);
   h = await harness();
   tokens = await tokensFromConfig(config);
@@ -357,7 +362,7 @@ describe('email uniqueness under concurrency', () => {
     await createEventTable(clients.dynamodb, tableName);
     try {
       const store = new DynamoDBEventStore({ client: clients.dynamodb, tableName, service: 'auth' });
-      const auth = await createAuthService({ config, store, db: mongo.db, scrypt: cheap });
+      const auth = await createAuthService({ config, store, db: mongo.db });
       const app = await buildServer({ plugins: [auth.authPlugin, auth.routes], docsUi: false });
       try {
         await race(app, store);

@@ -11,11 +11,10 @@ import type { Db } from 'mongodb';
 import type { JWTVerifyGetKey } from './jose';
 import type { Config } from '../../platform/config';
 import type { EventStore } from '../../eventstore/types';
-import type { ScryptParams } from '../../domain/auth/passwords';
 import { usersReadModel } from '../../projections/users';
 import { authPlugin, remoteJwks } from '../plugins/auth';
 import type { RoutePlugin } from '../server';
-import { type LoginRateLimiter, type SignUpRateLimiter, loginRateLimiter, signUpRateLimiter } from './rate-limit';
+import { loginRateLimiter, signUpRateLimiter } from './rate-limit';
 import { authRoutes } from './routes';
 import { tokensFromConfig } from './tokens';
 
@@ -31,10 +30,8 @@ export interface AuthServiceDeps {
   store: EventStore;
   /** The auth service's Mongo db (collections `users`, `restaurant_owners`). */
   db: Db;
+  /** The service clock: token times and the rate limiters' windows (default: the system clock). */
   now?: () => Date;
-  rateLimiter?: LoginRateLimiter;
-  signUpLimiter?: SignUpRateLimiter;
-  scrypt?: ScryptParams;
 }
 
 export async function createAuthService(deps: AuthServiceDeps): Promise<AuthService> {
@@ -51,18 +48,16 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       store,
       users,
       tokens,
-      rateLimiter:
-        deps.rateLimiter ??
-        loginRateLimiter({
-          failuresPerEmailAndIp: limits.loginFailuresPerAccountAndIp,
-          failureWindowMs: limits.loginFailureWindowSeconds * 1000,
-          perIp: limits.loginAttemptsPerIp,
-          ipWindowMs: limits.loginIpWindowSeconds * 1000,
-          now,
-        }),
-      signUpLimiter: deps.signUpLimiter ?? signUpRateLimiter({ perIp: limits.signUpsPerIp, windowMs: limits.signUpWindowSeconds * 1000, now }),
-      ...(deps.now ? { now: deps.now } : {}),
-      ...(deps.scrypt ? { scrypt: deps.scrypt } : {}),
+      // limits and hashing cost come from config.auth alone
+      rateLimiter: loginRateLimiter({
+        failuresPerEmailAndIp: limits.loginFailuresPerAccountAndIp,
+        failureWindowMs: limits.loginFailureWindowSeconds * 1000,
+        perIp: limits.loginAttemptsPerIp,
+        ipWindowMs: limits.loginIpWindowSeconds * 1000,
+        now,
+      }),
+      signUpLimiter: signUpRateLimiter({ perIp: limits.signUpsPerIp, windowMs: limits.signUpWindowSeconds * 1000, now }),
+      scrypt: config.auth.passwordHash,
     }),
     authPlugin: authPlugin({ jwks, issuer: config.auth.issuer, audience: config.auth.audience }),
   };

@@ -12,19 +12,17 @@ import { bearerSecurity, requireCaller } from '../context';
 import { HttpProblem, notFound, problemRef, sendProblem, tooManyRequests } from '../problem';
 import type { RoutePlugin } from '../server';
 import { accounts } from './accounts';
-import { type LoginRateLimiter, type SignUpRateLimiter, loginRateLimiter, signUpRateLimiter } from './rate-limit';
+import type { LoginRateLimiter, SignUpRateLimiter } from './rate-limit';
 import type { TokenService } from './tokens';
 
 export interface AuthRoutesDeps {
   store: EventStore;
   users: UsersReadModel;
   tokens: TokenService;
-  rateLimiter?: LoginRateLimiter;
-  signUpLimiter?: SignUpRateLimiter;
-  /** Clock for the default rate limiters. */
-  now?: () => Date;
-  /** Password hashing cost (tests lower it). */
-  scrypt?: ScryptParams;
+  rateLimiter: LoginRateLimiter;
+  signUpLimiter: SignUpRateLimiter;
+  /** Cost of new password hashes (config.auth.passwordHash). */
+  scrypt: ScryptParams;
 }
 
 const email = { type: 'string', format: 'email', minLength: 3, maxLength: 254 } as const;
@@ -127,11 +125,8 @@ function tooMany(reply: FastifyReply, request: FastifyRequest, what: string, ret
 }
 
 export function authRoutes(deps: AuthRoutesDeps): RoutePlugin {
-  const { store, users, tokens } = deps;
-  const clock = deps.now ?? (() => new Date());
-  const limiter = deps.rateLimiter ?? loginRateLimiter({ now: () => clock().getTime() });
-  const signUps = deps.signUpLimiter ?? signUpRateLimiter({ now: () => clock().getTime() });
-  const accts = accounts(store, deps.scrypt ? { scrypt: deps.scrypt } : {});
+  const { store, users, tokens, rateLimiter: limiter, signUpLimiter: signUps } = deps;
+  const accts = accounts(store, { scrypt: deps.scrypt });
 
   return async (app) => {
     app.post<{ Body: { email: string; password: string; name: string } }>('/auth/register', { schema: registerSchema, preValidation: trimEmail, bodyLimit: AUTH_BODY_LIMIT }, async (request, reply) => {
