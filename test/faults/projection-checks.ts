@@ -14,7 +14,7 @@ export const PROJECTED: Record<ServiceName, Record<string, string>> = (() => {
   for (const c of CONSUMERS) for (const col of PROJECTIONS[c.name].collections) m[c.owner][col] = c.name;
   return m;
 })();
-/** Bookkeeping, not content: the per-stream checkpoints applyOnce/applyEvents keep inside documents. */
+/** Bookkeeping, not content: the per-stream checkpoint (`_v`) every projection keeps inside its documents (eventstore/checkpoint.ts). */
 const IGNORED_FIELDS = new Set(['_v']);
 
 class ReplayWouldAppend extends Error {
