@@ -104,8 +104,9 @@ async function main(): Promise<void> {
   await provision(clients, topo);
   try {
     const r = await resolveTopology(clients, topo);
-    // Throughput runs on a table nobody forwards: moto's SQS FIFO send cost grows with queue depth
-    // (O(messages queued)), so a backlog of thousands would distort the latency phase.
+    // Throughput runs on a table nobody forwards, so the latency phase's events do not queue behind a
+    // backlog of thousands forwarded from it (on moto, which served SQS locally until 2026-12-01, each
+    // send also cost O(messages queued)).
     const table = `${topo.prefix}-bench-events`;
     await createEventTable(clients.dynamodb, table);
     const store = new DynamoDBEventStore({ client: clients.dynamodb, tableName: table, service: 'catalog' });

@@ -1,11 +1,13 @@
 /**
- * The rebuild bench's data and measurement (bench/phases.ts `benchRebuild`, and `tsx bench/rebuild.ts` for
- * this phase alone on its own table and database):
+ * The rebuild bench's data and report line, shared by bench/rebuild-phase.ts (`benchRebuild`, a phase of
+ * `npm run bench`) and bench/rebuild-alone.ts (this phase alone on its own table and database):
  * - `appendReservationHistory`: synthetic but valid reservation-service history, decided by the real
  *   deciders (ledgerDecider: HoldTable with the restaurant's tables, ConfirmTable, ReleaseTable;
  *   reservationDecider: RequestReservation auto or manual, AcceptReservation, RejectReservation,
  *   CancelReservation), appended through the event store (appendMany, whole streams per transaction);
- * - `measureRebuild`: the direct rebuild (projections/rebuild.ts), events ÷ seconds after the truncate.
+ * - `rebuildLine`: one direct rebuild's report (projections/rebuild.ts) as a line, events ÷ seconds after
+ *   the truncate;
+ * - `dropTable`: removes the bench's event table.
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -27,9 +27,10 @@ export interface QueueConsumerRunnerOptions {
   /**
    * Batches handled at once. Receives never overlap: one receive at a time, and while batches are being
    * handled it short-polls (no wait). FIFO hands no group to a receive while an earlier message of it is
-   * in flight, so order holds. (On moto a long poll keeps the list of busy groups it took when it began:
-   * overlapping receives could hand out a group's next message while the one before is still being handled,
-   * and a long poll facing only busy groups spins at full CPU until its wait ends.) Default 1.
+   * in flight, so order holds. (Seen on moto, which served SQS locally until 2026-12-01: a long poll kept
+   * the list of busy groups it took when it began, so overlapping receives could hand out a group's next
+   * message while the one before was still being handled, and a long poll facing only busy groups spun at
+   * full CPU until its wait ended.) Default 1.
    */
   concurrency?: number;
   /** Called when the dead-letter queue holds messages and their count changed (checked every `dlqCheckMs`, default 10 s). */

@@ -35,10 +35,10 @@ import layout from './stack/layout.js';
 import { down, status, up } from './stack/supervise.mjs';
 import { log, fail } from './stack/util.mjs';
 
-export { install, installSchemathesis, indexDynoxide, SCHEMATHESIS_VENV, SCHEMATHESIS_VERSION } from './stack/install.mjs';
+// what scripts/run.mjs, bench/index.ts and the schemathesis test call; tests that start servers of their
+// own take command lines and probes from scripts/stack/layout.js and probes.js directly
+export { install, installSchemathesis } from './stack/install.mjs';
 export { down, status, up } from './stack/supervise.mjs';
-export const { serverCommand } = layout;
-export { dynamodbAnswers, sqsAnswers } from './stack/probes.js';
 
 const { DATA, STACK_DEF } = layout;
 const VERSIONS = STACK_DEF.versions;

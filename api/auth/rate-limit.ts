@@ -1,7 +1,7 @@
 /**
  * Small in-memory sliding-window limiters for sign-in and sign-up. In memory on purpose: they slow down
  * password guessing and mass sign-ups against one API process; several instances would each allow the
- * limit (acceptable for this scale; a shared store would be the next step). The clock is injected for tests.
+ * limit (acceptable for this scale; a shared store would be the next step). The clock is injected (the service clock).
  *
  * Sign-in counts in two ways, so that nobody can lock someone else out:
  * - failed attempts per (email, IP): guessing one account's password from one address is slowed down, but

@@ -1,7 +1,7 @@
 /**
- * Where the local stack lives and how each of its servers is started: the one definition that
- * scripts/stack.mjs (the shared stack), the fault suite and the persistence test (their own servers on
- * free ports) all use, so every one of them runs the servers exactly the same way.
+ * Where the local stack lives and how each of its servers is started: the one definition that the stack
+ * script (scripts/stack/*, the shared stack), the fault suite and the persistence test (their own servers
+ * on free ports) all use, so every one of them runs the servers exactly the same way.
  *
  * CommonJS on purpose: Node's ES modules (scripts/stack.mjs) and jest's CommonJS runtime (test/) can both
  * load it, and it needs nothing beyond Node (the stack script runs before `npm ci`). Types: layout.d.ts.

@@ -1,7 +1,8 @@
 /**
  * Readiness probes of the local stack's servers: a real request each server answers only when it serves.
- * Used by scripts/stack.mjs (`up`, `status`) and by the tests that start servers of their own (test/faults,
- * test/persistence.int.test.ts). CommonJS for the same reason as layout.js. Types: probes.d.ts.
+ * Used by the stack script (scripts/stack/supervise.mjs `up`, `status`) and by the tests that start servers
+ * of their own (test/faults, test/persistence.int.test.ts). CommonJS for the same reason as layout.js.
+ * Types: probes.d.ts.
  */
 const net = require('node:net');
 
