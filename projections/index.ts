@@ -59,7 +59,7 @@ export function consumers(deps: {
     const store = deps.stores[c.source];
     const live =
       c.name === 'auth-ownership'
-        ? { handle: ownershipConsumer({ store: deps.stores.auth, db: deps.dbs.auth }) }
+        ? { handle: ownershipConsumer({ store: deps.stores.auth, db: deps.dbs.auth, ...guard }) }
         : projectionHandler(db, projection, guard);
     return [
       c.name,
