@@ -231,7 +231,8 @@ describe('every bad token is a 401 with a clear detail', () => {
     await expect401(await me(h.app, 'not.a.jwt'), /malformed/);
   });
   test('expired (issued with a past clock)', async () => {
-    const { accessToken } = await tokens.issueToken(user, { now: new Date(Date.now() - 3600_000) });
+    const anHourAgo = await tokensFromConfig(config, () => new Date(Date.now() - 3600_000)); // the service's key, a past clock
+    const { accessToken } = await anHourAgo.issueToken(user);
     await expect401(await me(h.app, accessToken), /expired/);
   });
   test('wrongly signed (another key)', async () => {

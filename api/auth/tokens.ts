@@ -44,9 +44,9 @@ export interface TokenService {
   readonly audience: string;
   /**
    * Roles are a snapshot taken at sign-in: a user granted a restaurant sees `owner` in their next token
-   * (at most `tokenTtlSeconds` later). `now` overrides the service clock (tests issue expired tokens).
+   * (at most `tokenTtlSeconds` later). Issued at the service clock's time.
    */
-  issueToken(user: TokenSubject, opts?: { now?: Date }): Promise<IssuedToken>;
+  issueToken(user: TokenSubject): Promise<IssuedToken>;
   /** The public key set, as served at `/.well-known/jwks.json`. */
   jwks(): JSONWebKeySet;
   /** A verifier key resolver for `authPlugin` in the same process (no HTTP round trip). */
@@ -119,8 +119,8 @@ export function createTokenService(opts: {
     kid: key.kid,
     issuer,
     audience,
-    async issueToken(user, o = {}) {
-      const iat = Math.floor((o.now ?? clock()).getTime() / 1000);
+    async issueToken(user) {
+      const iat = Math.floor(clock().getTime() / 1000);
       const accessToken = await new jose.SignJWT({ email: user.email, ...(user.name ? { name: user.name } : {}), roles: rolesOf(user) })
         .setProtectedHeader({ alg: TOKEN_ALG, kid: key.kid, typ: 'JWT' })
         .setIssuer(issuer)
