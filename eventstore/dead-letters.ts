@@ -35,7 +35,7 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<numb
   return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
 
-export const REDRIVES_ATTRIBUTE = 'redrives';
+const REDRIVES_ATTRIBUTE = 'redrives';
 
 export interface RedriveMove {
   consumer: string;

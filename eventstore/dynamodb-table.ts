@@ -39,7 +39,7 @@ export async function createTable(client: DynamoDBClient, input: CreateTableComm
   return created;
 }
 
-export async function tableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
+async function tableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return true;
@@ -49,7 +49,7 @@ export async function tableExists(client: DynamoDBClient, tableName: string): Pr
   }
 }
 
-export async function waitActive(client: DynamoDBClient, tableName: string, timeoutMs = 60_000): Promise<void> {
+async function waitActive(client: DynamoDBClient, tableName: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
