@@ -79,3 +79,15 @@ describe('config', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
 });
+
+describe('password hash cost', () => {
+  it('defaults to scrypt N=32768, r=8, p=1 and takes a power of two for N', () => {
+    expect(loadConfig({}).auth.passwordHash).toEqual({ N: 32768, r: 8, p: 1 });
+    expect(loadConfig({ AUTH_SCRYPT_N: '1024' }).auth.passwordHash.N).toBe(1024);
+  });
+  it('refuses an N that is not a power of two, or out of range, naming the variable', () => {
+    expect(() => loadConfig({ AUTH_SCRYPT_N: '3000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ AUTH_SCRYPT_N: '3000' })).toThrow(/AUTH_SCRYPT_N/);
+    expect(() => loadConfig({ AUTH_SCRYPT_N: String(2 ** 21) })).toThrow(/AUTH_SCRYPT_N/);
+  });
+});

@@ -45,7 +45,7 @@ async function stopped(child: ChildProcess): Promise<void> {
   throw new Error(`process ${child.pid} did not stop within 2 s`);
 }
 
-/** A FerretDB of our own, flags as in scripts/stack.mjs, data in a temp dir. */
+/** A FerretDB of our own, flags as in scripts/stack/layout.js `serverCommand`, data in a temp dir. */
 async function startFerret(port: number, dir: string): Promise<ChildProcess> {
   mkdirSync(path.join(dir, 'data'), { recursive: true });
   const child = spawn(

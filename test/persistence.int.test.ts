@@ -1,6 +1,6 @@
 /**
  * The local stack keeps its data across a stop and a start (issue 10): its OWN dynoxide, LocalStack, Temporal
- * dev server and FerretDB (the command lines of scripts/stack.mjs, on free ports, data in a temp dir), the
+ * dev server and FerretDB (the command lines of scripts/stack/layout.js `serverCommand`, on free ports, data in a temp dir), the
  * whole system on them; a user, a restaurant and a pending reservation (manual acceptance, so its workflow
  * waits for the owner); then every process and every server stops, and everything starts again on the
  * same data. LocalStack (SNS, SQS) comes back empty, as it does locally: the system provisions it again and the
