@@ -3,6 +3,7 @@
  * a stamp file beside each binary names the version (and build flags) it was built with, and a change of
  * either rebuilds it. Versions come from platform/local-stack.json.
  */
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
