@@ -56,6 +56,43 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], f
   return v as T;
 }
 
+/**
+ * How the API and the worker reach a Temporal cluster beyond the dev server: TLS with the server's CA and an
+ * optional client certificate (mTLS: a self-hosted cluster, or Temporal Cloud with certificates), or an API
+ * key (Temporal Cloud; implies TLS). `TEMPORAL_TLS=auto` (the default) turns TLS on when any of these is set.
+ */
+function temporalSecurity(env: Env): {
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
+  apiKey?: string;
+} {
+  const opt = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const caFile = opt('TEMPORAL_TLS_CA_FILE');
+  const certFile = opt('TEMPORAL_TLS_CERT_FILE');
+  const keyFile = opt('TEMPORAL_TLS_KEY_FILE');
+  const serverName = opt('TEMPORAL_TLS_SERVER_NAME');
+  const apiKey = opt('TEMPORAL_API_KEY');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError('TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (a client certificate and its key)');
+  }
+  const mode = oneOf(env, 'TEMPORAL_TLS', ['auto', 'on', 'off'] as const, 'auto');
+  const anySet = [caFile, certFile, serverName, apiKey].some((v) => v !== undefined);
+  if (mode === 'off' && anySet) throw new ConfigError('TEMPORAL_TLS=off, but a TEMPORAL_TLS_* file or TEMPORAL_API_KEY is set');
+  const tlsOn = mode === 'on' || (mode === 'auto' && anySet);
+  return {
+    ...(tlsOn
+      ? {
+          tls: {
+            ...(caFile ? { caFile } : {}),
+            ...(certFile ? { certFile } : {}),
+            ...(keyFile ? { keyFile } : {}),
+            ...(serverName ? { serverName } : {}),
+          },
+        }
+      : {}),
+    ...(apiKey ? { apiKey } : {}),
+  };
+}
+
 export const ROOT_DIR = path.resolve(__dirname, '..');
 
 export function loadConfig(env: Env = process.env) {
@@ -154,6 +191,7 @@ export function loadConfig(env: Env = process.env) {
        * frontend that does not answer is an error within this, not a hang.
        */
       rpcDeadlineMs: int(env, 'TEMPORAL_RPC_DEADLINE_MS', 10000, 100, 120000),
+      ...temporalSecurity(env),
     },
     worker: {
       maxConcurrentActivities: int(env, 'WORKER_MAX_ACTIVITIES', 100, 1, 10000),

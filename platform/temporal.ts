@@ -1,5 +1,27 @@
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
+import fs from 'node:fs';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
 import type { Config } from './config';
+
+/**
+ * TLS and API key for a connection (the client's and the worker's take the same): the certificate files read
+ * now, so a rotated certificate is picked up by the next connection. Nothing for the local dev server.
+ */
+export function temporalSecurity(config: Pick<Config, 'temporal'>): { tls?: TLSConfig; apiKey?: string } {
+  const { tls, apiKey } = config.temporal;
+  const read = (file: string): Buffer => fs.readFileSync(file);
+  return {
+    ...(tls
+      ? {
+          tls: {
+            ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
+            ...(tls.caFile ? { serverRootCACertificate: read(tls.caFile) } : {}),
+            ...(tls.certFile && tls.keyFile ? { clientCertPair: { crt: read(tls.certFile), key: read(tls.keyFile) } } : {}),
+          },
+        }
+      : {}),
+    ...(apiKey ? { apiKey } : {}),
+  };
+}
 
 type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
 
@@ -24,6 +46,7 @@ export async function connectTemporal(config: Pick<Config, 'temporal'>, opts: { 
   const connection = await Connection.connect({
     address: config.temporal.address,
     connectTimeout: config.temporal.connectTimeoutMs,
+    ...temporalSecurity(config),
     ...(opts.rpcDeadlineMs === undefined
       ? {}
       : { interceptors: [defaultDeadline(opts.rpcDeadlineMs), makeGrpcRetryInterceptor(defaultGrpcRetryOptions())] }),

@@ -5,6 +5,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../platform/config';
 import { createRuntime } from '../platform/runtime';
+import { temporalSecurity } from '../platform/temporal';
 import { createReservationActivities, type ReservationServiceEvent } from '../activities/reservation';
 import { replicaFromCatalogEvents, restaurantReplica } from '../projections/restaurant-replica';
 import type { EventStore } from '../eventstore/types';
@@ -15,7 +16,7 @@ export async function createReservationWorker(config = loadConfig()) {
   // the SDK logs through its own runtime: give it the process's level (expected refusals are not failures)
   Runtime.install({ logger: new DefaultLogger(SDK_LEVEL[config.logLevel]) });
   const runtime = await createRuntime(config);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect({ address: config.temporal.address, ...temporalSecurity(config) });
   const activities = createReservationActivities({
     store: runtime.stores.reservation as EventStore<ReservationServiceEvent>,
     // a replica a second old is as good as a fresh one here: it is eventually consistent anyway, and
