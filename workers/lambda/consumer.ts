@@ -1,0 +1,58 @@
+/**
+ * A consumer Lambda (SQS FIFO event source with ReportBatchItemFailures): the very handler the local
+ * `QueueConsumerRunner` calls (eventstore/consumer.ts `createSqsHandler` over the consumer from
+ * projections/index.ts), wired from config. Failed messages are reported in `batchItemFailures`; SQS
+ * redelivers them and, after MAX_RECEIVE_COUNT receives, moves them to the consumer's dead-letter queue.
+ *
+ * Environment: CONSUMER_NAME (one of the topology's consumers) and what platform/config.ts reads.
+ */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createSqsHandler, isDependencyDown, type SqsHandler, type SqsRecord } from '../../eventstore/consumer';
+import type { EventStore } from '../../eventstore/types';
+import { loadConfig } from '../../platform/config';
+import { createRuntime } from '../../platform/runtime';
+import { consumerDef, topology, type ConsumerName } from '../../platform/topology';
+import { consumers, type Consumer } from '../../projections';
+import { once } from './once';
+
+export interface ConsumerLambdaDeps {
+  name: ConsumerName;
+  consumer: Pick<Consumer, 'handle' | 'handleStream'>;
+  /** The SOURCE service's event store: gaps heal from it and data-less envelopes are completed from it. */
+  store: Pick<EventStore, 'readStream'>;
+  log?: (line: string, err?: unknown) => void;
+}
+
+export function consumerLambda(deps: ConsumerLambdaDeps): SqsHandler {
+  const log = deps.log ?? ((line: string, err?: unknown) => (err === undefined ? console.error(`[consumer ${deps.name}] ${line}`) : console.error(`[consumer ${deps.name}] ${line}`, err)));
+  return createSqsHandler(deps.consumer.handle, {
+    ...(deps.consumer.handleStream ? { handleStream: deps.consumer.handleStream } : {}),
+    store: deps.store,
+    onHealed: ({ streamId, fromVersion, applied }) => log(`healed a gap in ${streamId}: applied ${applied} event(s) from v${fromVersion}, read from the store`),
+    onError: (err, record) =>
+      isDependencyDown(err)
+        ? log(`message ${record.messageId} failed: a dependency does not answer (${err instanceof Error ? err.message : String(err)})`)
+        : log(`message ${record.messageId} failed`, err),
+  });
+}
+
+const fromEnv = once(async (): Promise<SqsHandler> => {
+  const config = loadConfig();
+  // validated before any connection is made: an unknown name names the known ones
+  const def = consumerDef(topology(config.resourcePrefix), process.env.CONSUMER_NAME ?? '');
+  const runtime = await createRuntime(config);
+  const consumer = consumers(runtime)[def.name];
+  // the read model's indexes exist before its first write (as the pipeline worker does at start)
+  await consumer.init();
+  return consumerLambda({ name: def.name, consumer, store: runtime.stores[def.source] });
+});
+
+/**
+ * A Lambda `SQSEvent` as the handler's records. `SqsRecord.attributes` (eventstore/consumer.ts) carries an
+ * index signature the `SQSRecordAttributes` interface lacks, so the attributes are copied into a plain object.
+ */
+export function sqsRecords(event: SQSEvent): { Records: SqsRecord[] } {
+  return { Records: event.Records.map((r) => ({ messageId: r.messageId, body: r.body, receiptHandle: r.receiptHandle, attributes: { ...r.attributes } })) };
+}
+
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => (await fromEnv())(sqsRecords(event));
