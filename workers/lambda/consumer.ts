@@ -7,7 +7,7 @@
  * Environment: CONSUMER_NAME (one of the topology's consumers) and what platform/config.ts reads.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createSqsHandler, isDependencyDown, type SqsHandler, type SqsRecord } from '../../eventstore/consumer';
+import { createSqsHandler, isDependencyDown, type SqsRecord } from '../../eventstore/consumer';
 import type { EventStore } from '../../eventstore/types';
 import { loadConfig } from '../../platform/config';
 import { createRuntime } from '../../platform/runtime';
@@ -23,9 +23,12 @@ export interface ConsumerLambdaDeps {
   log?: (line: string, err?: unknown) => void;
 }
 
-export function consumerLambda(deps: ConsumerLambdaDeps): SqsHandler {
+/** The Lambda's handler type: an SQS event in, the partial batch response out. */
+export type ConsumerLambda = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+export function consumerLambda(deps: ConsumerLambdaDeps): ConsumerLambda {
   const log = deps.log ?? ((line: string, err?: unknown) => (err === undefined ? console.error(`[consumer ${deps.name}] ${line}`) : console.error(`[consumer ${deps.name}] ${line}`, err)));
-  return createSqsHandler(deps.consumer.handle, {
+  const handle = createSqsHandler(deps.consumer.handle, {
     ...(deps.consumer.handleStream ? { handleStream: deps.consumer.handleStream } : {}),
     store: deps.store,
     onHealed: ({ streamId, fromVersion, applied }) => log(`healed a gap in ${streamId}: applied ${applied} event(s) from v${fromVersion}, read from the store`),
@@ -34,9 +37,10 @@ export function consumerLambda(deps: ConsumerLambdaDeps): SqsHandler {
         ? log(`message ${record.messageId} failed: a dependency does not answer (${err instanceof Error ? err.message : String(err)})`)
         : log(`message ${record.messageId} failed`, err),
   });
+  return (event) => handle(sqsRecords(event));
 }
 
-const fromEnv = once(async (): Promise<SqsHandler> => {
+const fromEnv = once(async (): Promise<ConsumerLambda> => {
   const config = loadConfig();
   // validated before any connection is made: an unknown name names the known ones
   const def = consumerDef(topology(config.resourcePrefix), process.env.CONSUMER_NAME ?? '');
@@ -51,8 +55,8 @@ const fromEnv = once(async (): Promise<SqsHandler> => {
  * A Lambda `SQSEvent` as the handler's records. `SqsRecord.attributes` (eventstore/consumer.ts) carries an
  * index signature the `SQSRecordAttributes` interface lacks, so the attributes are copied into a plain object.
  */
-export function sqsRecords(event: SQSEvent): { Records: SqsRecord[] } {
+function sqsRecords(event: SQSEvent): { Records: SqsRecord[] } {
   return { Records: event.Records.map((r) => ({ messageId: r.messageId, body: r.body, receiptHandle: r.receiptHandle, attributes: { ...r.attributes } })) };
 }
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => (await fromEnv())(sqsRecords(event));
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => (await fromEnv())(event);

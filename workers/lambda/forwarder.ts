@@ -34,7 +34,7 @@ export function forwarderLambda(deps: ForwarderLambdaDeps): ForwarderHandler {
 }
 
 /** The service named by SERVICE, checked against the topology's services. */
-export function serviceFromEnv(env: Record<string, string | undefined>): ServiceName {
+function serviceFromEnv(env: Record<string, string | undefined>): ServiceName {
   const v = env.SERVICE;
   const known: readonly string[] = SERVICES;
   if (v === undefined || !known.includes(v)) throw new ConfigError(`SERVICE must be one of ${SERVICES.join(', ')}, got "${v ?? ''}"`);

@@ -19,8 +19,8 @@ import { topology } from '../../platform/topology';
 import { consumers } from '../../projections';
 import { RESTAURANTS_COLLECTION } from '../../projections/catalog';
 import { TRATTORIA_DETAILS } from '../../test/fixtures/restaurants';
-import { consumerLambda, handler as consumerHandler, sqsRecords } from './consumer';
-import { forwarderLambda } from './forwarder';
+import { consumerLambda, handler as consumerHandler } from './consumer';
+import { forwarderLambda, handler as forwarderHandler } from './forwarder';
 
 jest.setTimeout(60_000);
 
@@ -172,7 +172,7 @@ it('the forwarder and consumer Lambdas, fed real stream records and queue messag
     const messages = await receiveBatch(q.url);
     if (messages.length === 0) continue;
     poisonId ??= messages.find((m) => m.Body === 'not an event')?.MessageId;
-    const response = await consume(sqsRecords(sqsEvent(messages, q.arn)));
+    const response = await consume(sqsEvent(messages, q.arn));
     const failures = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     failed.push(...failures);
     const ok = messages.filter((m) => !failures.has(m.MessageId!));
@@ -202,5 +202,15 @@ it('the module-level consumer handler refuses an unknown CONSUMER_NAME, naming t
   } finally {
     if (before === undefined) delete process.env.CONSUMER_NAME;
     else process.env.CONSUMER_NAME = before;
+  }
+});
+
+it('the module-level forwarder handler refuses a missing SERVICE, naming the services', async () => {
+  const before = process.env.SERVICE;
+  delete process.env.SERVICE;
+  try {
+    await expect(forwarderHandler({ Records: [] })).rejects.toThrow(/SERVICE must be one of catalog, reservation, auth/);
+  } finally {
+    if (before !== undefined) process.env.SERVICE = before;
   }
 });
