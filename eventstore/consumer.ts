@@ -25,7 +25,7 @@ import type { EventStore, StoredEvent } from './types';
  * fits, and the local runner and tests need not invent ARNs and checksums.
  */
 export type SqsRecord = Pick<SQSRecord, 'messageId' | 'body'> &
-  Partial<Pick<SQSRecord, 'receiptHandle'>> & { attributes?: Partial<SQSRecordAttributes> & Record<string, string | undefined> };
+  Partial<Pick<SQSRecord, 'receiptHandle'>> & { attributes?: Partial<SQSRecordAttributes> };
 
 /** Lambda's partial batch response (ReportBatchItemFailures). */
 export type SqsBatchResponse = SQSBatchResponse;

@@ -7,7 +7,7 @@
  * Environment: CONSUMER_NAME (one of the topology's consumers) and what platform/config.ts reads.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createSqsHandler, isDependencyDown, type SqsRecord } from '../../eventstore/consumer';
+import { createSqsHandler, isDependencyDown } from '../../eventstore/consumer';
 import type { EventStore } from '../../eventstore/types';
 import { loadConfig } from '../../platform/config';
 import { createRuntime } from '../../platform/runtime';
@@ -37,7 +37,7 @@ export function consumerLambda(deps: ConsumerLambdaDeps): ConsumerLambda {
         ? log(`message ${record.messageId} failed: a dependency does not answer (${err instanceof Error ? err.message : String(err)})`)
         : log(`message ${record.messageId} failed`, err),
   });
-  return (event) => handle(sqsRecords(event));
+  return (event) => handle(event);
 }
 
 const fromEnv = once(async (): Promise<ConsumerLambda> => {
@@ -50,13 +50,5 @@ const fromEnv = once(async (): Promise<ConsumerLambda> => {
   await consumer.init();
   return consumerLambda({ name: def.name, consumer, store: runtime.stores[def.source] });
 });
-
-/**
- * A Lambda `SQSEvent` as the handler's records. `SqsRecord.attributes` (eventstore/consumer.ts) carries an
- * index signature the `SQSRecordAttributes` interface lacks, so the attributes are copied into a plain object.
- */
-function sqsRecords(event: SQSEvent): { Records: SqsRecord[] } {
-  return { Records: event.Records.map((r) => ({ messageId: r.messageId, body: r.body, receiptHandle: r.receiptHandle, attributes: { ...r.attributes } })) };
-}
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => (await fromEnv())(event);
