@@ -17,7 +17,7 @@ import { GapError } from '../eventstore/checkpoint';
 import { isCatalogEvent, restaurantIdOfStream, type Location } from '../domain/catalog/events';
 import { evolve, type Restaurant } from '../domain/catalog/restaurant';
 import { isOpenAt } from '../domain/catalog/opening-hours';
-import type { Projection } from './projection';
+import { documentPerStream, type Projection } from './projection';
 
 export const RESTAURANTS_COLLECTION = 'restaurants';
 
@@ -201,20 +201,12 @@ function compareKey(a: { d?: number; n: string; i: string }, b: { d?: number; n:
 export const catalogProjection: Projection = {
   name: 'catalog-restaurants',
   collections: [RESTAURANTS_COLLECTION],
-  foldOf(streamId) {
-    const restaurantId = restaurantIdOfStream(streamId);
-    if (restaurantId === undefined) return undefined;
-    return {
-      collection: RESTAURANTS_COLLECTION,
-      docId: restaurantId,
-      evolve(doc, event) {
-        if (!isCatalogEvent(event)) return doc ?? {};
-        const next = evolve(doc ? fromDoc(doc as RestaurantBody) : null, event);
-        if (!next) throw new Error(`${event.streamId} starts with ${event.type}, not RestaurantCreated`);
-        return toDoc(next, event.version);
-      },
-    };
-  },
+  foldOf: documentPerStream(RESTAURANTS_COLLECTION, restaurantIdOfStream, () => (doc, event) => {
+    if (!isCatalogEvent(event)) return doc ?? {};
+    const next = evolve(doc ? fromDoc(doc as RestaurantBody) : null, event);
+    if (!next) throw new Error(`${event.streamId} starts with ${event.type}, not RestaurantCreated`);
+    return toDoc(next, event.version);
+  }),
   indexes: {
     [RESTAURANTS_COLLECTION]: [
       { key: { closed: 1, cuisineKey: 1 }, name: 'closed_1_cuisineKey_1' },

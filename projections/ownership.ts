@@ -23,7 +23,7 @@ import type { DomainEvent, EventStore, StoredEvent } from '../eventstore/types';
 import { isDomainError } from '../domain/errors';
 import { type UserCommand, type UserEvent, type UserState, userDecider, userStreamId } from '../domain/auth/user';
 import { restaurantIdOfStream } from '../domain/catalog/events';
-import { projectionHandler, type EventHandler, type Projection } from './projection';
+import { documentPerStream, projectionHandler, type EventHandler, type Projection } from './projection';
 
 // ---- consumer-driven contract: the only catalog event fields auth relies on --------------------------
 
@@ -85,15 +85,7 @@ interface RestaurantOwnerDoc {
 export const restaurantOwnersProjection: Projection = {
   name: 'auth-ownership',
   collections: [RESTAURANT_OWNERS_COLLECTION],
-  foldOf(streamId) {
-    const restaurantId = restaurantIdOfStream(streamId);
-    if (restaurantId === undefined) return undefined;
-    return {
-      collection: RESTAURANT_OWNERS_COLLECTION,
-      docId: restaurantId,
-      evolve: (doc, e) => (isCreated(e) ? { ownerId: e.data.ownerId } : (doc ?? {})),
-    };
-  },
+  foldOf: documentPerStream(RESTAURANT_OWNERS_COLLECTION, restaurantIdOfStream, () => (doc, e) => (isCreated(e) ? { ownerId: e.data.ownerId } : (doc ?? {}))),
 };
 
 export interface OwnershipLogger {

@@ -25,6 +25,21 @@ export interface StreamFold {
   evolve: (doc: Document | undefined, event: StoredEvent) => Document;
 }
 
+/**
+ * `foldOf` for a read model with one document per stream of one kind: the document's id is what `idOf`
+ * parses from the stream id (undefined: a stream this projection ignores); `evolve` gets that id.
+ */
+export function documentPerStream(
+  collection: string,
+  idOf: (streamId: string) => string | undefined,
+  evolve: (docId: string) => StreamFold['evolve'],
+): (streamId: string) => StreamFold | undefined {
+  return (streamId) => {
+    const docId = idOf(streamId);
+    return docId === undefined ? undefined : { collection, docId, evolve: evolve(docId) };
+  };
+}
+
 export interface Projection {
   /** For logs and errors. */
   name: string;

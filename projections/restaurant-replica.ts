@@ -15,7 +15,7 @@ import type { EventStore, StoredEvent } from '../eventstore/types';
 import { restaurantIdOfStream, restaurantStreamId, type CatalogEvent } from '../domain/catalog/events';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
 import { evolve, restaurantFromEvents, type Restaurant } from '../domain/catalog/restaurant';
-import type { Projection } from './projection';
+import { documentPerStream, type Projection } from './projection';
 
 type ReplicaDoc = Omit<RestaurantReplica, 'restaurantId'> & { _id: string };
 type ReplicaBody = Omit<ReplicaDoc, '_id'>;
@@ -51,15 +51,9 @@ function evolveReplica(restaurantId: string, doc: ReplicaBody | undefined, e: St
 export const restaurantReplicaProjection: Projection = {
   name: 'reservation-restaurants',
   collections: [REPLICA_COLLECTION],
-  foldOf(streamId) {
-    const restaurantId = restaurantIdOfStream(streamId);
-    if (restaurantId === undefined) return undefined;
-    return {
-      collection: REPLICA_COLLECTION,
-      docId: restaurantId,
-      evolve: (doc, e) => evolveReplica(restaurantId, doc as ReplicaBody | undefined, e as StoredEvent<CatalogEvent>),
-    };
-  },
+  foldOf: documentPerStream(REPLICA_COLLECTION, restaurantIdOfStream, (restaurantId) => (doc, e) =>
+    evolveReplica(restaurantId, doc as ReplicaBody | undefined, e as StoredEvent<CatalogEvent>),
+  ),
 };
 
 /** The replica's query (its live handler is the `reservation-restaurants` consumer: projections/index.ts). */
