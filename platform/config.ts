@@ -6,6 +6,8 @@
  */
 import path from 'node:path';
 import { DEFAULT_SCRYPT } from '../domain/auth/passwords';
+import type { ServiceName } from '../eventstore/types';
+import { SERVICES } from './topology';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -60,37 +62,83 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], f
  * How the API and the worker reach a Temporal cluster beyond the dev server: TLS with the server's CA and an
  * optional client certificate (mTLS: a self-hosted cluster, or Temporal Cloud with certificates), or an API
  * key (Temporal Cloud; implies TLS). `TEMPORAL_TLS=auto` (the default) turns TLS on when any of these is set.
+ * The CA, certificate and key each come from a file (TEMPORAL_TLS_*_FILE) or as PEM text (TEMPORAL_TLS_CA /
+ * _CERT / _KEY: what ECS injects from a secret's JSON fields), never both; an empty value is unset, since an
+ * ECS secret has "" for the fields a deployment does not use.
  */
 function temporalSecurity(env: Env): {
-  tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string };
+  tls?: { caFile?: string; caPem?: string; certFile?: string; certPem?: string; keyFile?: string; keyPem?: string; serverName?: string };
   apiKey?: string;
 } {
   const opt = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
-  const caFile = opt('TEMPORAL_TLS_CA_FILE');
-  const certFile = opt('TEMPORAL_TLS_CERT_FILE');
-  const keyFile = opt('TEMPORAL_TLS_KEY_FILE');
+  // a file or its PEM text, one of the two; the text is checked for shape only, and never echoed (it may be a key)
+  const fileOrPem = (name: string): { file?: string; pem?: string } => {
+    const file = opt(`${name}_FILE`);
+    const pem = opt(name);
+    if (file !== undefined && pem !== undefined) throw new ConfigError(`${name}_FILE and ${name} are both set: give one (a file, or the PEM text)`);
+    if (pem !== undefined && !/-----BEGIN [A-Z0-9 ]+-----/.test(pem)) throw new ConfigError(`${name} must be PEM text (-----BEGIN …), not shown here`);
+    // line breaks that arrived as the two characters \n (escaped twice in a JSON secret): TLS would refuse it later without naming the variable
+    if (pem !== undefined && !pem.includes('\n') && pem.includes('\\n')) throw new ConfigError(`${name} has "\\n" where its line breaks should be`);
+    return { ...(file !== undefined ? { file } : {}), ...(pem !== undefined ? { pem } : {}) };
+  };
+  const ca = fileOrPem('TEMPORAL_TLS_CA');
+  const cert = fileOrPem('TEMPORAL_TLS_CERT');
+  const key = fileOrPem('TEMPORAL_TLS_KEY');
   const serverName = opt('TEMPORAL_TLS_SERVER_NAME');
   const apiKey = opt('TEMPORAL_API_KEY');
-  if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new ConfigError('TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (a client certificate and its key)');
+  const given = (x: { file?: string; pem?: string }): boolean => x.file !== undefined || x.pem !== undefined;
+  // either form for each (a certificate from a file and its key as text is fine)
+  if (given(cert) !== given(key)) {
+    throw new ConfigError(
+      'TEMPORAL_TLS_CERT_FILE (or TEMPORAL_TLS_CERT) and TEMPORAL_TLS_KEY_FILE (or TEMPORAL_TLS_KEY) go together (a client certificate and its key)',
+    );
   }
   const mode = oneOf(env, 'TEMPORAL_TLS', ['auto', 'on', 'off'] as const, 'auto');
-  const anySet = [caFile, certFile, serverName, apiKey].some((v) => v !== undefined);
-  if (mode === 'off' && anySet) throw new ConfigError('TEMPORAL_TLS=off, but a TEMPORAL_TLS_* file or TEMPORAL_API_KEY is set');
+  const anySet = given(ca) || given(cert) || given(key) || serverName !== undefined || apiKey !== undefined;
+  if (mode === 'off' && anySet) throw new ConfigError('TEMPORAL_TLS=off, but a TEMPORAL_TLS_* setting or TEMPORAL_API_KEY is set');
   const tlsOn = mode === 'on' || (mode === 'auto' && anySet);
   return {
     ...(tlsOn
       ? {
           tls: {
-            ...(caFile ? { caFile } : {}),
-            ...(certFile ? { certFile } : {}),
-            ...(keyFile ? { keyFile } : {}),
+            ...(ca.file ? { caFile: ca.file } : {}),
+            ...(ca.pem ? { caPem: ca.pem } : {}),
+            ...(cert.file ? { certFile: cert.file } : {}),
+            ...(cert.pem ? { certPem: cert.pem } : {}),
+            ...(key.file ? { keyFile: key.file } : {}),
+            ...(key.pem ? { keyPem: key.pem } : {}),
             ...(serverName ? { serverName } : {}),
           },
         }
       : {}),
     ...(apiKey ? { apiKey } : {}),
   };
+}
+
+/**
+ * The services whose HTTP routes this API process serves: `API_SERVICES`, a comma list (default: all, one
+ * process as locally). On AWS each service runs as its own process behind one load balancer (api/routing.ts).
+ * A process without the auth service verifies tokens with the auth service's published keys, so it needs
+ * AUTH_JWKS_URL.
+ */
+function apiServices(env: Env): ServiceName[] {
+  const raw = env.API_SERVICES;
+  if (raw === undefined) return [...SERVICES];
+  const names = raw.split(',').map((s) => s.trim());
+  const known = SERVICES as readonly string[];
+  // set but empty is a mistake (a process serving nothing), not the default
+  if (names.every((n) => n === '')) throw new ConfigError(`API_SERVICES must name at least one of ${SERVICES.join(', ')}, got "${raw}"`);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) throw new ConfigError(`API_SERVICES must list only ${SERVICES.join(', ')}, got "${raw}" (unknown: ${unknown.map((n) => `"${n}"`).join(', ')})`);
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (twice.length > 0) throw new ConfigError(`API_SERVICES names ${twice[0]} twice: "${raw}"`);
+  const services = names as ServiceName[];
+  if (!services.includes('auth') && (env.AUTH_JWKS_URL === undefined || env.AUTH_JWKS_URL === '')) {
+    throw new ConfigError(
+      `AUTH_JWKS_URL must be set when API_SERVICES leaves out auth ("${raw}"): this process verifies tokens with the auth service's public keys (its /.well-known/jwks.json) and holds no signing key`,
+    );
+  }
+  return services;
 }
 
 export const ROOT_DIR = path.resolve(__dirname, '..');
@@ -118,6 +166,8 @@ export function loadConfig(env: Env = process.env) {
       handlerTimeoutMs: int(env, 'API_HANDLER_TIMEOUT_MS', 12000, 1000, 120000),
       /** A whole request (headers and body) must arrive within this (slow clients hold sockets otherwise). */
       requestTimeoutMs: int(env, 'API_REQUEST_TIMEOUT_MS', 15000, 1000, 120000),
+      /** The services whose routes this process serves (API_SERVICES; default all three). */
+      services: apiServices(env),
     },
     /** Prefix of every AWS resource name, so several environments (and test runs) can share one account. */
     resourcePrefix: (() => {

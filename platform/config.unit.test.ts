@@ -80,6 +80,61 @@ describe('config', () => {
   });
 });
 
+describe('Temporal TLS material as PEM text (what ECS injects from a secret\'s JSON fields) or files', () => {
+  const pem = (label: string) => `-----BEGIN ${label}-----\nTUlJ\n-----END ${label}-----\n`;
+
+  it('takes the CA, certificate and key as text, and turns TLS on under auto', () => {
+    const c = loadConfig({ TEMPORAL_TLS_CA: pem('CERTIFICATE'), TEMPORAL_TLS_CERT: pem('CERTIFICATE'), TEMPORAL_TLS_KEY: pem('PRIVATE KEY') });
+    expect(c.temporal.tls).toEqual({ caPem: pem('CERTIFICATE'), certPem: pem('CERTIFICATE'), keyPem: pem('PRIVATE KEY') });
+    expect(loadConfig({ TEMPORAL_TLS_CA: pem('CERTIFICATE') }).temporal.tls).toEqual({ caPem: pem('CERTIFICATE') });
+  });
+
+  it('an empty value is unset (an ECS secret has "" for the fields a deployment does not use)', () => {
+    const c = loadConfig({ TEMPORAL_TLS_CA: '', TEMPORAL_TLS_CERT: '', TEMPORAL_TLS_KEY: '', TEMPORAL_TLS_CA_FILE: '', TEMPORAL_API_KEY: '' });
+    expect(c.temporal.tls).toBeUndefined();
+    expect(loadConfig({ TEMPORAL_TLS_CA: '', TEMPORAL_TLS_CA_FILE: '/ca.pem' }).temporal.tls).toEqual({ caFile: '/ca.pem' });
+    expect(() => loadConfig({ TEMPORAL_TLS: 'off', TEMPORAL_TLS_CA: '', TEMPORAL_TLS_CERT: '', TEMPORAL_TLS_KEY: '' })).not.toThrow();
+  });
+
+  it.each(['CA', 'CERT', 'KEY'])('TEMPORAL_TLS_%s_FILE and its PEM twin together stop start-up, naming both', (item) => {
+    const both = { [`TEMPORAL_TLS_${item}_FILE`]: '/x.pem', [`TEMPORAL_TLS_${item}`]: pem('CERTIFICATE') };
+    const pair = item === 'CERT' ? { TEMPORAL_TLS_KEY_FILE: '/k.pem' } : item === 'KEY' ? { TEMPORAL_TLS_CERT_FILE: '/c.pem' } : {};
+    expect(() => loadConfig({ ...both, ...pair })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...both, ...pair })).toThrow(`TEMPORAL_TLS_${item}_FILE and TEMPORAL_TLS_${item} are both set`);
+  });
+
+  it('a certificate and its key go together in either form', () => {
+    expect(loadConfig({ TEMPORAL_TLS_CERT_FILE: '/c.pem', TEMPORAL_TLS_KEY: pem('PRIVATE KEY') }).temporal.tls).toEqual({
+      certFile: '/c.pem',
+      keyPem: pem('PRIVATE KEY'),
+    });
+    expect(loadConfig({ TEMPORAL_TLS_CERT: pem('CERTIFICATE'), TEMPORAL_TLS_KEY_FILE: '/k.pem' }).temporal.tls).toEqual({
+      certPem: pem('CERTIFICATE'),
+      keyFile: '/k.pem',
+    });
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT: pem('CERTIFICATE') })).toThrow(/TEMPORAL_TLS_CERT_FILE \(or TEMPORAL_TLS_CERT\) and TEMPORAL_TLS_KEY_FILE \(or TEMPORAL_TLS_KEY\)/);
+    expect(() => loadConfig({ TEMPORAL_TLS_KEY: pem('PRIVATE KEY') })).toThrow(ConfigError);
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT: pem('CERTIFICATE'), TEMPORAL_TLS_KEY: '' })).toThrow(ConfigError);
+  });
+
+  it.each(['CA', 'CERT', 'KEY'])('TEMPORAL_TLS_%s that is not PEM stops start-up, naming it and never showing the value', (item) => {
+    const env = { TEMPORAL_TLS_CA: pem('CERTIFICATE'), TEMPORAL_TLS_CERT: pem('CERTIFICATE'), TEMPORAL_TLS_KEY: pem('PRIVATE KEY'), [`TEMPORAL_TLS_${item}`]: 's3cr3t-not-pem' };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(`TEMPORAL_TLS_${item} must be PEM`);
+    expect(() => loadConfig(env)).not.toThrow(/s3cr3t/);
+  });
+
+  it('a PEM whose line breaks arrived escaped (the two characters \\n) stops start-up, naming it', () => {
+    const escaped = pem('PRIVATE KEY').replace(/\n/g, '\\n');
+    expect(() => loadConfig({ TEMPORAL_TLS_CA: escaped })).toThrow(/TEMPORAL_TLS_CA has "\\n"/);
+    expect(() => loadConfig({ TEMPORAL_TLS_CA: escaped })).not.toThrow(/TUlJ/);
+  });
+
+  it('TEMPORAL_TLS=off refuses PEM text too', () => {
+    expect(() => loadConfig({ TEMPORAL_TLS: 'off', TEMPORAL_TLS_CA: pem('CERTIFICATE') })).toThrow(/TEMPORAL_TLS=off/);
+  });
+});
+
 describe('password hash cost', () => {
   it('defaults to scrypt N=32768, r=8, p=1 and takes a power of two for N', () => {
     expect(loadConfig({}).auth.passwordHash).toEqual({ N: 32768, r: 8, p: 1 });
@@ -89,5 +144,36 @@ describe('password hash cost', () => {
     expect(() => loadConfig({ AUTH_SCRYPT_N: '3000' })).toThrow(ConfigError);
     expect(() => loadConfig({ AUTH_SCRYPT_N: '3000' })).toThrow(/AUTH_SCRYPT_N/);
     expect(() => loadConfig({ AUTH_SCRYPT_N: String(2 ** 21) })).toThrow(/AUTH_SCRYPT_N/);
+  });
+});
+
+describe('API_SERVICES', () => {
+  const JWKS = { AUTH_JWKS_URL: 'https://auth.internal/.well-known/jwks.json' };
+  it('defaults to all three services (one process, as locally)', () => {
+    expect(loadConfig({}).api.services).toEqual(['catalog', 'reservation', 'auth']);
+  });
+  it('takes a comma list, spaces allowed', () => {
+    expect(loadConfig({ API_SERVICES: 'auth' }).api.services).toEqual(['auth']);
+    expect(loadConfig({ API_SERVICES: ' reservation , catalog', ...JWKS }).api.services).toEqual(['reservation', 'catalog']);
+  });
+  it.each([
+    ['unknown name', 'catalog,payments', /API_SERVICES must list only catalog, reservation, auth.*"payments"/],
+    ['wrong case', 'Catalog', /API_SERVICES must list only/],
+    ['empty list', '', /API_SERVICES must name at least one/],
+    ['only commas', ' , ', /API_SERVICES must name at least one/],
+    ['an empty item', 'catalog,,auth', /API_SERVICES must list only/],
+    ['duplicate', 'auth,catalog,auth', /API_SERVICES names auth twice/],
+  ])('refuses %s, naming the variable', (_case, value, message) => {
+    expect(() => loadConfig({ API_SERVICES: value, ...JWKS })).toThrow(ConfigError);
+    expect(() => loadConfig({ API_SERVICES: value, ...JWKS })).toThrow(message);
+  });
+  it('without auth, AUTH_JWKS_URL must be set (tokens are verified with the auth service’s public keys)', () => {
+    for (const env of [{ API_SERVICES: 'catalog' }, { API_SERVICES: 'catalog,reservation', AUTH_JWKS_URL: '' }]) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(/AUTH_JWKS_URL must be set when API_SERVICES leaves out auth.*public keys/);
+    }
+    expect(loadConfig({ API_SERVICES: 'catalog', ...JWKS }).api.services).toEqual(['catalog']);
+    // with the auth service here, its own keys verify: no URL needed
+    expect(loadConfig({ API_SERVICES: 'auth,reservation' }).api.services).toEqual(['auth', 'reservation']);
   });
 });
