@@ -3,19 +3,25 @@ import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, 
 import type { Config } from './config';
 
 /**
- * TLS and API key for a connection (the client's and the worker's take the same): the certificate files read
- * now, so a rotated certificate is picked up by the next connection. Nothing for the local dev server.
+ * TLS and API key for a connection (the client's and the worker's take the same): PEM text as given, the
+ * certificate files read now, so a rotated certificate is picked up by the next connection. Nothing for the
+ * local dev server.
  */
 export function temporalSecurity(config: Pick<Config, 'temporal'>): { tls?: TLSConfig; apiKey?: string } {
   const { tls, apiKey } = config.temporal;
-  const read = (file: string): Buffer => fs.readFileSync(file);
+  // config allows one of the two per item, never an empty one
+  const pem = (text: string | undefined, file: string | undefined): Buffer | undefined =>
+    text ? Buffer.from(text) : file ? fs.readFileSync(file) : undefined;
+  const ca = tls && pem(tls.caPem, tls.caFile);
+  const crt = tls && pem(tls.certPem, tls.certFile);
+  const key = tls && pem(tls.keyPem, tls.keyFile);
   return {
     ...(tls
       ? {
           tls: {
             ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
-            ...(tls.caFile ? { serverRootCACertificate: read(tls.caFile) } : {}),
-            ...(tls.certFile && tls.keyFile ? { clientCertPair: { crt: read(tls.certFile), key: read(tls.keyFile) } } : {}),
+            ...(ca ? { serverRootCACertificate: ca } : {}),
+            ...(crt && key ? { clientCertPair: { crt, key } } : {}),
           },
         }
       : {}),

@@ -43,7 +43,43 @@ describe('Temporal beyond the dev server: TLS and API key', () => {
   });
 
   it('a client certificate without its key (or the reverse) stops start-up, naming both variables', () => {
-    expect(() => loadConfig({ TEMPORAL_TLS_CERT_FILE: '/x.pem' })).toThrow(/TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE/);
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT_FILE: '/x.pem' })).toThrow(/TEMPORAL_TLS_CERT_FILE \(or TEMPORAL_TLS_CERT\) and TEMPORAL_TLS_KEY_FILE/);
     expect(() => loadConfig({ TEMPORAL_TLS_KEY_FILE: '/x.key' })).toThrow(ConfigError);
+  });
+
+  it('PEM text (as ECS injects it from a secret) is used as given, no file read', () => {
+    const pem = (label: string) => `-----BEGIN ${label}-----\nTUlJ\n-----END ${label}-----\n`;
+    const c = loadConfig({
+      TEMPORAL_TLS_CA: pem('CERTIFICATE'),
+      TEMPORAL_TLS_CERT: pem('CERTIFICATE'),
+      TEMPORAL_TLS_KEY: pem('PRIVATE KEY'),
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+    });
+    const s = temporalSecurity(c);
+    const tls = s.tls as { serverNameOverride: string; serverRootCACertificate: Buffer; clientCertPair: { crt: Buffer; key: Buffer } };
+    expect(tls.serverNameOverride).toBe('temporal.internal');
+    expect(Buffer.isBuffer(tls.serverRootCACertificate)).toBe(true);
+    expect([tls.serverRootCACertificate.toString(), tls.clientCertPair.crt.toString(), tls.clientCertPair.key.toString()]).toEqual([
+      pem('CERTIFICATE'),
+      pem('CERTIFICATE'),
+      pem('PRIVATE KEY'),
+    ]);
+  });
+
+  it('a certificate from a file and its key as text (or the reverse) make one client pair', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'temporal-tls-'));
+    const key = '-----BEGIN PRIVATE KEY-----\nS0VZ\n-----END PRIVATE KEY-----\n';
+    fs.writeFileSync(path.join(dir, 'client.pem'), 'CRT-FROM-FILE');
+    const pair = (temporalSecurity(loadConfig({ TEMPORAL_TLS_CERT_FILE: path.join(dir, 'client.pem'), TEMPORAL_TLS_KEY: key })).tls as {
+      clientCertPair: { crt: Buffer; key: Buffer };
+    }).clientCertPair;
+    expect([pair.crt.toString(), pair.key.toString()]).toEqual(['CRT-FROM-FILE', key]);
+
+    const crt = '-----BEGIN CERTIFICATE-----\nQ1JU\n-----END CERTIFICATE-----\n';
+    fs.writeFileSync(path.join(dir, 'client.key'), 'KEY-FROM-FILE');
+    const reverse = (temporalSecurity(loadConfig({ TEMPORAL_TLS_CERT: crt, TEMPORAL_TLS_KEY_FILE: path.join(dir, 'client.key') })).tls as {
+      clientCertPair: { crt: Buffer; key: Buffer };
+    }).clientCertPair;
+    expect([reverse.crt.toString(), reverse.key.toString()]).toEqual([crt, 'KEY-FROM-FILE']);
   });
 });
