@@ -5,12 +5,16 @@
  * redelivers them and, after MAX_RECEIVE_COUNT receives, moves them to the consumer's dead-letter queue.
  *
  * Environment: CONSUMER_NAME (one of the topology's consumers) and what platform/config.ts reads.
+ * MONGODB_URI_SECRET_ARN (`<arn>`, or `<arn>#<field>` for a JSON secret) has MONGODB_URI read from Secrets
+ * Manager at cold start, so the Lambda's configuration holds no password; likewise any NAME_SECRET_ARN
+ * (platform/secrets.ts). A MONGODB_URI set directly wins.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createSqsHandler, isDependencyDown } from '../../eventstore/consumer';
 import type { EventStore } from '../../eventstore/types';
 import { loadConfig } from '../../platform/config';
 import { createRuntime } from '../../platform/runtime';
+import { resolveSecretEnv, secretsManagerGetter } from '../../platform/secrets';
 import { consumerDef, topology, type ConsumerName } from '../../platform/topology';
 import { consumers, type Consumer } from '../../projections';
 import { once } from './once';
@@ -41,9 +45,11 @@ export function consumerLambda(deps: ConsumerLambdaDeps): ConsumerLambda {
 }
 
 const fromEnv = once(async (): Promise<ConsumerLambda> => {
-  const config = loadConfig();
-  // validated before any connection is made: an unknown name names the known ones
-  const def = consumerDef(topology(config.resourcePrefix), process.env.CONSUMER_NAME ?? '');
+  // the plain environment (before its secrets) gives the settings that are never secret: the prefix, the AWS ones
+  const plain = loadConfig();
+  // validated before any connection is made (Secrets Manager's included): an unknown name names the known ones
+  const def = consumerDef(topology(plain.resourcePrefix), process.env.CONSUMER_NAME ?? '');
+  const config = loadConfig(await resolveSecretEnv(process.env, secretsManagerGetter(plain.aws)));
   const runtime = await createRuntime(config);
   const consumer = consumers(runtime)[def.name];
   // the read model's indexes exist before its first write (as the pipeline worker does at start)

@@ -4,7 +4,8 @@
  *
  * Environment: SERVICE (whose table's stream this is: catalog, reservation or auth), TOPIC_ARN (the
  * service's SNS FIFO topic; when unset it is looked up by the topology's name under RESOURCE_PREFIX), and
- * what platform/config.ts reads. A thrown error fails the whole batch; the event source mapping retries it.
+ * what platform/config.ts reads; any NAME_SECRET_ARN has NAME read from Secrets Manager at cold start
+ * (platform/secrets.ts). A thrown error fails the whole batch; the event source mapping retries it.
  */
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -13,6 +14,7 @@ import type { ServiceName } from '../../eventstore/types';
 import { awsClients } from '../../platform/aws';
 import { ConfigError, loadConfig } from '../../platform/config';
 import { resolveTopology } from '../../platform/provision';
+import { resolveSecretEnv, secretsManagerGetter } from '../../platform/secrets';
 import { SERVICES, topology } from '../../platform/topology';
 import { once } from './once';
 
@@ -43,9 +45,11 @@ function serviceFromEnv(env: Record<string, string | undefined>): ServiceName {
 
 const fromEnv = once(async (): Promise<ForwarderHandler> => {
   const service = serviceFromEnv(process.env);
-  const config = loadConfig();
+  // no NAME_SECRET_ARN set (the usual case here): no Secrets Manager client is made
+  const env = await resolveSecretEnv(process.env, secretsManagerGetter(loadConfig().aws));
+  const config = loadConfig(env);
   const aws = awsClients(config);
-  const topicArn = process.env.TOPIC_ARN || (await resolveTopology(aws, topology(config.resourcePrefix))).topics[service];
+  const topicArn = env.TOPIC_ARN || (await resolveTopology(aws, topology(config.resourcePrefix))).topics[service];
   return forwarderLambda({ sns: aws.sns, topicArn, service });
 });
 
