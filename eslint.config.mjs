@@ -15,7 +15,7 @@ const banned = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.stack/**', '.scratch/**', '.agents/**', 'dist/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/**', '.stack/**', '.scratch/**', '.agents/**', 'dist/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'cdk.out/**'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

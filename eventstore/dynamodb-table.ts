@@ -8,18 +8,25 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 
+/** The event table's key: one item per event, a stream's events in version order. The AWS CDK app uses it too. */
+export const EVENT_TABLE_KEY = {
+  partition: { name: 'streamId', type: 'S' },
+  sort: { name: 'version', type: 'N' },
+} as const;
+
 /** Creates the event table (streams on, NEW_IMAGE, on demand) unless it exists. Returns true if created. */
 export function createEventTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  const { partition, sort } = EVENT_TABLE_KEY;
   return createTable(client, {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
-      { AttributeName: 'streamId', AttributeType: 'S' },
-      { AttributeName: 'version', AttributeType: 'N' },
+      { AttributeName: partition.name, AttributeType: partition.type },
+      { AttributeName: sort.name, AttributeType: sort.type },
     ],
     KeySchema: [
-      { AttributeName: 'streamId', KeyType: 'HASH' },
-      { AttributeName: 'version', KeyType: 'RANGE' },
+      { AttributeName: partition.name, KeyType: 'HASH' },
+      { AttributeName: sort.name, KeyType: 'RANGE' },
     ],
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
   });

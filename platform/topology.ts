@@ -16,12 +16,17 @@ export interface ConsumerDef {
   source: ServiceName;
   kind: 'denormalizer' | 'cross-service';
   description: string;
+  /**
+   * Appends events to its owner's event store (a reaction, e.g. ownership grants), not only a read model:
+   * on AWS its role may then write that one table.
+   */
+  appendsToOwner?: boolean;
 }
 
 export const CONSUMERS = [
   { name: 'catalog-restaurants', owner: 'catalog', source: 'catalog', kind: 'denormalizer', description: 'restaurant read model and search' },
   { name: 'reservation-restaurants', owner: 'reservation', source: 'catalog', kind: 'cross-service', description: "reservation's replica of what booking needs" },
-  { name: 'auth-ownership', owner: 'auth', source: 'catalog', kind: 'cross-service', description: 'grants/revokes restaurant ownership' },
+  { name: 'auth-ownership', owner: 'auth', source: 'catalog', kind: 'cross-service', description: 'grants/revokes restaurant ownership', appendsToOwner: true },
   { name: 'reservation-reservations', owner: 'reservation', source: 'reservation', kind: 'denormalizer', description: 'reservation read model' },
   { name: 'auth-users', owner: 'auth', source: 'auth', kind: 'denormalizer', description: 'users read model' },
 ] as const satisfies readonly ConsumerDef[];

@@ -1,0 +1,225 @@
+/**
+ * The event pipeline on AWS, generated from the topology local provisioning uses (platform/topology.ts):
+ * per service an event table (on demand, streams NEW_IMAGE, point-in-time recovery, deletion protection),
+ * a forwarder Lambda on its stream (bisect on error, bounded retries, an on-failure queue) and an SNS FIFO
+ * topic; per consumer an SQS FIFO queue with its dead-letter queue, a raw-delivery subscription and a
+ * Lambda with partial batch responses; alarms on dead letters, stream iterator age and Lambda errors.
+ * A consumer added to the topology gets all of its resources from here, with no other change.
+ */
+import path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EVENT_TABLE_KEY } from '../../eventstore/dynamodb-table';
+import type { ServiceName } from '../../eventstore/types';
+import { MAX_RECEIVE_COUNT, SERVICES, VISIBILITY_TIMEOUT_SECONDS, type Topology } from '../topology';
+import type { Alarms } from './alarms';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** A consumer's Lambda must finish within its queue's visibility timeout, or SQS hands the batch out again. */
+const CONSUMER_TIMEOUT = Duration.seconds(VISIBILITY_TIMEOUT_SECONDS - 5);
+/** Stream batches the forwarder retries before the batch's records go to the on-failure queue. */
+export const FORWARDER_RETRY_ATTEMPTS = 10;
+/** Stream iterator age above which the forwarder is taken to be falling behind. */
+export const ITERATOR_AGE_ALARM = Duration.minutes(1);
+
+export interface EventPipelineProps {
+  topology: Topology;
+  /** Runs the consumers that reach MongoDB; the forwarders need no network but AWS's. */
+  vpc: ec2.IVpc;
+  /** The MongoDB URI the consumers read at cold start (workers/lambda/consumer.ts, platform/secrets.ts). */
+  mongoUri: secretsmanager.ISecret;
+  /** Environment every function shares (region-free: Lambda sets AWS_REGION itself). */
+  environment: Record<string, string>;
+  alarms: Alarms;
+}
+
+export interface ServicePipeline {
+  table: dynamodb.Table;
+  topic: sns.Topic;
+  forwarder: lambda.Function;
+  /** Stream records the forwarder gave up on (metadata only); consumers heal from the store at the stream's next event. */
+  forwarderFailures: sqs.Queue;
+}
+
+export interface ConsumerPipeline {
+  queue: sqs.Queue;
+  dlq: sqs.Queue;
+  fn: lambda.Function;
+}
+
+export class EventPipeline extends Construct {
+  readonly services: Record<ServiceName, ServicePipeline>;
+  readonly consumers: Record<string, ConsumerPipeline>;
+
+  constructor(scope: Construct, id: string, props: EventPipelineProps) {
+    super(scope, id);
+    const { topology: topo } = props;
+    const services = {} as Record<ServiceName, ServicePipeline>;
+    for (const service of SERVICES) services[service] = this.service(service, props);
+    this.services = services;
+
+    const consumers: Record<string, ConsumerPipeline> = {};
+    for (const c of topo.consumers) consumers[c.name] = this.consumer(c, props);
+    this.consumers = consumers;
+  }
+
+  private service(service: ServiceName, props: EventPipelineProps): ServicePipeline {
+    const names = props.topology.services[service];
+    const scope = new Construct(this, service);
+    const { partition, sort } = EVENT_TABLE_KEY;
+    const table = new dynamodb.Table(scope, 'Events', {
+      tableName: names.table,
+      partitionKey: { name: partition.name, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: sort.name, type: dynamodb.AttributeType.NUMBER },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      // the event store is the system of record: a stack deletion leaves it behind
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const topic = new sns.Topic(scope, 'Topic', { topicName: names.topic, fifo: true, contentBasedDeduplication: false });
+    const forwarderFailures = new sqs.Queue(scope, 'ForwarderFailures', {
+      queueName: `${props.topology.prefix}-${service}-forwarder-failures`,
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    });
+    const forwarder = this.fn(scope, 'Forwarder', 'forwarder.ts', Duration.seconds(30), {
+      ...props.environment,
+      SERVICE: service,
+      TOPIC_ARN: topic.topicArn,
+    });
+    forwarder.addEventSource(
+      new DynamoEventSource(table, {
+        // every event since the table began: the forwarder deduplicates by event id, SNS FIFO by message id
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        bisectBatchOnError: true,
+        retryAttempts: FORWARDER_RETRY_ATTEMPTS,
+        onFailure: new SqsDlq(forwarderFailures),
+      }),
+    );
+    topic.grantPublish(forwarder);
+
+    const alarms = props.alarms;
+    alarms.add(scope, 'IteratorAge', {
+      metric: forwarder.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+      threshold: ITERATOR_AGE_ALARM.toMilliseconds(),
+      evaluationPeriods: 5,
+      description: `${service}'s forwarder is more than ${ITERATOR_AGE_ALARM.toMinutes()} min behind its table's stream`,
+    });
+    alarms.add(scope, 'ForwarderErrors', {
+      metric: forwarder.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description: `${service}'s forwarder failed (its batch is retried, then bisected)`,
+    });
+    alarms.add(scope, 'ForwarderGaveUp', {
+      metric: forwarderFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description: `${service}'s forwarder gave up on stream records after ${FORWARDER_RETRY_ATTEMPTS} retries (consumers heal from the store at each stream's next event)`,
+    });
+    return { table, topic, forwarder, forwarderFailures };
+  }
+
+  private consumer(c: Topology['consumers'][number], props: EventPipelineProps): ConsumerPipeline {
+    const scope = new Construct(this, c.name);
+    const source = this.services[c.source];
+    const dlq = new sqs.Queue(scope, 'DLQ', {
+      queueName: c.dlq,
+      fifo: true,
+      contentBasedDeduplication: false,
+      // 14 days, the maximum (as locally): what the redrive cannot fix waits for a human
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    });
+    const queue = new sqs.Queue(scope, 'Queue', {
+      queueName: c.queue,
+      fifo: true,
+      contentBasedDeduplication: false,
+      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_SECONDS),
+      deadLetterQueue: { queue: dlq, maxReceiveCount: MAX_RECEIVE_COUNT },
+      enforceSSL: true,
+    });
+    source.topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true }));
+
+    const fn = this.fn(
+      scope,
+      'Consumer',
+      'consumer.ts',
+      CONSUMER_TIMEOUT,
+      { ...props.environment, CONSUMER_NAME: c.name, MONGODB_URI_SECRET_ARN: props.mongoUri.secretArn },
+      props.vpc,
+    );
+    fn.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+    props.mongoUri.grantRead(fn);
+    // gaps heal from the source service's store (read only)...
+    source.table.grantReadData(fn);
+    // ...and a reaction appends to its owner's store, the one table it may write
+    if (c.appendsToOwner) this.services[c.owner].table.grantReadWriteData(fn);
+
+    props.alarms.add(scope, 'DeadLetters', {
+      metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description: `${c.name}: messages failed ${MAX_RECEIVE_COUNT} receives and wait in ${c.dlq}`,
+    });
+    props.alarms.add(scope, 'Errors', {
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description: `${c.name}'s Lambda failed (a batch error, not one bad message: those are reported per item)`,
+    });
+    return { queue, dlq, fn };
+  }
+
+  /** A function over one of workers/lambda/*.ts, bundled by the local esbuild (never Docker). */
+  private fn(
+    scope: Construct,
+    id: string,
+    entry: string,
+    timeout: Duration,
+    environment: Record<string, string>,
+    vpc?: ec2.IVpc,
+  ): lambda.Function {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    return new nodejs.NodejsFunction(scope, id, {
+      entry: path.join(ROOT, 'workers/lambda', entry),
+      handler: 'handler',
+      projectRoot: ROOT,
+      depsLockFilePath: path.join(ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout,
+      environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
+      logGroup,
+      ...(vpc ? { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } } : {}),
+      bundling: {
+        forceDockerBundling: false,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+        minify: true,
+        sourceMap: true,
+        // the AWS SDK is bundled at the version package.json pins, not the runtime's
+        externalModules: OPTIONAL_DRIVER_MODULES,
+      },
+    });
+  }
+}
+
+/** Optional peer modules the MongoDB driver loads only when configured for them (Kerberos, compression, CSFLE...). */
+const OPTIONAL_DRIVER_MODULES = ['kerberos', '@mongodb-js/zstd', 'snappy', 'mongodb-client-encryption', '@aws-sdk/credential-providers', 'gcp-metadata', 'socks', 'aws4'];
+
