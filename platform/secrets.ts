@@ -53,7 +53,10 @@ export async function resolveSecretEnv(env: Env, getSecret: GetSecret): Promise<
   const out: Env = { ...env };
   for (const { name, arn, field } of wanted) {
     const secret = strings.get(arn) as string;
-    out[name] = field === undefined ? secret : jsonField(secret, name, arn, field);
+    const value = field === undefined ? secret : jsonField(secret, name, arn, field);
+    // empty would read as unset, i.e. the local default (a MongoDB on localhost): refuse it here instead
+    if (value === '') throw new ConfigError(`${name}: secret ${arn}${field === undefined ? '' : ` field "${field}"`} is empty`);
+    out[name] = value;
   }
   return out;
 }

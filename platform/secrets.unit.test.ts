@@ -66,6 +66,12 @@ describe('NAME_SECRET_ARN → NAME, read at cold start', () => {
     await expect(resolveSecretEnv({ MONGODB_URI_SECRET_ARN: `${JSON_ARN}#uri` }, nested)).rejects.not.toThrow(/hunter2/);
   });
 
+  it('an empty secret or field is an error (an empty NAME would fall back to the local default)', async () => {
+    const get = fakeSecrets({ [ARN]: '', [JSON_ARN]: JSON.stringify({ uri: '' }) });
+    await expect(resolveSecretEnv({ MONGODB_URI_SECRET_ARN: ARN }, get)).rejects.toThrow(/MONGODB_URI: secret .* is empty/);
+    await expect(resolveSecretEnv({ MONGODB_URI_SECRET_ARN: `${JSON_ARN}#uri` }, get)).rejects.toThrow(/MONGODB_URI: secret .* field "uri" is empty/);
+  });
+
   it('a secret that cannot be read is an error naming the variable and the ARN', async () => {
     await expect(resolveSecretEnv({ MONGODB_URI_SECRET_ARN: ARN }, fakeSecrets({}))).rejects.toThrow(`MONGODB_URI: could not read secret ${ARN}: ResourceNotFoundException`);
   });
