@@ -35,12 +35,14 @@ export function deadLetterCounts(deps: { sqs: AwsClients['sqs']; topo: Pick<Topo
   };
 }
 
-export function dependencyChecks(deps: { aws: AwsClients; db: Db; temporal: Client }): Record<string, Check> {
+/** The checks of what this process uses: Temporal only when given (a process without the reservation routes has no client). */
+export function dependencyChecks(deps: { aws: AwsClients; db: Db; temporal?: Client | undefined }): Record<string, Check> {
+  const { temporal } = deps;
   return {
     dynamodb: async () => void (await deps.aws.dynamodb.send(new ListTablesCommand({ Limit: 1 }))),
     sqs: async () => void (await deps.aws.sqs.send(new ListQueuesCommand({ MaxResults: 1 }))),
     mongodb: async () => void (await deps.db.command({ ping: 1 })),
-    temporal: async () => void (await deps.temporal.workflowService.getSystemInfo({})),
+    ...(temporal ? { temporal: async () => void (await temporal.workflowService.getSystemInfo({})) } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-/** Process entry point: the HTTP API (Fastify) on config.api.port. */
+/** Process entry point: the HTTP API (Fastify) on config.api.port, serving the services in config.api.services. */
 import { loadConfig } from '../platform/config';
 import { createRuntime } from '../platform/runtime';
 import { connectTemporal } from '../platform/temporal';
@@ -10,14 +10,17 @@ async function main(): Promise<void> {
   const runtime = await createRuntime(config);
   // the indexes the read models' queries use (the pipeline creates them too; whichever starts first)
   await initReadModels(runtime.dbs);
-  // every Temporal call from the API has a deadline (the placement sets a shorter one of its own)
-  const temporal = await connectTemporal(config, { rpcDeadlineMs: config.temporal.rpcDeadlineMs });
-  const app = await createApp({ runtime, temporal });
+  // only the reservation routes use Temporal: a process without them (API_SERVICES) does not connect.
+  // Every Temporal call from the API has a deadline (the placement sets a shorter one of its own)
+  const temporal = config.api.services.includes('reservation')
+    ? await connectTemporal(config, { rpcDeadlineMs: config.temporal.rpcDeadlineMs })
+    : undefined;
+  const app = await createApp({ runtime, ...(temporal ? { temporal } : {}) });
   await app.listen({ host: config.api.host, port: config.api.port });
 
   const shutdown = async () => {
     await app.close();
-    await temporal.connection.close();
+    await temporal?.connection.close();
     await runtime.close();
     process.exit(0);
   };

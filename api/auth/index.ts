@@ -4,6 +4,11 @@
  *   const auth = await createAuthService({ config, store: authStore, db: authDb });
  *   buildServer({ plugins: [auth.authPlugin, auth.routes, ...otherRoutes] });
  *
+ * A process that serves other services but not this one verifies tokens alone, with the auth service's
+ * published keys and no signing key of its own:
+ *
+ *   buildServer({ plugins: [remoteTokenVerifier(config), ...otherRoutes] });
+ *
  * Its consumers (the users read model, ownership grants) are wired with every other consumer, once, in
  * projections/index.ts.
  */
@@ -59,6 +64,23 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       signUpLimiter: signUpRateLimiter({ perIp: limits.signUpsPerIp, windowMs: limits.signUpWindowSeconds * 1000, now }),
       scrypt: config.auth.passwordHash,
     }),
-    authPlugin: authPlugin({ jwks, issuer: config.auth.issuer, audience: config.auth.audience }),
+    authPlugin: tokenVerifier(config, jwks),
   };
+}
+
+/** Token verification (`request.caller` on every route) with the given key resolver and config.auth's iss/aud. */
+function tokenVerifier(config: Pick<Config, 'auth'>, jwks: JWTVerifyGetKey): RoutePlugin {
+  return authPlugin({ jwks, issuer: config.auth.issuer, audience: config.auth.audience });
+}
+
+/**
+ * Token verification for a process without the auth service: the auth service's public keys from
+ * AUTH_JWKS_URL (fetched on first use, then cached). It never loads or creates a signing key, so a process
+ * that only verifies cannot mint tokens.
+ */
+export function remoteTokenVerifier(config: Pick<Config, 'auth'>): RoutePlugin {
+  const url = config.auth.jwksUrl;
+  // config refuses API_SERVICES without auth when it is unset; this is for callers that build a config by hand
+  if (!url) throw new Error('AUTH_JWKS_URL must be set to verify tokens without the auth service (its public keys are published there)');
+  return tokenVerifier(config, remoteJwks(url));
 }
