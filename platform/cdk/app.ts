@@ -3,7 +3,7 @@
  * environment; nothing is looked up in the account at synth time, so synth runs offline.
  *
  *   prefix          resource name prefix (RESOURCE_PREFIX; default rr)
- *   temporalAddress Temporal frontend host:port (TEMPORAL_ADDRESS; required to deploy)
+ *   temporalAddress Temporal frontend host:port (TEMPORAL_ADDRESS; required)
  *   temporalNamespace, taskQueue   (TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE)
  *   image           a prebuilt container image; default: built from platform/cdk/Dockerfile at deploy
  *   certificateArn  ACM certificate for HTTPS;  alarmEmail  who gets the alarms
@@ -29,14 +29,22 @@ export function stackProps(app: App, env: Record<string, string | undefined> = p
     return n;
   };
   const prefix = get('prefix', 'RESOURCE_PREFIX') ?? 'rr';
+  // as platform/config.ts checks RESOURCE_PREFIX: the processes must find the names the stack gives
+  if (!/^[a-zA-Z0-9-]{1,24}$/.test(prefix)) throw new Error(`prefix must be 1-24 letters, digits or dashes, got "${prefix}"`);
+  const workers = { min: int('workersMin', 1), max: int('workersMax', 10), cpuTargetPercent: 60 };
+  if (workers.min < 1 || workers.min > workers.max) throw new Error(`workersMin must be at least 1 and at most workersMax, got ${workers.min}-${workers.max}`);
   const image = get('image');
   const certificateArn = get('certificateArn');
   const alarmEmail = get('alarmEmail');
+  // required: a stack without it would deploy processes that cannot reach Temporal
+  const temporalAddress = get('temporalAddress', 'TEMPORAL_ADDRESS');
+  if (temporalAddress === undefined || !/^[^\s:/]+:\d{1,5}$/.test(temporalAddress)) {
+    throw new Error(`temporalAddress (host:port of the Temporal frontend) is required: -c temporalAddress=… or TEMPORAL_ADDRESS; got "${temporalAddress ?? ''}"`);
+  }
   return {
     topology: topology(prefix),
     temporal: {
-      // a placeholder that synthesizes; a deploy without a real address would start workers that cannot connect
-      address: get('temporalAddress', 'TEMPORAL_ADDRESS') ?? 'temporal.example.invalid:7233',
+      address: temporalAddress,
       namespace: get('temporalNamespace', 'TEMPORAL_NAMESPACE') ?? 'default',
       taskQueue: get('taskQueue', 'TEMPORAL_TASK_QUEUE') ?? 'reservations',
     },
@@ -44,7 +52,7 @@ export function stackProps(app: App, env: Record<string, string | undefined> = p
     ...(image ? { image } : {}),
     ...(certificateArn ? { certificateArn } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
-    workers: { min: int('workersMin', 1), max: int('workersMax', 10), cpuTargetPercent: 60 },
+    workers,
     description: `Restaurant reservations (${prefix}): event pipeline, APIs and the reservation worker`,
   };
 }

@@ -202,7 +202,7 @@ export class EventPipeline extends Construct {
       depsLockFilePath: path.join(ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
+      memorySize: 256,
       timeout,
       environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
       logGroup,

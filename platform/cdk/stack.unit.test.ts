@@ -8,6 +8,7 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { MAX_RECEIVE_COUNT, SERVICES, topology, type Topology } from '../topology';
 import { FORWARDER_RETRY_ATTEMPTS } from './event-pipeline';
+import { stackProps } from './app';
 import { ReservationsStack } from './stack';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -277,5 +278,26 @@ describe('a consumer added to the topology', () => {
     for (const id of Object.keys(resources)) expect(after[id]?.Type).toBe(resources[id]!.Type);
     const t = Template.fromJSON({ Resources: after });
     t.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'rr-catalog-extra.fifo', RedrivePolicy: Match.objectLike({ maxReceiveCount: MAX_RECEIVE_COUNT }) });
+  });
+});
+
+describe('the app\'s settings (context or environment)', () => {
+  test('Temporal\'s address is required: a stack without it would deploy processes that cannot connect', () => {
+    expect(() => stackProps(new App(), {})).toThrow(/temporalAddress .* is required/);
+    expect(() => stackProps(new App({ context: { temporalAddress: 'no-port' } }), {})).toThrow(/temporalAddress/);
+  });
+
+  test('context wins over the environment; defaults for the rest', () => {
+    const props = stackProps(new App({ context: { temporalAddress: 'ns.acct.tmprl.cloud:7233', prefix: 'prod', workersMax: '4' } }), {
+      TEMPORAL_ADDRESS: 'ignored:1',
+      TEMPORAL_NAMESPACE: 'ns.acct',
+    });
+    expect(props.temporal).toEqual({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', taskQueue: 'reservations' });
+    expect(props.topology.prefix).toBe('prod');
+    expect(props.topology.services.catalog.table).toBe('prod-catalog-events');
+    expect(props.workers).toEqual({ min: 1, max: 4, cpuTargetPercent: 60 });
+    expect(() => stackProps(new App({ context: { temporalAddress: 'a:1', workersMax: 'many' } }), {})).toThrow(/workersMax/);
+    expect(() => stackProps(new App({ context: { temporalAddress: 'a:1', workersMin: '5', workersMax: '2' } }), {})).toThrow(/workersMin/);
+    expect(() => stackProps(new App({ context: { temporalAddress: 'a:1', prefix: 'no_underscores' } }), {})).toThrow(/prefix/);
   });
 });

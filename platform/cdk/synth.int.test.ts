@@ -42,7 +42,7 @@ test('the guard itself sees a connection attempt (so an empty log means somethin
 test('npm run cdk -- synth: a template and bundled functions, without the network', () => {
   const log = path.join(dir, 'synth.log');
   const outDir = path.join(dir, 'cdk.out');
-  const out = spawnSync('npm', ['run', '--silent', 'cdk', '--', 'synth', '--quiet', '--output', outDir], {
+  const out = spawnSync('npm', ['run', '--silent', 'cdk', '--', 'synth', '--quiet', '--output', outDir, '-c', 'temporalAddress=temporal.example.invalid:7233'], {
     cwd: ROOT,
     env: guarded(log),
     encoding: 'utf8',
