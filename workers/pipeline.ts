@@ -3,7 +3,7 @@
  * event table's DynamoDB stream and publishes to the service's SNS FIFO topic (the Lambda on AWS); per
  * consumer, a poller feeds its SQS FIFO queue to its Lambda-shaped handler, and a redriver moves its
  * dead letters back with backoff. On AWS the same handlers run as Lambdas, wired from the same topology
- * (the redriver as a scheduled function).
+ * (the redriver as a scheduled function: workers/lambda/redrive.ts).
  */
 import { loadConfig, type Config } from '../platform/config';
 import { createRuntime, type Runtime } from '../platform/runtime';
