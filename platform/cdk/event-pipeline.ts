@@ -3,13 +3,16 @@
  * per service an event table (on demand, streams NEW_IMAGE, point-in-time recovery, deletion protection),
  * a forwarder Lambda on its stream (bisect on error, bounded retries, an on-failure queue) and an SNS FIFO
  * topic; per consumer an SQS FIFO queue with its dead-letter queue, a raw-delivery subscription and a
- * Lambda with partial batch responses; alarms on dead letters, stream iterator age and Lambda errors.
- * A consumer added to the topology gets all of its resources from here, with no other change.
+ * Lambda with partial batch responses; one scheduled Lambda that moves every consumer's dead letters back
+ * (workers/lambda/redrive.ts, as the local pipeline's redriver does); alarms on dead letters, stream
+ * iterator age and Lambda errors. A consumer added to the topology gets all of its resources from here, with no other change.
  */
 import path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -58,13 +61,20 @@ export interface ConsumerPipeline {
   fn: lambda.Function;
 }
 
+/** How often the dead letters of every consumer go back to their queues (the local redriver's longest delay). */
+export const REDRIVE_EVERY = Duration.minutes(15);
+
 export class EventPipeline extends Construct {
   readonly services: Record<ServiceName, ServicePipeline>;
   readonly consumers: Record<string, ConsumerPipeline>;
+  readonly topology: Topology;
+  /** One round of dead-letter redrive for every consumer, on a schedule (workers/lambda/redrive.ts). */
+  readonly redrive: lambda.Function;
 
   constructor(scope: Construct, id: string, props: EventPipelineProps) {
     super(scope, id);
     const { topology: topo } = props;
+    this.topology = topo;
     const services = {} as Record<ServiceName, ServicePipeline>;
     for (const service of SERVICES) services[service] = this.service(service, props);
     this.services = services;
@@ -72,6 +82,30 @@ export class EventPipeline extends Construct {
     const consumers: Record<string, ConsumerPipeline> = {};
     for (const c of topo.consumers) consumers[c.name] = this.consumer(c, props);
     this.consumers = consumers;
+    this.redrive = this.redriver(props);
+  }
+
+  private redriver(props: EventPipelineProps): lambda.Function {
+    const scope = new Construct(this, 'redrive');
+    const queues = props.topology.consumers.map((c) => ({ consumer: c.name, queueUrl: this.consumers[c.name]!.queue.queueUrl, dlqUrl: this.consumers[c.name]!.dlq.queueUrl }));
+    const fn = this.fn(scope, 'Redrive', 'redrive.ts', Duration.minutes(2), { ...props.environment, REDRIVE_QUEUES: Stack.of(this).toJsonString(queues) });
+    for (const c of props.topology.consumers) {
+      const { queue, dlq } = this.consumers[c.name]!;
+      dlq.grantConsumeMessages(fn);
+      queue.grantSendMessages(fn);
+    }
+    new events.Rule(scope, 'Schedule', {
+      schedule: events.Schedule.rate(REDRIVE_EVERY),
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
+      description: 'dead letters of every consumer back to their queues',
+    });
+    props.alarms.add(scope, 'Errors', {
+      metric: fn.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      description: 'a dead-letter redrive round failed for at least one consumer',
+    });
+    return fn;
   }
 
   private service(service: ServiceName, props: EventPipelineProps): ServicePipeline {

@@ -149,7 +149,7 @@ export class Services extends Construct {
       roles[service] = task.taskRole;
       // its own table, read and write: the one table this service's API may change
       pipeline.services[service].table.grantReadWriteData(task.taskRole);
-      grantHealthReads(task.taskRole, pipeline);
+      grantHealthReads(task.taskRole, pipeline, service);
     }
     // the reservation API reads the catalog's store when its replica has not caught up (read only)
     pipeline.services.catalog.table.grantReadData(roles.reservation);
@@ -196,13 +196,13 @@ export class Services extends Construct {
   }
 }
 
-/** What /health reads: that DynamoDB and SQS answer (list calls) and how many dead letters each consumer holds. */
-function grantHealthReads(role: iam.IRole, pipeline: EventPipeline): void {
+/** What /health reads: that DynamoDB and SQS answer (list calls) and how many dead letters the service's own consumers hold. */
+function grantHealthReads(role: iam.IRole, pipeline: EventPipeline, service: ServiceName): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:ListTables', 'sqs:ListQueues'], resources: ['*'] }));
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
-      resources: Object.values(pipeline.consumers).map((c) => c.dlq.queueArn),
+      resources: pipeline.topology.consumers.filter((c) => c.owner === service).map((c) => pipeline.consumers[c.name]!.dlq.queueArn),
     }),
   );
 }

@@ -200,6 +200,21 @@ describe('least privilege of the processes', () => {
   });
 });
 
+describe('dead-letter redrive', () => {
+  test('one function on a schedule moves every consumer\'s dead letters back to its queue, and may do nothing else with queues', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+    const roleId = logicalIdOfRole(stack.pipeline.redrive.role!);
+    for (const c of topo.consumers) {
+      const dlqId = logicalIdOfName('AWS::SQS::Queue', c.dlq, 'QueueName');
+      const queueId = logicalIdOfName('AWS::SQS::Queue', c.queue, 'QueueName');
+      expect(allowedOn(roleId, dlqId)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+      expect(allowedOn(roleId, queueId)).toEqual(expect.arrayContaining(['sqs:SendMessage']));
+      expect(allowedOn(roleId, queueId)).not.toContain('sqs:ReceiveMessage');
+    }
+    for (const s of SERVICES) expect(writes(allowedOn(roleId, tableId(s)))).toEqual([]);
+  });
+});
+
 describe('processes on ECS Fargate', () => {
   test('one API service per service behind the load balancer, health-checked on /health, and the worker', () => {
     template.resourceCountIs('AWS::ECS::Service', SERVICES.length + 1);
@@ -236,7 +251,8 @@ describe('processes on ECS Fargate', () => {
 describe('alarms', () => {
   test('stream iterator age and errors of every function', () => {
     const fns = ofType('AWS::Lambda::Function').length;
-    expect(fns).toBe(SERVICES.length + topo.consumers.length);
+    // a forwarder per service, a consumer per consumer, the redrive
+    expect(fns).toBe(SERVICES.length + topo.consumers.length + 1);
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
     expect(alarms.filter((a) => a.MetricName === 'IteratorAge')).toHaveLength(SERVICES.length);
     expect(alarms.filter((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda')).toHaveLength(fns);

@@ -57,7 +57,7 @@ test('npm run cdk -- synth: a template and bundled functions, without the networ
     Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
   };
   const fns = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-  expect(fns).toHaveLength(SERVICES.length + topology('rr').consumers.length);
+  expect(fns).toHaveLength(SERVICES.length + topology('rr').consumers.length + 1);
   for (const fn of fns) {
     // each function's code is an asset directory esbuild wrote, with the handler in it
     const asset = fn.Metadata?.['aws:asset:path'];
