@@ -16,6 +16,10 @@
  *   with queue depth), and it keeps connections alive where moto closed each one.
  * - FerretDB 1.24.2 (MongoDB wire protocol) on 27017 with SQLite under .stack/data, telemetry off.
  *
+ * - Chromium for the browser test (not a server): when none is found (CHROME_PATH, `chromium` on the PATH,
+ *   /usr/bin/chromium), Debian's `chromium` package through apt-get as root or with passwordless sudo; elsewhere
+ *   `install` says how, and the browser test fails with the same words. No browser is downloaded from anywhere else.
+ *
  * Everything but LocalStack keeps its data across down/up; `reset` empties it on purpose. Messages
  * LocalStack held when it stopped are made up for by the pipeline at start (workers/pipeline.ts, catch-up).
  *

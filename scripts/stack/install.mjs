@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import chromium from './chromium.js';
 import layout from './layout.js';
 import { fail, log, need, run, runWithProgress } from './util.mjs';
 
@@ -219,10 +220,58 @@ export async function installSchemathesis() {
   log('schemathesis installed');
 }
 
+/** Debian (not a derivative whose `chromium` is something else, such as Ubuntu's snap stub) with apt-get. */
+function isDebianWithApt() {
+  try {
+    const osRelease = fs.readFileSync('/etc/os-release', 'utf8');
+    return /^ID="?debian"?$/m.test(osRelease) && spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).status === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Chromium for the browser test (test/e2e/browser.int.test.ts): when none is found (scripts/stack/chromium.js: CHROME_PATH,
+ * `chromium` on the PATH, /usr/bin/chromium), Debian's `chromium` package through apt-get, as root or with passwordless
+ * sudo. Nothing else is tried (no browser downloads). Where it may not install, it says how and goes on: the stack serves
+ * `npm start` without a browser, and the browser test fails with the same words.
+ */
+async function installChromium() {
+  const found = chromium.findChromium();
+  if (found.path) return;
+  if (process.env.CHROME_PATH) {
+    log(`warning: ${found.error}; the browser test will fail until it names a Chromium or Chrome executable (or is unset)`);
+    return;
+  }
+  const root = process.getuid?.() === 0;
+  const sudo = !root && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+  if (!isDebianWithApt() || (!root && !sudo)) {
+    log(`warning: ${found.error}`);
+    return;
+  }
+  const asRoot = (cmd, args) => (root ? [cmd, args] : ['sudo', ['-n', cmd, ...args]]);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    // a fresh machine's package lists may be empty: refresh them once, only then
+    const policy = run('apt-cache', ['policy', 'chromium']);
+    if (!/Candidate: (?!\(none\))\S/.test(policy.stdout)) {
+      log('updating the package lists (apt-get update) to find chromium…');
+      await runWithProgress('apt-get update', ...asRoot('apt-get', ['update']), { env });
+    }
+    log("installing Debian's chromium package for the browser test (apt-get install chromium)…");
+    await runWithProgress('chromium install', ...asRoot('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']), { env });
+  } catch (err) {
+    log(`warning: installing chromium failed: ${err.message}\n${found.error}`);
+    return;
+  }
+  const after = chromium.findChromium();
+  log(after.path ? `Chromium installed: ${after.path}` : `warning: chromium was installed but is not found: ${after.error}`);
+}
+
 export async function install() {
   for (const d of [BIN, DATA, LOGS, RUN]) fs.mkdirSync(d, { recursive: true });
   // they are independent; building them side by side saves minutes on a fresh machine
-  const results = await Promise.allSettled([installTemporal(), installFerretDB(), installDynoxide(), installLocalstack(), installSchemathesis()]);
+  const results = await Promise.allSettled([installTemporal(), installFerretDB(), installDynoxide(), installLocalstack(), installSchemathesis(), installChromium()]);
   const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
   if (errors.length) fail(errors.join('\n\n'));
 }

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { indexDynoxide, install } from './install.mjs';
+import chromium from './chromium.js';
 import layout from './layout.js';
 import probes from './probes.js';
 import { fail, log } from './util.mjs';
@@ -207,6 +208,9 @@ export async function status() {
     }
     rows.push({ service: svc.name, pid: ourPid(svc.name) ?? '-', endpoint: svc.external ?? svc.url, healthy: health });
   }
+  // not a server: the browser the browser test launches (install.mjs installs it), shown so a missing one is seen early
+  const browser = chromium.findChromium();
+  rows.push({ service: 'chromium', pid: '-', endpoint: browser.path ?? browser.error, healthy: browser.path !== undefined });
   return rows;
 }
 
