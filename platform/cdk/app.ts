@@ -3,15 +3,17 @@
  * environment; nothing is looked up in the account at synth time, so synth runs offline.
  *
  *   prefix          resource name prefix (RESOURCE_PREFIX; default rr)
- *   temporalAddress Temporal frontend host:port (TEMPORAL_ADDRESS; required)
+ *   temporalAddress Temporal frontend host:port (context only; unset, deploy asks for the TemporalAddress parameter)
  *   temporalNamespace, taskQueue   (TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE)
  *   image           a prebuilt container image; default: built from platform/cdk/Dockerfile at deploy
  *   certificateArn  ACM certificate for HTTPS;  alarmEmail  who gets the alarms
  *   workersMin, workersMax   the reservation worker's task count range (default 1–10)
+ *   apiTasks        tasks per service API (default 2)
+ *   temporalServerName  the name in the Temporal server's certificate, when not the address's host
  */
 import { App } from 'aws-cdk-lib';
 import { topology } from '../topology';
-import { ReservationsStack, type ReservationsStackProps } from './stack';
+import { ReservationsStack, TEMPORAL_ADDRESS_PATTERN, type ReservationsStackProps } from './stack';
 
 export function stackProps(app: App, env: Record<string, string | undefined> = process.env): ReservationsStackProps {
   const get = (key: string, envName?: string): string | undefined => {
@@ -36,18 +38,24 @@ export function stackProps(app: App, env: Record<string, string | undefined> = p
   const image = get('image');
   const certificateArn = get('certificateArn');
   const alarmEmail = get('alarmEmail');
-  // required: a stack without it would deploy processes that cannot reach Temporal
-  const temporalAddress = get('temporalAddress', 'TEMPORAL_ADDRESS');
-  if (temporalAddress === undefined || !/^[^\s:/]+:\d{1,5}$/.test(temporalAddress)) {
-    throw new Error(`temporalAddress (host:port of the Temporal frontend) is required: -c temporalAddress=… or TEMPORAL_ADDRESS; got "${temporalAddress ?? ''}"`);
+  const temporalServerName = get('temporalServerName');
+  const apiTasks = int('apiTasks', 2);
+  if (apiTasks < 1) throw new Error(`apiTasks must be at least 1, got ${apiTasks}`);
+  // context only: a TEMPORAL_ADDRESS in the shell is the local dev server's, meaningless on AWS. Unset, the
+  // template asks for it as the TemporalAddress parameter at deploy (synth, diff and bootstrap need none)
+  const temporalAddress = get('temporalAddress');
+  if (temporalAddress !== undefined && !TEMPORAL_ADDRESS_PATTERN.test(temporalAddress)) {
+    throw new Error(`temporalAddress must be host:port (the Temporal frontend), got "${temporalAddress}"`);
   }
   return {
     topology: topology(prefix),
     temporal: {
-      address: temporalAddress,
+      ...(temporalAddress ? { address: temporalAddress } : {}),
       namespace: get('temporalNamespace', 'TEMPORAL_NAMESPACE') ?? 'default',
       taskQueue: get('taskQueue', 'TEMPORAL_TASK_QUEUE') ?? 'reservations',
+      ...(temporalServerName ? { serverName: temporalServerName } : {}),
     },
+    apiTasks,
     mongoDb: get('mongoDb', 'MONGODB_DB') ?? prefix,
     ...(image ? { image } : {}),
     ...(certificateArn ? { certificateArn } : {}),

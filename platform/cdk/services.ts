@@ -10,6 +10,7 @@ import path from 'node:path';
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -32,12 +33,12 @@ export interface ServicesProps {
   image?: string;
   secrets: {
     mongoUri: secretsmanager.ISecret;
-    /** JSON with `apiKey`, `tlsCert`, `tlsKey` (empty strings for what the cluster does not use). */
+    /** JSON with `apiKey`, `tlsCa`, `tlsCert`, `tlsKey` (empty strings for what the cluster does not use). */
     temporal: secretsmanager.ISecret;
     /** The auth service's signing key (a private Ed25519 JWK), shared by every auth task. */
     authSigningKey: secretsmanager.ISecret;
   };
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: { address: string; namespace: string; taskQueue: string; serverName?: string };
   environment: Record<string, string>;
   /** An ACM certificate for HTTPS on 443 (port 80 then redirects); unset: HTTP on 80. */
   certificateArn?: string;
@@ -60,7 +61,7 @@ export class Services extends Construct {
       defaultCloudMapNamespace: { name: `${props.prefix}.internal`, vpc },
     });
     const image = props.image
-      ? ecs.ContainerImage.fromRegistry(props.image)
+      ? imageFrom(this, props.image)
       : ecs.ContainerImage.fromAsset(ROOT, {
           file: 'platform/cdk/Dockerfile',
           platform: Platform.LINUX_ARM64,
@@ -80,10 +81,12 @@ export class Services extends Construct {
       TEMPORAL_ADDRESS: props.temporal.address,
       TEMPORAL_NAMESPACE: props.temporal.namespace,
       TEMPORAL_TASK_QUEUE: props.temporal.taskQueue,
+      ...(props.temporal.serverName ? { TEMPORAL_TLS_SERVER_NAME: props.temporal.serverName } : {}),
     };
     const mongo = { MONGODB_URI: ecs.Secret.fromSecretsManager(props.secrets.mongoUri) };
     const temporal = {
       TEMPORAL_API_KEY: ecs.Secret.fromSecretsManager(props.secrets.temporal, 'apiKey'),
+      TEMPORAL_TLS_CA: ecs.Secret.fromSecretsManager(props.secrets.temporal, 'tlsCa'),
       TEMPORAL_TLS_CERT: ecs.Secret.fromSecretsManager(props.secrets.temporal, 'tlsCert'),
       TEMPORAL_TLS_KEY: ecs.Secret.fromSecretsManager(props.secrets.temporal, 'tlsKey'),
     };
@@ -207,3 +210,14 @@ function grantHealthReads(role: iam.IRole, pipeline: EventPipeline, service: Ser
   );
 }
 
+
+/**
+ * A prebuilt image: from an ECR repository of this account (the tasks' execution role is then allowed to
+ * pull it), or from any public registry.
+ */
+function imageFrom(scope: Construct, uri: string): ecs.ContainerImage {
+  const m = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/([^:@]+)(?::([^@]+))?(?:@(.+))?$/.exec(uri);
+  if (!m) return ecs.ContainerImage.fromRegistry(uri);
+  const repository = ecr.Repository.fromRepositoryName(scope, 'ImageRepository', m[1]!);
+  return ecs.ContainerImage.fromEcrRepository(repository, m[3] ?? m[2] ?? 'latest');
+}

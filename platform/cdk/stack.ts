@@ -5,7 +5,7 @@
  * secret value is ever in the template; Temporal and MongoDB run outside (Temporal Cloud or a cluster;
  * MongoDB Atlas or another MongoDB-compatible store).
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -16,7 +16,8 @@ import { Services } from './services';
 
 export interface ReservationsStackProps extends StackProps {
   topology: Topology;
-  temporal: { address: string; namespace: string; taskQueue: string };
+  /** Temporal's frontend; without `address` the template takes it as the TemporalAddress parameter at deploy. */
+  temporal: { address?: string; namespace: string; taskQueue: string; serverName?: string };
   /** MongoDB database name prefix (each service gets `<prefix>_<service>`). */
   mongoDb: string;
   image?: string;
@@ -25,6 +26,9 @@ export interface ReservationsStackProps extends StackProps {
   apiTasks?: number;
   workers?: { min: number; max: number; cpuTargetPercent: number };
 }
+
+/** host:port, as platform/config.ts checks TEMPORAL_ADDRESS. */
+export const TEMPORAL_ADDRESS_PATTERN = /^[^\s:/]+:\d{1,5}$/;
 
 /** The names of the secrets an operator creates before deploying (README "Running on AWS"). */
 export function secretNames(prefix: string) {
@@ -59,12 +63,19 @@ export class ReservationsStack extends Stack {
       DYNAMODB_ENDPOINT_URL: '',
     };
     this.pipeline = new EventPipeline(this, 'Pipeline', { topology: props.topology, vpc, mongoUri: secrets.mongoUri, environment, alarms });
+    const temporalAddress = new CfnParameter(this, 'TemporalAddress', {
+      type: 'String',
+      description: "Temporal's frontend, host:port (Temporal Cloud: <namespace>.<account>.tmprl.cloud:7233)",
+      allowedPattern: TEMPORAL_ADDRESS_PATTERN.source,
+      constraintDescription: 'host:port',
+      ...(props.temporal.address ? { default: props.temporal.address } : {}),
+    });
     this.services = new Services(this, 'Services', {
       prefix,
       vpc,
       pipeline: this.pipeline,
       secrets,
-      temporal: props.temporal,
+      temporal: { ...props.temporal, address: temporalAddress.valueAsString },
       environment,
       apiTasks: props.apiTasks ?? 2,
       workers: props.workers ?? { min: 1, max: 10, cpuTargetPercent: 60 },

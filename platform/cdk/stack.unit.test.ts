@@ -298,17 +298,34 @@ describe('a consumer added to the topology', () => {
 });
 
 describe('the app\'s settings (context or environment)', () => {
-  test('Temporal\'s address is required: a stack without it would deploy processes that cannot connect', () => {
-    expect(() => stackProps(new App(), {})).toThrow(/temporalAddress .* is required/);
+  test('Temporal\'s address: from context only (the shell\'s TEMPORAL_ADDRESS is the local one), else a deploy parameter with no default', () => {
+    const none = stackProps(new App(), { TEMPORAL_ADDRESS: '127.0.0.1:7233' });
+    expect(none.temporal.address).toBeUndefined();
     expect(() => stackProps(new App({ context: { temporalAddress: 'no-port' } }), {})).toThrow(/temporalAddress/);
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const params = Template.fromStack(new ReservationsStack(app, 's', { ...none, image: 'example.invalid/x:1' })).toJSON().Parameters as Record<string, { Default?: string; AllowedPattern?: string }>;
+    expect(params.TemporalAddress).toBeDefined();
+    expect(params.TemporalAddress!.Default).toBeUndefined();
+    // the stack built at the top of this file got it from its props
+    expect((template.toJSON().Parameters as Record<string, { Default?: string }>).TemporalAddress!.Default).toBe('temporal.example.invalid:7233');
+  });
+
+  test('a prebuilt image from this account\'s ECR may be pulled by the tasks; any other comes from its registry', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const props = stackProps(new App({ context: { temporalAddress: 'a:1' } }), {});
+    const ecrStack = new ReservationsStack(app, 'e', { ...props, image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/reservations:v7' });
+    const text = JSON.stringify(Template.fromStack(ecrStack).toJSON());
+    expect(text).toContain('ecr:BatchGetImage');
+    expect(text).toContain('reservations:v7');
   });
 
   test('context wins over the environment; defaults for the rest', () => {
-    const props = stackProps(new App({ context: { temporalAddress: 'ns.acct.tmprl.cloud:7233', prefix: 'prod', workersMax: '4' } }), {
+    const props = stackProps(new App({ context: { temporalAddress: 'ns.acct.tmprl.cloud:7233', prefix: 'prod', workersMax: '4', apiTasks: '3' } }), {
       TEMPORAL_ADDRESS: 'ignored:1',
       TEMPORAL_NAMESPACE: 'ns.acct',
     });
     expect(props.temporal).toEqual({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', taskQueue: 'reservations' });
+    expect(props.apiTasks).toBe(3);
     expect(props.topology.prefix).toBe('prod');
     expect(props.topology.services.catalog.table).toBe('prod-catalog-events');
     expect(props.workers).toEqual({ min: 1, max: 4, cpuTargetPercent: 60 });
