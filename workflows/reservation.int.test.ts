@@ -11,13 +11,16 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { localTestEnv } from '../test/temporal-env';
 import { InMemoryEventStore } from '../eventstore/memory';
 import { createReservationActivities, type ReservationServiceEvent } from '../activities/reservation';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
 import { reservationStreamId } from '../domain/reservation/reservation';
+import { localTimeLabel, reservationStartMetadata } from '../domain/reservation/labels';
+import { placedAtOf } from '../domain/reservation/outcomes';
 import { reservationWorkflow } from './reservation';
 import { SA, acceptUpdate, cancelUpdate, rejectUpdate, requestUpdate, stateQuery, type ReservationActivities, type ReservationRequest } from './messages';
 import { DateTime } from 'luxon';
@@ -105,6 +108,8 @@ async function book(r: RestaurantReplica, start: Date, partySize = 2, reservatio
     taskQueue,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    // as the API starts it (api/reservation/request.ts)
+    ...reservationStartMetadata({ reservationId, restaurantId: r.restaurantId, restaurantName: r.name, timezone: r.timezone, partySize, start, acceptance: r.policy.acceptance }),
   });
   const placed = await env.client.workflow.executeUpdateWithStart(requestUpdate, { args: [{ requestHash: 'h' }], startWorkflowOperation: op });
   return { placed, handle: (await op.workflowHandle()) as WorkflowHandle<typeof reservationWorkflow> };
@@ -357,6 +362,60 @@ test('reminder lead 1 minute: the reminder falls due at its instant; then past t
     expect((await handle.result()).status).toBe('cancelled');
     expect(await types(store, placed.reservationId)).toEqual(['ReservationRequested', 'ReservationAccepted', 'ReminderDue', 'ReservationCancelled']);
     await record('auto-reminded-owner-cancelled-past-cutoff', handle);
+  });
+}, 90_000);
+
+test('the Web UI reads the run: static summary and details, current details as it moves on, activity and timer summaries', async () => {
+  const r = restaurant();
+  const start = nextStart(55);
+  const { worker } = await harness(r, start, undefined, MINUTE_AHEAD);
+  await worker.runUntil(async () => {
+    const { placed, handle } = await book(r, start, 3);
+    const local = (ms: number) => `${localTimeLabel(ms, 'Europe/Rome')} (Europe/Rome)`;
+    const described = await handle.describe();
+    expect(await described.staticSummary()).toBe(`Trattoria Test · party of 3 · ${localTimeLabel(start, 'Europe/Rome')}`);
+    expect((await described.staticDetails())?.split('\n')).toEqual([
+      `**Restaurant:** Trattoria Test (\`${r.restaurantId}\`)`,
+      '**Party:** 3',
+      `**Start:** ${local(start.getTime())}, ${start.toISOString()}`,
+      '**Acceptance:** manual (the owner decides)',
+      `**Reservation:** \`${placed.reservationId}\``,
+    ]);
+    // current details: what the UI's metadata query answers, kept by the workflow
+    const current = async () => (await handle.query(workflowMetadataQuery)).currentDetails?.split('\n');
+    expect(await current()).toEqual([
+      "**Status:** pending: waiting for the owner's decision",
+      `**Table:** ${placed.tableId}`,
+      `**Decide by:** ${local(placedAtOf(placed) + placed.decisionTimeoutMs)}`,
+    ]);
+    await handle.executeUpdate(acceptUpdate, { args: [owner] });
+    expect(await current()).toEqual([
+      '**Status:** accepted',
+      `**Table:** ${placed.tableId}`,
+      `**Reminder:** ${local(placedAtOf(placed) + placed.reminderInMs)}`,
+      `**Turn ends:** ${local(placedAtOf(placed) + placed.endInMs)}`,
+    ]);
+    await handle.executeUpdate(cancelUpdate, { args: [{ ...owner, reason: 'kitchen closed' }] });
+    expect((await handle.result()).status).toBe('cancelled');
+    expect(await current()).toEqual(['**Status:** cancelled', `**Table:** ${placed.tableId}`]);
+
+    // the summaries the commands carried, as the history (and the UI's event list) has them
+    const summary = (m: { summary?: unknown } | null | undefined) => (m?.summary ? defaultPayloadConverter.fromPayload(m.summary as never) : undefined);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const activities = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [e.activityTaskScheduledEventAttributes!.activityType?.name, summary(e.userMetadata)]);
+    expect(activities).toEqual([
+      ['recordOutcome', "record the owner's acceptance"],
+      ['recordOutcome', 'record the cancellation by the owner'],
+    ]);
+    const timers = events.filter((e) => e.timerStartedEventAttributes).map((e) => summary(e.userMetadata));
+    expect(timers).toEqual([
+      `decision deadline at ${localTimeLabel(placedAtOf(placed) + placed.decisionTimeoutMs, 'Europe/Rome')}`,
+      `reminder due at ${localTimeLabel(placedAtOf(placed) + placed.reminderInMs, 'Europe/Rome')}`,
+    ]);
+    // the local placement is a marker; its summary rides on the marker event
+    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').map((e) => summary(e.userMetadata));
+    expect(markers).toEqual(['place the request: hold a table for 3']);
+    await record('manual-accepted-owner-cancelled', handle);
   });
 }, 90_000);
 

@@ -19,12 +19,14 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import type { DomainError } from '../domain/errors';
+import { outcomeSummary, placementSummary, releaseSummary, reservationCurrentDetails, timerSummary, type TimerKind } from '../domain/reservation/labels';
 import { cutoffMinutesOf, OUTCOME_EVENT, placedAtOf, type Outcome } from '../domain/reservation/outcomes';
 import { cancellationRefusal, finalRefusal, ownerRefusal, pendingRefusal, rejectionReason, statusAfter } from '../domain/reservation/rules';
 import {
@@ -78,14 +80,17 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   // outage is waited out by the activity above (retried by the server, nothing added to the history per
   // attempt). Runs recorded before the patch place remotely only.
   const placingLocally = proxyLocalActivities<ReservationActivities>({ ...placingOptions, scheduleToCloseTimeout: '1 minute' });
+  // Summaries (user metadata, for the Web UI) ride on the commands but are not compared on replay: runs
+  // recorded without them replay unchanged (the replay test checks it), so they need no patch.
+  const placeSummary = { summary: placementSummary(request.partySize) };
   const place = async (): Promise<Placement | Refusal> => {
-    if (!patched('local-placement')) return await placing.placeReservation(request);
+    if (!patched('local-placement')) return await placing.placeReservation.executeWithOptions(placeSummary, [request]);
     try {
-      return await placingLocally.placeReservation(request);
+      return await placingLocally.placeReservation.executeWithOptions(placeSummary, [request]);
     } catch (err) {
       // a refusal is an answer, not a failure: what fails here is a dependency, or a non-retryable error
       if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) throw err;
-      return await placing.placeReservation(request);
+      return await placing.placeReservation.executeWithOptions(placeSummary, [request]);
     }
   };
   let placedAt = 0;
@@ -98,6 +103,28 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   const status = (): ReservationWorkflowState['status'] => state.status;
   const elapsed = () => Date.now() - placedAt;
 
+  /**
+   * The run's current details in the Web UI (status, table, the deadline that matters now), shown again
+   * after every change. Not a command: it is read by the UI's metadata query, nothing goes to the history.
+   */
+  const showDetails = () => {
+    const p = state.placement;
+    const due = (ms: number | undefined) => (p && ms !== undefined ? placedAtOf(p) + ms : undefined);
+    setCurrentDetails(
+      reservationCurrentDetails({
+        status: state.status,
+        tableId: p?.tableId,
+        timezone: p?.timezone,
+        decisionDeadline: due(p?.decisionTimeoutMs),
+        reminderAt: p && p.reminderInMs <= p.startInMs ? due(p.reminderInMs) : undefined,
+        endAt: due(p?.endInMs),
+        refusal: state.refusal,
+        alerts: state.alerts,
+      }),
+    );
+  };
+  showDetails();
+
   /** Records what an outcome's activity did: the event in the history, the status it leaves, in visibility too. */
   const recorded = (outcome: Outcome, at: string) => {
     const type = OUTCOME_EVENT[outcome];
@@ -105,6 +132,7 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     state.status = statusAfter(type, before);
     state.history.push({ type, at });
     if (state.status !== before) upsertSearchAttributes([{ key: SA.status, value: state.status }]);
+    showDetails();
   };
 
   /**
@@ -128,7 +156,9 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     await condition(() => state.status !== 'placing');
     return await lock.runExclusive(async () => {
       allowed();
-      const r = await activities.recordOutcome({ reservationId: request.reservationId, outcome, actor: input.actor, reason: input.reason, ...extra() });
+      const r = await activities.recordOutcome.executeWithOptions({ summary: outcomeSummary(outcome, input.actor.role) }, [
+        { reservationId: request.reservationId, outcome, actor: input.actor, reason: input.reason, ...extra() },
+      ]);
       recorded(outcome, r.at);
       return { reservationId: request.reservationId, status: state.status as ReservationStatus };
     });
@@ -203,6 +233,7 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
     placementFailure = ApplicationFailure.create({ type: refused.code, message: refused.message, details: [refused.details], nonRetryable: true });
     state.status = 'not-placed';
     state.refusal = refused;
+    showDetails();
     const current = patched('not-placed-status');
     if (current) upsertSearchAttributes([{ key: SA.status, value: 'not-placed' }]);
     await condition(allHandlersFinished);
@@ -235,7 +266,9 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   } catch {
     // placement failed for good (its dependencies were down until the start): give back a table it may
     // have held, unless the reservation was recorded and so rightly holds it (the activity checks)
-    const r = await activities.releaseTable({ reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'placement-failed' });
+    const r = await activities.releaseTable.executeWithOptions({ summary: releaseSummary('placement-failed') }, [
+      { reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'placement-failed' },
+    ]);
     if (r && !r.released && r.status !== 'none') log.error('ALERT: placement failed for good after the reservation was recorded; its table is kept', { workflowId: workflowInfo().workflowId, status: r.status });
     return await notPlaced({ code: FAILURE.placementFailed, message: 'The reservation could not be placed; please try again.', details: {} }, { transient: true });
   }
@@ -246,9 +279,16 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   if (placement.status === 'accepted') state.history.push({ type: OUTCOME_EVENT.accept, at: placedIso });
   state.status = placement.status;
   upsertSearchAttributes([{ key: SA.status, value: placement.status }]);
+  showDetails();
 
-  /** Waits until the status leaves `s` (and no step holds the lock), or until `untilMs` after placement. */
-  const waitWhile = (s: ReservationStatus, untilMs: number) => condition(() => state.status !== s && !lock.isLocked(), Math.max(untilMs - elapsed(), 0));
+  /**
+   * Waits until the status leaves `s` (and no step holds the lock), or until `untilMs` after placement;
+   * its timer is summarised as what falls due then, on the restaurant's clock.
+   */
+  const waitWhile = (s: ReservationStatus, untilMs: number, kind: TimerKind) =>
+    condition(() => state.status !== s && !lock.isLocked(), Math.max(untilMs - elapsed(), 0), {
+      summary: timerSummary(kind, placedAtOf(placement) + untilMs, placement.timezone),
+    });
   /**
    * A timer's step: under the lock, and only if the status is still `s` once it holds it (the timer may
    * fire while a decision is being recorded: that one finishes first).
@@ -256,20 +296,20 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   const timerStep = (s: ReservationStatus, outcome: Outcome) =>
     lock.runExclusive(async () => {
       if (status() !== s) return;
-      const r = await activities.recordOutcome({ reservationId: request.reservationId, outcome });
+      const r = await activities.recordOutcome.executeWithOptions({ summary: outcomeSummary(outcome) }, [{ reservationId: request.reservationId, outcome }]);
       recorded(outcome, r.at);
     });
 
   try {
     // ---- manual acceptance: the owner decides before the deadline, or the request expires
     if (status() === 'pending') {
-      const moved = await waitWhile('pending', placement.decisionTimeoutMs);
+      const moved = await waitWhile('pending', placement.decisionTimeoutMs, 'decision');
       if (!moved) await timerStep('pending', 'expire');
     }
 
     // ---- accepted: a reminder before the start, then completion at the end of the turn
     if (status() === 'accepted' && placement.reminderInMs <= placement.startInMs) {
-      const moved = await waitWhile('accepted', placement.reminderInMs);
+      const moved = await waitWhile('accepted', placement.reminderInMs, 'reminder');
       if (!moved) {
         try {
           await timerStep('accepted', 'reminder');
@@ -279,18 +319,21 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
           if (!patched('reminder-failure-alerts')) throw err;
           const alert = `reminder could not be recorded: ${String(err)}`;
           (state.alerts ??= []).push(alert);
+          showDetails();
           log.error(`ALERT: ${alert}`, { workflowId: workflowInfo().workflowId });
         }
       }
     }
     if (status() === 'accepted') {
-      const moved = await waitWhile('accepted', placement.endInMs);
+      const moved = await waitWhile('accepted', placement.endInMs, 'end');
       if (!moved) await timerStep('accepted', 'complete');
     }
   } catch (err) {
     // a later step failed for good: give the table back only if the recorded status says the reservation
     // no longer holds it (the activity asks the stream); a pending or accepted one keeps it. Fail visibly.
-    const r = await activities.releaseTable({ reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'compensation' });
+    const r = await activities.releaseTable.executeWithOptions({ summary: releaseSummary('compensation') }, [
+      { reservationId: request.reservationId, restaurantId: request.restaurantId, start: request.start, reason: 'compensation' },
+    ]);
     log.error(`ALERT: reservation step failed for good; table ${r && r.released ? 'released' : 'kept'}`, {
       workflowId: workflowInfo().workflowId,
       status: r?.status,

@@ -13,6 +13,7 @@ import { bearerSecurity, requireCaller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
 import { DomainError, isDomainError, type DomainErrorCode } from '../../domain/errors';
 import { nearestFreeStarts } from '../../domain/reservation/ledger';
+import { reservationStartMetadata } from '../../domain/reservation/labels';
 import { sameBooking, type Booking } from '../../domain/reservation/rules';
 import type { RestaurantReplica } from '../../domain/reservation/restaurant';
 import { bookableStarts, checkBookable } from '../../domain/time/slots';
@@ -150,6 +151,17 @@ export function requestRoute(ctx: RouteContext) {
             { key: SA.status, value: 'placing' },
           ],
           memo: { restaurantName: restaurant.name },
+          // the Temporal Web UI's detail page shows these (Summary & Details) for the run instead of its bare id
+          ...reservationStartMetadata({
+            reservationId,
+            restaurantId: body.restaurantId,
+            restaurantName: restaurant.name,
+            timezone: restaurant.timezone,
+            partySize: body.partySize,
+            start: parsed.instant,
+            ...(input.name ? { guestName: input.name } : {}),
+            acceptance: restaurant.policy.acceptance,
+          }),
         });
         // the SDK resolves this once the server has answered the start: then the run exists for sure
         let seenStart = false;
