@@ -2,8 +2,8 @@
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
 const common = {
   transform,
-  // fastify's inject pulls in `cookie`, which ships ESM only: let swc turn it into CommonJS for jest
-  transformIgnorePatterns: ['/node_modules/(?!(cookie|jose)/)'],
+  // fastify's inject pulls in `cookie` and @fastify/static `content-disposition`, which ship ESM only: let swc turn them into CommonJS for jest
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|jose|content-disposition)/)'],
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/.stack/'],
 };

@@ -15,6 +15,7 @@ import { createCatalogService } from './catalog';
 import { reservationRoutes } from './reservation/routes';
 import { replicaFromCatalogEvents, restaurantReplica } from '../projections/restaurant-replica';
 import { reservationProjections } from '../projections/reservations';
+import { webApp } from './web';
 
 export interface AppDeps {
   runtime: Runtime;
@@ -58,6 +59,8 @@ export async function appParts(deps: AppDeps): Promise<AppPart[]> {
   // a fixed order whatever API_SERVICES says: the OpenAPI document lists the paths as they are added
   if (auth) parts.push({ service: 'auth', plugin: auth.routes });
   if (serves('catalog')) parts.push({ service: 'catalog', plugin: createCatalogService({ store: runtime.stores.catalog, db: runtime.dbs.catalog, ...clock }).routes });
+  // the web app (hidden from the OpenAPI document) goes with the catalog, the load balancer's default target
+  if (serves('catalog')) parts.push({ service: 'catalog', plugin: webApp() });
   if (temporal) {
     parts.push({
       service: 'reservation',

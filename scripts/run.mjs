@@ -32,6 +32,9 @@ function step(label, cmd, args, env = process.env) {
   return r.status ?? 1;
 }
 
+/** The web app the API serves at / (web/dist): rebuilt on every start and test run (esbuild, well under a second). */
+const buildWeb = () => step('building the web app (web/build.mjs)', process.execPath, [path.join(ROOT, 'web', 'build.mjs')]);
+
 async function test(extra) {
   const started = await up();
   let code = 1;
@@ -40,7 +43,9 @@ async function test(extra) {
   fs.mkdirSync(path.dirname(summary), { recursive: true });
   fs.rmSync(summary, { force: true });
   try {
-    code = step('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit']);
+    code = buildWeb();
+    if (code === 0) code = step('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit']);
+    if (code === 0) code = step('typecheck the web app (tsc --noEmit -p web)', bin('tsc'), ['--noEmit', '-p', 'web']);
     if (code === 0) code = step('lint (eslint)', bin('eslint'), ['.']);
     if (code === 0) {
       code = step('unit and integration tests (jest)', bin('jest'), ['--ci', ...extra], { ...process.env, NODE_ENV: 'test', TEST_SUMMARY_FILE: summary });
@@ -80,6 +85,7 @@ async function start() {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
+  if (buildWeb() !== 0) return stop(1);
   if (step('provisioning tables, topics and queues', bin('tsx'), ['scripts/provision.ts']) !== 0) return stop(1);
   for (const entry of ['workers/api.ts', 'workers/reservation-worker.ts', 'workers/pipeline.ts']) {
     const child = spawn(bin('tsx'), [entry], { cwd: ROOT, stdio: 'inherit', env: process.env });
@@ -109,6 +115,7 @@ async function start() {
   log(
     [
       'ready:',
+      `  Web app         http://127.0.0.1:${port}/`,
       `  API             http://127.0.0.1:${port}`,
       `  OpenAPI docs    http://127.0.0.1:${port}/docs`,
       `  Health          http://127.0.0.1:${port}/health`,
