@@ -5,6 +5,8 @@
 import { ApiError, networkProblem, toProblem } from './problem';
 
 const TOKEN_KEY = 'rr.token';
+/** Fired on window when the API refused the token (expired): the app then shows "Sign in" again. */
+export const SIGNED_OUT_EVENT = 'rr-signed-out';
 const CONSISTENCY_KEY = 'rr.consistency';
 /** Longer than the API's own handler deadline (12 s), so its 503 answers first. */
 const DEADLINE_MS = 15_000;
@@ -63,7 +65,10 @@ export async function call<T>(method: string, path: string, opts: CallOptions = 
   }
   if (!res.ok) {
     // a token the API no longer accepts: forget it, so the app shows "Sign in" again
-    if (res.status === 401 && token) session.clear();
+    if (res.status === 401 && token) {
+      session.clear();
+      dispatchEvent(new Event(SIGNED_OUT_EVENT));
+    }
     throw new ApiError(toProblem(res.status, body, res.statusText));
   }
   return { status: res.status, body: body as T, headers: res.headers };

@@ -1,6 +1,6 @@
 /** The app shell: who is signed in, the nav, and the page the location hash names. */
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { get, session, type Me } from './api';
+import { get, session, SIGNED_OUT_EVENT, type Me } from './api';
 import { href, parseRoute, type Route } from './router';
 import { Heading, Loading } from './ui';
 import { SearchPage } from './pages/search';
@@ -31,8 +31,13 @@ export function App() {
 
   useEffect(() => {
     const onHash = () => setRoute(parseRoute(location.hash));
+    const onSignedOut = () => setMe(null);
     addEventListener('hashchange', onHash);
-    return () => removeEventListener('hashchange', onHash);
+    addEventListener(SIGNED_OUT_EVENT, onSignedOut);
+    return () => {
+      removeEventListener('hashchange', onHash);
+      removeEventListener(SIGNED_OUT_EVENT, onSignedOut);
+    };
   }, []);
 
   const reload = useCallback(async (): Promise<Me | null> => {

@@ -203,8 +203,8 @@ function PolicyForm({ restaurant, busy, onSave }: FormProps) {
       <label>
         Acceptance
         <select value={acceptance} onChange={(e) => setAcceptance(e.currentTarget.value)}>
-          <option value="manual">manual: I accept or reject each request</option>
-          <option value="auto">auto: accept at once when a table is free</option>
+          <option value="manual">manual (I decide each request)</option>
+          <option value="auto">auto (accept when a table is free)</option>
         </select>
       </label>
       {POLICY_FIELDS.map((f) => (

@@ -61,6 +61,15 @@ export function MyRestaurantsPage({ me }: { me: Me }) {
                   {pending > 0 && `, ${pending} waiting for your answer`}
                 </p>
               )}
+              {active.length > 0 && (
+                <ul class="today">
+                  {active.map((x) => (
+                    <li key={x.reservationId}>
+                      {localTime(x.start)} · {x.name ?? 'Guest'} · party of {x.partySize} · {x.status}
+                    </li>
+                  ))}
+                </ul>
+              )}
               <Alert problem={o?.problem} />
               <p class="actions">
                 <a href={href.dashboard(id)}>Reservations</a>
