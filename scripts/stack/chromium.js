@@ -28,7 +28,7 @@ function executable(file) {
 function findChromium(env = process.env) {
   if (env.CHROME_PATH) {
     // a browser the user named and that is not there is their mistake to fix, not a reason to install another
-    return executable(env.CHROME_PATH) ? { path: env.CHROME_PATH } : { error: `CHROME_PATH=${env.CHROME_PATH} is not an executable file` };
+    return executable(env.CHROME_PATH) ? { path: env.CHROME_PATH } : { error: `CHROME_PATH=${env.CHROME_PATH} is not an executable file: point it at a Chromium or Chrome executable, or unset it to use Debian's chromium` };
   }
   for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
     const file = path.join(dir, 'chromium');

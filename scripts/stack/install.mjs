@@ -240,13 +240,13 @@ async function installChromium() {
   const found = chromium.findChromium();
   if (found.path) return;
   if (process.env.CHROME_PATH) {
-    log(`warning: ${found.error}; the browser test will fail until it names a Chromium or Chrome executable (or is unset)`);
+    log(`warning: ${found.error} (the browser test fails until then)`);
     return;
   }
   const root = process.getuid?.() === 0;
   const sudo = !root && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
   if (!isDebianWithApt() || (!root && !sudo)) {
-    log(`warning: ${found.error}`);
+    log(`warning: ${found.error} (the browser test fails until then)`);
     return;
   }
   const asRoot = (cmd, args) => (root ? [cmd, args] : ['sudo', ['-n', cmd, ...args]]);
