@@ -94,6 +94,7 @@ function Booking({ restaurant, auth }: { restaurant: Restaurant; auth: Auth }) {
   const [availability, setAvailability] = useState<Availability | null>(null);
   const [slot, setSlot] = useState<string | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
+  const [availProblem, setAvailProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
   const [booked, setBooked] = useState<Reservation | null>(null);
   // one key per choice: a retry of the same choice joins the first request, a new choice is a new booking
@@ -109,10 +110,10 @@ function Booking({ restaurant, auth }: { restaurant: Restaurant; auth: Auth }) {
       get<Availability>(`/restaurants/${encodeURIComponent(id)}/availability${qs({ date, partySize })}`, { signal: ctl.signal }).then(
         (a) => {
           setAvailability(a);
-          setProblem(null);
+          setAvailProblem(null);
         },
         (err) => {
-          if (!ctl.signal.aborted) setProblem(asProblem(err));
+          if (!ctl.signal.aborted) setAvailProblem(asProblem(err));
         },
       );
     }, 150);
@@ -133,6 +134,9 @@ function Booking({ restaurant, auth }: { restaurant: Restaurant; auth: Auth }) {
       refresh: async () => setBooked(await get<Reservation>(`/reservations/${encodeURIComponent(rid)}`)),
     });
   }, [booked?.reservationId, !!auth.me]);
+
+  // a refusal is about the choice it was for
+  useEffect(() => setProblem(null), [date, partySize]);
 
   const choose = (start: string) => {
     setSlot(start);
@@ -197,7 +201,8 @@ function Booking({ restaurant, auth }: { restaurant: Restaurant; auth: Auth }) {
           />
         </label>
       </div>
-      {availability === null && !problem && <p class="muted">Looking for free tables…</p>}
+      {availability === null && !availProblem && <p class="muted">Looking for free tables…</p>}
+      <Alert problem={availProblem} />
       {availability && slots.length === 0 && <p>{availability.reason?.detail ?? 'No free table that day.'}</p>}
       {slots.length > 0 && (
         <div role="group" aria-label="Available times" class="slots">
@@ -221,6 +226,15 @@ function Booking({ restaurant, auth }: { restaurant: Restaurant; auth: Auth }) {
         ))}
       {slot && <p class="muted">{formatLocal(slot)}, party of {partySize}.</p>}
       <Alert problem={problem} />
+      {problem?.alternatives && (
+        <div role="group" aria-label="Nearest free times" class="slots">
+          {problem.alternatives.map((a) => (
+            <button type="button" class="slot" aria-pressed={slot === a} onClick={() => choose(a)}>
+              {localTime(a)}
+            </button>
+          ))}
+        </div>
+      )}
       {booked && (
         <div class="result" aria-live="polite">
           <p>
