@@ -2,7 +2,8 @@
 /**
  * Builds the web app: web/src/main.tsx and web/src/styles.css → web/dist/assets/*-<hash>.{js,css} and
  * web/dist/index.html naming them (the API serves the folder, see api/web.ts). `--watch` rebuilds on every
- * change (reload the page to see it); the API needs no restart, it looks the files up on each request.
+ * change and the open page reloads itself (a dev build polls index.html for new asset names: same origin,
+ * so the Content-Security-Policy needs no exception); the API needs no restart, it looks the files up on each request.
  */
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
@@ -59,6 +60,7 @@ const options = {
   metafile: true,
   logLevel: 'warning',
   tsconfig: path.join(WEB, 'tsconfig.json'),
+  define: { __DEV_RELOAD__: watch ? 'true' : 'false' },
   plugins: [indexPlugin],
 };
 
@@ -66,7 +68,7 @@ fs.mkdirSync(path.join(DIST, 'assets'), { recursive: true });
 if (watch) {
   const ctx = await esbuild.context(options);
   await ctx.watch();
-  process.stderr.write('[web] watching web/src; serve it with the API (npm start), reload the page after a rebuild\n');
+  process.stderr.write('[web] watching web/src; open the app the API serves (npm start): it reloads after each rebuild\n');
 } else {
   const started = Date.now();
   await esbuild.build(options);

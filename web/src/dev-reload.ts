@@ -1,0 +1,20 @@
+/**
+ * Dev builds only (`npm run web:dev`): reload the page when a rebuild names new assets in index.html.
+ * Polling the page's own origin keeps the Content-Security-Policy as strict as in production.
+ */
+export function reloadOnRebuild(intervalMs = 1000): void {
+  const current = (html: string) => [...html.matchAll(/\/assets\/[^"]+/g)].map((m) => m[0]).join(' ');
+  let seen: string | undefined;
+  const tick = async () => {
+    try {
+      const res = await fetch('/', { cache: 'no-store', signal: AbortSignal.timeout(5000) });
+      const assets = current(await res.text());
+      if (seen !== undefined && assets && assets !== seen) location.reload();
+      seen = assets || seen;
+    } catch {
+      /* the API is restarting: try again */
+    }
+    setTimeout(() => void tick(), intervalMs);
+  };
+  void tick();
+}
