@@ -70,6 +70,7 @@ export async function appParts(deps: AppDeps): Promise<AppPart[]> {
         placementDeadlineMs: config.api.placementDeadlineMs,
         namespace: config.temporal.namespace,
         handlerTimeoutMs: config.api.handlerTimeoutMs,
+        liveStreamsMax: config.api.liveStreamsMax,
         restaurants: restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000, fallback: replicaFromCatalogEvents(runtime.stores.catalog) }),
         queries: reservationProjections(runtime.dbs.reservation),
         store: runtime.stores.reservation,

@@ -166,6 +166,11 @@ export function loadConfig(env: Env = process.env) {
       handlerTimeoutMs: int(env, 'API_HANDLER_TIMEOUT_MS', 12000, 1000, 120000),
       /** A whole request (headers and body) must arrive within this (slow clients hold sockets otherwise). */
       requestTimeoutMs: int(env, 'API_REQUEST_TIMEOUT_MS', 15000, 1000, 120000),
+      /**
+       * Most open GET /reservations/live streams per API process (each holds a socket and a subscription
+       * to the process's one poller); one more is refused with 503 + Retry-After.
+       */
+      liveStreamsMax: int(env, 'API_LIVE_STREAMS_MAX', 500, 1, 100000),
       /** The services whose routes this process serves (API_SERVICES; default all three). */
       services: apiServices(env),
     },

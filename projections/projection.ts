@@ -11,7 +11,8 @@
  *
  * Every document is fed by ONE stream and written whole (the checkpoint `_v` inside it says how far that
  * stream got), so a redelivery is skipped, a gap throws the one GapError (the consumer reads the missing
- * events from the store), and a rebuilt document equals the live one, checkpoint included.
+ * events from the store), and a rebuilt document equals the live one, checkpoint included (but for a write
+ * time a fold may stamp, e.g. the reservations' `changedAt`, which both paths set).
  */
 import type { Collection, Db, Document, IndexDescription } from 'mongodb';
 import { applyEvents, type WriteGuard } from '../eventstore/checkpoint';

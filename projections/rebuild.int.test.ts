@@ -38,9 +38,14 @@ afterAll(async () => {
   destroyAwsClients(clients);
 });
 
+/** Every document, less the reservations' `changedAt`: the time of the write, which two writes of one state do not share. */
 async function all(db: Db): Promise<Record<string, Document[]>> {
   const out: Record<string, Document[]> = {};
-  for (const c of ['reservations', 'ledgers']) out[c] = await db.collection(c).find({}).sort({ _id: 1 }).toArray();
+  for (const c of ['reservations', 'ledgers']) {
+    const docs = await db.collection(c).find({}).sort({ _id: 1 }).toArray();
+    if (c === 'reservations') for (const d of docs) expect(d.changedAt).toBeInstanceOf(Date);
+    out[c] = docs.map(({ changedAt: _c, ...d }) => d);
+  }
   return out;
 }
 

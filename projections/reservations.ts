@@ -7,9 +7,10 @@
  * whole, read-and-replace with its checkpoint (`_v`) inside it (FerretDB has no transactions).
  */
 import type { Collection, Db } from 'mongodb';
+import { checkpointOf } from '../eventstore/checkpoint';
 import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
-import type { ReservationDetails, ReservationEvent } from '../domain/reservation/reservation';
+import { reservationStreamId, type ReservationDetails, type ReservationEvent } from '../domain/reservation/reservation';
 import type { ReservationStatus } from '../domain/reservation/reservation';
 import { statusAfter } from '../domain/reservation/rules';
 import { addDays } from '../domain/time/zoned-time';
@@ -22,7 +23,12 @@ export interface ReservationView extends Omit<ReservationDetails, 'acceptance'> 
   history: Array<{ type: string; at: string }>;
 }
 
-type ReservationDoc = Omit<ReservationView, 'reservationId'> & { _id: string; startAt: Date };
+/**
+ * `changedAt`: when the document was last written (the clock when its fold ran, just before the write,
+ * live or rebuild): the change marker live updates poll by (api/reservation/live.ts). Not part of the
+ * stream's state, so never in a view; documents written before it existed have none.
+ */
+type ReservationDoc = Omit<ReservationView, 'reservationId'> & { _id: string; startAt: Date; changedAt?: Date };
 type LedgerDoc = { _id: string; restaurantId: string; date: string; bookings: Record<string, LedgerBooking> };
 
 type ReservationBody = Omit<ReservationDoc, '_id'>;
@@ -107,7 +113,8 @@ function reservationFoldOf(streamId: string): StreamFold | undefined {
     return {
       collection: 'reservations',
       docId: reservationId,
-      evolve: (doc, e) => evolveReservation(doc as ReservationBody | undefined, e as StoredEvent<ReservationEvent>),
+      // the state is the events'; the stamp is the write's (both paths write what this returns)
+      evolve: (doc, e) => ({ ...evolveReservation(doc as ReservationBody | undefined, e as StoredEvent<ReservationEvent>), changedAt: new Date() }),
     };
   }
   return undefined;
@@ -115,7 +122,8 @@ function reservationFoldOf(streamId: string): StreamFold | undefined {
 
 /**
  * The reservation service's read models (`reservations`, `ledgers`) from its own events. Indexes: the two
- * list queries (by customer, by restaurant, in start order); ledgers and single reservations are read by `_id`.
+ * list queries (by customer, by restaurant, in start order) and the live updates' poll (by change time);
+ * ledgers and single reservations are read by `_id`.
  */
 export const reservationsProjection: Projection = {
   name: 'reservations',
@@ -125,12 +133,27 @@ export const reservationsProjection: Projection = {
     reservations: [
       { key: { customerId: 1, startAt: 1, _id: 1 }, name: 'by_customer' },
       { key: { restaurantId: 1, startAt: 1, _id: 1 }, name: 'by_restaurant' },
+      { key: { changedAt: 1, _id: 1 }, name: 'by_change' },
     ],
   },
 };
 
+/** A reservation document as a change: its view, its stream version and when it was written. */
+export interface ReservationChange {
+  view: ReservationView;
+  version: number;
+  changedAt: Date;
+}
+
 export interface ReservationQueries {
   get(reservationId: string): Promise<ReservationView | null>;
+  /**
+   * Documents written at or after `from` (after `after`, a (changedAt, id) position, when given), in
+   * (changedAt, id) order, at most `limit`.
+   */
+  changes(from: Date, limit: number, after?: { at: Date; id: string }): Promise<ReservationChange[]>;
+  /** When the latest document was written (undefined: none carries a change time). */
+  lastChange(): Promise<Date | undefined>;
   byCustomer(customerId: string, f: ListFilter): Promise<ReservationView[]>;
   byRestaurant(restaurantId: string, f: ListFilter): Promise<ReservationView[]>;
   ledger(restaurantId: string, date: string): Promise<LedgerState>;
@@ -142,7 +165,7 @@ export function reservationProjections(db: Db): ReservationQueries {
   const ledgers: Collection<LedgerDoc> = db.collection<LedgerDoc>('ledgers');
 
   // queries leave the checkpoint (_v) out
-  const view = ({ _id, startAt: _s, ...rest }: ReservationDoc): ReservationView => ({ reservationId: _id, ...rest });
+  const view = ({ _id, startAt: _s, changedAt: _c, ...rest }: ReservationDoc): ReservationView => ({ reservationId: _id, ...rest });
 
   const list = async (filter: Record<string, unknown>, f: ListFilter) => {
     const q: Record<string, unknown> = { ...filter, ...bounds(f) };
@@ -155,6 +178,18 @@ export function reservationProjections(db: Db): ReservationQueries {
     async get(reservationId) {
       const doc = await reservations.findOne({ _id: reservationId }, { projection: { _v: 0 } });
       return doc ? view(doc) : null;
+    },
+    async changes(from, limit, after) {
+      const q = after ? { $or: [{ changedAt: { $gt: after.at } }, { changedAt: after.at, _id: { $gt: after.id } }] } : { changedAt: { $gte: from } };
+      const docs = await reservations.find(q).sort({ changedAt: 1, _id: 1 }).limit(limit).toArray();
+      return docs.map((d) => {
+        const { _v, ...doc } = d as ReservationDoc & { _v?: unknown };
+        return { view: view(doc), version: checkpointOf({ _v }, reservationStreamId(d._id)), changedAt: d.changedAt! };
+      });
+    },
+    async lastChange() {
+      const [doc] = await reservations.find({ changedAt: { $exists: true } }, { projection: { changedAt: 1 } }).sort({ changedAt: -1, _id: -1 }).limit(1).toArray();
+      return doc?.changedAt;
     },
     byCustomer: (customerId, f) => list({ customerId }, f),
     byRestaurant: (restaurantId, f) => list({ restaurantId }, f),

@@ -79,12 +79,15 @@ export function describeDocument(input: Doc, now = new Date()): Doc {
     if (d) {
       op.operationId = d.operationId;
       if (d.description) op.description = op.description ? `${op.description} ${d.description}` : d.description;
-      const first = d.steps[0]!;
-      op['x-walkthrough-step'] = first.step;
-      op['x-example-status'] = first.status;
-      // a step names the body example it sends (the only one, when the operation has one)
-      const bodies = Object.keys(examplesAt(now)[key]?.body ?? {});
-      op['x-walkthrough'] = d.steps.map((s) => ({ ...s, ...(s.example === undefined && bodies.length === 1 ? { example: bodies[0] } : {}) }));
+      const first = d.steps[0];
+      if (first) {
+        op['x-walkthrough-step'] = first.step;
+        op['x-example-status'] = first.status;
+        // a step names the body example it sends (the only one, when the operation has one)
+        const bodies = Object.keys(examplesAt(now)[key]?.body ?? {});
+        op['x-walkthrough'] = d.steps.map((s) => ({ ...s, ...(s.example === undefined && bodies.length === 1 ? { example: bodies[0] } : {}) }));
+      }
+      if (d.skip) op['x-walkthrough-skip'] = d.skip;
       if (d.uniqueFields) op['x-unique-fields'] = d.uniqueFields;
     }
     for (const [status, response] of Object.entries<any>(op.responses ?? {})) {

@@ -27,6 +27,8 @@ export interface OperationDoc {
   /** Error statuses → the `code`s this route can answer with (from the code; none = no code). */
   codes?: Partial<Record<number, string[]>>;
   steps: Step[];
+  /** Why the operation takes no part in the walkthrough (then `steps` is empty): `x-walkthrough-skip`. */
+  skip?: string;
   /** Fields to make unique per run (JSON pointers into the body). */
   uniqueFields?: string[];
   /** Response headers per success status. */
@@ -218,6 +220,21 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     ok: { 200: 'The reservation with its history, as recorded (a decision is seen at once).' },
     errors: { 403: 'Neither its customer nor the restaurant owner.', 404: 'No such reservation.' },
     steps: [{ step: 22, status: 200, caller: 'diner', summary: 'The diner reads it: pending' }],
+  },
+  'GET /reservations/live': {
+    operationId: 'followReservations',
+    description:
+      "Server-Sent Events (read with fetch and a stream reader: the token goes in Authorization). First `event: ready` with `data: {}`: from then on every change is sent, so read your lists after it. " +
+      'Then one `event: reservation` per change, its `data` the object GET /reservations/{id} returns, within about a second of the change reaching the read model (any API process sees every change). ' +
+      'A `: ping` comment every 15 s. The stream ends when the access token expires (at most after an hour) and when the server shuts down: reconnect with a valid token and read the lists again.',
+    ok: { 200: 'The event stream (text/event-stream): ready, then reservation events.' },
+    errors: {
+      403: "restaurantId is a restaurant the caller does not own.",
+      404: 'No such restaurant (restaurantId).',
+      503: 'This server has as many live streams open as it allows (or is shutting down): retry after Retry-After seconds.',
+    },
+    steps: [],
+    skip: 'An event stream that stays open: no request/response step to replay (api/reservation/live.int.test.ts follows one).',
   },
   'GET /restaurants/{id}/reservations': {
     operationId: 'listRestaurantReservations',

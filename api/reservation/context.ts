@@ -40,6 +40,8 @@ export interface ReservationRouteDeps {
    * behind. Bookings are decided by the ledger stream, never by this read. See ./availability.ts.
    */
   availabilityLedgerCacheMs?: number;
+  /** Most open GET /reservations/live streams in this process (default 500; config api.liveStreamsMax). */
+  liveStreamsMax?: number;
   now?: () => Date;
 }
 
@@ -59,6 +61,8 @@ export interface RouteContext {
    */
   budget(elapsedMs: number): number;
   restaurantOr404(id: string): Promise<RestaurantReplica>;
+  /** The restaurant when the caller owns it: 404 when unknown, else 403 with `detail` when it is not theirs. */
+  ownedRestaurant(caller: Caller, id: string, detail: string): Promise<RestaurantReplica>;
   /**
    * One reservation, from its own stream: the authoritative record, read by key (a few short items), so a
    * client reading right after its own write (an accept, a cancel) sees it through any API process. Lists
@@ -98,16 +102,24 @@ export function routeContext(deps: ReservationRouteDeps): RouteContext {
     throw forbidden('Only the customer who made this reservation or the restaurant owner may see or change it.');
   }
 
+  async function restaurantOr404(id: string): Promise<RestaurantReplica> {
+    const r = await deps.restaurants.get(id);
+    if (!r) throw notFound(`Restaurant ${id} does not exist (or is not known to reservations yet).`);
+    return r;
+  }
+
   return {
     deps,
     now: deps.now ?? (() => new Date()),
     namespace: deps.namespace ?? 'default',
     budget: (elapsedMs) => Math.max(500, Math.min(deadlineMs, handlerTimeoutMs - elapsedMs - LOOKUP_MS - 500)),
 
-    async restaurantOr404(id) {
-      const r = await deps.restaurants.get(id);
-      if (!r) throw notFound(`Restaurant ${id} does not exist (or is not known to reservations yet).`);
-      return r;
+    restaurantOr404,
+
+    async ownedRestaurant(caller, id, detail) {
+      const restaurant = await restaurantOr404(id);
+      if (!isOwnerOf(restaurant, caller.userId)) throw forbidden(detail);
+      return restaurant;
     },
 
     findReservation,

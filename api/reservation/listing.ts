@@ -4,9 +4,8 @@
  * latest writes put over it: see ./consistency.ts).
  */
 import type { FastifyInstance } from 'fastify';
-import { forbidden, notFound } from '../problem';
+import { notFound } from '../problem';
 import { bearerSecurity, requireCaller } from '../context';
-import { isOwnerOf } from '../../domain/reservation/restaurant';
 import type { ListFilter } from '../../projections/reservations';
 import { CONSISTENCY_HEADER } from './consistency';
 import type { RouteContext } from './context';
@@ -111,8 +110,7 @@ export function listingRoutes(ctx: RouteContext) {
       },
       async (request) => {
         const caller = requireCaller(request);
-        const restaurant = await ctx.restaurantOr404(request.params.id);
-        if (!isOwnerOf(restaurant, caller.userId)) throw forbidden("Only the restaurant's owner may list its reservations.");
+        const restaurant = await ctx.ownedRestaurant(caller, request.params.id, "Only the restaurant's owner may list its reservations.");
         const filter = listFilter(request.query);
         const items = await deps.queries.byRestaurant(restaurant.restaurantId, filter);
         return { items: await ctx.withOwnWrites(items, request.headers[CONSISTENCY_HEADER], filter, (r) => r.restaurantId === restaurant.restaurantId) };
