@@ -1,16 +1,16 @@
 /**
- * Secrets for processes that get no secrets injected as environment variables (the Lambdas: ECS injects them
- * for the API and the worker, a Lambda's configuration would hold them in plain text). A variable
- * NAME_SECRET_ARN names a Secrets Manager secret whose string becomes NAME, read once at cold start:
+ * Secrets read by the processes themselves at start (the Lambdas at cold start, the API and the worker on
+ * ECS), so no secret value is in a Lambda's configuration, a task definition or the template. A variable
+ * NAME_SECRET_ARN names a Secrets Manager secret (by ARN or by name) whose string becomes NAME, read once:
  *
- * - `NAME_SECRET_ARN=<arn>`: NAME is the secret's whole string (e.g. MONGODB_URI_SECRET_ARN → MONGODB_URI).
- * - `NAME_SECRET_ARN=<arn>#<field>`: the secret is a JSON object and NAME is its field `<field>`.
+ * - `NAME_SECRET_ARN=<arn or name>`: NAME is the secret's whole string (e.g. MONGODB_URI_SECRET_ARN → MONGODB_URI).
+ * - `NAME_SECRET_ARN=<arn or name>#<field>`: the secret is a JSON object and NAME is its field `<field>`.
  *
  * A NAME that is already set (non-empty) wins and its secret is not read, so a local override needs no AWS.
  * An empty NAME_SECRET_ARN is unset. Errors name the variable, the ARN and the field, never a value.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConfigError, type Config } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 
 type Env = Record<string, string | undefined>;
 
@@ -53,10 +53,10 @@ export async function resolveSecretEnv(env: Env, getSecret: GetSecret): Promise<
   const out: Env = { ...env };
   for (const { name, arn, field } of wanted) {
     const secret = strings.get(arn) as string;
-    const value = field === undefined ? secret : jsonField(secret, name, arn, field);
-    // empty would read as unset, i.e. the local default (a MongoDB on localhost): refuse it here instead
-    if (value === '') throw new ConfigError(`${name}: secret ${arn}${field === undefined ? '' : ` field "${field}"`} is empty`);
-    out[name] = value;
+    // a whole secret that is empty would read as unset, i.e. the local default (a MongoDB on localhost):
+    // refused; an empty field of a JSON secret is how it says "not used" (e.g. no client certificate)
+    if (field === undefined && secret === '') throw new ConfigError(`${name}: secret ${arn} is empty`);
+    out[name] = field === undefined ? secret : jsonField(secret, name, arn, field);
   }
   return out;
 }
@@ -101,4 +101,14 @@ export function secretsManagerGetter(
     }
     return out.SecretString;
   };
+}
+
+/**
+ * The process's configuration with its secrets read first (NAME_SECRET_ARN, above): the plain environment
+ * gives the settings that are never secret (the AWS ones, to reach Secrets Manager). Without any
+ * NAME_SECRET_ARN, as locally, it is loadConfig() and no call is made.
+ */
+export async function loadConfigWithSecrets(env: Env = process.env): Promise<Config> {
+  const plain = loadConfig(env);
+  return loadConfig(await resolveSecretEnv(env, secretsManagerGetter(plain.aws)));
 }

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError, loadConfig } from './config';
-import { resolveSecretEnv, secretsManagerGetter, type GetSecret } from './secrets';
+import { loadConfigWithSecrets, resolveSecretEnv, secretsManagerGetter, type GetSecret } from './secrets';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rr/mongo-AbCdEf';
 const JSON_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rr/temporal-GhIjKl';
@@ -66,10 +66,17 @@ describe('NAME_SECRET_ARN → NAME, read at cold start', () => {
     await expect(resolveSecretEnv({ MONGODB_URI_SECRET_ARN: `${JSON_ARN}#uri` }, nested)).rejects.not.toThrow(/hunter2/);
   });
 
-  it('an empty secret or field is an error (an empty NAME would fall back to the local default)', async () => {
-    const get = fakeSecrets({ [ARN]: '', [JSON_ARN]: JSON.stringify({ uri: '' }) });
+  it('an empty secret is an error (an empty NAME would fall back to the local default); an empty JSON field is "not used"', async () => {
+    const get = fakeSecrets({ [ARN]: '', [JSON_ARN]: JSON.stringify({ apiKey: '', tlsCert: '' }) });
     await expect(resolveSecretEnv({ MONGODB_URI_SECRET_ARN: ARN }, get)).rejects.toThrow(/MONGODB_URI: secret .* is empty/);
-    await expect(resolveSecretEnv({ MONGODB_URI_SECRET_ARN: `${JSON_ARN}#uri` }, get)).rejects.toThrow(/MONGODB_URI: secret .* field "uri" is empty/);
+    const out = await resolveSecretEnv({ TEMPORAL_API_KEY_SECRET_ARN: `${JSON_ARN}#apiKey`, TEMPORAL_TLS_CERT_SECRET_ARN: `${JSON_ARN}#tlsCert` }, get);
+    expect(out).toMatchObject({ TEMPORAL_API_KEY: '', TEMPORAL_TLS_CERT: '' });
+    expect(loadConfig(out).temporal.apiKey).toBeUndefined();
+  });
+
+  it('loadConfigWithSecrets: the plain config when nothing names a secret (no Secrets Manager call)', async () => {
+    const config = await loadConfigWithSecrets({ MONGODB_URI: 'mongodb://plain:27017', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+    expect(config.mongo.uri).toBe('mongodb://plain:27017');
   });
 
   it('a secret that cannot be read is an error naming the variable and the ARN', async () => {

@@ -3,7 +3,8 @@
  * DNS lookup is refused with an error and written down (one line each) to the file NO_NETWORK_LOG names, so
  * a test can show that nothing tried, even an attempt the process swallowed. Local pipes and Unix sockets
  * (child processes, esbuild's service) are not network and stay allowed. Child processes inherit it
- * through NODE_OPTIONS.
+ * through NODE_OPTIONS. Programs that are not Node (esbuild's binary) are not covered: they are started
+ * with no network-bound work here (esbuild only bundles local files).
  */
 'use strict';
 const fs = require('node:fs');
@@ -31,19 +32,42 @@ net.Socket.prototype.connect = function guardedConnect(...args) {
   return this;
 };
 
-for (const name of ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny']) {
-  const original = dns[name];
-  if (typeof original !== 'function') continue;
-  dns[name] = function guardedDns(host, ...rest) {
-    const cb = rest[rest.length - 1];
-    const err = refuse(`dns ${name} ${host}`);
+// every name lookup: the module's functions, its promises API and both Resolver classes (the MongoDB driver
+// resolves SRV and TXT records with them)
+const DNS_CALLS = ['lookup', 'lookupService', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveSrv', 'resolveTxt', 'resolveCname', 'resolveMx', 'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveNaptr', 'resolveCaa', 'reverse'];
+function guardCallbacks(target) {
+  for (const name of DNS_CALLS) {
+    if (typeof target[name] !== 'function') continue;
+    target[name] = function guardedDns(host, ...rest) {
+      const cb = rest[rest.length - 1];
+      const err = refuse(`dns ${name} ${host}`);
+      if (typeof cb === 'function') process.nextTick(() => cb(err));
+      else throw err;
+    };
+  }
+}
+function guardPromises(target) {
+  for (const name of DNS_CALLS) {
+    if (typeof target[name] !== 'function') continue;
+    target[name] = async (host) => {
+      throw refuse(`dns ${name} ${host}`);
+    };
+  }
+}
+guardCallbacks(dns);
+guardCallbacks(dns.Resolver.prototype);
+guardPromises(dns.promises);
+guardPromises(dns.promises.Resolver.prototype);
+
+// UDP too
+const dgram = require('node:dgram');
+for (const name of ['send', 'connect']) {
+  const original = dgram.Socket.prototype[name];
+  dgram.Socket.prototype[name] = function guardedDgram(...args) {
+    const err = refuse(`udp ${name}`);
+    const cb = args[args.length - 1];
     if (typeof cb === 'function') process.nextTick(() => cb(err));
     else throw err;
-  };
-}
-for (const name of ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny']) {
-  if (typeof dns.promises[name] !== 'function') continue;
-  dns.promises[name] = async (host) => {
-    throw refuse(`dns ${name} ${host}`);
+    return original === undefined ? undefined : this;
   };
 }

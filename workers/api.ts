@@ -1,12 +1,13 @@
 /** Process entry point: the HTTP API (Fastify) on config.api.port, serving the services in config.api.services. */
-import { loadConfig } from '../platform/config';
+import { loadConfigWithSecrets } from '../platform/secrets';
 import { createRuntime } from '../platform/runtime';
 import { connectTemporal } from '../platform/temporal';
 import { createApp } from '../api/app';
 import { initReadModels } from '../projections';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // secrets named by *_SECRET_ARN (on AWS) are read first; locally there are none
+  const config = await loadConfigWithSecrets();
   const runtime = await createRuntime(config);
   // the indexes the read models' queries use (the pipeline creates them too; whichever starts first)
   await initReadModels(runtime.dbs);

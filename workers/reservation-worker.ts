@@ -5,6 +5,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../platform/config';
 import { createRuntime } from '../platform/runtime';
+import { loadConfigWithSecrets } from '../platform/secrets';
 import { temporalSecurity } from '../platform/temporal';
 import { createReservationActivities, type ReservationServiceEvent } from '../activities/reservation';
 import { replicaFromCatalogEvents, restaurantReplica } from '../projections/restaurant-replica';
@@ -47,7 +48,8 @@ export async function createReservationWorker(config = loadConfig()) {
 
 if (require.main === module) {
   (async () => {
-    const { worker, close } = await createReservationWorker();
+    // secrets named by *_SECRET_ARN (on AWS) are read first; locally there are none
+    const { worker, close } = await createReservationWorker(await loadConfigWithSecrets());
     // Worker.run installs SIGINT/SIGTERM handlers that call shutdown(): polling stops, in-flight work finishes
     await worker.run();
     await close();

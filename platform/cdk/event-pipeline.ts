@@ -24,13 +24,16 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_TABLE_KEY } from '../../eventstore/dynamodb-table';
 import type { ServiceName } from '../../eventstore/types';
-import { MAX_RECEIVE_COUNT, SERVICES, VISIBILITY_TIMEOUT_SECONDS, type Topology } from '../topology';
+import { MAX_RECEIVE_COUNT, SERVICES, type Topology } from '../topology';
+import { grantAppend } from './grants';
 import type { Alarms } from './alarms';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** A consumer's Lambda must finish within its queue's visibility timeout, or SQS hands the batch out again. */
-const CONSUMER_TIMEOUT = Duration.seconds(VISIBILITY_TIMEOUT_SECONDS - 5);
+/** A consumer's batch: 10 messages, each a few MongoDB writes with MONGODB_TIMEOUT_MS deadlines. */
+const CONSUMER_TIMEOUT = Duration.seconds(30);
+/** Consumer Lambdas running at once per consumer (each holds a small MongoDB pool). */
+export const CONSUMER_MAX_CONCURRENCY = 10;
 /** Stream batches the forwarder retries before the batch's records go to the on-failure queue. */
 export const FORWARDER_RETRY_ATTEMPTS = 10;
 /** Stream iterator age above which the forwarder is taken to be falling behind. */
@@ -94,6 +97,8 @@ export class EventPipeline extends Construct {
       dlq.grantConsumeMessages(fn);
       queue.grantSendMessages(fn);
     }
+    // a failed round waits for the next one (the schedule is its backoff): neither EventBridge nor Lambda retries it
+    fn.configureAsyncInvoke({ retryAttempts: 0 });
     new events.Rule(scope, 'Schedule', {
       schedule: events.Schedule.rate(REDRIVE_EVERY),
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
@@ -183,7 +188,9 @@ export class EventPipeline extends Construct {
       queueName: c.queue,
       fifo: true,
       contentBasedDeduplication: false,
-      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_SECONDS),
+      // Lambda's advice: six times the function's timeout, so throttled retries do not use up the receives
+      // (locally the runner extends a batch's visibility while it works: topology.ts VISIBILITY_TIMEOUT_SECONDS)
+      visibilityTimeout: Duration.seconds(CONSUMER_TIMEOUT.toSeconds() * 6),
       deadLetterQueue: { queue: dlq, maxReceiveCount: MAX_RECEIVE_COUNT },
       enforceSSL: true,
     });
@@ -194,15 +201,16 @@ export class EventPipeline extends Construct {
       'Consumer',
       'consumer.ts',
       CONSUMER_TIMEOUT,
-      { ...props.environment, CONSUMER_NAME: c.name, MONGODB_URI_SECRET_ARN: props.mongoUri.secretArn },
+      { ...props.environment, CONSUMER_NAME: c.name, MONGODB_URI_SECRET_ARN: props.mongoUri.secretName },
       props.vpc,
     );
-    fn.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+    // at most 10 at once per consumer: each instance holds its own MongoDB connections
+    fn.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: CONSUMER_MAX_CONCURRENCY }));
     props.mongoUri.grantRead(fn);
     // gaps heal from the source service's store (read only)...
     source.table.grantReadData(fn);
     // ...and a reaction appends to its owner's store, the one table it may write
-    if (c.appendsToOwner) this.services[c.owner].table.grantReadWriteData(fn);
+    if (c.appendsToOwner) grantAppend(this.services[c.owner].table, fn);
 
     props.alarms.add(scope, 'DeadLetters', {
       metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),

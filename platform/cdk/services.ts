@@ -21,6 +21,7 @@ import { API_ROUTES, DEFAULT_API_SERVICE } from '../../api/routing';
 import type { ServiceName } from '../../eventstore/types';
 import { SERVICES } from '../topology';
 import type { EventPipeline } from './event-pipeline';
+import { grantAppend } from './grants';
 
 const ROOT = path.resolve(__dirname, '../..');
 const API_PORT = 3000;
@@ -83,12 +84,15 @@ export class Services extends Construct {
       TEMPORAL_TASK_QUEUE: props.temporal.taskQueue,
       ...(props.temporal.serverName ? { TEMPORAL_TLS_SERVER_NAME: props.temporal.serverName } : {}),
     };
-    const mongo = { MONGODB_URI: ecs.Secret.fromSecretsManager(props.secrets.mongoUri) };
+    // secrets are read by the processes at start (platform/secrets.ts, by name): nothing secret is in the task
+    // definition, and a JSON field left "" in the Temporal secret means "not used"
+    const mongo = { MONGODB_URI_SECRET_ARN: props.secrets.mongoUri.secretName };
+    const temporalSecret = props.secrets.temporal.secretName;
     const temporal = {
-      TEMPORAL_API_KEY: ecs.Secret.fromSecretsManager(props.secrets.temporal, 'apiKey'),
-      TEMPORAL_TLS_CA: ecs.Secret.fromSecretsManager(props.secrets.temporal, 'tlsCa'),
-      TEMPORAL_TLS_CERT: ecs.Secret.fromSecretsManager(props.secrets.temporal, 'tlsCert'),
-      TEMPORAL_TLS_KEY: ecs.Secret.fromSecretsManager(props.secrets.temporal, 'tlsKey'),
+      TEMPORAL_API_KEY_SECRET_ARN: `${temporalSecret}#apiKey`,
+      TEMPORAL_TLS_CA_SECRET_ARN: `${temporalSecret}#tlsCa`,
+      TEMPORAL_TLS_CERT_SECRET_ARN: `${temporalSecret}#tlsCert`,
+      TEMPORAL_TLS_KEY_SECRET_ARN: `${temporalSecret}#tlsKey`,
     };
     const jwksUrl = `http://auth.${props.prefix}.internal:${API_PORT}/.well-known/jwks.json`;
 
@@ -111,11 +115,9 @@ export class Services extends Construct {
           PORT: String(API_PORT),
           PUBLIC_URL: publicUrl,
           ...(service === 'auth' ? {} : { AUTH_JWKS_URL: jwksUrl }),
-        },
-        secrets: {
           ...mongo,
           ...(service === 'reservation' ? temporal : {}),
-          ...(service === 'auth' ? { AUTH_PRIVATE_JWK: ecs.Secret.fromSecretsManager(props.secrets.authSigningKey) } : {}),
+          ...(service === 'auth' ? { AUTH_PRIVATE_JWK_SECRET_ARN: props.secrets.authSigningKey.secretName } : {}),
         },
         logging: ecs.LogDriver.awsLogs({ streamPrefix: service, logRetention: logs.RetentionDays.ONE_MONTH }),
       });
@@ -134,7 +136,9 @@ export class Services extends Construct {
         port: API_PORT,
         protocol: elbv2.ApplicationProtocol.HTTP,
         targets: [api],
-        healthCheck: { path: '/health', interval: Duration.seconds(15), healthyThresholdCount: 2 },
+        // the shallow liveness route: the deep /health fails while MongoDB or Temporal blips, and ECS would
+        // then replace every task at once (the new ones could not start either)
+        healthCheck: { path: '/health/live', interval: Duration.seconds(15), healthyThresholdCount: 2 },
         deregistrationDelay: Duration.seconds(15),
       });
       const route = API_ROUTES.findIndex((r) => r.service === service);
@@ -150,8 +154,11 @@ export class Services extends Construct {
       if (route < 0 && service !== DEFAULT_API_SERVICE) throw new Error(`api/routing.ts sends no path to ${service}`);
       apis[service] = api;
       roles[service] = task.taskRole;
-      // its own table, read and write: the one table this service's API may change
-      pipeline.services[service].table.grantReadWriteData(task.taskRole);
+      // its own table, appended to: the one table this service's API may change
+      grantAppend(pipeline.services[service].table, task.taskRole);
+      props.secrets.mongoUri.grantRead(task.taskRole);
+      if (service === 'reservation') props.secrets.temporal.grantRead(task.taskRole);
+      if (service === 'auth') props.secrets.authSigningKey.grantRead(task.taskRole);
       grantHealthReads(task.taskRole, pipeline, service);
     }
     // the reservation API reads the catalog's store when its replica has not caught up (read only)
@@ -169,8 +176,7 @@ export class Services extends Construct {
     workerTask.addContainer('worker', {
       image,
       command: ['node', '--import', 'tsx', 'workers/reservation-worker.ts'],
-      environment: common,
-      secrets: { ...mongo, ...temporal },
+      environment: { ...common, ...mongo, ...temporal },
       logging: ecs.LogDriver.awsLogs({ streamPrefix: 'worker', logRetention: logs.RetentionDays.ONE_MONTH }),
     });
     this.worker = new ecs.FargateService(this, 'Worker', {
@@ -189,7 +195,9 @@ export class Services extends Construct {
         scaleOutCooldown: Duration.minutes(1),
         scaleInCooldown: Duration.minutes(5),
       });
-    pipeline.services.reservation.table.grantReadWriteData(workerTask.taskRole);
+    grantAppend(pipeline.services.reservation.table, workerTask.taskRole);
+    props.secrets.mongoUri.grantRead(workerTask.taskRole);
+    props.secrets.temporal.grantRead(workerTask.taskRole);
     pipeline.services.catalog.table.grantReadData(workerTask.taskRole);
     roles.worker = workerTask.taskRole;
     this.apis = apis;

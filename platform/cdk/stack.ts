@@ -61,6 +61,10 @@ export class ReservationsStack extends Stack {
       // empty: the SDK's own endpoints and credentials (the role), not the local stack's
       AWS_ENDPOINT_URL: '',
       DYNAMODB_ENDPOINT_URL: '',
+      // the local defaults (1-1.8 s) are for a MongoDB on this machine; a managed one over the NAT gateway
+      // needs a DNS SRV lookup, TLS and authentication before its first answer
+      MONGODB_TIMEOUT_MS: '5000',
+      MONGODB_SERVER_SELECTION_TIMEOUT_MS: '5000',
     };
     this.pipeline = new EventPipeline(this, 'Pipeline', { topology: props.topology, vpc, mongoUri: secrets.mongoUri, environment, alarms });
     const temporalAddress = new CfnParameter(this, 'TemporalAddress', {

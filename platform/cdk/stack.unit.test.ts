@@ -57,8 +57,20 @@ function statementsOf(roleId: string): Statement[] {
 }
 
 const actions = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-/** Whether the statement's resources name the resource (by logical id) or everything. */
-const covers = (s: Statement, logicalId: string): boolean => JSON.stringify(s.Resource).includes(`"${logicalId}"`) || JSON.stringify(s.Resource).includes('"*"');
+/**
+ * Whether the statement's resources may include the resource: it is named (by logical id, or by its physical
+ * name inside a built ARN), or a wildcard could match it (`*`, or a table/queue ARN pattern with `*`).
+ */
+const covers = (s: Statement, logicalId: string): boolean => {
+  const text = JSON.stringify(s.Resource);
+  const physical = resources[logicalId]?.Properties?.TableName ?? resources[logicalId]?.Properties?.QueueName;
+  return (
+    text.includes(`"${logicalId}"`) ||
+    (typeof physical === 'string' && text.includes(physical)) ||
+    text.includes('"*"') ||
+    /(:table\/|:sqs:|:dynamodb:)[^"]*\*/.test(text)
+  );
+};
 
 /** The actions the role is allowed on the resource (wildcard resources included). */
 function allowedOn(roleId: string, logicalId: string): string[] {
@@ -216,10 +228,10 @@ describe('dead-letter redrive', () => {
 });
 
 describe('processes on ECS Fargate', () => {
-  test('one API service per service behind the load balancer, health-checked on /health, and the worker', () => {
+  test('one API service per service behind the load balancer, health-checked on /health/live (liveness), and the worker', () => {
     template.resourceCountIs('AWS::ECS::Service', SERVICES.length + 1);
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', SERVICES.length);
-    template.allResourcesProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/health', TargetType: 'ip' });
+    template.allResourcesProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/health/live', TargetType: 'ip' });
     for (const s of SERVICES) {
       template.hasResourceProperties('AWS::ECS::TaskDefinition', {
         ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'API_SERVICES', Value: s }]) })],
@@ -237,14 +249,46 @@ describe('processes on ECS Fargate', () => {
     });
   });
 
-  test('MongoDB and Temporal credentials come from Secrets Manager', () => {
-    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [
-        Match.objectLike({
-          Secrets: Match.arrayWith([Match.objectLike({ Name: 'MONGODB_URI' }), Match.objectLike({ Name: 'TEMPORAL_API_KEY' })]),
-        }),
-      ],
+  test('MongoDB and Temporal credentials are read from Secrets Manager by the processes, each allowed only its own', () => {
+    const secretEnv = (service: string) => {
+      const defs = ofType('AWS::ECS::TaskDefinition').flatMap(([, t]) => t.Properties!.ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: unknown }> }>);
+      const def = defs.find((d) => d.Environment.some((e) => e.Name === 'API_SERVICES' && e.Value === service));
+      return Object.fromEntries(def!.Environment.filter((e) => e.Name.endsWith('_SECRET_ARN')).map((e) => [e.Name, e.Value]));
+    };
+    expect(secretEnv('catalog')).toEqual({ MONGODB_URI_SECRET_ARN: 'rr/mongodb-uri' });
+    expect(secretEnv('auth')).toEqual({ MONGODB_URI_SECRET_ARN: 'rr/mongodb-uri', AUTH_PRIVATE_JWK_SECRET_ARN: 'rr/auth-signing-key' });
+    expect(secretEnv('reservation')).toEqual({
+      MONGODB_URI_SECRET_ARN: 'rr/mongodb-uri',
+      TEMPORAL_API_KEY_SECRET_ARN: 'rr/temporal#apiKey',
+      TEMPORAL_TLS_CA_SECRET_ARN: 'rr/temporal#tlsCa',
+      TEMPORAL_TLS_CERT_SECRET_ARN: 'rr/temporal#tlsCert',
+      TEMPORAL_TLS_KEY_SECRET_ARN: 'rr/temporal#tlsKey',
     });
+    // nothing is injected by ECS (no value in the task definition, not even a reference)
+    for (const [, t] of ofType('AWS::ECS::TaskDefinition')) {
+      for (const c of t.Properties!.ContainerDefinitions as Array<{ Secrets?: unknown }>) expect(c.Secrets).toBeUndefined();
+    }
+    const reads = (roleId: string) =>
+      statementsOf(roleId)
+        .filter((st) => actions(st).includes('secretsmanager:GetSecretValue'))
+        .map((st) => JSON.stringify(st.Resource));
+    const catalogReads = reads(logicalIdOfRole(stack.services.roles.catalog)).join(' ');
+    expect(catalogReads).toContain('rr/mongodb-uri');
+    expect(catalogReads).not.toContain('rr/temporal');
+    expect(catalogReads).not.toContain('rr/auth-signing-key');
+    const workerReads = reads(logicalIdOfRole(stack.services.roles.worker)).join(' ');
+    expect(workerReads).toContain('rr/temporal');
+    expect(workerReads).not.toContain('rr/auth-signing-key');
+  });
+
+  test('the event tables are append-only for every role: nobody may update or delete an event', () => {
+    for (const [, p] of ofType('AWS::IAM::Policy')) {
+      for (const st of (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement) {
+        const acts = actions(st);
+        const onTable = SERVICES.some((s) => covers(st, tableId(s)));
+        if (onTable) expect(acts.filter((a) => ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*', '*'].includes(a))).toEqual([]);
+      }
+    }
   });
 });
 

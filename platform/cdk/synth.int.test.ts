@@ -27,7 +27,7 @@ function guarded(log: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
     NO_NETWORK_LOG: log,
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${GUARD}`.trim(),
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(GUARD)}`.trim(),
     CDK_DISABLE_CLI_TELEMETRY: '1',
   };
 }
@@ -37,6 +37,14 @@ test('the guard itself sees a connection attempt (so an empty log means somethin
   const out = spawnSync(process.execPath, ['-e', "fetch('http://example.invalid/').catch(() => process.exit(3))"], { env: guarded(log), encoding: 'utf8', timeout: 20_000 });
   expect(out.status).toBe(3);
   expect(fs.readFileSync(log, 'utf8')).toMatch(/(dns lookup example\.invalid|connect example\.invalid)/);
+  // and the SRV lookups a MongoDB driver makes, through a Resolver of its own
+  const srv = spawnSync(process.execPath, ['-e', "new (require('node:dns').promises.Resolver)().resolveSrv('_mongodb._tcp.example.invalid').catch(() => process.exit(3))"], {
+    env: guarded(log),
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  expect(srv.status).toBe(3);
+  expect(fs.readFileSync(log, 'utf8')).toContain('dns resolveSrv _mongodb._tcp.example.invalid');
 });
 
 test('npm run cdk -- synth: a template and bundled functions, without the network', () => {

@@ -52,8 +52,14 @@ const fromEnv = once(async (): Promise<ConsumerLambda> => {
   const config = loadConfig(await resolveSecretEnv(process.env, secretsManagerGetter(plain.aws)));
   const runtime = await createRuntime(config);
   const consumer = consumers(runtime)[def.name];
-  // the read model's indexes exist before its first write (as the pipeline worker does at start)
-  await consumer.init();
+  try {
+    // the read model's indexes exist before its first write (as the pipeline worker does at start)
+    await consumer.init();
+  } catch (err) {
+    // the next invocation starts over: this one's connections must not linger in the warm container
+    await runtime.close();
+    throw err;
+  }
   return consumerLambda({ name: def.name, consumer, store: runtime.stores[def.source] });
 });
 
