@@ -87,6 +87,7 @@ export async function createApp(deps: AppDeps, opts: { logger?: boolean; docsUi?
     plugins: (await appParts(deps)).map((p) => p.plugin),
     handlerTimeoutMs: config.api.handlerTimeoutMs,
     requestTimeoutMs: config.api.requestTimeoutMs,
+    trustProxy: config.api.trustProxy,
     docsUi: opts.docsUi ?? true,
     logger: opts.logger === false ? false : { level: config.logLevel, redact: ['req.headers.authorization'] },
   });

@@ -76,7 +76,7 @@ async function countDeadLetters(
 /**
  * `GET /health`: 200 when every dependency answers, 503 (with which one failed) otherwise. With
  * `deadLetters`, the body also counts each consumer's dead letters; they do not make the API unhealthy
- * (it still serves), they say a read model may lag.
+ * (it still serves), they say a read model may lag. The plugin also mounts the shallow `GET /health/live`.
  */
 export function healthRoutes(checks: Record<string, Check>, opts: { deadLetters?: DeadLetterCount; deadLettersCacheMs?: number } = {}) {
   // load balancers poll /health every few seconds: the counts (one SQS call per consumer) are kept briefly
@@ -88,6 +88,7 @@ export function healthRoutes(checks: Record<string, Check>, opts: { deadLetters?
   };
   return async (app: FastifyInstance) => {
     app.addSchema(healthSchema);
+    await liveRoute(app);
     app.get(
       '/health',
       {
@@ -121,6 +122,35 @@ export function healthRoutes(checks: Record<string, Check>, opts: { deadLetters?
     );
   };
 }
+
+/**
+ * `GET /health/live`: 200 whenever this process serves requests, with no dependency checked. For the load
+ * balancer's target group health check: on the deep /health a MongoDB or Temporal blip would fail every
+ * task at once and ECS would replace them all, which cures nothing. Registered with /health, so every API
+ * process has it whatever API_SERVICES says.
+ */
+async function liveRoute(app: FastifyInstance): Promise<void> {
+  app.get(
+    '/health/live',
+    {
+      // polled every few seconds by every target group: only its failures are worth a log line
+      logLevel: 'warn',
+      schema: {
+        summary: 'Liveness of this API process (no dependency checked)',
+        tags: ['ops'],
+        response: { 200: liveSchema },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+}
+
+const liveSchema = {
+  type: 'object',
+  properties: { status: { type: 'string', enum: ['ok'] } },
+  required: ['status'],
+  additionalProperties: false,
+} as const;
 
 export const healthSchema = {
   $id: 'Health',

@@ -62,3 +62,20 @@ test('the OpenAPI document lists the routes', async () => {
   // the dead-letter counts are documented in the response schema
   expect(JSON.stringify(doc)).toContain('dead-letter queue');
 });
+
+test('/health/live is 200 {status: ok} without running any check, even when every dependency is down', async () => {
+  let ran = 0;
+  const down = async () => {
+    ran++;
+    throw new Error('connect ECONNREFUSED');
+  };
+  const server = await app({ mongodb: down, temporal: down }, async () => {
+    ran++;
+    return {};
+  });
+  const res = await server.inject({ method: 'GET', url: '/health/live' });
+  expect(res.statusCode).toBe(200);
+  expect(res.json()).toEqual({ status: 'ok' });
+  expect(ran).toBe(0);
+  expect((await server.inject({ method: 'GET', url: '/health' })).statusCode).toBe(503);
+});

@@ -26,6 +26,7 @@ describe('routeTarget evaluates the rules as the load balancer does', () => {
     ['/restaurants/r1/menu/sections/availability', 'catalog'],
     ['/restaurants/r1/menu/sections/s/dishes/reservations', 'catalog'],
     ['/health', 'catalog'],
+    ['/health/live', 'catalog'],
     ['/docs', 'catalog'],
     ['/docs/json', 'catalog'],
     ['/docs/static/index.html', 'catalog'],
@@ -135,6 +136,8 @@ describe('every route the app registers is routed to the service that registered
     const who = new Set(registered.values());
     for (const s of SERVICES) expect(who).toContain(s);
     expect(registered.get('GET /health')).toBe('shared');
+    // the target groups' health check: every process has it, whatever API_SERVICES says
+    expect(registered.get('GET /health/live')).toBe('shared');
   });
 
   // sample values include the words the patterns look for: a parameter that happens to be one must not move a route

@@ -51,6 +51,22 @@ export interface ServerOptions {
   bodyLimit?: number;
   handlerTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * Which peers' X-Forwarded-For to believe for `request.ip` (what the auth rate limits key on): false (the
+   * default) believes none, a list of addresses/CIDRs the proxies it names, a number that many hops
+   * (TRUST_PROXY, platform/config.ts).
+   */
+  trustProxy?: false | number | string[];
+}
+
+/**
+ * A hop count as a function: Fastify 5 takes a bare number as "trust nobody" (it cannot tell the proxy from
+ * a direct client), so the count is applied here, as proxy-addr counts hops (0 is the socket's peer). Only
+ * safe where nothing but the proxy can reach the process (on AWS: the task's security group).
+ */
+function trustProxyOption(trust: ServerOptions['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust ?? false;
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
@@ -59,6 +75,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     bodyLimit: opts.bodyLimit ?? DEFAULTS.bodyLimit,
     handlerTimeout: opts.handlerTimeoutMs ?? DEFAULTS.handlerTimeoutMs,
     requestTimeout: opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    trustProxy: trustProxyOption(opts.trustProxy),
     routerOptions: { maxParamLength: DEFAULTS.maxParamLength },
     schemaController: { compilersFactory: { buildValidator: validators() } },
     // the router's own refusals (a bad percent-encoding, an over-long path segment) are problems too

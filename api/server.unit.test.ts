@@ -283,3 +283,28 @@ describe('schema errors in words a person reads', () => {
     expect(describeSchemaError({ keyword: 'required', instancePath: '', params: { missingProperty: 'id' } }, 'params')).toBe('path parameter id is required');
   });
 });
+
+describe('the client address behind a proxy (trustProxy, from TRUST_PROXY)', () => {
+  const ipOf = async (trustProxy: false | number | string[] | undefined, remoteAddress: string, forwarded?: string) => {
+    const server = await buildServer({ plugins: [async (a) => void a.get('/ip', async (request) => ({ ip: request.ip }))], docsUi: false, ...(trustProxy === undefined ? {} : { trustProxy }) });
+    try {
+      const res = await server.inject({ method: 'GET', url: '/ip', remoteAddress, headers: forwarded ? { 'x-forwarded-for': forwarded } : {} });
+      return (res.json() as { ip: string }).ip;
+    } finally {
+      await server.close();
+    }
+  };
+
+  it('by default X-Forwarded-For is ignored: the peer is the client', async () => {
+    expect(await ipOf(undefined, '127.0.0.1', '203.0.113.9')).toBe('127.0.0.1');
+    expect(await ipOf(false, '127.0.0.1', '203.0.113.9')).toBe('127.0.0.1');
+  });
+  it('from a trusted proxy (address or CIDR) the forwarded address is the client', async () => {
+    expect(await ipOf(['127.0.0.1'], '127.0.0.1', '203.0.113.9')).toBe('203.0.113.9');
+    expect(await ipOf(['10.0.0.0/16'], '10.0.3.4', '198.51.100.1, 203.0.113.9')).toBe('203.0.113.9');
+    expect(await ipOf(1, '10.0.3.4', '203.0.113.9')).toBe('203.0.113.9');
+  });
+  it('from any other peer it is not (a client cannot claim an address)', async () => {
+    expect(await ipOf(['10.0.0.0/16'], '192.0.2.7', '203.0.113.9')).toBe('192.0.2.7');
+  });
+});

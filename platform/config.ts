@@ -4,6 +4,7 @@
  * set TEMPORAL_ADDRESS / AWS_ENDPOINT_URL / DYNAMODB_ENDPOINT_URL / MONGODB_URI to use docker-compose or
  * real AWS instead.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_SCRYPT } from '../domain/auth/passwords';
 import type { ServiceName } from '../eventstore/types';
@@ -141,6 +142,44 @@ function apiServices(env: Env): ServiceName[] {
   return services;
 }
 
+/** proxy-addr's names for well-known ranges, which Fastify's trustProxy also takes. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY: whose X-Forwarded-For sets the client address (`request.ip`, which the auth rate limits key
+ * on). Unset or empty: nobody's, the connection's peer is the client (right without a proxy, and a client
+ * cannot spoof it). Behind a load balancer: its addresses as a comma list of IPs/CIDRs (e.g. the VPC's
+ * subnets) or `uniquelocal`; or the number of proxy hops, only where nothing but the proxy can reach the
+ * process (a hop count trusts whoever connects). Trusting everyone ("true") is refused: any client could
+ * then pick its own address and walk past the limits.
+ */
+function trustProxy(env: Env): false | number | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '') return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > 10) throw new ConfigError(`TRUST_PROXY as a hop count must be 1 to 10 (unset it to trust no proxy), got "${raw}"`);
+    return hops;
+  }
+  const entries = raw.split(',').map((e) => e.trim());
+  const bad = entries.filter((e) => !isTrustedAddress(e));
+  if (bad.length > 0) {
+    throw new ConfigError(
+      `TRUST_PROXY must be a hop count or a comma list of IP addresses, CIDRs or ${PROXY_RANGES.join('/')}, got "${raw}" (not valid: ${bad.map((b) => `"${b}"`).join(', ')})`,
+    );
+  }
+  return entries;
+}
+
+function isTrustedAddress(entry: string): boolean {
+  if (PROXY_RANGES.includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 export const ROOT_DIR = path.resolve(__dirname, '..');
 
 export function loadConfig(env: Env = process.env) {
@@ -173,6 +212,8 @@ export function loadConfig(env: Env = process.env) {
       liveStreamsMax: int(env, 'API_LIVE_STREAMS_MAX', 500, 1, 100000),
       /** The services whose routes this process serves (API_SERVICES; default all three). */
       services: apiServices(env),
+      /** Whose X-Forwarded-For to believe for the client address (TRUST_PROXY; default nobody's). */
+      trustProxy: trustProxy(env),
     },
     /** Prefix of every AWS resource name, so several environments (and test runs) can share one account. */
     resourcePrefix: (() => {

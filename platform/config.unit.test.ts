@@ -177,3 +177,40 @@ describe('API_SERVICES', () => {
     expect(loadConfig({ API_SERVICES: 'auth,reservation' }).api.services).toEqual(['auth', 'reservation']);
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it('unset or empty trusts no proxy (X-Forwarded-For ignored)', () => {
+    expect(loadConfig({}).api.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '' }).api.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '  ' }).api.trustProxy).toBe(false);
+  });
+  it('takes a comma list of IPs and CIDRs (v4 and v6, proxy-addr range names), spaces allowed', () => {
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1' }).api.trustProxy).toEqual(['127.0.0.1']);
+    expect(loadConfig({ TRUST_PROXY: ' 10.0.0.0/16, 10.1.0.0/16 ,::1, fd00::/8,uniquelocal' }).api.trustProxy).toEqual([
+      '10.0.0.0/16',
+      '10.1.0.0/16',
+      '::1',
+      'fd00::/8',
+      'uniquelocal',
+    ]);
+  });
+  it('takes a hop count', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).api.trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).api.trustProxy).toBe(2);
+  });
+  it.each([
+    ['trust everyone', 'true', /TRUST_PROXY must be a hop count or a comma list.*"true"/],
+    ['a host name', 'alb.internal', /TRUST_PROXY must be.*not valid: "alb.internal"/],
+    ['a bad address', '10.0.0.256', /not valid: "10.0.0.256"/],
+    ['a v4 prefix over 32', '10.0.0.0/33', /not valid: "10.0.0.0\/33"/],
+    ['a v6 prefix over 128', '::/129', /not valid: "::\/129"/],
+    ['an empty prefix', '10.0.0.0/', /not valid: "10.0.0.0\/"/],
+    ['an empty item', '127.0.0.1,,10.0.0.1', /not valid: ""/],
+    ['zero hops', '0', /TRUST_PROXY as a hop count must be 1 to 10/],
+    ['too many hops', '11', /TRUST_PROXY as a hop count must be 1 to 10/],
+    ['a negative count', '-1', /TRUST_PROXY must be a hop count or/],
+  ])('refuses %s, naming the variable', (_case, value, message) => {
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(message);
+  });
+});

@@ -47,7 +47,7 @@ interface Harness {
 let clockMs = Date.now();
 let h: Harness;
 
-async function harness(opts: { project?: boolean; perEmail?: number; signUpsPerIp?: number } = {}): Promise<Harness> {
+async function harness(opts: { project?: boolean; perEmail?: number; signUpsPerIp?: number; trustProxy?: string } = {}): Promise<Harness> {
   const store = new InMemoryEventStore('auth');
   const auth = await createAuthService({
     // limits come from config, as in production: high unless the test is about them
@@ -72,6 +72,8 @@ async function harness(opts: { project?: boolean; perEmail?: number; signUpsPerI
   const app = await buildServer({
     plugins: [auth.authPlugin, auth.routes],
     docsUi: false,
+    // TRUST_PROXY as createApp passes it (config.api.trustProxy)
+    ...(opts.trustProxy === undefined ? {} : { trustProxy: loadConfig({ TRUST_PROXY: opts.trustProxy }).api.trustProxy }),
     logger: { level: 'trace', stream: { write: (line: string) => void logLines.push(line) } },
   });
   return { store, auth, app, settled: () => chain };
@@ -414,6 +416,40 @@ describe('rate limits', () => {
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
       clockMs += 10 * 60_000 + 1000;
       expect((await register(limited.app, uniqueEmail('s4'))).statusCode).toBe(201);
+    } finally {
+      await limited.app.close();
+    }
+  });
+});
+
+describe('rate limits behind a load balancer (TRUST_PROXY)', () => {
+  const signUp = (app: FastifyInstance, forwardedFor?: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { email: uniqueEmail('xff'), password: 'correct horse battery', name: 'Ada Lovelace' },
+      remoteAddress: '127.0.0.1',
+      headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+    });
+
+  test('with the balancer trusted, each forwarded client address has its own sign-up limit', async () => {
+    const limited = await harness({ signUpsPerIp: 1, trustProxy: '127.0.0.1' });
+    try {
+      expect((await signUp(limited.app, '203.0.113.9')).statusCode).toBe(201);
+      expect((await signUp(limited.app, '203.0.113.9')).statusCode).toBe(429);
+      // another client behind the same balancer is not limited by the first one's sign-ups
+      expect((await signUp(limited.app, '198.51.100.20')).statusCode).toBe(201);
+      expect((await signUp(limited.app, '198.51.100.20')).statusCode).toBe(429);
+    } finally {
+      await limited.app.close();
+    }
+  });
+
+  test('without TRUST_PROXY, X-Forwarded-For is ignored: the peer is the client (one limit)', async () => {
+    const limited = await harness({ signUpsPerIp: 1, trustProxy: '' });
+    try {
+      expect((await signUp(limited.app, '203.0.113.9')).statusCode).toBe(201);
+      expect((await signUp(limited.app, '198.51.100.20')).statusCode).toBe(429);
     } finally {
       await limited.app.close();
     }

@@ -101,6 +101,14 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     ok: { 200: 'Every dependency answers.', 503: 'A dependency is down: the body names it (a health report, not a problem).' },
     steps: [{ step: 1, status: 200, summary: 'Is the API up?' }],
   },
+  'GET /health/live': {
+    operationId: 'liveness',
+    description:
+      "Checks no dependency: for a load balancer's target group health check, which must not take every task out of service while MongoDB or Temporal blips (GET /health reports those).",
+    ok: { 200: 'This API process is serving requests.' },
+    steps: [],
+    skip: 'Says only that the process answers; GET /health (step 1) is the walkthrough\'s check.',
+  },
   'POST /auth/register': {
     operationId: 'register',
     ok: { 201: 'The account exists; sign in with POST /auth/login.' },
