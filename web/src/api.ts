@@ -44,18 +44,25 @@ export async function call<T>(method: string, path: string, opts: CallOptions = 
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   const ct = sessionStorage.getItem(CONSISTENCY_KEY);
   if (opts.consistent && ct) headers['consistency-token'] = ct;
-  const deadline = AbortSignal.timeout(DEADLINE_MS);
-  const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+  // a controller and a timer rather than AbortSignal.timeout/any, which older Safari lacks
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(new DOMException('The request took too long', 'TimeoutError')), DEADLINE_MS);
+  const onAbort = () => ctl.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   let res: Response;
+  let text: string;
   try {
-    res = await fetch(path, { method, headers, body: opts.body === undefined ? null : JSON.stringify(opts.body), signal });
+    res = await fetch(path, { method, headers, body: opts.body === undefined ? null : JSON.stringify(opts.body), signal: ctl.signal });
+    text = await res.text();
   } catch (err) {
-    throw new ApiError(networkProblem(err));
+    throw new ApiError(networkProblem(ctl.signal.aborted && ctl.signal.reason instanceof DOMException ? ctl.signal.reason : err));
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
   const written = res.headers.get('consistency-token');
   if (written) sessionStorage.setItem(CONSISTENCY_KEY, written);
   let body: unknown = undefined;
-  const text = await res.text().catch(() => '');
   if (text) {
     try {
       body = JSON.parse(text);

@@ -6,13 +6,17 @@ export function reloadOnRebuild(intervalMs = 1000): void {
   const current = (html: string) => [...html.matchAll(/\/assets\/[^"]+/g)].map((m) => m[0]).join(' ');
   let seen: string | undefined;
   const tick = async () => {
+    const ctl = new AbortController();
+    const deadline = setTimeout(() => ctl.abort(), 5000);
     try {
-      const res = await fetch('/', { cache: 'no-store', signal: AbortSignal.timeout(5000) });
+      const res = await fetch('/', { cache: 'no-store', signal: ctl.signal });
       const assets = current(await res.text());
       if (seen !== undefined && assets && assets !== seen) location.reload();
       seen = assets || seen;
     } catch {
       /* the API is restarting: try again */
+    } finally {
+      clearTimeout(deadline);
     }
     setTimeout(() => void tick(), intervalMs);
   };

@@ -97,8 +97,8 @@ export function SearchPage({ initialQ, initialCuisine }: { initialQ: string; ini
       </form>
       <Alert problem={problem} />
       {results && (
-        <div aria-live="polite">
-          <p class="muted">{results.length === 0 ? 'No restaurant matches.' : `${results.length}${cursor ? '+' : ''} ${results.length === 1 && !cursor ? 'restaurant' : 'restaurants'}`}</p>
+        <div>
+          <p class="muted" aria-live="polite">{results.length === 0 ? 'No restaurant matches.' : `${results.length}${cursor ? '+' : ''} ${results.length === 1 && !cursor ? 'restaurant' : 'restaurants'}`}</p>
           <ul role="list" class="cards">
             {results.map((r) => (
               <li key={r.restaurantId} class="card">
