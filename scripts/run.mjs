@@ -112,6 +112,25 @@ async function start() {
     }
     await new Promise((r) => setTimeout(r, 300));
   }
+  // demo data through the API (scripts/seed.ts; idempotent), unless SEED=off: it returns once the read models
+  // show it, and its summary (the app's URL, the demo logins) is printed last. A failure leaves the system up.
+  let demo = '';
+  if (process.env.SEED === 'off') log('demo data skipped (SEED=off)');
+  else {
+    log('demo data (npm run seed; SEED=off skips it)…');
+    const seeding = spawn(bin('tsx'), ['scripts/seed.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PORT: port } });
+    children.push(seeding); // so Ctrl-C meanwhile stops it too
+    seeding.stdout.on('data', (chunk) => (demo += chunk));
+    const code = await new Promise((r) => {
+      seeding.once('exit', r);
+      seeding.once('error', () => r(1));
+    });
+    if (stopping) return;
+    if (code !== 0) {
+      log('demo data could not be seeded (see above); the system runs without it, `npm run seed` tries again');
+      demo = '';
+    }
+  }
   log(
     [
       'ready:',
@@ -123,6 +142,7 @@ async function start() {
       'Ctrl-C stops everything this command started.',
     ].join('\n'),
   );
+  if (demo) process.stdout.write(`\n${demo.trim()}\n`);
 }
 
 try {
