@@ -66,7 +66,7 @@ export class Services extends Construct {
       : ecs.ContainerImage.fromAsset(ROOT, {
           file: 'platform/cdk/Dockerfile',
           platform: Platform.LINUX_ARM64,
-          exclude: ['node_modules', '.stack', '.git', 'cdk.out', 'coverage', 'bench/results', '**/*.test.ts'],
+          exclude: ['node_modules', '.stack', '.git', 'cdk.out', 'coverage', 'bench/results', 'web/dist', '**/*.test.ts'],
         });
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Lb', { vpc, internetFacing: true });
