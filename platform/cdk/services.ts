@@ -114,6 +114,9 @@ export class Services extends Construct {
           HOST: '0.0.0.0',
           PORT: String(API_PORT),
           PUBLIC_URL: publicUrl,
+          // the load balancer's nodes are in the VPC: their X-Forwarded-For gives the client's address, which
+          // the sign-up and sign-in limits key on (else every client would share the nodes' few addresses)
+          TRUST_PROXY: vpc.vpcCidrBlock,
           ...(service === 'auth' ? {} : { AUTH_JWKS_URL: jwksUrl }),
           ...mongo,
           ...(service === 'reservation' ? temporal : {}),

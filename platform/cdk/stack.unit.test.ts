@@ -234,7 +234,15 @@ describe('processes on ECS Fargate', () => {
     template.allResourcesProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/health/live', TargetType: 'ip' });
     for (const s of SERVICES) {
       template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-        ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'API_SERVICES', Value: s }]) })],
+        ContainerDefinitions: [
+          Match.objectLike({
+            Environment: Match.arrayWith([
+              { Name: 'API_SERVICES', Value: s },
+              // client addresses from the load balancer's X-Forwarded-For (the auth limits key on them)
+              { Name: 'TRUST_PROXY', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('Vpc'), 'CidrBlock'] } },
+            ]),
+          }),
+        ],
       });
     }
   });
