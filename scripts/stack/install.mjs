@@ -249,11 +249,12 @@ async function installChromium() {
     log(`warning: ${found.error} (the browser test fails until then)`);
     return;
   }
-  const asRoot = (cmd, args) => (root ? [cmd, args] : ['sudo', ['-n', cmd, ...args]]);
+  // sudo drops the environment: DEBIAN_FRONTEND goes through env(1)
+  const asRoot = (cmd, args) => (root ? [cmd, args] : ['sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', cmd, ...args]]);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {
     // a fresh machine's package lists may be empty: refresh them once, only then
-    const policy = run('apt-cache', ['policy', 'chromium']);
+    const policy = run('apt-cache', ['policy', 'chromium'], { env: { ...env, LC_ALL: 'C' } }); // "Candidate:" untranslated
     if (!/Candidate: (?!\(none\))\S/.test(policy.stdout)) {
       log('updating the package lists (apt-get update) to find chromium…');
       await runWithProgress('apt-get update', ...asRoot('apt-get', ['update']), { env });
