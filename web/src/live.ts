@@ -2,12 +2,13 @@
  * Live reservation changes from `GET /reservations/live` (Server-Sent Events): read with fetch so the
  * token travels in the Authorization header, parsed by ./sse.ts. A dropped stream reconnects with
  * backoff (and the page re-reads its list on each `ready`, so nothing missed while away is lost); an
- * API without the endpoint (404) is polled every 2 s instead.
+ * API without the endpoint (404) is polled every 2 s instead; a refused token (401) signs the tab out,
+ * as ./api.ts does for other calls, and ends the following.
  */
-import { session, type Reservation } from './api';
+import { session, SIGNED_OUT_EVENT, type Reservation } from './api';
 import { SseParser } from './sse';
 
-export type LiveState = 'connecting' | 'live' | 'polling' | 'offline';
+export type LiveState = 'connecting' | 'live' | 'polling' | 'offline' | 'signed-out';
 
 export interface LiveOptions {
   restaurantId?: string;
@@ -80,9 +81,20 @@ export function followReservations(opts: LiveOptions): () => void {
       const res = await fetch(url, { headers, signal: ctl.signal, cache: 'no-store' });
       clearTimeout(connectDeadline);
       if (res.status === 404 || res.status === 405) return poll();
+      if (res.status === 401) {
+        await res.body?.cancel().catch(() => undefined);
+        // the token expired (or was never good): retrying cannot mend it, so sign out like every other call
+        if (token) {
+          session.clear();
+          dispatchEvent(new Event(SIGNED_OUT_EVENT));
+        }
+        state('signed-out');
+        stopped = true;
+        return;
+      }
       if (!res.ok || !res.body) {
         await res.body?.cancel().catch(() => undefined);
-        // 401/403 will not mend by retrying soon: back off the same way, the page shows the list anyway
+        // a 403 or 5xx: back off and try again, the page shows the list anyway
         return retry();
       }
       quiet();

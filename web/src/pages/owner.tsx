@@ -1,6 +1,7 @@
 /**
- * An owner's pages: their restaurants (with tonight's count), and per restaurant the reservations from
- * today on, live, with Accept / Reject for pending requests and the time left before each expires.
+ * An owner's pages: their restaurants, each with its next reservations from today on, and per restaurant
+ * the reservations from today on, live, with Accept / Reject for pending requests and the time left
+ * before each expires.
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { call, get, qs, type Me, type Reservation, type Restaurant } from '../api';
@@ -12,29 +13,70 @@ import { formatDate, localDate, localTime, timeLeft, todayIn } from '../time';
 import { Alert, asProblem, Heading, Loading, Status } from '../ui';
 import { LiveBadge } from './reservations';
 
+/** The API's page size for reservation lists (projections/reservations.ts LIST_LIMIT): a full page means "at least". */
+const LIST_LIMIT = 500;
+/** How many of the next reservations each restaurant's card shows. */
+const NEXT_SHOWN = 3;
+
 interface Owned {
   restaurant?: Restaurant;
-  tonight?: Reservation[];
+  /** Pending and accepted reservations from today on (the restaurant's today), in start order. */
+  active?: Reservation[];
+  /** A status list came back full: the counts are lower bounds. */
+  more?: boolean;
   problem?: Problem;
 }
+
+/** Pending and accepted reservations of a restaurant from its today on: two lists, so neither crowds out the other. */
+async function loadActive(id: string, timezone: string): Promise<{ active: Reservation[]; more: boolean }> {
+  const from = todayIn(timezone);
+  const pages = await Promise.all(
+    (['pending', 'accepted'] as const).map((status) =>
+      get<{ items: Reservation[] }>(`/restaurants/${encodeURIComponent(id)}/reservations${qs({ from, status })}`, { consistent: true }),
+    ),
+  );
+  const active = pages.flatMap((p) => p.items).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+  return { active, more: pages.some((p) => p.items.length >= LIST_LIMIT) };
+}
+
+/** Not over yet: its end (or, without one, its start) is still ahead. */
+const ahead = (r: Reservation, now: number): boolean => Date.parse(r.end ?? r.start) > now;
 
 export function MyRestaurantsPage({ me }: { me: Me }) {
   const [owned, setOwned] = useState<Record<string, Owned>>({});
   const ids = me.ownedRestaurantIds;
+  const now = useNow();
 
+  // loaded on open and again whenever the tab is shown: one live stream per restaurant would hold one of the
+  // browser's few connections per host each (HTTP/1.1), so live updates stay on each restaurant's dashboard
   useEffect(() => {
-    for (const id of ids) {
-      void (async () => {
-        try {
-          const restaurant = await get<Restaurant>(`/restaurants/${encodeURIComponent(id)}`);
-          setOwned((o) => ({ ...o, [id]: { restaurant } }));
-          const page = await get<{ items: Reservation[] }>(`/restaurants/${encodeURIComponent(id)}/reservations${qs({ date: todayIn(restaurant.timezone) })}`, { consistent: true });
-          setOwned((o) => ({ ...o, [id]: { restaurant, tonight: page.items } }));
-        } catch (err) {
-          setOwned((o) => ({ ...o, [id]: { ...o[id], problem: asProblem(err) } }));
-        }
-      })();
-    }
+    let gone = false;
+    const set = (id: string, f: (o: Owned | undefined) => Owned) => {
+      if (!gone) setOwned((o) => ({ ...o, [id]: f(o[id]) }));
+    };
+    const load = () => {
+      for (const id of ids) {
+        void (async () => {
+          try {
+            const restaurant = await get<Restaurant>(`/restaurants/${encodeURIComponent(id)}`);
+            set(id, (o) => ({ ...o, restaurant }));
+            const { active, more } = await loadActive(id, restaurant.timezone);
+            set(id, () => ({ restaurant, active, more }));
+          } catch (err) {
+            set(id, (o) => ({ ...o, problem: asProblem(err) }));
+          }
+        })();
+      }
+    };
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') load();
+    };
+    load();
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      gone = true;
+      document.removeEventListener('visibilitychange', onVisible);
+    };
   }, [ids.join(',')]);
 
   return (
@@ -45,8 +87,11 @@ export function MyRestaurantsPage({ me }: { me: Me }) {
         {ids.map((id) => {
           const o = owned[id];
           const r = o?.restaurant;
-          const active = o?.tonight?.filter((x) => x.status === 'pending' || x.status === 'accepted') ?? [];
-          const pending = active.filter((x) => x.status === 'pending').length;
+          const today = r ? todayIn(r.timezone, new Date(now)) : undefined;
+          const upcoming = o?.active?.filter((x) => ahead(x, now)) ?? [];
+          const pending = upcoming.filter((x) => x.status === 'pending').length;
+          const todays = upcoming.filter((x) => localDate(x.start) === today).length;
+          const plus = o?.more ? '+' : '';
           return (
             <li key={id} class="card">
               <h2 class="title">{r?.name ?? (o?.problem ? id : 'Loading…')}</h2>
@@ -55,21 +100,33 @@ export function MyRestaurantsPage({ me }: { me: Me }) {
                   {r.cuisine} · {r.address} · {r.policy?.acceptance === 'manual' ? 'you accept each request' : 'requests accepted automatically'}
                 </p>
               )}
-              {o?.tonight && (
+              {o?.active && (
                 <p>
-                  Today: {active.length} {active.length === 1 ? 'reservation' : 'reservations'}
-                  {pending > 0 && `, ${pending} waiting for your answer`}
+                  {upcoming.length}
+                  {plus} upcoming {upcoming.length === 1 && !plus ? 'reservation' : 'reservations'} ({todays} today)
+                  {pending > 0 && (
+                    <strong>
+                      {' '}
+                      · {pending}
+                      {plus} waiting for your answer
+                    </strong>
+                  )}
                 </p>
               )}
-              {active.length > 0 && (
-                <ul class="today">
-                  {active.map((x) => (
+              {upcoming.length > 0 && (
+                <ul class="today" aria-label={`Next reservations at ${r?.name ?? 'this restaurant'}`}>
+                  {upcoming.slice(0, NEXT_SHOWN).map((x) => (
                     <li key={x.reservationId}>
-                      {localTime(x.start)} · {x.name ?? 'Guest'} · party of {x.partySize} · {x.status}
+                      <time dateTime={x.start}>
+                        {localDate(x.start) === today ? 'Today' : formatDate(localDate(x.start))}, {localTime(x.start)}
+                      </time>{' '}
+                      · {x.name ?? 'Guest'} · party of {x.partySize} · <Status status={x.status} />
+                      {x.status === 'pending' && x.decideBy && <span class="expires"> · {timeLeft(x.decideBy, now)}</span>}
                     </li>
                   ))}
                 </ul>
               )}
+              {o?.active && upcoming.length === 0 && <p class="muted">No reservations ahead.</p>}
               <Alert problem={o?.problem} />
               <p class="actions">
                 <a href={href.dashboard(id)}>Reservations</a>

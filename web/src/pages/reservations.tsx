@@ -9,7 +9,7 @@ import { addDays, formatLocal, todayIn } from '../time';
 import { Alert, asProblem, Heading, Loading, Status } from '../ui';
 
 export function LiveBadge({ state }: { state: LiveState }) {
-  const text = { connecting: 'connecting…', live: 'live', polling: 'updating every 2 s', offline: 'reconnecting…' }[state];
+  const text = { connecting: 'connecting…', live: 'live', polling: 'updating every 2 s', offline: 'reconnecting…', 'signed-out': 'signed out' }[state];
   return <span class={`live live-${state}`}>{text}</span>;
 }
 
