@@ -153,7 +153,9 @@ export class ChangePoller {
   async poll(): Promise<ReservationChange[]> {
     if (!this.cursor) throw new Error('ChangePoller.poll before start');
     const fresh = await this.read(this.cursor);
-    if (fresh.length > 0) this.opts.onChanges(fresh);
+    // a poll still reading when the poller stopped hands out nothing: a poller started since serves the
+    // streams now, and these states may predate their ready or be handed out by it again
+    if (fresh.length > 0 && !this.stopped) this.opts.onChanges(fresh);
     return fresh;
   }
 
@@ -269,7 +271,11 @@ export class LiveHub {
   private async ensurePolling(): Promise<void> {
     if (this.poller) return;
     this.starting ??= (async () => {
-      const poller = new ChangePoller(this.feed, { ...this.opts, onChanges: (c) => this.dispatch(c) });
+      // only the current poller reaches the streams (a stopped one may still have a read in flight)
+      const poller: ChangePoller = new ChangePoller(this.feed, { ...this.opts, onChanges: (c) => {
+          if (this.poller === poller) this.dispatch(c);
+        },
+      });
       try {
         await poller.start();
         if (this.closed) poller.stop();

@@ -70,8 +70,7 @@ describe('ChangePoller', () => {
     rm.write('old', 1, 99_000);
     const got: string[] = [];
     const p = new ChangePoller(rm, { ...OPTS, now: () => now, onChanges: (cs) => got.push(...ids(cs)) });
-    await p.start();
-    p.stop();
+    await p.start(); // pollMs is long: the test polls by hand
     expect(await p.poll()).toEqual([]);
     rm.write('a', 1, 100_100);
     now = 100_500;
@@ -82,6 +81,7 @@ describe('ChangePoller', () => {
     now = 101_000;
     await p.poll();
     await p.poll();
+    p.stop();
     expect(got).toEqual(['a@1', 'b@1', 'a@2']);
   });
 
@@ -91,12 +91,26 @@ describe('ChangePoller', () => {
     const got: string[] = [];
     const p = new ChangePoller(rm, { ...OPTS, now: () => now, onChanges: (cs) => got.push(...ids(cs)) });
     await p.start();
-    p.stop();
     // 10 documents stamped within the same millisecond (a rebuild), then quiet
     for (let i = 0; i < 10; i++) rm.write(`d${i}`, 1, 50_000);
     for (now = 50_001; now < 70_000; now += 500) await p.poll();
     expect(got).toEqual(Array.from({ length: 10 }, (_, i) => `d${i}@1`));
     expect(await p.poll()).toEqual([]);
+    p.stop();
+  });
+
+  test('a poll in flight when the poller stops hands out nothing', async () => {
+    const rm = new FakeReadModel();
+    let now = 100_000;
+    const got: string[] = [];
+    const p = new ChangePoller(rm, { ...OPTS, now: () => now, onChanges: (cs) => got.push(...ids(cs)) });
+    await p.start();
+    rm.write('a', 1, 100_100);
+    now = 100_500;
+    const inFlight = p.poll();
+    p.stop();
+    expect(ids(await inFlight)).toEqual(['a@1']); // read, but not delivered
+    expect(got).toEqual([]);
   });
 });
 
@@ -141,6 +155,44 @@ describe('LiveHub', () => {
     const reads = rm.reads;
     await new Promise((r) => setTimeout(r, 30));
     expect(rm.reads).toBe(reads); // the poller stopped
+  });
+
+  test('a stream opened after a stop and start gets nothing from a read of the stopped poller', async () => {
+    // reads wait at the gate while it is set: the first poller's read is held past its stop
+    const rm = new (class extends FakeReadModel {
+      gate: Promise<void> | undefined;
+      held = 0;
+      override async changes(from: Date, limit: number, after?: { at: Date; id: string }) {
+        const g = this.gate;
+        if (g) {
+          this.held++;
+          await g;
+        }
+        return super.changes(from, limit, after);
+      }
+    })();
+    const hub = new LiveHub(rm, { ...OPTS, pollMs: 5, max: 5 });
+    const until = async (f: () => boolean) => {
+      for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 5));
+    };
+    const first = sub(() => true);
+    const leave = await hub.subscribe(first);
+    let open!: () => void;
+    rm.gate = new Promise((r) => (open = r));
+    await until(() => rm.held > 0);
+    rm.write('before', 1, Date.now());
+    leave(); // the last stream leaves: the poller stops with its read in flight
+    rm.gate = undefined;
+    const second = sub(() => true);
+    await hub.subscribe(second); // a new poller, whose cursor is past 'before'
+    open();
+    await new Promise((r) => setTimeout(r, 30));
+    rm.write('after', 1, Date.now() + 1);
+    await until(() => second.got.length > 0);
+    await new Promise((r) => setTimeout(r, 30));
+    hub.close();
+    expect(first.got).toEqual([]);
+    expect(second.got).toEqual(['after']);
   });
 });
 

@@ -13,7 +13,7 @@ import { bearerSecurity, requireCaller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
 import { DomainError, isDomainError, type DomainErrorCode } from '../../domain/errors';
 import { nearestFreeStarts } from '../../domain/reservation/ledger';
-import { reservationStartMetadata } from '../../domain/reservation/labels';
+import { nameInitials, reservationStartMetadata } from '../../domain/reservation/labels';
 import { sameBooking, type Booking } from '../../domain/reservation/rules';
 import type { RestaurantReplica } from '../../domain/reservation/restaurant';
 import { bookableStarts, checkBookable } from '../../domain/time/slots';
@@ -159,7 +159,8 @@ export function requestRoute(ctx: RouteContext) {
             timezone: restaurant.timezone,
             partySize: body.partySize,
             start: parsed.instant,
-            ...(input.name ? { guestName: input.name } : {}),
+            // initials only: the static details stay in Temporal, an operator's tool, with the run
+            guestInitials: nameInitials(input.name),
             acceptance: restaurant.policy.acceptance,
           }),
         });

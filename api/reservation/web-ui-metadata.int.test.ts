@@ -51,7 +51,7 @@ test('a reservation run carries its static summary and details, and current deta
   expect(await d.staticSummary()).toBe(`${NAME} · party of 3 · ${weekdayDate}`);
   expect((await d.staticDetails())?.split('\n')).toEqual([
     `**Restaurant:** ${NAME} (\`${restaurantId}\`)`,
-    '**Party:** 3, booked under Grace Hopper',
+    '**Party:** 3, booked under G. H.', // initials only: no guest's name kept in Temporal
     `**Start:** ${weekdayDate} (America/New_York), ${start.toISOString()}`,
     '**Acceptance:** manual (the owner decides)',
     `**Reservation:** \`${reservationId}\``,

@@ -39,8 +39,37 @@ export function bounded(s: string, maxBytes: number): string {
   return chars.slice(0, lo).join('') + '…';
 }
 
-/** One line: a name typed by a user may carry newlines or runs of blanks; markdown emphasis is escaped. */
-const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim().replace(/([*_`[\]\\])/g, '\\$1');
+const HTML_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+/** Breaks what a markdown renderer would turn into a link (`://`, `www.`, `user@host`). */
+const ZERO_WIDTH_SPACE = '\u200b';
+
+/**
+ * One line, shown as typed: text from users (restaurant and guest names, reasons) may carry newlines or runs
+ * of blanks, markdown emphasis, HTML (`<`, `>`, `&`, as entities) or URL-like text, which the Web UI would
+ * render as a link to follow: an invisible space after `:` of `://`, after `www` and `@` keeps it text.
+ */
+export const oneLine = (s: string): string =>
+  s
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[&<>]/g, (c) => HTML_ENTITY[c]!)
+    .replace(/([*_`~[\]\\])/g, '\\$1')
+    .replace(/:(?=\/\/)/g, `:${ZERO_WIDTH_SPACE}`)
+    .replace(/\b(www)\./gi, `$1${ZERO_WIDTH_SPACE}.`)
+    .replace(/@/g, `@${ZERO_WIDTH_SPACE}`);
+
+/**
+ * A person's name as initials, e.g. `D. C.` for "Dorothy Crane": enough for an operator to match a call,
+ * without keeping the name in Temporal. The first letter of each word (at most four); undefined without any.
+ */
+export function nameInitials(name: string | undefined): string | undefined {
+  const letters = (name ?? '')
+    .split(/[\s\-‐–]+/)
+    .map((w) => /\p{L}/u.exec(w)?.[0])
+    .filter((c): c is string => c !== undefined)
+    .slice(0, 4);
+  return letters.length ? letters.map((c) => `${c.toUpperCase()}.`).join(' ') : undefined;
+}
 
 /**
  * An instant as the restaurant's clock shows it, e.g. `Thu 2026-12-03 19:30`; in UTC (`… UTC`) when the
@@ -78,8 +107,8 @@ export interface ReservationLabelInput {
   partySize: number;
   /** The start instant. */
   start: Date;
-  /** The name the table is booked under. */
-  guestName?: string;
+  /** The initials of the name the table is booked under (`nameInitials`): never the name itself. */
+  guestInitials?: string | undefined;
   acceptance?: 'manual' | 'auto';
 }
 
@@ -97,7 +126,7 @@ export function reservationSummary(r: Pick<ReservationLabelInput, 'restaurantNam
 export function reservationStaticDetails(r: ReservationLabelInput): string {
   const lines = [
     `**Restaurant:** ${oneLine(r.restaurantName)} (\`${r.restaurantId}\`)`,
-    `**Party:** ${r.partySize}${r.guestName ? `, booked under ${oneLine(r.guestName)}` : ''}`,
+    `**Party:** ${r.partySize}${r.guestInitials ? `, booked under ${oneLine(r.guestInitials)}` : ''}`,
     `**Start:** ${localTimeLabel(r.start, r.timezone)} (${r.timezone}), ${r.start.toISOString()}`,
     ...(r.acceptance ? [`**Acceptance:** ${r.acceptance === 'manual' ? 'manual (the owner decides)' : 'automatic'}`] : []),
     `**Reservation:** \`${r.reservationId}\``,

@@ -4,6 +4,8 @@ import {
   bounded,
   jsonUtf8Bytes,
   localTimeLabel,
+  nameInitials,
+  oneLine,
   outcomeSummary,
   releaseSummary,
   reservationCurrentDetails,
@@ -19,7 +21,7 @@ const r = {
   timezone: 'Europe/Rome',
   partySize: 4,
   start: new Date('2026-12-03T18:30:00Z'),
-  guestName: 'Ada Lovelace',
+  guestInitials: 'A. L.',
   acceptance: 'manual' as const,
 };
 
@@ -57,16 +59,51 @@ describe('static summary and details', () => {
   test('markdown in a name is shown as typed', () => {
     expect(reservationSummary({ ...r, restaurantName: '*Star* _Bar_' })).toMatch(/^\\\*Star\\\* \\_Bar\\_ · /);
   });
+  test('HTML and URL-like text in a name stays text', () => {
+    const s = reservationSummary({ ...r, restaurantName: '<img src=x onerror=alert(1)> & <b>Bar</b>' });
+    expect(s).toMatch(/^&lt;img src=x onerror=alert\(1\)&gt; &amp; &lt;b&gt;Bar&lt;\/b&gt; · /);
+    expect(s).not.toMatch(/[<>]/);
+    const d = reservationStartMetadata({ ...r, restaurantName: 'Visit http://evil.example or www.evil.example, mail me@evil.example' }).staticDetails;
+    expect(d).not.toMatch(/:\/\/|www\.|@evil/i);
+    expect(d.replace(/\u200b/g, '')).toContain('Visit http://evil.example or www.evil.example, mail me@evil.example');
+  });
   test('details name the restaurant, party, start in zone and UTC, acceptance and ids', () => {
     const { staticSummary, staticDetails } = reservationStartMetadata(r);
     expect(staticSummary).toBe(reservationSummary(r));
     expect(staticDetails.split('\n')).toEqual([
       '**Restaurant:** Trattoria da Mario (`rest-1`)',
-      '**Party:** 4, booked under Ada Lovelace',
+      '**Party:** 4, booked under A. L.',
       '**Start:** Thu 2026-12-03 19:30 (Europe/Rome), 2026-12-03T18:30:00.000Z',
       '**Acceptance:** manual (the owner decides)',
       '**Reservation:** `res-1`',
     ]);
+  });
+});
+
+describe('oneLine', () => {
+  test('one line; markdown, HTML and links escaped; otherwise as typed', () => {
+    expect(oneLine('  Chez\n\t Marie  ')).toBe('Chez Marie');
+    expect(oneLine('*a* _b_ `c` [d](e) ~~f~~ \\')).toBe('\\*a\\* \\_b\\_ \\`c\\` \\[d\\](e) \\~\\~f\\~\\~ \\\\');
+    expect(oneLine('Fish & Chips <script>')).toBe('Fish &amp; Chips &lt;script&gt;');
+    expect(oneLine('&lt;')).toBe('&amp;lt;'); // an entity typed is shown as typed
+    expect(oneLine('<https://x.example>')).toBe('&lt;https:\u200b//x.example&gt;');
+    expect(oneLine('WWW.x.example ftp://y')).toBe('WWW\u200b.x.example ftp:\u200b//y');
+    expect(oneLine('a@b.example')).toBe('a@\u200bb.example');
+    expect(oneLine('Trattoria da Mario')).toBe('Trattoria da Mario');
+  });
+});
+
+describe('nameInitials', () => {
+  test('the first letter of each word, upper case, at most four; nothing without letters', () => {
+    expect(nameInitials('Dorothy Crane')).toBe('D. C.');
+    expect(nameInitials('  jean-luc   picard ')).toBe('J. L. P.');
+    expect(nameInitials('Émile Zola')).toBe('É. Z.');
+    expect(nameInitials('(Ada) Lovelace')).toBe('A. L.');
+    expect(nameInitials('a b c d e f')).toBe('A. B. C. D.');
+    expect(nameInitials('王小明')).toBe('王.');
+    expect(nameInitials('  ')).toBeUndefined();
+    expect(nameInitials('123 !!')).toBeUndefined();
+    expect(nameInitials(undefined)).toBeUndefined();
   });
 });
 
