@@ -78,7 +78,10 @@ async function start() {
     stopping = true;
     log('stopping…');
     for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+    // a child that has exited has emitted 'exit' already (one ended by a signal has exitCode null but signalCode
+    // set), and one that never started (no pid) emits none: waiting for either would hang Ctrl-C
+    const running = (c) => c.pid !== undefined && c.exitCode === null && c.signalCode === null;
+    await Promise.all(children.map((c) => (running(c) ? new Promise((r) => c.once('exit', r)) : null)));
     await down(started);
     process.exit(code);
   };

@@ -5,9 +5,11 @@
  *
  * Idempotent: accounts are signed in when they exist (registered only when they do not), a restaurant is
  * found by name among its owner's before one is created, and a restaurant's reservations are made only
- * when its list does not show its whole plan yet, each under an Idempotency-Key of its own: a run after one
- * cut short completes the world without booking anything twice. Before it returns, the seed waits
- * until the read models show what it wrote: the lists, search and the owners' restaurants.
+ * when its list from today on (its zone's date) does not show its whole plan, each under an Idempotency-Key
+ * of its own that names today's date: a run after one cut short completes the world without booking anything
+ * twice, and a run on a later day (the data persists) tops the world up with that day's plan, so the
+ * dashboards never show only the past. Before it returns, the seed waits until the read models show what
+ * it wrote: the lists, search and the owners' restaurants.
  *
  * Statuses: pending, accepted, rejected and cancelled at once; one request expires about a minute after
  * the seed (its restaurant is created with the shortest decision window the policy allows, 1 minute, and
@@ -17,6 +19,8 @@
  */
 import { CANCEL_REASON, DEMO_PASSWORD, DINERS, OWNERS, REJECT_REASON, RESTAURANTS, type DemoRestaurant, type Outcome, type PlannedReservation } from './seed/world';
 import { ApiError, client, sleep, until, type Call } from './seed/http';
+import { waitForWorker } from './seed/worker';
+import { loadConfig } from '../platform/config';
 
 export { DEMO_PASSWORD, MANUAL_RESTAURANT } from './seed/world';
 export const DEMO_OWNERS: readonly string[] = OWNERS.map((o) => o.email);
@@ -38,6 +42,11 @@ export interface DemoReport {
 
 export interface SeedOptions {
   log?: (line: string) => void;
+  /**
+   * What "today" is for the plan's dates (default: the clock). The API keeps its own clock, so only the
+   * days booked move: a test stands in for a run on a later day with it.
+   */
+  now?: Date;
   /** How long to wait for the read models to show the seeded data (default 60 s). */
   readModelTimeoutMs?: number;
 }
@@ -54,9 +63,9 @@ interface Slot {
   start: string;
 }
 
-/** Local calendar date `days` after today in `timezone` (YYYY-MM-DD). */
-function localDate(timezone: string, days: number): string {
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+/** Local calendar date `days` after `now`'s date in `timezone` (YYYY-MM-DD). */
+function localDate(timezone: string, days: number, now: Date): string {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
   const [y, m, d] = today.split('-').map(Number) as [number, number, number];
   // calendar arithmetic on the date itself, so a DST change between today and then cannot shift it
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
@@ -93,11 +102,15 @@ function complete(listed: string[], plans: PlannedReservation[]): boolean {
   });
 }
 
+/** How long a booking answered 202 may take to be placed (the worker may still be starting). */
+const BOOKING_SETTLE_MS = 120_000;
+
 export async function seedDemo(baseUrl: string, opts: SeedOptions = {}): Promise<DemoReport> {
   const started = Date.now();
   const log = opts.log ?? (() => undefined);
   const { root, call } = client(baseUrl);
   const readModelTimeoutMs = opts.readModelTimeoutMs ?? 60_000;
+  const now = opts.now ?? new Date();
 
   /** A call that retries when the API says to wait (429/503 with Retry-After), a few times. */
   const patient: Call = async (path, o) => {
@@ -169,7 +182,7 @@ export async function seedDemo(baseUrl: string, opts: SeedOptions = {}): Promise
   /** The free start nearest the plan's time, on its day or the first later day (within a week) that has one. */
   async function chooseStart(restaurantId: string, timezone: string, plan: PlannedReservation): Promise<string> {
     for (let d = plan.day; d < plan.day + 7; d++) {
-      const slots = await availability(restaurantId, localDate(timezone, d), plan.partySize);
+      const slots = await availability(restaurantId, localDate(timezone, d, now), plan.partySize);
       if (slots.length === 0) continue;
       if (plan.outcome === 'soon' && d === 0) return slots[0]!.start;
       const want = minutesOf(plan.at);
@@ -182,8 +195,11 @@ export async function seedDemo(baseUrl: string, opts: SeedOptions = {}): Promise
   /** `created`: false when the key joined a booking made before (200). */
   type Placed = { reservationId: string; status: string; start: string; created: boolean };
 
-  /** The reservation's recorded status once it is not `placing` any more (after a 202). */
-  async function settled(reservationId: string, token: string, from: string[]): Promise<string> {
+  /**
+   * The reservation's recorded status once it has left `from` (after a 202). A booking may wait longer: on a
+   * fresh start its workflow runs once the worker has bundled the workflows and polls.
+   */
+  async function settled(reservationId: string, token: string, from: string[], timeoutMs = 30_000): Promise<string> {
     return until(
       `reservation ${reservationId} to leave ${from.join('/')}`,
       async () => {
@@ -191,33 +207,42 @@ export async function seedDemo(baseUrl: string, opts: SeedOptions = {}): Promise
         if (r.status !== 200) throw new ApiError(`GET /reservations/${reservationId}`, r);
         return from.includes(r.body.status) ? undefined : r.body.status;
       },
-      30_000,
+      timeoutMs,
     );
   }
 
   /**
-   * Books the plan as its diner under a key of its own: the same key again (a run after one that stopped
-   * early) joins the booking already made (200), or is refused as used for another body (another start
-   * chosen, another day): either way nothing new is booked, and undefined means "made before".
+   * Books the plan as its diner under a key of its own for today's plan: the same key again (a run after one
+   * that stopped early, the same day) joins the booking already made (200), or is refused as used for another
+   * body (another start chosen): either way nothing new is booked, and undefined means "made before".
    */
   async function book(restaurantId: string, timezone: string, plan: PlannedReservation, index: number): Promise<Placed | undefined> {
     const diner = diners[plan.diner]!;
+    const today = localDate(timezone, 0, now);
     let start = await chooseStart(restaurantId, timezone, plan);
     for (let attempt = 1; attempt <= 3; attempt++) {
       const body = { restaurantId, partySize: plan.partySize, start, ...(plan.notes ? { notes: plan.notes } : {}) };
-      const key = `demo-seed:${restaurantId}:${index}${attempt > 1 ? `:retry${attempt}` : ''}`;
+      const key = `demo-seed:${restaurantId}:${today}:${index}${attempt > 1 ? `:retry${attempt}` : ''}`;
       const res = await patient<{ reservationId: string; status: string; start: string; alternatives?: string[] }>('/reservations', {
         body,
         token: diner.token,
         headers: { 'idempotency-key': key },
       });
       if (res.status === 201 || res.status === 200) return { reservationId: res.body.reservationId, status: res.body.status, start: res.body.start, created: res.status === 201 };
-      if (res.status === 202) return { reservationId: res.body.reservationId, status: await settled(res.body.reservationId, diner.token, ['placing']), start, created: true };
+      if (res.status === 202) {
+        const status = await settled(res.body.reservationId, diner.token, ['placing'], BOOKING_SETTLE_MS);
+        return { reservationId: res.body.reservationId, status, start, created: true };
+      }
       if (res.status === 409 && problemCode(res.body) === 'IDEMPOTENCY_KEY_REUSED') return undefined;
       // a start taken meanwhile (availability is a second behind): the nearest free one the API offers
       const next = res.body.alternatives?.[0];
       if (res.status === 409 && problemCode(res.body) === 'NO_TABLE' && next) {
         start = next;
+        continue;
+      }
+      // the diner holds as many as the policy allows there that day (bookings of earlier days' runs): a later day
+      if (res.status === 409 && problemCode(res.body) === 'TOO_MANY_ACTIVE_RESERVATIONS') {
+        start = await chooseStart(restaurantId, timezone, { ...plan, day: plan.day + attempt });
         continue;
       }
       throw new ApiError(`book ${plan.partySize} at ${restaurantId} for ${diner.email}`, res);
@@ -282,16 +307,19 @@ export async function seedDemo(baseUrl: string, opts: SeedOptions = {}): Promise
     const items = new Map<string, string[]>();
     const made: DemoReport['reservations'] = [];
 
-    // an existing restaurant whose list shows its whole plan is done; otherwise (a run that stopped early) it
-    // goes through its plan again, where each booking's key joins what was made instead of making it twice
+    // an existing restaurant whose list from today on shows its whole plan is done; otherwise (a run that
+    // stopped early, or one on a later day whose plan is in the past) it goes through today's plan, where each
+    // booking's key joins what this day's runs made instead of making it twice
     if (existing) {
-      const list = await call<{ items: Array<{ status: string }> }>(`/restaurants/${restaurantId}/reservations`, { token: owner.token });
+      const from = localDate(timezone, 0, now);
+      const list = await call<{ items: Array<{ status: string }> }>(`/restaurants/${restaurantId}/reservations?from=${from}`, { token: owner.token });
       if (list.status !== 200) throw new ApiError(`list reservations of ${name}`, list);
       if (complete(list.body.items.map((i) => i.status), restaurant.reservations)) return { entry, items, made };
     }
     for (const [index, plan] of restaurant.reservations.entries()) {
       const placed = await book(restaurantId, timezone, plan, index);
-      if (restaurant.expiresFirst && index === 0) await putPolicy(owner, restaurantId, restaurant.body.policy);
+      // only a restaurant created now has the 1-minute window (one cut short was given its usual one above)
+      if (restaurant.expiresFirst && index === 0 && !existing) await putPolicy(owner, restaurantId, restaurant.body.policy);
       if (!placed) continue;
       const status = await settle(placed, restaurant, plan);
       // a pending request may expire before the list is read (the 1-minute one does)
@@ -407,10 +435,16 @@ export function describeDemo(report: DemoReport): string {
   ].join('\n');
 }
 
-/** `npm run seed`: against PUBLIC_URL or http://127.0.0.1:$PORT, once /health answers. */
+/**
+ * `npm run seed`: against PUBLIC_URL or http://127.0.0.1:$PORT, once /health answers and a reservation worker
+ * polls the task queue the environment's TEMPORAL_* settings name (SEED_WORKER_WAIT_MS, default 120 s; 0 skips
+ * it, e.g. against a deployment whose Temporal this machine cannot reach).
+ */
 async function main(): Promise<void> {
   const baseUrl = process.env.PUBLIC_URL || `http://127.0.0.1:${process.env.PORT || '3000'}`;
   const waitMs = Number(process.env.SEED_WAIT_MS ?? '60000');
+  const workerWaitMs = Number(process.env.SEED_WORKER_WAIT_MS ?? '120000');
+  const log = (line: string) => process.stderr.write(`[seed] ${line}\n`);
   const { call } = client(baseUrl);
   await until(
     `${baseUrl}/health to answer 200`,
@@ -418,7 +452,8 @@ async function main(): Promise<void> {
     waitMs,
     500,
   );
-  const report = await seedDemo(baseUrl, { log: (line) => process.stderr.write(`[seed] ${line}\n`) });
+  if (workerWaitMs > 0) await waitForWorker(loadConfig(), workerWaitMs, log);
+  const report = await seedDemo(baseUrl, { log });
   process.stdout.write(`${describeDemo(report)}\n`);
 }
 

@@ -1,16 +1,19 @@
 /**
  * The demo seed (scripts/seed.ts) on a system of its own: the world it makes as the API shows it (every
- * count and status read back through the API), and a second run that adds nothing.
+ * count and status read back through the API), a second run that adds nothing, a run on a later day that
+ * tops it up, and the wait for a worker `npm run seed` does first.
  */
 import { DEMO_DINERS, DEMO_OWNERS, DEMO_PASSWORD, DEMO_RESTAURANTS, MANUAL_RESTAURANT, describeDemo, seedDemo, type DemoReport } from '../scripts/seed';
 import { RESTAURANTS } from '../scripts/seed/world';
+import { waitForWorker } from '../scripts/seed/worker';
 import { json, login, startSystem, type System } from './system';
 
 let sys: System;
 let url: string;
 
 beforeAll(async () => {
-  sys = await startSystem();
+  // each run signs in all 8 demo accounts and the checks sign in again, all from 127.0.0.1: not the login limit's test
+  sys = await startSystem({ env: { AUTH_LOGIN_ATTEMPTS_PER_IP: '1000' } });
   url = sys.apis[0]!.url;
 }, 180_000);
 
@@ -86,3 +89,37 @@ test('seeds 3 owners, 8 restaurants in 3 time zones, 5 diners and reservations i
   const restaurant = await json<{ policy: { decisionTimeoutMinutes: number } }>(`${url}/restaurants/${expiring.restaurantId}`);
   expect(restaurant.body.policy.decisionTimeoutMinutes).toBe(RESTAURANTS.find((p) => p.expiresFirst)!.body.policy.decisionTimeoutMinutes);
 }, 180_000);
+
+test('a run on a later day tops the world up with that day’s plan; a second run that day adds nothing', async () => {
+  // the API keeps the real clock: only the days the seed books move 2 days on, as on a `npm start` 2 days later
+  const later = new Date(Date.now() + 2 * 86_400_000);
+  const localDay = (instant: string | Date, timeZone: string) =>
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
+  const before = await seedDemo(url);
+  expect(before.created.reservations).toBe(0);
+  const known = new Set([...(await ownerLists(before)).values()].flat().map((r) => r.reservationId));
+
+  const third = await seedDemo(url, { now: later });
+  expect(third.created).toMatchObject({ accounts: 0, restaurants: 0 });
+  expect(third.created.reservations).toBeGreaterThan(0);
+  const zone = new Map(third.restaurants.map((r) => [r.name, r.timezone]));
+  for (const r of third.reservations) {
+    expect(known.has(r.reservationId)).toBe(false);
+    // on the later day or after it, in the restaurant's zone
+    expect(localDay(r.start, zone.get(r.restaurant)!) >= localDay(later, zone.get(r.restaurant)!)).toBe(true);
+  }
+  // not one restaurant's top-up only: the plans whose days are now past are booked again at several
+  expect(new Set(third.reservations.map((r) => r.restaurant)).size).toBeGreaterThan(1);
+  const lists = await ownerLists(third);
+  expect([...lists.values()].flat()).toHaveLength(known.size + third.created.reservations);
+
+  const fourth = await seedDemo(url, { now: later });
+  expect(fourth.created).toEqual({ accounts: 0, restaurants: 0, reservations: 0 });
+  expect([...(await ownerLists(fourth)).values()].flat()).toHaveLength(known.size + third.created.reservations);
+}, 180_000);
+
+test('waits for the system’s reservation worker to poll its task queue, and says which one when none does', async () => {
+  await waitForWorker(sys.config, 30_000);
+  const elsewhere = { temporal: { ...sys.config.temporal, taskQueue: `${sys.config.temporal.taskQueue}-nobody` } };
+  await expect(waitForWorker(elsewhere, 1500)).rejects.toThrow(/no reservation worker polls task queue ".*-nobody"/);
+}, 60_000);

@@ -255,12 +255,23 @@ async function installChromium() {
   try {
     // a fresh machine's package lists may be empty: refresh them once, only then
     const policy = run('apt-cache', ['policy', 'chromium'], { env: { ...env, LC_ALL: 'C' } }); // "Candidate:" untranslated
+    let updated = false;
     if (!/Candidate: (?!\(none\))\S/.test(policy.stdout)) {
       log('updating the package lists (apt-get update) to find chromium…');
       await runWithProgress('apt-get update', ...asRoot('apt-get', ['update']), { env });
+      updated = true;
     }
     log("installing Debian's chromium package for the browser test (apt-get install chromium)…");
-    await runWithProgress('chromium install', ...asRoot('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']), { env });
+    const aptInstall = () => runWithProgress('chromium install', ...asRoot('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']), { env });
+    try {
+      await aptInstall();
+    } catch (err) {
+      if (updated) throw err;
+      // stale package lists name package versions the mirror no longer has (404): refresh them once and retry once
+      log(`apt-get install failed (${err.message.split('\n')[0]}); updating the package lists (apt-get update) and trying again…`);
+      await runWithProgress('apt-get update', ...asRoot('apt-get', ['update']), { env });
+      await aptInstall();
+    }
   } catch (err) {
     log(`warning: installing chromium failed: ${err.message}\n${found.error}`);
     return;
