@@ -104,23 +104,9 @@ export interface Me {
   name: string;
   ownedRestaurantIds: string[];
 }
-export interface Dish {
-  name: string;
-  description: string;
-  price: { amount: number; currency: string };
-}
-export interface Policy {
-  acceptance: 'manual' | 'auto';
-  maxPartySize: number;
-  turnMinutes: number;
-  slotMinutes: number;
-  decisionTimeoutMinutes: number;
-  minAdvanceMinutes: number;
-  maxAdvanceDays: number;
-  cancellationCutoffMinutes: number;
-  reminderMinutesBefore: number;
-  maxBookingsPerCustomerPerDay: number;
-}
+// the catalog's own shapes, as the domain declares them (type-only: nothing of domain/ is bundled)
+import type { Dish, ReservationPolicy as Policy } from '../../domain/catalog/events';
+export type { Dish, Policy };
 export interface Warning {
   code: string;
   field: string;
