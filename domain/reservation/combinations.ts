@@ -1,0 +1,113 @@
+/**
+ * Combined tables (issue 14): a party too large for any single free table sits at tables pushed together.
+ * Pure and deterministic; the search is bounded by `maxTables`. Not wired yet: the catalog's Table has no
+ * `combinableWith` and the ledger still holds one table per reservation.
+ *
+ * Rules chosen:
+ * - A combination is valid only when every pair of its tables names each other in `combinableWith`
+ *   (mutual listing): one side's word is not enough, since pushing two tables together needs both free
+ *   and the owner may have listed only one direction by mistake. A table naming itself is ignored.
+ * - A single free table that seats the party always wins over a combination, even one with fewer seats:
+ *   one table is one hold and leaves the others bookable. Among single tables, the fewest seats, then id.
+ * - Otherwise, of the free valid combinations of 2..maxTables tables seating the party: the fewest total
+ *   seats, then the fewest tables, then the sorted ids compared element by element (code-unit order).
+ */
+
+export interface CombinableTable {
+  id: string;
+  seats: number;
+  /** Ids of the tables this one may be pushed together with. */
+  combinableWith?: readonly string[];
+}
+
+export interface Combination {
+  /** Sorted by id (code-unit order). */
+  tableIds: string[];
+  seats: number;
+}
+
+export const DEFAULT_MAX_TABLES = 3;
+
+const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Sorted id lists compared element by element; a proper prefix comes first. */
+function compareIds(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = byId(a[i]!, b[i]!);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+const better = (a: Combination, b: Combination): boolean =>
+  a.seats !== b.seats ? a.seats < b.seats : a.tableIds.length !== b.tableIds.length ? a.tableIds.length < b.tableIds.length : compareIds(a.tableIds, b.tableIds) < 0;
+
+/** Whether two tables may be combined: each names the other. */
+export function mutuallyCombinable(a: CombinableTable, b: CombinableTable): boolean {
+  return a.id !== b.id && (a.combinableWith ?? []).includes(b.id) && (b.combinableWith ?? []).includes(a.id);
+}
+
+/** Whether these tables form a valid combination: every pair mutually listed (one table always does). */
+export function isValidCombination(tables: readonly CombinableTable[]): boolean {
+  for (let i = 0; i < tables.length; i++) {
+    for (let j = i + 1; j < tables.length; j++) if (!mutuallyCombinable(tables[i]!, tables[j]!)) return false;
+  }
+  return true;
+}
+
+/**
+ * The free tables that seat a party of `partySize`: the smallest fitting single table, else the smallest
+ * valid combination of up to `maxTables` free tables (rules above). Null when nothing fits. Tables with a
+ * duplicate id count once (the first); a non-positive or fractional party size fits nothing.
+ */
+export function smallestCombination(
+  tables: readonly CombinableTable[],
+  free: ReadonlySet<string>,
+  partySize: number,
+  maxTables: number = DEFAULT_MAX_TABLES,
+): Combination | null {
+  if (!Number.isInteger(partySize) || partySize < 1) return null;
+  const firstById = new Map<string, CombinableTable>();
+  for (const t of tables) if (!firstById.has(t.id)) firstById.set(t.id, t);
+  const candidates = [...firstById.values()].filter((t) => free.has(t.id) && t.seats > 0).sort((a, b) => byId(a.id, b.id));
+
+  let best: Combination | null = null;
+  for (const t of candidates) {
+    const c = { tableIds: [t.id], seats: t.seats };
+    if (t.seats >= partySize && (!best || better(c, best))) best = c;
+  }
+  if (best) return best;
+
+  const limit = Math.min(Math.floor(maxTables), candidates.length);
+  const chosen: CombinableTable[] = [];
+  // Depth-first over id-ordered subsets, each table only with later ones, extended only by a table
+  // combinable with every table chosen so far: at most C(n, maxTables) subsets are visited.
+  const extend = (from: number, seats: number): void => {
+    if (chosen.length >= 2 && seats >= partySize) {
+      const c = { tableIds: chosen.map((t) => t.id), seats };
+      if (!best || better(c, best)) best = c;
+      return; // adding a table only adds seats and tables: never better
+    }
+    if (chosen.length >= limit) return;
+    if (best && seats >= best.seats) return; // any completion would have more seats than the best
+    for (let i = from; i < candidates.length; i++) {
+      const t = candidates[i]!;
+      if (!chosen.every((c) => mutuallyCombinable(c, t))) continue;
+      chosen.push(t);
+      extend(i + 1, seats + t.seats);
+      chosen.pop();
+    }
+  };
+  extend(0, 0);
+  return best;
+}
+
+/** Whether any free single table or valid combination seats the party (availability counts combinations). */
+export function availableCapacity(
+  tables: readonly CombinableTable[],
+  free: ReadonlySet<string>,
+  partySize: number,
+  maxTables: number = DEFAULT_MAX_TABLES,
+): boolean {
+  return smallestCombination(tables, free, partySize, maxTables) !== null;
+}
