@@ -25,6 +25,7 @@ const outages: Record<string, () => Error> = {
   'aws throttled': () => named('ThrottlingException', { $metadata: { httpStatusCode: 400 }, $fault: 'client' }),
   'temporal unavailable': () => new ServiceError('Failed to start workflow', { cause: Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14, details: 'No connection established', metadata: {} }) }),
   'temporal deadline': () => new ServiceError('Failed to query', { cause: Object.assign(new Error('4 DEADLINE_EXCEEDED'), { code: 4, details: 'Deadline exceeded', metadata: {} }) }),
+  'temporal call cancelled at its deadline': () => new ServiceError('Failed to query', { cause: Object.assign(new Error('1 CANCELLED: Call cancelled'), { code: 1, details: 'Call cancelled', metadata: {} }) }),
 };
 
 const testRoutes: RoutePlugin = async (app) => {

@@ -221,12 +221,18 @@ describe('Temporal: a deadline on connecting and on every call', () => {
     const config = loadConfig({ ...process.env });
     const client = await connectTemporal(config, { rpcDeadlineMs: 1 });
     try {
-      const err = await client.workflowService.getSystemInfo({}).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect(err).not.toBeNull();
-      expect(toProblem(err).status).toBe(503);
+      // at a 1 ms deadline a quick call still succeeds now and then (about 1 in 60 here): five calls, every
+      // failure an outage (503: DEADLINE_EXCEEDED, or CANCELLED when it ran out between retries), and some fail
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const err = await client.workflowService.getSystemInfo({}).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        if (err !== null) statuses.push(toProblem(err).status);
+      }
+      expect(statuses.length).toBeGreaterThan(0);
+      expect(statuses.every((st) => st === 503)).toBe(true);
       // a call with its own deadline keeps it
       const info = await client.connection.withDeadline(Date.now() + 5000, () => client.workflowService.getSystemInfo({}));
       expect(info).toBeDefined();
