@@ -14,7 +14,7 @@ import { createSqsHandler, isDependencyDown } from '../../eventstore/consumer';
 import type { EventStore } from '../../eventstore/types';
 import { loadConfig } from '../../platform/config';
 import { createRuntime } from '../../platform/runtime';
-import { resolveSecretEnv, secretsManagerGetter } from '../../platform/secrets';
+import { loadConfigWithSecrets } from '../../platform/secrets';
 import { consumerDef, topology, type ConsumerName } from '../../platform/topology';
 import { consumers, type Consumer } from '../../projections';
 import { once } from './once';
@@ -45,11 +45,10 @@ export function consumerLambda(deps: ConsumerLambdaDeps): ConsumerLambda {
 }
 
 const fromEnv = once(async (): Promise<ConsumerLambda> => {
-  // the plain environment (before its secrets) gives the settings that are never secret: the prefix, the AWS ones
-  const plain = loadConfig();
-  // validated before any connection is made (Secrets Manager's included): an unknown name names the known ones
-  const def = consumerDef(topology(plain.resourcePrefix), process.env.CONSUMER_NAME ?? '');
-  const config = loadConfig(await resolveSecretEnv(process.env, secretsManagerGetter(plain.aws)));
+  // validated before any connection is made (Secrets Manager's included): an unknown name names the known ones;
+  // the prefix is never a secret, so the plain environment's config has it
+  const def = consumerDef(topology(loadConfig().resourcePrefix), process.env.CONSUMER_NAME ?? '');
+  const config = await loadConfigWithSecrets();
   const runtime = await createRuntime(config);
   const consumer = consumers(runtime)[def.name];
   try {

@@ -12,9 +12,9 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { createForwarderHandler, type ForwarderHandler } from '../../eventstore/forwarder';
 import type { ServiceName } from '../../eventstore/types';
 import { awsClients } from '../../platform/aws';
-import { ConfigError, loadConfig } from '../../platform/config';
+import { ConfigError } from '../../platform/config';
 import { resolveTopology } from '../../platform/provision';
-import { resolveSecretEnv, secretsManagerGetter } from '../../platform/secrets';
+import { loadConfigWithSecrets } from '../../platform/secrets';
 import { SERVICES, topology } from '../../platform/topology';
 import { once } from './once';
 
@@ -46,10 +46,9 @@ function serviceFromEnv(env: Record<string, string | undefined>): ServiceName {
 const fromEnv = once(async (): Promise<ForwarderHandler> => {
   const service = serviceFromEnv(process.env);
   // no NAME_SECRET_ARN set (the usual case here): no Secrets Manager client is made
-  const env = await resolveSecretEnv(process.env, secretsManagerGetter(loadConfig().aws));
-  const config = loadConfig(env);
+  const config = await loadConfigWithSecrets();
   const aws = awsClients(config);
-  const topicArn = env.TOPIC_ARN || (await resolveTopology(aws, topology(config.resourcePrefix))).topics[service];
+  const topicArn = process.env.TOPIC_ARN || (await resolveTopology(aws, topology(config.resourcePrefix))).topics[service];
   return forwarderLambda({ sns: aws.sns, topicArn, service });
 });
 

@@ -15,8 +15,8 @@ import type { ScheduledEvent } from 'aws-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DeadLetterRedriver } from '../../eventstore/dead-letters';
 import { awsClients } from '../../platform/aws';
-import { ConfigError, loadConfig } from '../../platform/config';
-import { resolveSecretEnv, secretsManagerGetter } from '../../platform/secrets';
+import { ConfigError } from '../../platform/config';
+import { loadConfigWithSecrets } from '../../platform/secrets';
 import { once } from './once';
 
 /** One consumer's queue pair: dead letters go from `dlqUrl` back to `queueUrl`. */
@@ -124,7 +124,7 @@ const fromEnv = once(async (): Promise<RedriveLambda> => {
   // validated before any connection is made (Secrets Manager's included)
   const queues = redriveQueuesFromEnv(process.env);
   // no NAME_SECRET_ARN set (the usual case here): no Secrets Manager client is made
-  const config = loadConfig(await resolveSecretEnv(process.env, secretsManagerGetter(loadConfig().aws)));
+  const config = await loadConfigWithSecrets();
   return redriveLambda({ sqs: awsClients(config).sqs, queues });
 });
 
