@@ -2,6 +2,7 @@
  * The demo world as data: who signs in, which restaurants they own, and which reservations diners hold.
  * scripts/seed.ts turns it into API calls; nothing here talks to the network.
  */
+import type { RestaurantDetails } from '../../domain/catalog/events';
 
 export const DEMO_PASSWORD = 'demo-password-2026';
 
@@ -54,14 +55,7 @@ export interface PlannedReservation {
 
 export interface DemoRestaurant {
   owner: number;
-  body: {
-    name: string;
-    cuisine: string;
-    description: string;
-    phone: string;
-    address: string;
-    location: { lat: number; lon: number };
-    timezone: string;
+  body: RestaurantDetails & {
     openingHours: Record<Day, Interval[]>;
     tables: Array<{ id: string; seats: number }>;
     policy: Record<string, number | string>;

@@ -105,23 +105,16 @@ export interface Me {
   ownedRestaurantIds: string[];
 }
 // the catalog's own shapes, as the domain declares them (type-only: nothing of domain/ is bundled)
-import type { Dish, ReservationPolicy as Policy } from '../../domain/catalog/events';
+import type { Dish, ReservationPolicy as Policy, RestaurantDetails } from '../../domain/catalog/events';
 export type { Dish, Policy };
 export interface Warning {
   code: string;
   field: string;
   detail: string;
 }
-export interface Restaurant {
+export interface Restaurant extends RestaurantDetails {
   restaurantId: string;
   ownerId?: string;
-  name: string;
-  cuisine: string;
-  description: string;
-  phone: string;
-  address: string;
-  location: { lat: number; lon: number };
-  timezone: string;
   openingHours: Record<string, Array<{ open: string; close: string }>>;
   tables?: Array<{ id: string; seats: number }>;
   policy?: Policy;

@@ -1,6 +1,6 @@
 /** Small shared pieces: the error alert, a labelled field, a page heading that takes focus. */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { problemLines, problemOf, type Problem } from './problem';
 
 /** The API's problem details as they say them, announced to screen readers (role=alert). */
@@ -42,4 +42,25 @@ export function Status({ status }: { status: string }) {
 
 export function Loading() {
   return <p aria-live="polite">Loading…</p>;
+}
+
+/**
+ * One user action against the API: `busy` while it runs (its button disabled), and its failure shown as the
+ * API's problem. `run` clears the last problem first; `setProblem` is there for what the page checks itself.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const run = async (action: () => Promise<void>): Promise<void> => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await action();
+    } catch (err) {
+      setProblem(asProblem(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, problem, setProblem, run };
 }

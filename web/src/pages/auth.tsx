@@ -2,9 +2,8 @@
 import { useState } from 'preact/hooks';
 import { call, session } from '../api';
 import type { Auth } from '../app';
-import type { Problem } from '../problem';
 import { href } from '../router';
-import { Alert, asProblem, Heading } from '../ui';
+import { Alert, Heading, useAction } from '../ui';
 
 interface Login {
   accessToken: string;
@@ -21,19 +20,10 @@ async function signIn(email: string, password: string, auth: Auth, next: string)
 export function SignInPage({ next, auth }: { next: string; auth: Auth }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const { busy, problem, run } = useAction();
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      await signIn(email.trim(), password, auth, next);
-    } catch (err) {
-      setProblem(asProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    void run(() => signIn(email.trim(), password, auth, next));
   };
   return (
     <section class="narrow">
@@ -63,20 +53,13 @@ export function SignUpPage({ next, auth }: { next: string; auth: Auth }) {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const { busy, problem, run } = useAction();
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
+    void run(async () => {
       await call('POST', '/auth/register', { body: { name: name.trim(), email: email.trim(), password } });
       await signIn(email.trim(), password, auth, next);
-    } catch (err) {
-      setProblem(asProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section class="narrow">

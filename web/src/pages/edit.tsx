@@ -8,7 +8,7 @@ import { call, get, type Policy, type Restaurant, type Warning } from '../api';
 import { dayLabel, formatIntervals, parseIntervals, WEEKDAYS, type Interval, type Weekday } from '../hours';
 import type { Problem } from '../problem';
 import { href } from '../router';
-import { Alert, asProblem, Heading, Loading } from '../ui';
+import { Alert, asProblem, Heading, Loading, useAction } from '../ui';
 
 type What = 'hours' | 'tables' | 'policy';
 const TITLES: Record<What, string> = { hours: 'Opening hours', tables: 'Tables', policy: 'Reservation policy' };
@@ -16,10 +16,9 @@ const PATHS: Record<What, string> = { hours: 'opening-hours', tables: 'tables', 
 
 export function EditPage({ id, what }: { id: string; what: What }) {
   const [restaurant, setRestaurant] = useState<Restaurant | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
+  const { busy, problem, setProblem, run } = useAction();
   const [saved, setSaved] = useState<string | null>(null);
   const [warnings, setWarnings] = useState<Warning[]>([]);
-  const [busy, setBusy] = useState(false);
   const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
@@ -35,10 +34,8 @@ export function EditPage({ id, what }: { id: string; what: What }) {
 
   const save = async (body: unknown) => {
     if (!restaurant) return;
-    setBusy(true);
-    setProblem(null);
     setSaved(null);
-    try {
+    await run(async () => {
       const res = await call<Restaurant>('PUT', `/restaurants/${encodeURIComponent(id)}/${PATHS[what]}`, {
         body,
         headers: { 'if-match': `"${restaurant.version}"` },
@@ -46,11 +43,7 @@ export function EditPage({ id, what }: { id: string; what: What }) {
       setRestaurant(res.body);
       setWarnings(res.body.warnings ?? []);
       setSaved(`Saved at ${new Date().toLocaleTimeString()}.`);
-    } catch (err) {
-      setProblem(asProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

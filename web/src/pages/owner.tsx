@@ -10,7 +10,7 @@ import type { Problem } from '../problem';
 import { upsert } from '../reservations';
 import { href } from '../router';
 import { formatDate, localDate, localTime, timeLeft, todayIn } from '../time';
-import { Alert, asProblem, Heading, Loading, Status } from '../ui';
+import { Alert, asProblem, Heading, Loading, Status, useAction } from '../ui';
 import { LiveBadge } from './reservations';
 
 /** The API's page size for reservation lists (projections/reservations.ts LIST_LIMIT): a full page means "at least". */
@@ -214,17 +214,14 @@ export function DashboardPage({ id }: { id: string }) {
 }
 
 function Booking({ r, today, now, onChange }: { r: Reservation; today: string; now: number; onChange: (r: Reservation) => void }) {
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, run } = useAction();
   const [rejecting, setRejecting] = useState(false);
   const [reason, setReason] = useState('');
   const day = localDate(r.start);
   const reasonId = `reason-${r.reservationId}`;
 
-  const decide = async (what: 'accept' | 'reject') => {
-    setBusy(true);
-    setProblem(null);
-    try {
+  const decide = (what: 'accept' | 'reject') =>
+    run(async () => {
       const res = await call<{ reservationId: string; status: string }>('POST', `/reservations/${encodeURIComponent(r.reservationId)}/${what}`, {
         consistent: true,
         ...(what === 'reject' ? { body: { reason: reason.trim() } } : {}),
@@ -232,12 +229,7 @@ function Booking({ r, today, now, onChange }: { r: Reservation; today: string; n
       // 202: the decision is under way; the live stream brings the outcome
       if (res.status !== 202) onChange({ ...r, status: res.body.status });
       setRejecting(false);
-    } catch (err) {
-      setProblem(asProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <li class={`card booking-${r.status}`}>

@@ -6,7 +6,7 @@ import type { Problem } from '../problem';
 import { CANCELLABLE, upsert } from '../reservations';
 import { href } from '../router';
 import { addDays, formatLocal, todayIn } from '../time';
-import { Alert, asProblem, Heading, Loading, Status } from '../ui';
+import { Alert, asProblem, Heading, Loading, Status, useAction } from '../ui';
 
 export function LiveBadge({ state }: { state: LiveState }) {
   const text = { connecting: 'connecting…', live: 'live', polling: 'updating every 2 s', offline: 'reconnecting…', 'signed-out': 'signed out' }[state];
@@ -64,21 +64,13 @@ export function MyReservationsPage() {
 }
 
 function MyReservation({ r, onChange }: { r: Reservation; onChange: (r: Reservation) => void }) {
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const cancel = async () => {
-    setBusy(true);
-    setProblem(null);
-    try {
+  const { busy, problem, run } = useAction();
+  const cancel = () =>
+    run(async () => {
       const res = await call<{ reservationId: string; status: string }>('POST', `/reservations/${encodeURIComponent(r.reservationId)}/cancel`, { consistent: true });
       // 202: the cancellation is under way; the live stream brings the outcome
       if (res.status !== 202) onChange({ ...r, status: res.body.status });
-    } catch (err) {
-      setProblem(asProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <li class="card">
       <a class="title" href={href.restaurant(r.restaurantId)}>

@@ -1,10 +1,9 @@
 /** Find a restaurant: words, cuisine, near me (the browser's position), open at a given time. */
 import { useEffect, useState } from 'preact/hooks';
 import { get, qs, type Restaurant } from '../api';
-import type { Problem } from '../problem';
 import { href } from '../router';
 import { openAtParam } from '../time';
-import { Alert, asProblem, Heading } from '../ui';
+import { Alert, Heading, useAction } from '../ui';
 
 interface Page {
   items: Restaurant[];
@@ -34,23 +33,15 @@ export function SearchPage({ initialQ, initialCuisine }: { initialQ: string; ini
   const [results, setResults] = useState<Restaurant[] | null>(null);
   const [cursor, setCursor] = useState<string | undefined>();
   const [params, setParams] = useState<Record<string, string | undefined>>({});
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, setProblem, run: act } = useAction();
 
-  const run = async (p: Record<string, string | undefined>, more?: string) => {
-    setBusy(true);
-    setProblem(null);
-    try {
+  const run = (p: Record<string, string | undefined>, more?: string) =>
+    act(async () => {
       const page = await get<Page>(`/restaurants${qs({ ...p, cursor: more })}`);
       setResults((prev) => (more && prev ? [...prev, ...page.items] : page.items));
       setCursor(page.nextCursor);
       setParams(p);
-    } catch (err) {
-      setProblem(asProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   useEffect(() => {
     void run({ q: initialQ.trim() || undefined, cuisine: initialCuisine.trim() || undefined });
