@@ -140,7 +140,9 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
       }
       const start = new Date(request.start);
       try {
-        checkBookable({ restaurant, start, partySize: request.partySize, now: now() });
+        // a table held by an accepted waitlist offer was checked against the booking window when its diner
+        // joined; the hold below is then the offer's own (the ledger answers a repeated hold with it)
+        if (!request.heldByOffer) checkBookable({ restaurant, start, partySize: request.partySize, now: now() });
         const startIso = formatInZone(start, restaurant.timezone);
         const endIso = formatInZone(turnEnd(start, restaurant.policy.turnMinutes), restaurant.timezone);
         const openingDate = openingDateFor(restaurant, start);
@@ -181,6 +183,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
             start: startIso,
             end: endIso,
             tableId: booking.tableId,
+            ...(booking.tableIds ? { tableIds: booking.tableIds } : {}),
             ...(request.name ? { name: request.name } : {}),
             ...(request.phone ? { phone: request.phone } : {}),
             ...(request.notes ? { notes: request.notes } : {}),

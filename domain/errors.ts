@@ -46,6 +46,15 @@ export const DOMAIN_ERROR_KINDS = {
   ALREADY_STARTED: 'conflict',
   PAST_CUTOFF: 'conflict',
   REASON_REQUIRED: 'invalid',
+  // the floor (domain/reservation/floor.ts): a step asked before its window opens (seat, no-show), and
+  // ending a turn early, which needs a seated party
+  NOT_YET: 'conflict',
+  NOT_SEATED: 'conflict',
+  // the waitlist (domain/reservation/waitlist.ts)
+  SLOT_AVAILABLE: 'conflict',
+  NOT_OFFERED: 'conflict',
+  OFFER_EXPIRED: 'conflict',
+  TABLE_OFFERED: 'conflict',
   // shared by the catalog, reservation (FORBIDDEN: owner only) and auth domains
   VALIDATION: 'invalid',
   FORBIDDEN: 'forbidden',

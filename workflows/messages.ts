@@ -42,6 +42,12 @@ export interface ReservationRequest {
    * at least that new (a cached copy when it has one). Absent: the worker's usual short cache.
    */
   restaurantVersion?: number;
+  /**
+   * The table is already held on the ledger under this reservation id, by a waitlist offer the diner
+   * accepted (workflows/waitlist.ts): placement takes that hold. The booking window (advance notice, slot
+   * grid) was checked when the diner joined; an offer may come later than the notice a fresh booking needs.
+   */
+  heldByOffer?: boolean;
 }
 
 /** A run whose placement cannot begin within this long after `answerBy` withdraws (the diner has moved on). */

@@ -64,6 +64,9 @@ function restaurant(overrides: Partial<RestaurantReplica['policy']> = {}, tables
       cancellationCutoffMinutes: 0,
       reminderMinutesBefore: 0,
       maxBookingsPerCustomerPerDay: 20,
+      waitlistOfferMinutes: 10,
+      seatEarlyMinutes: 30,
+      noShowGraceMinutes: 15,
       ...overrides,
     },
   };

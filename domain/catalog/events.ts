@@ -28,6 +28,11 @@ export interface Location {
 export interface Table {
   id: string;
   seats: number;
+  /**
+   * Ids of the tables this one may be pushed together with (issue 14). A combination needs every pair of
+   * its tables to name each other (domain/reservation/combinations.ts). Absent: never combined.
+   */
+  combinableWith?: string[];
 }
 
 export interface Price {
@@ -62,6 +67,12 @@ export interface ReservationPolicy {
    * one account cannot hoard every table of an evening.
    */
   maxBookingsPerCustomerPerDay: number;
+  /** How long a waitlist offer holds a freed table for its diner (minutes). */
+  waitlistOfferMinutes: number;
+  /** How long before the start the owner may mark a party seated (minutes). */
+  seatEarlyMinutes: number;
+  /** How long after the start a party that has not come may be marked a no-show (minutes). */
+  noShowGraceMinutes: number;
 }
 
 /** The free-text and place fields an owner edits with PATCH. */
@@ -153,4 +164,7 @@ export const DEFAULT_POLICY: ReservationPolicy = {
   cancellationCutoffMinutes: 120,
   reminderMinutesBefore: 120,
   maxBookingsPerCustomerPerDay: 2,
+  waitlistOfferMinutes: 10,
+  seatEarlyMinutes: 30,
+  noShowGraceMinutes: 15,
 };

@@ -24,7 +24,10 @@ export const ledgerStreamId = (restaurantId: string, localDate: string): string 
 
 export interface LedgerBooking {
   reservationId: string;
+  /** The table, or the first of the combined tables (`tableIds`). */
   tableId: string;
+  /** Combined tables (issue 14): every table the booking takes, `tableId` among them; absent for one table. */
+  tableIds?: string[];
   /** ISO 8601 instants with offset; the booking occupies [start, end). */
   start: string;
   end: string;
@@ -53,6 +56,8 @@ export interface HoldTable {
   alsoOccupied?: LedgerBooking[];
   /** Confirm at once (the restaurant accepts automatically): one `TableBooked` instead of held + confirmed. */
   confirm?: boolean;
+  /** Only these tables may be taken (a waitlist offer holds the table that was freed). */
+  onlyTables?: string[];
   /** The customer, and how many active bookings one customer may have on this ledger (policy). */
   customerId?: string;
   maxPerCustomer?: number;

@@ -28,6 +28,9 @@ const restaurant: RestaurantReplica = {
     cancellationCutoffMinutes: 120,
     reminderMinutesBefore: 45,
     maxBookingsPerCustomerPerDay: 20,
+    waitlistOfferMinutes: 10,
+    seatEarlyMinutes: 30,
+    noShowGraceMinutes: 15,
   },
 };
 

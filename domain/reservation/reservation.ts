@@ -42,7 +42,10 @@ export interface ReservationDetails {
   /** ISO 8601 with the restaurant's offset, e.g. 2026-03-29T19:30:00+02:00; the turn is [start, end). */
   start: string;
   end: string;
+  /** The table, or the first of the combined tables. */
   tableId: string;
+  /** Combined tables: every table the reservation takes (`tableId` among them); absent for one table. */
+  tableIds?: string[];
   name?: string;
   phone?: string;
   notes?: string;

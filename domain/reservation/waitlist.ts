@@ -27,10 +27,8 @@
  * Event types carry the `Waitlist` prefix: they share the reservation service's store with the
  * reservation and ledger events, and projections switch on the type alone.
  *
- * Refusals: the codes the issue names (NOT_OFFERED, OFFER_EXPIRED, TABLE_OFFERED) are not in
- * domain/errors.ts yet, so each is raised as the nearest existing DomainError code (`WAITLIST_REFUSALS`)
- * with the waitlist's own code in `details.refusal`. Adding them to errors.ts is a one-line change there and
- * in that table.
+ * Refusals: NOT_OFFERED (nothing to accept), OFFER_EXPIRED (accepted too late), TABLE_OFFERED (a second
+ * live offer for one table), with the code again in `details.refusal` for older clients that read it there.
  */
 import type { Decider } from '../../eventstore/command-handler';
 import type { DomainEvent } from '../../eventstore/types';
@@ -84,6 +82,8 @@ export interface WaitlistEntry {
   offer?: WaitlistOffer;
   /** Once booked. */
   reservationId?: string;
+  /** How many offers this entry has had: the n-th offer holds its table under `offerReservationId`'s n. */
+  offers?: number;
 }
 
 export interface WaitlistState {
@@ -152,16 +152,11 @@ export type WaitlistCommand = JoinWaitlist | TableFreed | AcceptOffer | Withdraw
 
 // ---- refusals
 
-/** The waitlist's refusal codes and the existing DomainError code each is raised as (see the header). */
-export const WAITLIST_REFUSALS = {
-  NOT_OFFERED: 'NOT_HELD',
-  OFFER_EXPIRED: 'PAST_CUTOFF',
-  TABLE_OFFERED: 'ALREADY_EXISTS',
-} as const satisfies Record<string, DomainErrorCode>;
-export type WaitlistRefusal = keyof typeof WAITLIST_REFUSALS;
+export const WAITLIST_REFUSALS = ['NOT_OFFERED', 'OFFER_EXPIRED', 'TABLE_OFFERED'] as const satisfies readonly DomainErrorCode[];
+export type WaitlistRefusal = (typeof WAITLIST_REFUSALS)[number];
 
 export function waitlistRefusal(refusal: WaitlistRefusal, message: string, details: Record<string, unknown> = {}): DomainError {
-  return new DomainError(WAITLIST_REFUSALS[refusal], message, { refusal, ...details });
+  return new DomainError(refusal, message, { refusal, ...details });
 }
 
 // ---- rules (pure, exported for the workflow, the API and the read model)
@@ -267,7 +262,7 @@ export const waitlistDecider: Decider<WaitlistCommand, WaitlistState, WaitlistEv
       case 'WaitlistOffered': {
         const { entryId, ...offer } = event.data;
         return {
-          ...withEntry(state, { ...entry, status: 'offered', offer }),
+          ...withEntry(state, { ...entry, status: 'offered', offer, offers: (entry.offers ?? 0) + 1 }),
           offeredTables: { ...state.offeredTables, [offer.tableId]: entryId },
         };
       }

@@ -132,7 +132,7 @@ describe('TableFreed: the first waiting entry that fits, in join order', () => {
     ['nobody fits: nothing is offered', [joined(j4)], freed(t4), []],
     ['nobody waits: nothing is offered', [], freed(t4), []],
     ['one offer per table: the same freeing told again is a retry', [...queue, offerE1], freed(t4), []],
-    ['never two live offers for one table: another freeing of an offered table is refused', [...queue, offerE1], freed({ ...t4, from: at('22:00'), until: at('23:59') }), 'ALREADY_EXISTS'],
+    ['never two live offers for one table: another freeing of an offered table is refused', [...queue, offerE1], freed({ ...t4, from: at('22:00'), until: at('23:59') }), 'TABLE_OFFERED'],
     ['an interval that ends before it starts', queue, freed({ ...t4, until: at('19:00') }), 'INVALID_PERIOD'],
     ['a table without seats', queue, freed({ ...t4, seats: 0 }), 'VALIDATION'],
     ['no turn', queue, freed({ ...t4, turnMinutes: 0 }), 'VALIDATION'],
@@ -153,11 +153,11 @@ describe('AcceptOffer: its diner, while the offer is live', () => {
   it.each<Row>([
     ['accepted before it expires: booked', [...queue, offerE1], accept('e1', 'c1', at('18:09')), [accepted('e1', 't4', at('20:00'), 'res-w1')]],
     ['a retried accept is a no-op', [...queue, offerE1, accepted('e1', 't4', at('20:00'), 'res-w1')], accept('e1', 'c1', at('18:09')), []],
-    ['accepted at expiresAt: too late', [...queue, offerE1], accept('e1', 'c1', at('18:10')), 'PAST_CUTOFF'],
-    ['accepted after its offer lapsed', [...queue, offerE1, offerExpired('e1', 't4')], accept('e1', 'c1', at('18:11')), 'NOT_HELD'],
-    ['a waiting entry has nothing to accept', queue, accept('e1', 'c1', at('18:05')), 'NOT_HELD'],
-    ['a withdrawn entry has nothing to accept', [...queue, withdrawn('e1')], accept('e1', 'c1', at('18:05')), 'NOT_HELD'],
-    ['booked under another reservation', [...queue, offerE1, accepted('e1', 't4', at('20:00'), 'res-w1')], accept('e1', 'c1', at('18:09'), 'res-other'), 'NOT_HELD'],
+    ['accepted at expiresAt: too late', [...queue, offerE1], accept('e1', 'c1', at('18:10')), 'OFFER_EXPIRED'],
+    ['accepted after its offer lapsed', [...queue, offerE1, offerExpired('e1', 't4')], accept('e1', 'c1', at('18:11')), 'NOT_OFFERED'],
+    ['a waiting entry has nothing to accept', queue, accept('e1', 'c1', at('18:05')), 'NOT_OFFERED'],
+    ['a withdrawn entry has nothing to accept', [...queue, withdrawn('e1')], accept('e1', 'c1', at('18:05')), 'NOT_OFFERED'],
+    ['booked under another reservation', [...queue, offerE1, accepted('e1', 't4', at('20:00'), 'res-w1')], accept('e1', 'c1', at('18:09'), 'res-other'), 'NOT_OFFERED'],
     ['only its diner may accept', [...queue, offerE1], accept('e1', 'c2', at('18:05')), 'FORBIDDEN'],
     ['an unknown entry', queue, accept('e9', 'c1', at('18:05')), 'NOT_FOUND'],
   ])('%s', (...row) => check(row));
@@ -170,7 +170,7 @@ describe('AcceptOffer: its diner, while the offer is live', () => {
   it('once booked, the entry keeps its reservation and the table is no longer on offer', () => {
     const state = waitlist.given([...queue, offerE1]).when(accept('e1', 'c1', at('18:05'))).then([accepted('e1', 't4', at('20:00'), 'res-w1')]);
     const { type: _type, ...details } = j1;
-    expect(state.entries['e1']).toEqual({ ...details, status: 'booked', reservationId: 'res-w1' });
+    expect(state.entries['e1']).toEqual({ ...details, status: 'booked', reservationId: 'res-w1', offers: 1 });
     expect(offerHolderOf(state, 't4')).toBeUndefined();
   });
 });

@@ -1,0 +1,79 @@
+/**
+ * Everything the API (client), the reservation workflow and the waitlist workflow share about a
+ * restaurant's waitlist for one opening day (issue 14): the workflow id scheme, the typed updates, the
+ * signal a reservation workflow sends when it frees a table, the query, and the activities' interface.
+ * Importing this file pulls in no Node builtins, so workflow code and the API can both use it.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { WaitlistEntry, WaitlistState, WaitlistStatus } from '../domain/reservation/waitlist';
+import type { ReservationStatus } from '../domain/reservation/reservation';
+
+export type { WaitlistEntry, WaitlistState, WaitlistStatus };
+
+/** One workflow per restaurant and opening day, the same key as its event stream (`waitlistStreamId`). */
+export const waitlistWorkflowId = (restaurantId: string, openingDate: string): string => `waitlist-${restaurantId}-${openingDate}`;
+
+export interface WaitlistWorkflowInput {
+  restaurantId: string;
+  /** The opening day (YYYY-MM-DD, the restaurant's local date its ledger is kept under). */
+  openingDate: string;
+}
+
+export interface JoinInput {
+  entryId: string;
+  customerId: string;
+  partySize: number;
+  /** ISO 8601 instant (with offset), a start the restaurant offers. */
+  start: string;
+  /** Any start within ± this many minutes will do (0–120). */
+  flexMinutes: number;
+}
+
+export interface JoinResult {
+  entryId: string;
+  status: 'waiting';
+  /** 1 = next in line among waiting entries. */
+  position: number;
+  /** False when this call found the entry already joined (a retry). */
+  created: boolean;
+}
+
+export interface EntryAction {
+  entryId: string;
+  /** The signed-in diner: only the diner who joined may accept or withdraw. */
+  customerId: string;
+}
+
+export interface AcceptResult {
+  entryId: string;
+  reservationId: string;
+  /** The reservation's status once placed: accepted, or pending under manual acceptance. */
+  status: ReservationStatus;
+}
+
+export interface WithdrawResult {
+  entryId: string;
+  status: 'withdrawn';
+}
+
+/**
+ * A reservation gave its table back (cancelled, rejected, expired, no-show, ended early): sent by the
+ * reservation workflow to its restaurant's waitlist workflow of that opening day, if one runs.
+ */
+export interface TableFreedSignal {
+  reservationId: string;
+  /** The table, and every table of a combination. */
+  tableId: string;
+  tableIds?: string[];
+  /** The turn it held, ISO with offset: [start, end). */
+  start: string;
+  end: string;
+  reason: string;
+}
+
+export const joinUpdate = defineUpdate<JoinResult, [JoinInput]>('join');
+export const acceptOfferUpdate = defineUpdate<AcceptResult, [EntryAction]>('acceptOffer');
+export const withdrawUpdate = defineUpdate<WithdrawResult, [EntryAction]>('withdraw');
+export const tableFreedSignal = defineSignal<[TableFreedSignal]>('tableFreed');
+/** The waitlist as the workflow last recorded it. */
+export const waitlistQuery = defineQuery<WaitlistState>('waitlist');
