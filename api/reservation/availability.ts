@@ -123,12 +123,13 @@ export function availabilityReader(opts: AvailabilityOptions): AvailabilityReade
 /** Free-start lists kept by content at most (each ~10 kB for a day of 15-minute slots); the oldest go first. */
 const MAX_ANSWERS = 4000;
 
-/** What of a ledger availability depends on: each booking's table and turn (in the document's order). */
+/** What of a ledger availability depends on: each booking's tables and turn (in the document's order). */
 function occupancyOf(ledger: LedgerState): string {
   let out = '';
   for (const id in ledger.bookings) {
     const b = ledger.bookings[id]!;
-    out += `${b.tableId} ${b.start} ${b.end};`;
+    // every table of a combination (tableIds) is taken, not only the first
+    out += `${b.tableIds ? b.tableIds.join(',') : b.tableId} ${b.start} ${b.end};`;
   }
   return out;
 }

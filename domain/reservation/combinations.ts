@@ -1,7 +1,7 @@
 /**
  * Combined tables (issue 14): a party too large for any single free table sits at tables pushed together.
- * Pure and deterministic; the search is bounded by `maxTables`. Not wired yet: the catalog's Table has no
- * `combinableWith` and the ledger still holds one table per reservation.
+ * Pure and deterministic; the search is bounded by `maxTables`. The ledger (./ledger.ts) holds what
+ * `smallestCombination` picks, and the party-size limit (`largestSeating`) counts combinations.
  *
  * Rules chosen:
  * - A combination is valid only when every pair of its tables names each other in `combinableWith`
@@ -78,7 +78,10 @@ export function smallestCombination(
   }
   if (best) return best;
 
-  const limit = Math.min(Math.floor(maxTables), candidates.length);
+  // a table that names no other can be in no combination: leaving it out keeps the search to the tables
+  // the owner has paired (most restaurants have none)
+  const pool = candidates.filter((t) => (t.combinableWith ?? []).length > 0);
+  const limit = Math.min(Math.floor(maxTables), pool.length);
   const chosen: CombinableTable[] = [];
   // Depth-first over id-ordered subsets, each table only with later ones, extended only by a table
   // combinable with every table chosen so far: at most C(n, maxTables) subsets are visited.
@@ -90,8 +93,8 @@ export function smallestCombination(
     }
     if (chosen.length >= limit) return;
     if (best && seats >= best.seats) return; // any completion would have more seats than the best
-    for (let i = from; i < candidates.length; i++) {
-      const t = candidates[i]!;
+    for (let i = from; i < pool.length; i++) {
+      const t = pool[i]!;
       if (!chosen.every((c) => mutuallyCombinable(c, t))) continue;
       chosen.push(t);
       extend(i + 1, seats + t.seats);
@@ -110,4 +113,32 @@ export function availableCapacity(
   maxTables: number = DEFAULT_MAX_TABLES,
 ): boolean {
   return smallestCombination(tables, free, partySize, maxTables) !== null;
+}
+
+/**
+ * The most seats any single table or valid combination of up to `maxTables` tables offers, all tables free:
+ * no larger party can ever be seated (the party-size limit). 0 without tables.
+ */
+export function largestSeating(tables: readonly CombinableTable[], maxTables: number = DEFAULT_MAX_TABLES): number {
+  const firstById = new Map<string, CombinableTable>();
+  for (const t of tables) if (!firstById.has(t.id)) firstById.set(t.id, t);
+  const all = [...firstById.values()].filter((t) => t.seats > 0);
+  let most = all.reduce((max, t) => Math.max(max, t.seats), 0);
+  const pool = all.filter((t) => (t.combinableWith ?? []).length > 0).sort((a, b) => byId(a.id, b.id));
+  const limit = Math.min(Math.floor(maxTables), pool.length);
+  const chosen: CombinableTable[] = [];
+  // the same id-ordered depth-first walk as above, keeping the most seats instead of the fewest
+  const extend = (from: number, seats: number): void => {
+    if (chosen.length >= 2) most = Math.max(most, seats);
+    if (chosen.length >= limit) return;
+    for (let i = from; i < pool.length; i++) {
+      const t = pool[i]!;
+      if (!chosen.every((c) => mutuallyCombinable(c, t))) continue;
+      chosen.push(t);
+      extend(i + 1, seats + t.seats);
+      chosen.pop();
+    }
+  };
+  extend(0, 0);
+  return most;
 }

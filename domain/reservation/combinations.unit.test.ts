@@ -1,4 +1,4 @@
-import { availableCapacity, isValidCombination, mutuallyCombinable, smallestCombination, type CombinableTable } from './combinations';
+import { availableCapacity, isValidCombination, largestSeating, mutuallyCombinable, smallestCombination, type CombinableTable } from './combinations';
 
 // A floor: three 4-tops along a wall that push together (a, b, c), a 2-top that joins the first two (d),
 // a lone 6-top (e) and a lone 8-top (f).
@@ -133,5 +133,21 @@ describe('availableCapacity (availability counts combinations)', () => {
     expect(availableCapacity(floor, freeOf('e', 'f'), 9)).toBe(false);
     expect(availableCapacity(floor, all, 13)).toBe(false);
     expect(availableCapacity(floor, all, 12, 2)).toBe(false);
+  });
+});
+
+describe('largestSeating (the party-size limit counts combinations)', () => {
+  test('the most seats of any single table or valid combination of up to maxTables tables', () => {
+    expect(largestSeating(floor)).toBe(12); // a + b + c
+    expect(largestSeating(floor, 2)).toBe(8); // f alone, or a + b
+    expect(largestSeating(floor, 1)).toBe(8); // f
+    expect(largestSeating([e, f])).toBe(8); // not combinable
+  });
+  test('one-sided listings do not count; no tables seat nobody', () => {
+    expect(largestSeating([{ id: 'x', seats: 4, combinableWith: ['y'] }, { id: 'y', seats: 4 }])).toBe(4);
+    expect(largestSeating([])).toBe(0);
+  });
+  test('a duplicated id counts once', () => {
+    expect(largestSeating([{ id: 'a', seats: 4, combinableWith: ['a'] }, { id: 'a', seats: 4, combinableWith: ['a'] }])).toBe(4);
   });
 });

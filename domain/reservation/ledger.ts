@@ -11,6 +11,11 @@
  * racing across the date boundary on the same table can both pass. Keeping a restaurant's turns within
  * one ledger (the usual case) avoids it.
  *
+ * Combined tables (issue 14): a party no single free table seats gets the smallest free combination of
+ * mutually combinable tables (./combinations.ts). The booking records the first table as `tableId` and all
+ * of them as `tableIds`; every one of them counts as taken, and confirm and release act on them together
+ * (their events carry `tableIds` too).
+ *
  * State is plain JSON and `evolve` is O(1), so projections can keep ledger states and answer
  * availability (`availableStarts`) without replaying streams per request.
  */
@@ -18,6 +23,7 @@ import type { Decider } from '../../eventstore/command-handler';
 import type { DomainEvent } from '../../eventstore/types';
 import { DomainError } from '../errors';
 import { parseInstant } from '../time/zoned-time';
+import { smallestCombination } from './combinations';
 import type { Table } from './restaurant';
 
 export const ledgerStreamId = (restaurantId: string, localDate: string): string => `ledger-${restaurantId}-${localDate}`;
@@ -81,8 +87,9 @@ type Claim = Omit<LedgerBooking, 'status'>;
 export type TableHeld = DomainEvent<'TableHeld', Claim>;
 /** Held and confirmed in one step (automatic acceptance): one event, one write, one message downstream. */
 export type TableBooked = DomainEvent<'TableBooked', Claim>;
-export type TableConfirmed = DomainEvent<'TableConfirmed', { reservationId: string; tableId: string }>;
-export type TableReleased = DomainEvent<'TableReleased', { reservationId: string; tableId: string; reason: string }>;
+/** `tableIds`: every table of a combined booking (absent for one table). */
+export type TableConfirmed = DomainEvent<'TableConfirmed', { reservationId: string; tableId: string; tableIds?: string[] }>;
+export type TableReleased = DomainEvent<'TableReleased', { reservationId: string; tableId: string; tableIds?: string[]; reason: string }>;
 export type LedgerEvent = TableHeld | TableBooked | TableConfirmed | TableReleased;
 
 // ---- decider
@@ -135,15 +142,25 @@ export const ledgerDecider: Decider<LedgerCommand, LedgerState, LedgerEvent> = {
           }
         }
         const occupied = [...Object.values(state.bookings), ...(command.alsoOccupied ?? [])];
-        const table = seatingTables(freeTablesAmong(spansOf(occupied), start, end, command.tables), command.partySize)[0];
-        if (!table) {
+        const only = command.onlyTables ? new Set(command.onlyTables) : undefined;
+        const tables = only ? command.tables.filter((t) => only.has(t.id)) : command.tables;
+        const seating = seatingFor(freeTablesAmong(spansOf(occupied), start, end, tables), command.partySize);
+        if (!seating) {
           throw new DomainError('NO_TABLE', `No table for ${command.partySize} is free at that time.`, {
             start: command.start,
             partySize: command.partySize,
           });
         }
         const { reservationId, partySize } = command;
-        const data = { reservationId, tableId: table.id, start: command.start, end: command.end, partySize, ...(customerId !== undefined ? { customerId } : {}) };
+        const data = {
+          reservationId,
+          tableId: seating[0]!,
+          ...(seating.length > 1 ? { tableIds: seating } : {}),
+          start: command.start,
+          end: command.end,
+          partySize,
+          ...(customerId !== undefined ? { customerId } : {}),
+        };
         return [command.confirm ? { type: 'TableBooked', data } : { type: 'TableHeld', data }];
       }
       case 'ConfirmTable': {
@@ -154,13 +171,15 @@ export const ledgerDecider: Decider<LedgerCommand, LedgerState, LedgerEvent> = {
           });
         }
         if (booking.status === 'confirmed') return [];
-        return [{ type: 'TableConfirmed', data: { reservationId: booking.reservationId, tableId: booking.tableId } }];
+        return [{ type: 'TableConfirmed', data: { reservationId: booking.reservationId, tableId: booking.tableId, ...tableIdsOf(booking) } }];
       }
       case 'ReleaseTable': {
         // Releasing what is not held is a no-op: compensations may run more than once.
         const booking = state.bookings[command.reservationId];
         if (!booking) return [];
-        return [{ type: 'TableReleased', data: { reservationId: booking.reservationId, tableId: booking.tableId, reason: command.reason } }];
+        return [
+          { type: 'TableReleased', data: { reservationId: booking.reservationId, tableId: booking.tableId, ...tableIdsOf(booking), reason: command.reason } },
+        ];
       }
     }
   },
@@ -172,8 +191,8 @@ export const ledgerDecider: Decider<LedgerCommand, LedgerState, LedgerEvent> = {
 export type Occupancy = LedgerState | readonly LedgerState[] | readonly LedgerBooking[];
 
 /**
- * The candidate starts (from `bookableStarts`) at which some table seating `partySize` is free for the
- * whole turn. Pass the ledger states of the dates the turns can touch (for a date with after-midnight
+ * The candidate starts (from `bookableStarts`) at which some table, or combination of tables, seating
+ * `partySize` is free for the whole turn. Pass the ledger states of the dates the turns can touch (for a date with after-midnight
  * slots: that date and the next; for turns spilling in from the previous night: the previous one too).
  */
 export function availableStarts(
@@ -185,10 +204,16 @@ export function availableStarts(
 ): Date[] {
   const spans = spansOf(occupancy);
   const fitting = seatingTables(tables, partySize);
-  if (fitting.length === 0) return [];
+  // only tables that name another can be combined; without such tables only single tables count
+  const combinable = tables.filter((t) => (t.combinableWith ?? []).length > 0);
+  if (fitting.length === 0 && combinable.length < 2) return [];
   return candidates.filter((c) => {
     const start = c.getTime();
-    return freeTablesAmong(spans, start, start + turnMinutes * 60_000, fitting).length > 0;
+    const end = start + turnMinutes * 60_000;
+    if (freeTablesAmong(spans, start, end, fitting).length > 0) return true;
+    if (combinable.length < 2) return false;
+    const free = freeTablesAmong(spans, start, end, combinable);
+    return free.length >= 2 && smallestCombination(free, new Set(free.map((t) => t.id)), partySize) !== null;
   });
 }
 
@@ -208,6 +233,19 @@ export function nearestFreeStarts(
     .slice(0, q.count ?? 3)
     .sort((a, b) => a.getTime() - b.getTime());
 }
+
+/**
+ * The tables to hold for the party among the free ones: the smallest single table that seats it, else the
+ * smallest valid combination (./combinations.ts), as ids with the first one the booking's `tableId`;
+ * null when nothing fits.
+ */
+function seatingFor(free: readonly Table[], partySize: number): string[] | null {
+  const single = seatingTables(free, partySize)[0];
+  if (single) return [single.id];
+  return smallestCombination(free, new Set(free.map((t) => t.id)), partySize)?.tableIds ?? null;
+}
+
+const tableIdsOf = (b: Pick<LedgerBooking, 'tableIds'>): { tableIds?: string[] } => (b.tableIds ? { tableIds: b.tableIds } : {});
 
 /** Tables seating the party, smallest first, ties by id: the choice that wastes the fewest seats. */
 function seatingTables(tables: readonly Table[], partySize: number): Table[] {
@@ -240,7 +278,12 @@ function spansOf(occupancy: Occupancy): Span[] {
   const items: readonly (LedgerState | LedgerBooking)[] = 'bookings' in occupancy ? [occupancy] : occupancy;
   return items
     .flatMap((x) => ('bookings' in x ? Object.values(x.bookings) : [x]))
-    .map((b) => ({ tableId: b.tableId, start: Date.parse(b.start), end: Date.parse(b.end) }));
+    // every table of a combined booking is taken
+    .flatMap((b) => {
+      const start = Date.parse(b.start);
+      const end = Date.parse(b.end);
+      return (b.tableIds ?? [b.tableId]).map((tableId) => ({ tableId, start, end }));
+    });
 }
 
 function instant(iso: string, field: string): number {

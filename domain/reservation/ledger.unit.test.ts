@@ -2,6 +2,7 @@ import type { DomainErrorCode } from '../errors';
 import { spec } from '../testing/decider-spec';
 import {
   availableStarts,
+  nearestFreeStarts,
   ledgerDecider,
   ledgerStreamId,
   type HoldTable,
@@ -222,5 +223,150 @@ describe('queries for availability', () => {
     expect(fmt(availableStarts(state, candidates, 2, 60, small))).toEqual(['19:00', '19:30', '21:00', '21:30']);
     // nobody seats 7
     expect(availableStarts(state, candidates, 7, 60, MIXED)).toEqual([]);
+  });
+});
+
+// ---- combined tables (issue 14)
+
+// Two 4-tops by the window that push together (w1, w2, each naming the other), a 2-top that joins w2 only
+// from w2's side (one-sided: never combined), a lone 6-top.
+const FLOOR: Table[] = [
+  { id: 'six', seats: 6 },
+  { id: 'w2', seats: 4, combinableWith: ['w1', 'two'] },
+  { id: 'w1', seats: 4, combinableWith: ['w2'] },
+  { id: 'two', seats: 2 },
+];
+function heldAt(reservationId: string, tableIds: string[], start: string, partySize: number, turn = 60): LedgerEvent {
+  return { type: 'TableHeld', data: { reservationId, tableId: tableIds[0]!, tableIds, start, end: plus(start, turn), partySize } };
+}
+
+describe('HoldTable: combined tables, smallest first', () => {
+  it.each<[string, LedgerEvent[], HoldTable, LedgerEvent[] | 'NO_TABLE']>([
+    ['a party one free table seats gets that table, not a combination', [], hold('a', at('20:00'), 6, FLOOR), [held('a', 'six', at('20:00'), 6)]],
+    [
+      'a party of 8 no single table seats gets the two window tables',
+      [],
+      hold('a', at('20:00'), 8, FLOOR),
+      [heldAt('a', ['w1', 'w2'], at('20:00'), 8)],
+    ],
+    [
+      'a party of 5 with the 6 taken gets the combination (8 seats)',
+      [held('x', 'six', at('20:00'), 6)],
+      hold('a', at('20:00'), 5, FLOOR),
+      [heldAt('a', ['w1', 'w2'], at('20:00'), 5)],
+    ],
+    [
+      'of two combinations the one with fewer seats wins',
+      [],
+      hold('a', at('20:00'), 7, [
+        { id: 'a8', seats: 4, combinableWith: ['b8'] },
+        { id: 'b8', seats: 4, combinableWith: ['a8'] },
+        { id: 'c10', seats: 6, combinableWith: ['d10'] },
+        { id: 'd10', seats: 4, combinableWith: ['c10'] },
+      ]),
+      [heldAt('a', ['a8', 'b8'], at('20:00'), 7)],
+    ],
+    ['a one-sided listing is no combination (w2 names two, two does not name w2)', [held('x', 'w1', at('20:00'), 4)], hold('a', at('20:00'), 6, FLOOR.filter((t) => t.id !== 'six')), 'NO_TABLE'],
+    ['one table of the combination taken: no combination', [held('x', 'w1', at('20:00'), 2)], hold('a', at('20:00'), 8, FLOOR), 'NO_TABLE'],
+    ['no combination seats more than its tables', [], hold('a', at('20:00'), 9, FLOOR), 'NO_TABLE'],
+    [
+      'confirm at once: one TableBooked with every table',
+      [],
+      { ...hold('a', at('20:00'), 8, FLOOR), confirm: true },
+      [{ type: 'TableBooked', data: { reservationId: 'a', tableId: 'w1', tableIds: ['w1', 'w2'], start: at('20:00'), end: at('21:00'), partySize: 8 } }],
+    ],
+  ])('%s', (_rule, given, when, then) => {
+    if (typeof then === 'string') ledger.given(given).when(when).thenThrows(then);
+    else ledger.given(given).when(when).then(then);
+  });
+
+  it('every table of a combination is taken: neither can be held again for that turn', () => {
+    const both = heldAt('a', ['w1', 'w2'], at('20:00'), 8);
+    const fours = FLOOR.filter((t) => t.id === 'w1' || t.id === 'w2');
+    ledger.given([both]).when(hold('b', at('20:30'), 2, fours)).thenThrows('NO_TABLE');
+    ledger.given([both]).when(hold('b', at('20:30'), 2, [{ id: 'w2', seats: 4 }])).thenThrows('NO_TABLE');
+    // the turn over, both are free again
+    ledger.given([both]).when(hold('b', at('21:00'), 8, FLOOR)).then([heldAt('b', ['w1', 'w2'], at('21:00'), 8)]);
+  });
+
+  it('confirm and release act on the whole booking, and release frees every table', () => {
+    const both = heldAt('a', ['w1', 'w2'], at('20:00'), 8);
+    ledger
+      .given([both])
+      .when({ type: 'ConfirmTable', reservationId: 'a' })
+      .then([{ type: 'TableConfirmed', data: { reservationId: 'a', tableId: 'w1', tableIds: ['w1', 'w2'] } }]);
+    const after = ledger
+      .given([both])
+      .when({ type: 'ReleaseTable', reservationId: 'a', reason: 'cancelled' })
+      .then([{ type: 'TableReleased', data: { reservationId: 'a', tableId: 'w1', tableIds: ['w1', 'w2'], reason: 'cancelled' } }]);
+    expect(after).toEqual({ bookings: {} });
+    const released2: LedgerEvent = { type: 'TableReleased', data: { reservationId: 'a', tableId: 'w1', tableIds: ['w1', 'w2'], reason: 'cancelled' } };
+    ledger.given([both, released2]).when(hold('b', at('20:00'), 4, [{ id: 'w2', seats: 4 }])).then([held('b', 'w2', at('20:00'), 4)]);
+  });
+
+  it('a combined booking from a neighbouring date (alsoOccupied) blocks all its tables', () => {
+    const late: LedgerBooking = { reservationId: 'late', tableId: 'w1', tableIds: ['w1', 'w2'], start: at('23:30'), end: at('01:00', '2026-06-13'), partySize: 8, status: 'confirmed' };
+    ledger
+      .given([])
+      .when({ ...hold('b', at('00:15', '2026-06-13'), 3, [{ id: 'w2', seats: 4 }]), alsoOccupied: [late] })
+      .thenThrows('NO_TABLE');
+  });
+});
+
+describe('HoldTable: onlyTables (a waitlist offer holds the table that was freed)', () => {
+  it.each<[string, LedgerEvent[], HoldTable, LedgerEvent[] | 'NO_TABLE']>([
+    ['only the named table may be taken, even when a smaller one is free', [], { ...hold('a', at('20:00'), 2, MIXED), onlyTables: ['t6'] }, [held('a', 't6', at('20:00'), 2)]],
+    ['the named table taken: no other is offered instead', [held('x', 't6', at('20:00'), 2)], { ...hold('a', at('20:00'), 2, MIXED), onlyTables: ['t6'] }, 'NO_TABLE'],
+    ['the named table too small: none', [], { ...hold('a', at('20:00'), 5, MIXED), onlyTables: ['t4'] }, 'NO_TABLE'],
+    ['an id the restaurant does not have: none', [], { ...hold('a', at('20:00'), 2, MIXED), onlyTables: ['gone'] }, 'NO_TABLE'],
+    [
+      'a freed combination may be held again as a combination',
+      [],
+      { ...hold('a', at('20:00'), 8, FLOOR), onlyTables: ['w1', 'w2'] },
+      [heldAt('a', ['w1', 'w2'], at('20:00'), 8)],
+    ],
+    [
+      'a single named table of a combination cannot be combined with one not named',
+      [],
+      { ...hold('a', at('20:00'), 8, FLOOR), onlyTables: ['w1'] },
+      'NO_TABLE',
+    ],
+    ['an empty list allows nothing', [], { ...hold('a', at('20:00'), 2, MIXED), onlyTables: [] }, 'NO_TABLE'],
+  ])('%s', (_rule, given, when, then) => {
+    if (typeof then === 'string') ledger.given(given).when(when).thenThrows(then);
+    else ledger.given(given).when(when).then(then);
+  });
+});
+
+describe('availability counts combinations', () => {
+  const d = (iso: string) => new Date(iso);
+  const candidates = ['19:00', '19:30', '20:00', '20:30', '21:00'].map((h) => d(at(h)));
+  const fmt = (ds: Date[]) => ds.map((x) => new Date(x.getTime() + 2 * 3600_000).toISOString().slice(11, 16)); // +02:00 wall
+
+  it('a party of 8 is offered the starts at which both window tables are free', () => {
+    // w1 busy 19:30–20:30: every turn from 19:00 to 20:00 overlaps it; from 20:30 both are free
+    const state = ledger.given([held('x', 'w1', at('19:30'), 2)]).state;
+    expect(fmt(availableStarts(state, candidates, 8, 60, FLOOR))).toEqual(['20:30', '21:00']);
+    expect(fmt(availableStarts({ bookings: {} }, candidates, 8, 60, FLOOR))).toEqual(['19:00', '19:30', '20:00', '20:30', '21:00']);
+  });
+
+  it('a combined booking makes each of its tables unavailable', () => {
+    const state = ledger.given([heldAt('a', ['w1', 'w2'], at('20:00'), 8)]).state;
+    const fours = FLOOR.filter((t) => t.id === 'w1' || t.id === 'w2');
+    expect(fmt(availableStarts(state, candidates, 4, 60, fours))).toEqual(['19:00', '21:00']);
+  });
+
+  it('no combination, no start: one-sided listings and parties larger than every combination', () => {
+    expect(availableStarts({ bookings: {} }, candidates, 9, 60, FLOOR)).toEqual([]);
+    const oneSided: Table[] = [
+      { id: 'x', seats: 4, combinableWith: ['y'] },
+      { id: 'y', seats: 4 },
+    ];
+    expect(availableStarts({ bookings: {} }, candidates, 8, 60, oneSided)).toEqual([]);
+  });
+
+  it('nearestFreeStarts offers the starts a combination seats', () => {
+    const state = ledger.given([held('x', 'w1', at('19:30'), 2)]).state;
+    expect(fmt(nearestFreeStarts(state, candidates, { start: d(at('20:00')), partySize: 8, turnMinutes: 60, tables: FLOOR }))).toEqual(['20:30', '21:00']);
   });
 });

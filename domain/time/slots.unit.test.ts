@@ -354,6 +354,23 @@ describe('checkBookable', () => {
     expect(codeOf(() => checkBookable(input))).toBe(expected);
   });
 
+  it('a party a combination of tables seats is not too large (mutual listing only)', () => {
+    const paired = restaurant({
+      hours: { friday: [{ open: '19:00', close: '02:00' }] },
+      policy: { minAdvanceMinutes: 60, maxAdvanceDays: 30, maxPartySize: 10 },
+      tables: [
+        { id: 'w1', seats: 4, combinableWith: ['w2'] },
+        { id: 'w2', seats: 4, combinableWith: ['w1'] },
+        { id: 't6', seats: 6 },
+      ],
+    });
+    const at = { start: instant('2026-06-12T20:00:00+02:00'), now };
+    expect(codeOf(() => checkBookable({ restaurant: paired, partySize: 8, ...at }))).toBe('none');
+    expect(codeOf(() => checkBookable({ restaurant: paired, partySize: 9, ...at }))).toBe('PARTY_TOO_LARGE');
+    const oneSided = { ...paired, tables: [{ id: 'w1', seats: 4, combinableWith: ['w2'] }, { id: 'w2', seats: 4 }, { id: 't6', seats: 6 }] };
+    expect(codeOf(() => checkBookable({ restaurant: oneSided, partySize: 8, ...at }))).toBe('PARTY_TOO_LARGE');
+  });
+
   it('a start between services names the hours; a turn past closing names the closing time', () => {
     const lunchAndDinner = restaurant({ hours: { friday: [{ open: '12:00', close: '15:00' }, { open: '19:00', close: '23:00' }] } });
     const between = catchError(() => checkBookable({ restaurant: lunchAndDinner, start: instant('2026-06-12T16:00:00+02:00'), partySize: 2, now: LONG_AGO }));
