@@ -28,6 +28,7 @@ export const CONSUMERS = [
   { name: 'reservation-restaurants', owner: 'reservation', source: 'catalog', kind: 'cross-service', description: "reservation's replica of what booking needs" },
   { name: 'auth-ownership', owner: 'auth', source: 'catalog', kind: 'cross-service', description: 'grants/revokes restaurant ownership', appendsToOwner: true },
   { name: 'reservation-reservations', owner: 'reservation', source: 'reservation', kind: 'denormalizer', description: 'reservation read model' },
+  { name: 'reservation-waitlists', owner: 'reservation', source: 'reservation', kind: 'denormalizer', description: 'waitlist read model (one document per restaurant and opening day)' },
   { name: 'auth-users', owner: 'auth', source: 'auth', kind: 'denormalizer', description: 'users read model' },
 ] as const satisfies readonly ConsumerDef[];
 

@@ -15,6 +15,7 @@ import { rebuildDirect, type DirectRebuildOptions, type DirectRebuildReport } fr
 import { reservationsProjection } from './reservations';
 import { restaurantReplicaProjection } from './restaurant-replica';
 import { usersReadModelProjection } from './users';
+import { waitlistProjection } from './waitlist';
 
 export type { EventHandler, Projection } from './projection';
 
@@ -23,6 +24,7 @@ export const PROJECTIONS: Record<ConsumerName, Projection> = {
   'catalog-restaurants': catalogProjection,
   'reservation-restaurants': restaurantReplicaProjection,
   'reservation-reservations': reservationsProjection,
+  'reservation-waitlists': waitlistProjection,
   'auth-users': usersReadModelProjection,
   'auth-ownership': restaurantOwnersProjection,
 };
