@@ -1,20 +1,19 @@
 /**
  * The floor on the night (issue 14): the owner seats a party, marks it a no-show, or ends a seated party's
  * turn early. Pure predicates in the shape of rules.ts (a DomainError, or undefined when the step may go
- * ahead); no clock: every instant comes in as epoch ms. Not wired yet: the decider, workflow and API do not
- * call these, and 'seated' / 'no-show' are not yet in RESERVATION_STATUSES (so statuses here are strings).
+ * ahead); no clock: every instant comes in as epoch ms. The decider (reservation.ts) enforces them on the
+ * stream, the workflow's update validators ask them first on the placement's clock.
  *
- * Codes: only the existing ones (errors.ts is the closed list). A step asked before its window opens is
- * TOO_EARLY, after it closes PAST_CUTOFF; details carry the instants of the window. Complete-early of a
- * reservation that is not seated reuses NOT_ACCEPTED with `wanted: 'seated'` in its details: a dedicated
- * NOT_SEATED code belongs in errors.ts when this is wired.
+ * A step asked before its window opens is NOT_YET (409: it will be allowed later, unlike the booking
+ * window's TOO_EARLY), after it closes PAST_CUTOFF; details carry the instants of the window. Ending early a
+ * reservation that is not seated is NOT_SEATED.
  */
 import { DomainError } from '../errors';
 import { acceptedRefusal, finalRefusal, isFinal } from './rules';
 
 const MINUTE = 60_000;
 
-/** The floor's statuses, after 'accepted' (the decider will record them once wired). */
+/** The floor's statuses, after 'accepted' (rules.ts RESERVATION_STATUSES). */
 export const SEATED = 'seated';
 export const NO_SHOW = 'no-show';
 
@@ -47,7 +46,7 @@ export function seatRefusal(q: SeatQuestion): DomainError | undefined {
   if (notAccepted) return notAccepted;
   const from = seatFromAt(q.start, q.seatEarlyMinutes);
   if (q.now < from) {
-    return new DomainError('TOO_EARLY', `The party can be seated from ${iso(from)}.`, { seatFrom: iso(from), seatUntil: iso(q.end) });
+    return new DomainError('NOT_YET', `The party can be seated from ${iso(from)}.`, { seatFrom: iso(from), seatUntil: iso(q.end) });
   }
   if (q.now >= q.end) {
     return new DomainError('PAST_CUTOFF', 'The reservation’s turn has ended; it can no longer be seated.', { seatFrom: iso(from), seatUntil: iso(q.end) });
@@ -76,7 +75,7 @@ export function noShowRefusal(q: NoShowQuestion): DomainError | undefined {
   if (notAccepted) return notAccepted;
   const after = noShowAfterAt(q.start, q.noShowGraceMinutes);
   if (q.now <= after) {
-    return new DomainError('TOO_EARLY', `The party can be marked a no-show after ${iso(after)}.`, { noShowAfter: iso(after) });
+    return new DomainError('NOT_YET', `The party can be marked a no-show after ${iso(after)}.`, { noShowAfter: iso(after) });
   }
   return undefined;
 }
@@ -94,10 +93,7 @@ export interface CompleteEarlyQuestion {
 export function completeEarlyRefusal(q: CompleteEarlyQuestion): DomainError | undefined {
   if (isFinal(q.status)) return finalRefusal(q.status, 'completed early');
   if (q.status !== SEATED) {
-    return new DomainError('NOT_ACCEPTED', `Only a seated reservation can be completed early; this one is ${q.status}.`, {
-      reservationStatus: q.status,
-      wanted: SEATED,
-    });
+    return new DomainError('NOT_SEATED', `Only a seated reservation can be completed early; this one is ${q.status}.`, { reservationStatus: q.status });
   }
   if (q.now >= q.end) {
     return new DomainError('PAST_CUTOFF', 'The reservation’s turn has ended; it completes on its own.', { end: iso(q.end) });

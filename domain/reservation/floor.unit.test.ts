@@ -38,15 +38,15 @@ describe('seatRefusal (given a reservation, when the owner seats the party at no
 
   test('without a policy, the default allowance applies', () => {
     expect(seat('accepted', -DEFAULT_SEAT_EARLY_MINUTES)).toBeUndefined();
-    expect(seat('accepted', -DEFAULT_SEAT_EARLY_MINUTES - 1)?.code).toBe('TOO_EARLY');
+    expect(seat('accepted', -DEFAULT_SEAT_EARLY_MINUTES - 1)?.code).toBe('NOT_YET');
   });
 
   test.each<[string, string, number, DomainErrorCode]>([
-    ['a minute before the allowance', 'accepted', -21, 'TOO_EARLY'],
+    ['a minute before the allowance', 'accepted', -21, 'NOT_YET'],
     ['at the end of the turn', 'accepted', 90, 'PAST_CUTOFF'],
     ['pending', 'pending', 0, 'NOT_ACCEPTED'],
     ['already seated', SEATED, 0, 'NOT_ACCEPTED'],
-    ['marked a no-show', NO_SHOW, 20, 'NOT_ACCEPTED'],
+    ['marked a no-show', NO_SHOW, 20, 'ALREADY_FINAL'],
     ['cancelled', 'cancelled', 0, 'ALREADY_FINAL'],
     ['completed', 'completed', 0, 'ALREADY_FINAL'],
   ])('%s → refused %s', (_name, status, minutes, code) => {
@@ -65,20 +65,20 @@ describe('noShowRefusal (given a reservation, when the owner marks it a no-show 
   });
   test('accepted, at the end of the grace → too early (the party may still walk in)', () => {
     const refusal = noShowRefusal({ status: 'accepted', start: START, now: at(15) });
-    expect(refusal?.code).toBe('TOO_EARLY');
+    expect(refusal?.code).toBe('NOT_YET');
     expect(refusal?.details).toEqual({ noShowAfter: '2026-06-12T18:15:00.000Z' });
   });
   test('the policy’s grace replaces the default', () => {
     expect(noShowRefusal({ status: 'accepted', start: START, now: at(6), noShowGraceMinutes: 5 })).toBeUndefined();
-    expect(noShowRefusal({ status: 'accepted', start: START, now: at(14), noShowGraceMinutes: 30 })?.code).toBe('TOO_EARLY');
+    expect(noShowRefusal({ status: 'accepted', start: START, now: at(14), noShowGraceMinutes: 30 })?.code).toBe('NOT_YET');
   });
   test('before the start → too early', () => {
-    expect(noShowRefusal({ status: 'accepted', start: START, now: at(-10) })?.code).toBe('TOO_EARLY');
+    expect(noShowRefusal({ status: 'accepted', start: START, now: at(-10) })?.code).toBe('NOT_YET');
   });
   test.each<[string, DomainErrorCode]>([
     ['pending', 'NOT_ACCEPTED'],
     [SEATED, 'NOT_ACCEPTED'],
-    [NO_SHOW, 'NOT_ACCEPTED'],
+    [NO_SHOW, 'ALREADY_FINAL'],
     ['cancelled', 'ALREADY_FINAL'],
     ['expired', 'ALREADY_FINAL'],
   ])('%s → refused %s', (status, code) => {
@@ -94,16 +94,16 @@ describe('completeEarlyRefusal (given a reservation, when the owner ends its tur
     expect(completeEarlyRefusal({ status: SEATED, now: END, end: END })?.code).toBe('PAST_CUTOFF');
   });
   test.each<[string, DomainErrorCode]>([
-    ['accepted', 'NOT_ACCEPTED'],
-    ['pending', 'NOT_ACCEPTED'],
-    [NO_SHOW, 'NOT_ACCEPTED'],
+    ['accepted', 'NOT_SEATED'],
+    ['pending', 'NOT_SEATED'],
+    [NO_SHOW, 'ALREADY_FINAL'],
     ['completed', 'ALREADY_FINAL'],
     ['cancelled', 'ALREADY_FINAL'],
   ])('%s → refused %s', (status, code) => {
     expect(completeEarlyRefusal({ status, now: at(60), end: END })?.code).toBe(code);
   });
-  test('a reservation not seated is told what it needed to be', () => {
-    expect(completeEarlyRefusal({ status: 'accepted', now: at(60), end: END })?.details).toEqual({ reservationStatus: 'accepted', wanted: SEATED });
+  test('a reservation not seated is told its status', () => {
+    expect(completeEarlyRefusal({ status: 'accepted', now: at(60), end: END })?.details).toEqual({ reservationStatus: 'accepted' });
   });
 });
 

@@ -162,7 +162,9 @@ const STATUS_TEXT: Record<string, string> = {
   rejected: 'rejected by the owner',
   expired: 'expired: no decision before the deadline',
   cancelled: 'cancelled',
+  seated: 'seated: the party is at its table',
   completed: 'completed',
+  'no-show': 'no-show: the party did not come',
 };
 
 /** The run's current details (markdown): status, table, and the next deadline that matters now. */
@@ -175,6 +177,7 @@ export function reservationCurrentDetails(v: CurrentView): string {
     if (v.reminderAt !== undefined) lines.push(`**Reminder:** ${at(v.reminderAt)}`);
     if (v.endAt !== undefined) lines.push(`**Turn ends:** ${at(v.endAt)}`);
   }
+  if (v.status === 'seated' && v.endAt !== undefined) lines.push(`**Turn ends:** ${at(v.endAt)}`);
   if (v.refusal) lines.push(`**Refused:** ${v.refusal.code}: ${oneLine(v.refusal.message)}`);
   for (const a of v.alerts ?? []) lines.push(`**Alert:** ${oneLine(a)}`);
   return bounded(lines.join('\n'), DETAILS_MAX_BYTES);
@@ -191,10 +194,16 @@ const OUTCOME_TEXT: Record<Outcome, string> = {
   cancel: 'record the cancellation',
   reminder: 'record the reminder',
   complete: 'record the completion: end of the turn',
+  seat: 'record the seating: the party is at its table',
+  'no-show': 'record the no-show: the table is given back',
+  'complete-early': "record the early end of the turn: the table is given back",
 };
 
 export const outcomeSummary = (outcome: Outcome, by?: 'customer' | 'owner'): string =>
   outcome === 'cancel' && by ? `${OUTCOME_TEXT.cancel} by the ${by}` : OUTCOME_TEXT[outcome];
+
+/** The signal to the restaurant's waitlist of that day that a table is free again. */
+export const tableFreedSummary = (reason: string): string => bounded(`tell the waitlist the table is free (${oneLine(reason)})`, SUMMARY_MAX_BYTES);
 
 export const releaseSummary = (reason: string): string => bounded(`release the table unless the reservation holds it (${oneLine(reason)})`, SUMMARY_MAX_BYTES);
 

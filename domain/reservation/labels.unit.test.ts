@@ -164,3 +164,11 @@ describe('bounded', () => {
     expect(jsonUtf8Bytes(bounded('"'.repeat(100), 20))).toBeLessThanOrEqual(20);
   });
 });
+
+test('the floor: a seated party shows when its turn ends; a no-show says so', () => {
+  expect(reservationCurrentDetails({ status: 'seated', tableId: 't1', timezone: 'UTC', endAt: Date.parse('2026-12-03T21:00:00Z') })).toBe(
+    '**Status:** seated: the party is at its table\n**Table:** t1\n**Turn ends:** Thu 2026-12-03 21:00 (UTC)',
+  );
+  expect(reservationCurrentDetails({ status: 'no-show' })).toBe('**Status:** no-show: the party did not come');
+  expect(outcomeSummary('complete-early')).toBe('record the early end of the turn: the table is given back');
+});

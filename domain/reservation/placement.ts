@@ -3,6 +3,7 @@
  * an undecided request expires, when the reminder is due, when a customer may no longer cancel, and which
  * starts to offer instead when no table is free. Pure: the restaurant and the time come in as arguments.
  */
+import { DEFAULT_NO_SHOW_GRACE_MINUTES, DEFAULT_SEAT_EARLY_MINUTES } from './floor';
 import { nearestFreeStarts, ledgerStreamId, type LedgerState } from './ledger';
 import type { ReservationDetails, ReservationStatus } from './reservation';
 import type { RestaurantReplica } from './restaurant';
@@ -31,7 +32,23 @@ export interface Placement {
   customerCutoffInMs: number;
   /** ms from placement until the start (the owner may cancel until then). */
   startInMs: number;
+  /** Combined tables: every table taken (`tableId` the first). */
+  tableIds?: string[];
+  /**
+   * The opening day whose ledger (and waitlist) the reservation is on, and the floor's policy it was placed
+   * under. Absent from placements made before they existed: see `openingDateOfPlacement`, and floor.ts's
+   * defaults.
+   */
+  openingDate?: string;
+  seatEarlyMinutes?: number;
+  noShowGraceMinutes?: number;
 }
+
+/**
+ * A placement's opening day: the one recorded, else the local date of its start (written in the
+ * restaurant's offset, so its first ten characters are that date).
+ */
+export const openingDateOfPlacement = (p: Pick<Placement, 'openingDate' | 'start'>): string => p.openingDate ?? p.start.slice(0, 10);
 
 /**
  * The opening day a booking at `start` belongs to, by the restaurant's hours and zone: turns never cross
@@ -96,7 +113,7 @@ export function deadlines(
 
 /** A recorded reservation as the workflow's placement: its table, and each deadline as a delay from `now`. */
 export function placementOf(
-  r: Pick<ReservationDetails, 'tableId' | 'start' | 'end' | 'decideBy'> & { status: ReservationStatus },
+  r: Pick<ReservationDetails, 'tableId' | 'tableIds' | 'start' | 'end' | 'decideBy' | 'openingDate'> & { status: ReservationStatus },
   restaurant: RestaurantReplica,
   now: Date,
 ): Placement {
@@ -105,6 +122,10 @@ export function placementOf(
   return {
     status: r.status === 'accepted' ? 'accepted' : 'pending',
     tableId: r.tableId,
+    ...(r.tableIds ? { tableIds: r.tableIds } : {}),
+    openingDate: r.openingDate ?? openingDateFor(restaurant, new Date(r.start)),
+    seatEarlyMinutes: restaurant.policy.seatEarlyMinutes ?? DEFAULT_SEAT_EARLY_MINUTES,
+    noShowGraceMinutes: restaurant.policy.noShowGraceMinutes ?? DEFAULT_NO_SHOW_GRACE_MINUTES,
     start: r.start,
     end: r.end,
     restaurantName: restaurant.name,

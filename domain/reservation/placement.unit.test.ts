@@ -1,6 +1,6 @@
 import type { LedgerState } from './ledger';
-import { alternatives, deadlines, decideBy, ledgerIdFor, ledgerIdOfReservation, openingDateFor, placementOf } from './placement';
-import { cutoffMinutesOf, ledgerStepAfter, OUTCOME_EVENT, outcomeCommand, placedAtOf } from './outcomes';
+import { alternatives, deadlines, decideBy, ledgerIdFor, ledgerIdOfReservation, openingDateFor, openingDateOfPlacement, placementOf } from './placement';
+import { cutoffMinutesOf, ledgerStepAfter, OUTCOME_EVENT, outcomeCommand, placedAtOf, releasesTable } from './outcomes';
 import type { RestaurantReplica } from './restaurant';
 import { ownerRefusal, STATUS_AFTER, statusAfter } from './rules';
 
@@ -87,6 +87,21 @@ describe('placementOf (the workflow’s delays)', () => {
   test('only accepted stays accepted; anything else placed is pending', () => {
     expect(placementOf({ ...r, status: 'accepted' }, restaurant, NOW).status).toBe('accepted');
   });
+  test('the floor’s policy and the opening day travel with it (the workflow’s validators and waitlist feed read them)', () => {
+    expect(p).toMatchObject({ seatEarlyMinutes: 30, noShowGraceMinutes: 15, openingDate: '2026-06-12' });
+    const policy = { ...restaurant.policy, seatEarlyMinutes: 10, noShowGraceMinutes: 5 };
+    expect(placementOf({ ...r, status: 'accepted', openingDate: '2026-06-11' }, { ...restaurant, policy }, NOW)).toMatchObject({
+      seatEarlyMinutes: 10,
+      noShowGraceMinutes: 5,
+      openingDate: '2026-06-11',
+    });
+    expect(placementOf({ ...r, status: 'accepted', tableIds: ['t1', 't2'] }, restaurant, NOW).tableIds).toEqual(['t1', 't2']);
+  });
+  test('a placement recorded before the opening day was: the local date of its start', () => {
+    const { openingDate: _o, ...old } = p;
+    expect(openingDateOfPlacement(old)).toBe('2026-06-12');
+    expect(openingDateOfPlacement({ ...old, openingDate: '2026-06-11' })).toBe('2026-06-11');
+  });
 });
 
 describe('which ledger', () => {
@@ -149,5 +164,21 @@ describe('outcomes', () => {
     expect(ledgerStepAfter('expire', 'x')).toEqual({ type: 'ReleaseTable', reservationId: 'x', reason: 'expire' });
     expect(ledgerStepAfter('reminder', 'x')).toBeUndefined();
     expect(ledgerStepAfter('complete', 'x')).toBeUndefined();
+    expect(ledgerStepAfter('seat', 'x')).toBeUndefined();
+  });
+  test('a no-show and an early end give the table back, each under its reason', () => {
+    expect(ledgerStepAfter('no-show', 'x')).toEqual({ type: 'ReleaseTable', reservationId: 'x', reason: 'no-show' });
+    expect(ledgerStepAfter('complete-early', 'x')).toEqual({ type: 'ReleaseTable', reservationId: 'x', reason: 'completed-early' });
+    expect(['reject', 'expire', 'cancel', 'no-show', 'complete-early'].every((o) => releasesTable(o as never))).toBe(true);
+    expect(['accept', 'reminder', 'complete', 'seat'].some((o) => releasesTable(o as never))).toBe(false);
+  });
+  test('the floor’s steps carry the instant and the policy they were asked under (defaults when absent)', () => {
+    expect(outcomeCommand('seat', { at, seatEarlyMinutes: 10 })).toEqual({ type: 'SeatReservation', at, seatEarlyMinutes: 10 });
+    expect(outcomeCommand('no-show', { at })).toEqual({ type: 'MarkNoShow', at, noShowGraceMinutes: 15 });
+    expect(outcomeCommand('complete-early', { at })).toEqual({ type: 'CompleteReservationEarly', at });
+    expect(() => outcomeCommand('seat', {})).toThrow();
+  });
+  test('the end of the turn and an early end record the same event: only one of them is ever stored', () => {
+    expect(OUTCOME_EVENT.complete).toBe(OUTCOME_EVENT['complete-early']);
   });
 });

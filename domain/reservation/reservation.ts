@@ -1,12 +1,13 @@
 /**
  * The reservation's lifecycle, one stream per reservation (`reservationStreamId`).
  *
- *   (none) ──Request──▶ pending ──Accept──▶ accepted ──Complete──▶ completed
- *                         │  ├──Reject──▶ rejected       │
- *                         │  └──Expire──▶ expired        └──MarkReminderDue (stays accepted)
+ *   (none) ──Request──▶ pending ──Accept──▶ accepted ──Complete──▶ completed ◀──Complete, CompleteEarly──┐
+ *                         │  ├──Reject──▶ rejected       ├──MarkReminderDue (stays accepted)           │
+ *                         │  └──Expire──▶ expired        ├──Seat──▶ seated ──────────────────────────────┘
+ *                         │                              └──MarkNoShow──▶ no-show
  *                         └──────Cancel (also from accepted)──▶ cancelled
  *
- * rejected, expired, cancelled and completed are final: nothing leaves them (the 2020 system let a
+ * rejected, expired, cancelled, completed and no-show are final: nothing leaves them (the 2020 system let a
  * rejected reservation be cancelled, which re-released its table; that is refused here with ALREADY_FINAL).
  *
  * With `acceptance: 'auto'` a request is accepted in the same decision: it yields Requested and
@@ -19,12 +20,14 @@
  * Bookability (opening hours, advance window, party size) is checked by the caller with `checkBookable`
  * before the table is held: it needs the restaurant's replica and the current time, this stream needs
  * neither. Cancellation needs the time and the cutoff, so the command carries them. The rules themselves
- * (pending only, the cutoff, the status each event leaves) are written once in rules.ts.
+ * (pending only, the cutoff, the status each event leaves) are written once in rules.ts, the floor's (seat,
+ * no-show, complete early: each in its window, on the instant the command carries) in floor.ts.
  */
 import type { Decider } from '../../eventstore/command-handler';
 import type { DomainEvent } from '../../eventstore/types';
 import { DomainError } from '../errors';
 import { parseInstant } from '../time/zoned-time';
+import { completeEarlyRefusal, noShowRefusal, seatRefusal } from './floor';
 import { acceptedRefusal, cancellationRefusal, pendingRefusal, rejectionReason, sameBooking, statusAfter, type ReservationEventType, type ReservationStatus } from './rules';
 
 export { RESERVATION_STATUSES, type ReservationStatus } from './rules';
@@ -68,7 +71,11 @@ export type ReservationRejected = DomainEvent<'ReservationRejected', { reason: s
 export type ReservationExpired = DomainEvent<'ReservationExpired', Record<string, never>>;
 export type ReservationCancelled = DomainEvent<'ReservationCancelled', { by: 'customer' | 'owner'; reason?: string }>;
 export type ReminderDue = DomainEvent<'ReminderDue', { start: string }>;
-export type ReservationCompleted = DomainEvent<'ReservationCompleted', Record<string, never>>;
+/** `early`: the owner ended a seated party's turn before its end (the table was given back then). */
+export type ReservationCompleted = DomainEvent<'ReservationCompleted', { early?: true; at?: string }>;
+/** `at`: when the owner seated the party, or marked it a no-show (ISO, the instant the command carried). */
+export type ReservationSeated = DomainEvent<'ReservationSeated', { at: string }>;
+export type ReservationNoShow = DomainEvent<'ReservationNoShow', { at: string }>;
 
 // every event type has its entry in the status map (rules.ts STATUS_AFTER), and nothing else does
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
@@ -82,6 +89,8 @@ export type ReservationEvent =
   | ReservationExpired
   | ReservationCancelled
   | ReminderDue
+  | ReservationSeated
+  | ReservationNoShow
   | ReservationCompleted;
 
 // ---- commands
@@ -115,8 +124,29 @@ export interface CancelReservation {
 export interface MarkReminderDue {
   type: 'MarkReminderDue';
 }
+/** The end of the turn: an accepted or seated reservation completes (the workflow's timer). */
 export interface CompleteReservation {
   type: 'CompleteReservation';
+}
+/**
+ * The owner seats the party (floor.ts `seatRefusal`). `at`: when it was asked, passed in like a
+ * cancellation's, so a retry decides the same; `seatEarlyMinutes`: the policy the reservation was placed under.
+ */
+export interface SeatReservation {
+  type: 'SeatReservation';
+  at: Date;
+  seatEarlyMinutes: number;
+}
+/** The owner marks the party a no-show (floor.ts `noShowRefusal`): final, and its table is given back. */
+export interface MarkNoShow {
+  type: 'MarkNoShow';
+  at: Date;
+  noShowGraceMinutes: number;
+}
+/** The owner ends a seated party's turn before its end (floor.ts `completeEarlyRefusal`). */
+export interface CompleteReservationEarly {
+  type: 'CompleteReservationEarly';
+  at: Date;
 }
 
 export type ReservationCommand =
@@ -126,7 +156,10 @@ export type ReservationCommand =
   | ExpireReservation
   | CancelReservation
   | MarkReminderDue
-  | CompleteReservation;
+  | CompleteReservation
+  | SeatReservation
+  | MarkNoShow
+  | CompleteReservationEarly;
 
 // ---- state
 
@@ -139,6 +172,10 @@ export type ReservationState =
       cancelledBy?: 'customer' | 'owner';
       cancellationReason?: string;
       reminderDue: boolean;
+      /** When the party was seated, or marked a no-show (ISO). */
+      seatedAt?: string;
+      noShowAt?: string;
+      completedEarly?: boolean;
     });
 
 type Existing = Exclude<ReservationState, { status: 'none' }>;
@@ -166,8 +203,13 @@ export const reservationDecider: Decider<ReservationCommand, ReservationState, R
         };
       case 'ReminderDue':
         return { ...state, reminderDue: true };
-      case 'ReservationExpired':
+      case 'ReservationSeated':
+        return { ...state, status, seatedAt: event.data.at };
+      case 'ReservationNoShow':
+        return { ...state, status, noShowAt: event.data.at };
       case 'ReservationCompleted':
+        return { ...state, status, ...(event.data?.early ? { completedEarly: true } : {}) };
+      case 'ReservationExpired':
         return { ...state, status };
     }
   },
@@ -197,8 +239,18 @@ export const reservationDecider: Decider<ReservationCommand, ReservationState, R
         if (state.reminderDue) return []; // a retried timer must not remind twice
         return [{ type: 'ReminderDue', data: { start: state.start } }];
       case 'CompleteReservation':
-        refuseIf(acceptedRefusal(state.status, 'completed'));
+        // the end of the turn, seated or not (a party never seated and never marked keeps its table to the end)
+        if (state.status !== 'seated') refuseIf(acceptedRefusal(state.status, 'completed'));
         return [{ type: 'ReservationCompleted', data: {} }];
+      case 'SeatReservation':
+        refuseIf(seatRefusal({ status: state.status, start: Date.parse(state.start), end: Date.parse(state.end), now: command.at.getTime(), seatEarlyMinutes: command.seatEarlyMinutes }));
+        return [{ type: 'ReservationSeated', data: { at: command.at.toISOString() } }];
+      case 'MarkNoShow':
+        refuseIf(noShowRefusal({ status: state.status, start: Date.parse(state.start), now: command.at.getTime(), noShowGraceMinutes: command.noShowGraceMinutes }));
+        return [{ type: 'ReservationNoShow', data: { at: command.at.toISOString() } }];
+      case 'CompleteReservationEarly':
+        refuseIf(completeEarlyRefusal({ status: state.status, end: Date.parse(state.end), now: command.at.getTime() }));
+        return [{ type: 'ReservationCompleted', data: { early: true, at: command.at.toISOString() } }];
     }
   },
 };
@@ -234,7 +286,18 @@ const autoAccepted = (): ReservationEvent => ({ type: 'ReservationAccepted', dat
  * finishes an automatic acceptance interrupted after the request (see `request`).
  */
 export function requestOf(state: Existing): RequestReservation {
-  const { status: _status, acceptedBy: _by, rejectionReason: _rr, cancelledBy: _cb, cancellationReason: _cr, reminderDue: _due, ...details } = state;
+  const {
+    status: _status,
+    acceptedBy: _by,
+    rejectionReason: _rr,
+    cancelledBy: _cb,
+    cancellationReason: _cr,
+    reminderDue: _due,
+    seatedAt: _sa,
+    noShowAt: _ns,
+    completedEarly: _ce,
+    ...details
+  } = state;
   return { type: 'RequestReservation', ...details };
 }
 

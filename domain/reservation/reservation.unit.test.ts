@@ -1,5 +1,7 @@
 import type { DomainErrorCode } from '../errors';
 import { spec } from '../testing/decider-spec';
+import { ledgerStepAfter } from './outcomes';
+import { holdsTable, isFinal } from './rules';
 import {
   requestOf,
   reservationDecider,
@@ -173,6 +175,74 @@ describe('MarkReminderDue and Complete: only an accepted reservation', () => {
     ['complete twice', [requested, accepted, completed], complete, 'NOT_ACCEPTED'],
     ['remind what does not exist', [], remind, 'NOT_FOUND'],
   ])('%s', (...row) => check(row));
+});
+
+describe('The floor (start 20:00, end 21:30; seating from 30 minutes before, no-show after a 15-minute grace)', () => {
+  const at = (iso: string) => new Date(iso);
+  const seat = (iso: string, seatEarlyMinutes = 30): ReservationCommand => ({ type: 'SeatReservation', at: at(iso), seatEarlyMinutes });
+  const noShow = (iso: string, noShowGraceMinutes = 15): ReservationCommand => ({ type: 'MarkNoShow', at: at(iso), noShowGraceMinutes });
+  const completeEarly = (iso: string): ReservationCommand => ({ type: 'CompleteReservationEarly', at: at(iso) });
+  const seatedEvent = (iso: string): ReservationEvent => ({ type: 'ReservationSeated', data: { at: at(iso).toISOString() } });
+  const noShowEvent = (iso: string): ReservationEvent => ({ type: 'ReservationNoShow', data: { at: at(iso).toISOString() } });
+  const seated = seatedEvent('2026-06-12T19:45:00+02:00');
+
+  it.each<Row>([
+    // seated only in its window: from start − seatEarlyMinutes until the end of the turn
+    ['seat an accepted party at the start', [requested, accepted], seat(START), [seatedEvent(START)]],
+    ['seat it exactly seatEarlyMinutes before the start', [requested, accepted, reminded], seat('2026-06-12T19:30:00+02:00'), [seatedEvent('2026-06-12T19:30:00+02:00')]],
+    ['seat it a minute before that', [requested, accepted], seat('2026-06-12T19:29:00+02:00'), 'NOT_YET'],
+    ['the policy’s allowance decides', [requested, accepted], seat('2026-06-12T19:29:00+02:00', 60), [seatedEvent('2026-06-12T19:29:00+02:00')]],
+    ['seat it at the end of its turn', [requested, accepted], seat('2026-06-12T21:30:00+02:00'), 'PAST_CUTOFF'],
+    ['seat a pending one', [requested], seat(START), 'NOT_ACCEPTED'],
+    ['seat twice', [requested, accepted, seated], seat(START), 'NOT_ACCEPTED'],
+    ['seat a cancelled one', [requested, accepted, cancelled], seat(START), 'ALREADY_FINAL'],
+
+    // a no-show only after the grace, and only of a party not seated
+    ['mark a no-show a minute after the grace', [requested, accepted], noShow('2026-06-12T20:16:00+02:00'), [noShowEvent('2026-06-12T20:16:00+02:00')]],
+    ['mark it at the end of the grace (the party may still walk in)', [requested, accepted], noShow('2026-06-12T20:15:00+02:00'), 'NOT_YET'],
+    ['the policy’s grace decides', [requested, accepted], noShow('2026-06-12T20:06:00+02:00', 5), [noShowEvent('2026-06-12T20:06:00+02:00')]],
+    ['mark a seated party a no-show', [requested, accepted, seated], noShow('2026-06-12T20:30:00+02:00'), 'NOT_ACCEPTED'],
+    ['mark a pending one a no-show', [requested], noShow('2026-06-12T20:30:00+02:00'), 'NOT_ACCEPTED'],
+    ['mark a no-show twice', [requested, accepted, noShowEvent('2026-06-12T20:16:00+02:00')], noShow('2026-06-12T20:30:00+02:00'), 'ALREADY_FINAL'],
+
+    // a seated party completes at the end of its turn, or earlier when the owner ends it
+    ['complete a seated one at the end of the turn', [requested, accepted, seated], complete, [completed]],
+    ['end a seated one early', [requested, accepted, seated], completeEarly('2026-06-12T21:00:00+02:00'), [
+      { type: 'ReservationCompleted', data: { early: true, at: at('2026-06-12T21:00:00+02:00').toISOString() } },
+    ]],
+    ['end early at the end of the turn (it completes on its own)', [requested, accepted, seated], completeEarly('2026-06-12T21:30:00+02:00'), 'PAST_CUTOFF'],
+    ['end early a party not seated', [requested, accepted], completeEarly('2026-06-12T21:00:00+02:00'), 'NOT_SEATED'],
+    ['end early a completed one', [requested, accepted, seated, completed], completeEarly('2026-06-12T21:00:00+02:00'), 'ALREADY_FINAL'],
+    ['a seated party is not cancelled (even seated before its start)', [requested, accepted, seated], cancel('owner', '2026-06-12T19:50:00+02:00'), 'ALREADY_STARTED'],
+    ['nothing follows a no-show', [requested, accepted, noShowEvent('2026-06-12T20:16:00+02:00')], complete, 'NOT_ACCEPTED'],
+    ['seat what does not exist', [], seat(START), 'NOT_FOUND'],
+  ])('%s', (...row) => check(row));
+
+  it('a no-show frees the rest of the turn: it is final, and its table no longer held', () => {
+    const state = reservation.given([requested, accepted]).when(noShow('2026-06-12T20:20:00+02:00')).then([noShowEvent('2026-06-12T20:20:00+02:00')]);
+    expect(state).toMatchObject({ status: 'no-show', noShowAt: '2026-06-12T18:20:00.000Z' });
+    expect(isFinal(state.status)).toBe(true);
+    expect(holdsTable(state.status)).toBe(false);
+    expect(ledgerStepAfter('no-show', 'res-1')).toEqual({ type: 'ReleaseTable', reservationId: 'res-1', reason: 'no-show' });
+  });
+
+  it('a seated party holds its table until the end; an early end records when, and gives the table back', () => {
+    const state = reservation.given([requested, accepted]).when(seat('2026-06-12T19:45:00+02:00')).then([seated]);
+    expect(state).toMatchObject({ status: 'seated', seatedAt: '2026-06-12T17:45:00.000Z' });
+    expect(holdsTable('seated')).toBe(true);
+    expect(isFinal('seated')).toBe(false);
+    const ended = reservation.given([requested, accepted, seated]).when(completeEarly('2026-06-12T21:00:00+02:00')).then([
+      { type: 'ReservationCompleted', data: { early: true, at: '2026-06-12T19:00:00.000Z' } },
+    ]);
+    expect(ended).toMatchObject({ status: 'completed', completedEarly: true });
+    expect(ledgerStepAfter('complete-early', 'res-1')).toMatchObject({ type: 'ReleaseTable', reason: 'completed-early' });
+  });
+
+  it('requestOf leaves the floor’s state out', () => {
+    const state = reservation.given([requested, accepted, seated]).state;
+    if (state.status === 'none') throw new Error('not requested');
+    expect(requestOf(state)).toEqual(request);
+  });
 });
 
 describe('evolve: the status each history leads to', () => {

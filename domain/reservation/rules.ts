@@ -10,19 +10,19 @@
  */
 import { DomainError } from '../errors';
 
-export const RESERVATION_STATUSES = ['pending', 'accepted', 'rejected', 'expired', 'cancelled', 'completed'] as const;
+export const RESERVATION_STATUSES = ['pending', 'accepted', 'seated', 'rejected', 'expired', 'cancelled', 'completed', 'no-show'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
-const FINAL: ReadonlySet<string> = new Set<ReservationStatus>(['rejected', 'expired', 'cancelled', 'completed']);
+const FINAL: ReadonlySet<string> = new Set<ReservationStatus>(['rejected', 'expired', 'cancelled', 'completed', 'no-show']);
 
 export const isFinal = (status: string): boolean => FINAL.has(status);
 
 /**
  * Whether a reservation in this recorded status rightly occupies its table on the ledger. Compensation
- * releases a table only when this is false: a pending or accepted reservation keeps its table whatever
- * else failed (releasing it would let someone else book the same table: a double booking).
+ * releases a table only when this is false: a pending, accepted or seated reservation keeps its table
+ * whatever else failed (releasing it would let someone else book the same table: a double booking).
  */
-export const holdsTable = (status: string): boolean => status === 'pending' || status === 'accepted' || status === 'completed';
+export const holdsTable = (status: string): boolean => status === 'pending' || status === 'accepted' || status === 'seated' || status === 'completed';
 
 /**
  * The status each reservation event leaves behind (null: the status stays as it was). `evolve`, the
@@ -35,6 +35,8 @@ export const STATUS_AFTER = {
   ReservationExpired: 'expired',
   ReservationCancelled: 'cancelled',
   ReminderDue: null,
+  ReservationSeated: 'seated',
+  ReservationNoShow: 'no-show',
   ReservationCompleted: 'completed',
 } as const satisfies Record<string, ReservationStatus | null>;
 export type ReservationEventType = keyof typeof STATUS_AFTER;
@@ -103,12 +105,13 @@ export interface CancelQuestion {
 
 /**
  * Why a cancellation is refused, or undefined when it may go ahead: nothing leaves a final status, nobody
- * cancels a reservation that has started, and a customer cancels only up to the cutoff (the owner any time
+ * cancels a reservation that has started (or whose party is seated), and a customer cancels only up to the cutoff (the owner any time
  * before the start).
  */
 export function cancellationRefusal(q: CancelQuestion): DomainError | undefined {
   if (isFinal(q.status)) return finalRefusal(q.status, 'cancelled');
-  if (q.at >= q.start) return new DomainError('ALREADY_STARTED', 'The reservation has already started and can no longer be cancelled.');
+  // a party seated early (before the start) is at its table: its turn has begun
+  if (q.status === 'seated' || q.at >= q.start) return new DomainError('ALREADY_STARTED', 'The reservation has already started and can no longer be cancelled.');
   if (q.by === 'customer' && q.at > customerCutoffAt(q.start, q.cancellationCutoffMinutes)) {
     return new DomainError(
       'PAST_CUTOFF',
