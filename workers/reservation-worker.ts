@@ -6,8 +6,10 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { loadConfig } from '../platform/config';
 import { createRuntime } from '../platform/runtime';
 import { loadConfigWithSecrets } from '../platform/secrets';
-import { temporalSecurity } from '../platform/temporal';
+import { connectTemporal, temporalSecurity } from '../platform/temporal';
+import type { Client } from '@temporalio/client';
 import { createReservationActivities, type ReservationServiceEvent } from '../activities/reservation';
+import { createWaitlistActivities } from '../activities/waitlist';
 import { replicaFromCatalogEvents, restaurantReplica } from '../projections/restaurant-replica';
 import type { EventStore } from '../eventstore/types';
 
@@ -18,12 +20,21 @@ export async function createReservationWorker(config = loadConfig()) {
   Runtime.install({ logger: new DefaultLogger(SDK_LEVEL[config.logLevel]) });
   const runtime = await createRuntime(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address, ...temporalSecurity(config) });
-  const activities = createReservationActivities({
-    store: runtime.stores.reservation as EventStore<ReservationServiceEvent>,
-    // a replica a second old is as good as a fresh one here: it is eventually consistent anyway, and
-    // placement decides on the ledger, read at its current version
-    restaurants: restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000, fallback: replicaFromCatalogEvents(runtime.stores.catalog) }),
-  });
+  const store = runtime.stores.reservation as EventStore<ReservationServiceEvent>;
+  // a replica a second old is as good as a fresh one here: it is eventually consistent anyway, and
+  // placement decides on the ledger, read at its current version
+  const restaurants = restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000, fallback: replicaFromCatalogEvents(runtime.stores.catalog) });
+  // the waitlist starts an accepted offer's reservation workflow: a client, connected on first use
+  let client: Promise<Client> | undefined;
+  const temporal = () => {
+    client ??= connectTemporal(config);
+    client.catch(() => (client = undefined));
+    return client;
+  };
+  const activities = {
+    ...createReservationActivities({ store, restaurants }),
+    ...createWaitlistActivities({ store, restaurants, temporal, taskQueue: config.temporal.taskQueue }),
+  };
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -40,6 +51,7 @@ export async function createReservationWorker(config = loadConfig()) {
   return {
     worker,
     async close() {
+      if (client) await (await client.catch(() => undefined))?.connection.close();
       await connection.close();
       await runtime.close();
     },

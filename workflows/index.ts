@@ -1,2 +1,3 @@
 // The workflows the reservation worker registers (its bundle entry point).
 export { reservationWorkflow } from './reservation';
+export { waitlistWorkflow } from './waitlist';

@@ -4,9 +4,11 @@
  * signal a reservation workflow sends when it frees a table, the query, and the activities' interface.
  * Importing this file pulls in no Node builtins, so workflow code and the API can both use it.
  */
+import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WaitlistEntry, WaitlistState, WaitlistStatus } from '../domain/reservation/waitlist';
 import type { ReservationStatus } from '../domain/reservation/reservation';
+import stack from '../platform/local-stack.json';
 
 export type { WaitlistEntry, WaitlistState, WaitlistStatus };
 
@@ -77,3 +79,38 @@ export const withdrawUpdate = defineUpdate<WithdrawResult, [EntryAction]>('withd
 export const tableFreedSignal = defineSignal<[TableFreedSignal]>('tableFreed');
 /** The waitlist as the workflow last recorded it. */
 export const waitlistQuery = defineQuery<WaitlistState>('waitlist');
+
+/** Search attributes of a waitlist run (declared in platform/local-stack.json, checked at load). */
+function declared(name: 'RestaurantId' | 'WaitlistDate', type: 'Keyword'): ReturnType<typeof defineSearchAttributeKey<'KEYWORD'>>;
+function declared(name: 'WaitlistWaiting', type: 'Int'): ReturnType<typeof defineSearchAttributeKey<'INT'>>;
+function declared(name: 'RestaurantId' | 'WaitlistDate' | 'WaitlistWaiting', type: 'Keyword' | 'Int') {
+  if (stack.searchAttributes[name] !== type) throw new Error(`search attribute ${name} is declared as ${stack.searchAttributes[name]}, used as ${type}`);
+  return defineSearchAttributeKey(name, type === 'Int' ? 'INT' : 'KEYWORD');
+}
+
+export const WAITLIST_SA = {
+  restaurantId: declared('RestaurantId', 'Keyword'),
+  date: declared('WaitlistDate', 'Keyword'),
+  /** How many entries are waiting (not offered, not final), kept current by the workflow. */
+  waiting: declared('WaitlistWaiting', 'Int'),
+} as const;
+
+type Day = WaitlistWorkflowInput;
+
+/** The waitlist workflow's activities (activities/waitlist.ts): each reads the stream, decides, writes. */
+export interface WaitlistActivities {
+  /** The waitlist as its stream holds it (a new run after continue-as-new starts from here). */
+  loadWaitlist(day: Day): Promise<WaitlistState>;
+  /** Joins (refused with SLOT_AVAILABLE when a table is free in the entry's window, or a booking rule). */
+  joinWaitlist(input: Day & { entry: JoinInput }): Promise<{ state: WaitlistState; position: number; created: boolean }>;
+  /** A freed table: offered to the first waiting entry it fits, held on the ledger for it. */
+  offerFreedTable(input: Day & { freed: TableFreedSignal }): Promise<WaitlistState>;
+  /** Records the acceptance; the reservation id is the one the offer's hold is under. */
+  acceptOffer(input: Day & EntryAction): Promise<{ state: WaitlistState; reservationId: string; start: string }>;
+  /** Places the accepted offer's reservation (its workflow, on the held table); answers its status. */
+  bookOffer(input: Day & { entryId: string; reservationId: string; start: string }): Promise<{ status: ReservationStatus }>;
+  /** Withdraws; a table the entry held passes on to the next entry that fits. */
+  withdrawEntry(input: Day & EntryAction): Promise<WaitlistState>;
+  /** Lapsed offers pass on, entries whose window has passed expire. */
+  settleDue(day: Day): Promise<WaitlistState>;
+}

@@ -47,7 +47,11 @@ export const MAX_FLEX_MINUTES = 120;
 
 /** A table freed for an interval (cancel, reject, expiry, no-show), and the policy its offer is made under. */
 export interface FreedTable {
+  /** The table (the first one of a combination). */
   tableId: string;
+  /** A freed combination: all its tables, `tableId` among them (the offer holds one or more of them). */
+  tableIds?: string[];
+  /** Seats of the table, or of all the tables of a combination together. */
   seats: number;
   /** ISO 8601 instants with offset: the table is free in [from, until). */
   from: string;
@@ -215,6 +219,27 @@ export const offerLive = (offer: Pick<WaitlistOffer, 'expiresAt'>, now: Date): b
 /** Whether an unserved entry's window has passed at `now`: it expires. */
 export const isDue = (entry: WaitlistEntry, now: Date): boolean =>
   (entry.status === 'waiting' || entry.status === 'offered') && windowEndOf(entry) <= now.getTime();
+
+/**
+ * When the waitlist next needs the clock (epoch ms): the earliest live offer's expiry or unserved entry's
+ * window end. Undefined when every entry is final: nothing falls due.
+ */
+export function nextDueAt(state: WaitlistState): number | undefined {
+  let due: number | undefined;
+  for (const e of Object.values(state.entries)) {
+    if (e.status !== 'waiting' && e.status !== 'offered') continue;
+    const at = Math.min(windowEndOf(e), e.offer ? ms(e.offer.expiresAt) : Infinity);
+    if (due === undefined || at < due) due = at;
+  }
+  return due;
+}
+
+/** How many entries are waiting (not offered, not final). */
+export const waitingCount = (state: WaitlistState): number => Object.values(state.entries).filter((e) => e.status === 'waiting').length;
+
+/** Entries whose offer has lapsed at `now` (still recorded as offered): each is told `OfferLapsed`. */
+export const lapsedOffers = (state: WaitlistState, now: Date): string[] =>
+  queueOf(state).filter((e) => e.status === 'offered' && e.offer && !offerLive(e.offer, now)).map((e) => e.entryId);
 
 /** The entry holding the table's live offer, if any. */
 export const offerHolderOf = (state: WaitlistState, tableId: string): string | undefined => state.offeredTables[tableId];

@@ -1,0 +1,298 @@
+/**
+ * The waitlist workflow's activities (workflows/waitlist.ts), built over injected clients like the
+ * reservation's. Each reads the day's waitlist stream, runs the waitlist decider (domain/reservation/
+ * waitlist.ts: the rules) and carries out on the table ledger what the decision means: an offer holds the
+ * freed table for its diner, a lapsed or withdrawn offer gives it back before the next entry's hold.
+ *
+ * Order and idempotency: the ledger step comes before the waitlist events are appended, so an offer is
+ * recorded only once its table is held (a table someone booked in between is simply not offered). Every
+ * hold is under the offer's own reservation id (`offerReservationId`: the entry and which of its offers),
+ * which the reservation takes when the diner accepts, so placement finds the table already held. Event ids
+ * are derived from the stream version they are written at, so a retried append after a lost answer is a
+ * no-op. One workflow per stream runs these one at a time, so nothing else writes the stream meanwhile.
+ */
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { EventStore } from '../eventstore/types';
+import { deterministicEventId } from '../eventstore/envelope';
+import { DomainError, isDomainError } from '../domain/errors';
+import { availableStarts, ledgerStreamId, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
+import { reservationDecider, reservationStreamId, type ReservationEvent } from '../domain/reservation/reservation';
+import type { RestaurantReplica } from '../domain/reservation/restaurant';
+import {
+  lapsedOffers,
+  positionOf,
+  waitlistDecider,
+  waitlistStreamId,
+  withinWindow,
+  type FreedTable,
+  type WaitlistCommand,
+  type WaitlistEvent,
+  type WaitlistOffer,
+  type WaitlistState,
+} from '../domain/reservation/waitlist';
+import { bookableStarts, checkBookable } from '../domain/time/slots';
+import { formatInZone, turnEnd } from '../domain/time/zoned-time';
+import { requestUpdate, reservationWorkflowId, SA, type ReservationRequest } from '../workflows/messages';
+import type { WaitlistActivities, WaitlistWorkflowInput } from '../workflows/waitlist-messages';
+import type { ReservationServiceEvent, RestaurantReader } from './reservation';
+import { toFailure } from './context';
+import { ledgerWriter } from './ledgers';
+
+/** The reservation an entry's n-th offer holds its table under, and becomes when accepted. */
+export const offerReservationId = (streamId: string, entryId: string, n: number): string => deterministicEventId(`waitlist-offer:${streamId}:${entryId}:${n}`);
+
+export interface WaitlistActivityDeps {
+  store: EventStore<ReservationServiceEvent>;
+  restaurants: RestaurantReader;
+  /** The Temporal client that starts an accepted offer's reservation workflow, and its task queue. */
+  temporal: () => Promise<Client>;
+  taskQueue: string;
+  now?: () => Date;
+}
+
+/** How long placing an accepted offer's reservation may take before the activity is retried. */
+const BOOK_DEADLINE_MS = 20_000;
+
+export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistActivities {
+  const now = deps.now ?? (() => new Date());
+  const waitlists = deps.store as unknown as EventStore<WaitlistEvent>;
+  const reservations = deps.store as unknown as EventStore<ReservationEvent>;
+  const ledgers = ledgerWriter(deps.store as unknown as EventStore<LedgerEvent>, { maxAttempts: 10 });
+
+  async function restaurantOf(restaurantId: string): Promise<RestaurantReplica> {
+    const r = await deps.restaurants.get(restaurantId);
+    if (!r) throw toFailure(new DomainError('NOT_FOUND', `Restaurant ${restaurantId} does not exist.`));
+    return r;
+  }
+
+  async function read(day: WaitlistWorkflowInput): Promise<{ state: WaitlistState; version: number }> {
+    const events = await waitlists.readStream(waitlistStreamId(day.restaurantId, day.openingDate));
+    return { state: events.reduce(waitlistDecider.evolve, waitlistDecider.initialState()), version: events.at(-1)?.version ?? 0 };
+  }
+
+  /**
+   * Decides `command` on the stream and carries out each event's ledger step in order: a lapsed, withdrawn
+   * or expired offer releases its hold; a new offer holds its table. An offer whose table cannot be held
+   * (booked meanwhile) is dropped with everything decided after it; the rest is appended.
+   */
+  async function decide(day: WaitlistWorkflowInput, restaurant: RestaurantReplica, command: WaitlistCommand): Promise<WaitlistState> {
+    const streamId = waitlistStreamId(day.restaurantId, day.openingDate);
+    const ledgerId = ledgerStreamId(day.restaurantId, day.openingDate);
+    const { state, version } = await read(day);
+    const decided = waitlistDecider.decide(command, state);
+    let after = state;
+    const kept: WaitlistEvent[] = [];
+    for (const event of decided) {
+      const entry = after.entries[event.data.entryId];
+      if (entry && event.type === 'WaitlistOffered') {
+        const held = await hold(restaurant, ledgerId, offerReservationId(streamId, entry.entryId, (entry.offers ?? 0) + 1), entry, event.data);
+        if (!held) break;
+      } else if (entry?.offer && (event.type === 'WaitlistOfferExpired' || event.type === 'WaitlistWithdrawn' || event.type === 'WaitlistEntryExpired')) {
+        const reservationId = offerReservationId(streamId, entry.entryId, entry.offers ?? 1);
+        await ledgers.apply(ledgerId, reservationId, { type: 'ReleaseTable', reservationId, reason: `waitlist-${event.type === 'WaitlistWithdrawn' ? 'withdrawn' : 'lapsed'}` });
+      }
+      kept.push(event);
+      after = waitlistDecider.evolve(after, event);
+    }
+    if (kept.length === 0) return state;
+    await waitlists.append(
+      streamId,
+      kept.map((e, i) => ({ ...e, eventId: deterministicEventId(`${streamId}:${version + i + 1}`), metadata: { actor: `workflow:${streamId}` } })),
+      { expectedVersion: version === 0 ? 'no_stream' : version },
+    );
+    return after;
+  }
+
+  /** Holds the offered table for the entry's party and turn; false when it is not free any more. */
+  async function hold(restaurant: RestaurantReplica, ledgerId: string, reservationId: string, entry: { partySize: number; customerId: string }, offer: WaitlistOffer): Promise<boolean> {
+    const start = new Date(offer.start);
+    try {
+      await ledgers.apply(ledgerId, reservationId, {
+        type: 'HoldTable',
+        reservationId,
+        partySize: entry.partySize,
+        start: offer.start,
+        end: formatInZone(turnEnd(start, offer.freed.turnMinutes), restaurant.timezone),
+        tables: restaurant.tables,
+        onlyTables: offer.freed.tableIds ?? [offer.freed.tableId],
+        customerId: entry.customerId,
+      });
+      return true;
+    } catch (err) {
+      if (isDomainError(err, 'NO_TABLE')) return false;
+      throw err;
+    }
+  }
+
+  /** A decision whose refusal is an answer to the workflow (non-retryable), anything else a retried failure. */
+  async function answered<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw toFailure(err);
+    }
+  }
+
+  /**
+   * The interval a freed table is free for: from the freed turn's start until the next booking of any of
+   * its tables, or the end of the day's last turn (the last start the restaurant offers, plus the turn).
+   */
+  function freedInterval(restaurant: RestaurantReplica, ledger: LedgerState, day: WaitlistWorkflowInput, tableIds: string[], start: string, end: string) {
+    const endMs = Date.parse(end);
+    let until: number | undefined;
+    for (const b of Object.values(ledger.bookings)) {
+      const tables = b.tableIds ?? [b.tableId];
+      const s = Date.parse(b.start);
+      if (s >= endMs && tables.some((t) => tableIds.includes(t)) && (until === undefined || s < until)) until = s;
+    }
+    if (until === undefined) {
+      const starts = bookableStarts({ restaurant, date: day.openingDate, now: now(), partySize: 1 });
+      const last = starts.at(-1);
+      until = Math.max(endMs, last ? turnEnd(last, restaurant.policy.turnMinutes).getTime() : endMs);
+    }
+    return { from: start, until: formatInZone(new Date(until), restaurant.timezone) };
+  }
+
+  return {
+    async loadWaitlist(day) {
+      return (await read(day)).state;
+    },
+
+    async joinWaitlist({ entry, ...day }) {
+      return answered(async () => {
+        const restaurant = await restaurantOf(day.restaurantId);
+        const { state } = await read(day);
+        if (state.entries[entry.entryId]) {
+          // a retried join: the decider answers it (no-op, or a conflict when the id is reused differently)
+          const after = await decide(day, restaurant, { type: 'JoinWaitlist', ...entry });
+          return { state: after, position: positionOf(after, entry.entryId) ?? 0, created: false };
+        }
+        const start = new Date(entry.start);
+        const at = now();
+        checkBookable({ restaurant, start, partySize: entry.partySize, now: at });
+        // a table free now within the entry's window: book it instead of waiting (the nearest start first)
+        const ledger = (await ledgers.read(ledgerStreamId(day.restaurantId, day.openingDate))).state;
+        const window = { start: entry.start, flexMinutes: entry.flexMinutes };
+        const candidates = bookableStarts({ restaurant, date: day.openingDate, now: at, partySize: entry.partySize }).filter((s) => withinWindow(window, s.toISOString()));
+        const free = availableStarts(ledger, candidates, entry.partySize, restaurant.policy.turnMinutes, restaurant.tables).sort(
+          (a, b) => Math.abs(a.getTime() - start.getTime()) - Math.abs(b.getTime() - start.getTime()) || a.getTime() - b.getTime(),
+        );
+        if (free[0]) {
+          const slot = formatInZone(free[0], restaurant.timezone);
+          throw new DomainError('SLOT_AVAILABLE', `A table for ${entry.partySize} is free at ${slot}: book it instead of waiting.`, {
+            start: slot,
+            alternatives: free.slice(0, 3).map((s) => formatInZone(s, restaurant.timezone)),
+          });
+        }
+        const after = await decide(day, restaurant, { type: 'JoinWaitlist', ...entry, start: formatInZone(start, restaurant.timezone) });
+        return { state: after, position: positionOf(after, entry.entryId) ?? 0, created: true };
+      });
+    },
+
+    async offerFreedTable({ freed, ...day }) {
+      const restaurant = await restaurantOf(day.restaurantId);
+      const tableIds = [...new Set([freed.tableId, ...(freed.tableIds ?? [])])];
+      const tables = restaurant.tables.filter((t) => tableIds.includes(t.id));
+      // a table the restaurant no longer has is not offered
+      if (tables.length !== tableIds.length) return (await read(day)).state;
+      const ledger = (await ledgers.read(ledgerStreamId(day.restaurantId, day.openingDate))).state;
+      const table: FreedTable = {
+        tableId: freed.tableId,
+        ...(tableIds.length > 1 ? { tableIds } : {}),
+        seats: tables.reduce((sum, t) => sum + t.seats, 0),
+        ...freedInterval(restaurant, ledger, day, tableIds, freed.start, freed.end),
+        turnMinutes: restaurant.policy.turnMinutes,
+        offerMinutes: restaurant.policy.waitlistOfferMinutes,
+      };
+      try {
+        return await decide(day, restaurant, { type: 'TableFreed', ...table, now: now() });
+      } catch (err) {
+        // already offered (a second freeing of a table whose offer is live): nothing to add
+        if (isDomainError(err, 'TABLE_OFFERED')) return (await read(day)).state;
+        throw toFailure(err);
+      }
+    },
+
+    async acceptOffer({ entryId, customerId, ...day }) {
+      return answered(async () => {
+        const restaurant = await restaurantOf(day.restaurantId);
+        const streamId = waitlistStreamId(day.restaurantId, day.openingDate);
+        const entry = (await read(day)).state.entries[entryId];
+        if (!entry) throw new DomainError('NOT_FOUND', 'There is no such waitlist entry.', { entryId });
+        // the offer's hold id; a retry after the acceptance was recorded names the same reservation
+        const reservationId = entry.reservationId ?? offerReservationId(streamId, entryId, entry.offers ?? 1);
+        const start = entry.offer?.start;
+        const after = await decide(day, restaurant, { type: 'AcceptOffer', entryId, customerId, reservationId, now: now() });
+        const booked = start ?? (await acceptedStart(day, entryId));
+        return { state: after, reservationId, start: booked };
+      });
+    },
+
+    async bookOffer({ entryId, reservationId, start, ...day }) {
+      const restaurant = await restaurantOf(day.restaurantId);
+      const entry = (await read(day)).state.entries[entryId];
+      if (!entry || entry.reservationId !== reservationId) throw toFailure(new DomainError('NOT_OFFERED', 'The offer was not accepted.', { entryId }));
+      const request: ReservationRequest = {
+        reservationId,
+        restaurantId: day.restaurantId,
+        customerId: entry.customerId,
+        partySize: entry.partySize,
+        start: new Date(start).toISOString(),
+        requestHash: `waitlist:${entryId}`,
+        heldByOffer: true,
+      };
+      const client = await deps.temporal();
+      const startOp = new WithStartWorkflowOperation('reservationWorkflow', {
+        workflowId: reservationWorkflowId(reservationId),
+        taskQueue: deps.taskQueue,
+        args: [request],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        typedSearchAttributes: [
+          { key: SA.restaurantId, value: day.restaurantId },
+          { key: SA.customerId, value: entry.customerId },
+          { key: SA.start, value: new Date(start) },
+          { key: SA.partySize, value: entry.partySize },
+          { key: SA.status, value: 'placing' },
+        ],
+        memo: { restaurantName: restaurant.name, waitlistEntryId: entryId },
+        staticSummary: `Waitlist offer accepted: party of ${entry.partySize}`,
+      });
+      try {
+        const placed = await client.withDeadline(Date.now() + BOOK_DEADLINE_MS, () =>
+          client.workflow.executeUpdateWithStart(requestUpdate, { args: [{ requestHash: request.requestHash }], startWorkflowOperation: startOp }),
+        );
+        return { status: placed.status };
+      } catch (err) {
+        // its run already closed (a retry long after): the stored reservation answers
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        const events = await reservations.readStream(reservationStreamId(reservationId));
+        const state = events.reduce(reservationDecider.evolve, reservationDecider.initialState());
+        if (state.status === 'none') throw err;
+        return { status: state.status };
+      }
+    },
+
+    async withdrawEntry({ entryId, customerId, ...day }) {
+      return answered(async () => decide(day, await restaurantOf(day.restaurantId), { type: 'WithdrawEntry', entryId, customerId, now: now() }));
+    },
+
+    async settleDue(day) {
+      return answered(async () => {
+        const restaurant = await restaurantOf(day.restaurantId);
+        const at = now();
+        let state = (await read(day)).state;
+        for (const entryId of lapsedOffers(state, at)) state = await decide(day, restaurant, { type: 'OfferLapsed', entryId, now: at });
+        return await decide(day, restaurant, { type: 'ExpireDue', now: at });
+      });
+    },
+  };
+
+  /** The start an accepted offer booked (from its acceptance event). */
+  async function acceptedStart(day: WaitlistWorkflowInput, entryId: string): Promise<string> {
+    const events = await waitlists.readStream(waitlistStreamId(day.restaurantId, day.openingDate));
+    const accepted = events.find((e) => e.type === 'WaitlistOfferAccepted' && e.data.entryId === entryId);
+    if (!accepted || accepted.type !== 'WaitlistOfferAccepted') throw new Error(`no acceptance recorded for entry ${entryId}`);
+    return accepted.data.start;
+  }
+}
