@@ -32,7 +32,7 @@ function body(over: Record<string, unknown> = {}) {
     policy: {
       acceptance: 'manual', maxPartySize: 8, turnMinutes: 90, slotMinutes: 15, decisionTimeoutMinutes: 60,
       minAdvanceMinutes: 60, maxAdvanceDays: 60, cancellationCutoffMinutes: 120, reminderMinutesBefore: 120,
-      maxBookingsPerCustomerPerDay: 2,
+      maxBookingsPerCustomerPerDay: 2, waitlistOfferMinutes: 10, seatEarlyMinutes: 30, noShowGraceMinutes: 15,
     },
     ...over,
   };
@@ -163,7 +163,7 @@ describe('create and read', () => {
     expect(got.policy).toEqual({
       acceptance: 'manual', maxPartySize: 8, turnMinutes: 90, slotMinutes: 15, decisionTimeoutMinutes: 60,
       minAdvanceMinutes: 60, maxAdvanceDays: 60, cancellationCutoffMinutes: 120, reminderMinutesBefore: 120,
-      maxBookingsPerCustomerPerDay: 2,
+      maxBookingsPerCustomerPerDay: 2, waitlistOfferMinutes: 10, seatEarlyMinutes: 30, noShowGraceMinutes: 15,
     });
     expect(got.openingHours.friday).toEqual([{ open: '18:00', close: '02:00' }]);
     expect(got.openingHours.monday).toEqual([]);
@@ -407,6 +407,45 @@ describe('warnings: settings saved, but some bookings impossible', () => {
     // PATCH cannot change tables, policy or hours, but answers with the same shape
     const patched = await call({ method: 'PATCH', url: `/restaurants/${id}`, headers: alice, payload: { name: 'Da Mario' } });
     expect(patched.json().warnings).toEqual([]);
+  });
+
+  it('combined tables: combinableWith is kept, a combination counts for maxPartySize, a one-sided listing is warned about', async () => {
+    const window = [
+      { id: 'w1', seats: 4, combinableWith: ['w2'] },
+      { id: 'w2', seats: 4, combinableWith: ['w1'] },
+      { id: 't6', seats: 6 },
+    ];
+    const id = await create({ tables: window });
+    const read = (await call({ method: 'GET', url: `/restaurants/${id}`, headers: alice })).json();
+    expect(read.tables).toEqual(window);
+    // w1 + w2 seat 8: maxPartySize 8 is no warning
+    expect(read.warnings).toEqual([]);
+
+    const oneSided = await call({ method: 'PUT', url: `/restaurants/${id}/tables`, headers: alice, payload: [window[0], { id: 'w2', seats: 4 }, window[2]] });
+    expect(oneSided.statusCode).toBe(200);
+    expect(oneSided.json().warnings.map((w: { code: string }) => w.code)).toEqual(['PARTY_SIZE_EXCEEDS_LARGEST_TABLE', 'ONE_SIDED_COMBINATION']);
+
+    const self = await call({ method: 'PUT', url: `/restaurants/${id}/tables`, headers: alice, payload: [{ id: 'w1', seats: 4, combinableWith: ['w1'] }] });
+    expect(self.statusCode).toBe(422);
+    expect(self.json().detail).toMatch(/tables\[0\]\.combinableWith\[0\]: "w1" is this table/);
+    const unknown = await call({ method: 'PUT', url: `/restaurants/${id}/tables`, headers: alice, payload: [{ id: 'w1', seats: 4, combinableWith: ['nope'] }] });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().detail).toMatch(/"nope" is not a table of this restaurant/);
+    // the schema bounds the list (400 before the domain sees it)
+    const tooMany = Array.from({ length: 9 }, (_, i) => `x${i}`);
+    expect((await call({ method: 'PUT', url: `/restaurants/${id}/tables`, headers: alice, payload: [{ id: 'w1', seats: 4, combinableWith: tooMany }] })).statusCode).toBe(400);
+  });
+
+  it('the waitlist and floor policy fields: defaults, bounds, replaced with the policy', async () => {
+    const id = await create({ tables: tables8 });
+    const set = await call({ method: 'PUT', url: `/restaurants/${id}/policy`, headers: alice, payload: { waitlistOfferMinutes: 5, seatEarlyMinutes: 0, noShowGraceMinutes: 180 } });
+    expect(set.statusCode).toBe(200);
+    expect(set.json().policy).toMatchObject({ waitlistOfferMinutes: 5, seatEarlyMinutes: 0, noShowGraceMinutes: 180, maxPartySize: 8 });
+    const defaults = await call({ method: 'PUT', url: `/restaurants/${id}/policy`, headers: alice, payload: {} });
+    expect(defaults.json().policy).toMatchObject({ waitlistOfferMinutes: 10, seatEarlyMinutes: 30, noShowGraceMinutes: 15 });
+    for (const bad of [{ waitlistOfferMinutes: 0 }, { waitlistOfferMinutes: 61 }, { seatEarlyMinutes: 181 }, { noShowGraceMinutes: -1 }]) {
+      expect((await call({ method: 'PUT', url: `/restaurants/${id}/policy`, headers: alice, payload: bad })).statusCode).toBe(400);
+    }
   });
 
   it('warns when every day is closed or the turn is longer than every service (PUT /opening-hours)', async () => {

@@ -60,6 +60,16 @@ export const tables = {
     properties: {
       id: { type: 'string', minLength: 1, maxLength: LIMITS.tableIdLength },
       seats: { type: 'integer', minimum: LIMITS.minSeats, maximum: LIMITS.maxSeats },
+      combinableWith: {
+        type: 'array',
+        maxItems: LIMITS.combinableWith,
+        items: { type: 'string', minLength: 1, maxLength: LIMITS.tableIdLength },
+        description:
+          'Ids of other tables of this restaurant this one may be pushed together with (not its own, each once). ' +
+          'Tables are combined only when each names the other: a party no single free table seats gets the smallest free ' +
+          'combination of up to 3 such tables. Absent or empty: never combined.',
+        examples: [['t2']],
+      },
     },
   },
 } as const;
@@ -84,6 +94,18 @@ export const policy = {
     maxBookingsPerCustomerPerDay: {
       type: 'integer', minimum: 1, maximum: LIMITS.maxBookingsPerCustomerPerDay, default: DEFAULT_POLICY.maxBookingsPerCustomerPerDay,
       description: 'Active (pending or accepted) reservations one customer may hold at this restaurant on one opening day.',
+    },
+    waitlistOfferMinutes: {
+      type: 'integer', minimum: 1, maximum: LIMITS.maxWaitlistOfferMinutes, default: DEFAULT_POLICY.waitlistOfferMinutes,
+      description: 'How long a waitlist offer holds a freed table for its diner before it passes to the next entry.',
+    },
+    seatEarlyMinutes: {
+      type: 'integer', minimum: 0, maximum: LIMITS.maxSeatEarlyMinutes, default: DEFAULT_POLICY.seatEarlyMinutes,
+      description: 'How long before the start the owner may mark a party seated.',
+    },
+    noShowGraceMinutes: {
+      type: 'integer', minimum: 0, maximum: LIMITS.maxNoShowGraceMinutes, default: DEFAULT_POLICY.noShowGraceMinutes,
+      description: 'How long after the start a party that has not come may be marked a no-show.',
     },
   },
 } as const;
@@ -170,7 +192,8 @@ export const warningsOut = {
   type: 'array',
   description:
     'Advisory: the change WAS saved. Settings that are each valid but together leave some or every booking impossible, ' +
-    'e.g. a maxPartySize larger than every table (PARTY_SIZE_EXCEEDS_LARGEST_TABLE), no tables (NO_TABLES), every day closed ' +
+    'e.g. a maxPartySize larger than every table and combination of tables (PARTY_SIZE_EXCEEDS_LARGEST_TABLE), no tables (NO_TABLES), ' +
+    'a table naming another in combinableWith that does not name it back (ONE_SIDED_COMBINATION), every day closed ' +
     '(NO_OPENING_HOURS), a turn longer than every service (TURN_LONGER_THAN_EVERY_SERVICE). Empty when everything can be booked.',
   items: {
     type: 'object',

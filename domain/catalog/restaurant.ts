@@ -88,8 +88,12 @@ export function resolvePolicy(input: Partial<ReservationPolicy> | undefined): Re
   return p;
 }
 
+/** Ids trimmed; an empty `combinableWith` is left out (the same as none: never combined). */
 function copyTables(tables: Table[]): Table[] {
-  return tables.map((t) => ({ id: t.id.trim(), seats: t.seats }));
+  return tables.map((t) => {
+    const combinableWith = (t.combinableWith ?? []).map((id) => id.trim());
+    return { id: t.id.trim(), seats: t.seats, ...(combinableWith.length > 0 ? { combinableWith } : {}) };
+  });
 }
 
 export function evolve(state: RestaurantState, event: CatalogEvent): RestaurantState {

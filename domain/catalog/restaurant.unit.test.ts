@@ -136,6 +136,31 @@ describe('CreateRestaurant', () => {
     ['turn 490', { policy: { turnMinutes: 490, slotMinutes: 10 } }, /policy\.turnMinutes: 490/],
     ['negative min advance', { policy: { minAdvanceMinutes: -1 } }, /policy\.minAdvanceMinutes: -1/],
     ['min advance past max advance', { policy: { minAdvanceMinutes: 1440, maxAdvanceDays: 1 } }, /policy\.minAdvanceMinutes: 1440 minutes leaves no bookable time/],
+    ['a waitlist offer of 0 minutes', { policy: { waitlistOfferMinutes: 0 } }, /policy\.waitlistOfferMinutes: 0 is out of range; use a whole number from 1 to 60 minutes/],
+    ['a waitlist offer of 61 minutes', { policy: { waitlistOfferMinutes: 61 } }, /policy\.waitlistOfferMinutes: 61/],
+    ['a fractional waitlist offer', { policy: { waitlistOfferMinutes: 2.5 } }, /policy\.waitlistOfferMinutes: 2\.5/],
+    ['seating 181 minutes early', { policy: { seatEarlyMinutes: 181 } }, /policy\.seatEarlyMinutes: 181 is out of range; use a whole number from 0 to 180 minutes/],
+    ['negative seating early', { policy: { seatEarlyMinutes: -1 } }, /policy\.seatEarlyMinutes: -1/],
+    ['a no-show grace of 181 minutes', { policy: { noShowGraceMinutes: 181 } }, /policy\.noShowGraceMinutes: 181 is out of range; use a whole number from 0 to 180 minutes/],
+    ['a fractional no-show grace', { policy: { noShowGraceMinutes: 7.5 } }, /policy\.noShowGraceMinutes: 7\.5/],
+    ['a table combinable with itself', { tables: [{ id: 't1', seats: 2, combinableWith: ['t1'] }] }, /tables\[0\]\.combinableWith\[0\]: "t1" is this table; a table cannot be combined with itself/],
+    [
+      'a table combinable with an unknown table',
+      { tables: [{ id: 't1', seats: 2, combinableWith: ['t9'] }] },
+      /tables\[0\]\.combinableWith\[0\]: "t9" is not a table of this restaurant/,
+    ],
+    [
+      'a combinable table named twice',
+      { tables: [{ id: 't1', seats: 2, combinableWith: ['t2', 't2'] }, { id: 't2', seats: 2 }] },
+      /tables\[0\]\.combinableWith\[1\]: "t2" is named twice/,
+    ],
+    [
+      'too many combinable tables',
+      { tables: Array.from({ length: 10 }, (_, i) => ({ id: `t${i}`, seats: 2, combinableWith: Array.from({ length: 10 }, (_, j) => `t${j}`).filter((id) => id !== `t${i}`) })) },
+      /tables\[0\]\.combinableWith: names 9 tables; at most 8 are allowed/,
+    ],
+    ['combinableWith not a list', { tables: [{ id: 't1', seats: 2, combinableWith: 't2' as never }, { id: 't2', seats: 2 }] }, /tables\[0\]\.combinableWith: must be a list of table ids/],
+    ['a blank combinable id', { tables: [{ id: 't1', seats: 2, combinableWith: [' '] }] }, /tables\[0\]\.combinableWith\[0\]: must be the id of another table/],
     ['duplicate section names', { menu: [{ name: 'Pasta' }, { name: 'pasta' }] }, /menu\[1\]\.name: "pasta" is already the name of menu\[0\]/],
     [
       'duplicate dish names in a section',
@@ -245,6 +270,38 @@ describe('SetOpeningHours / SetTables / SetReservationPolicy', () => {
       .when({ type: 'SetTables', actor: OWNER, tables: [{ id: 'a', seats: 6 }] })
       .then([{ type: 'TablesSet', data: { restaurantId: ID, tables: [{ id: 'a', seats: 6 }] } }]);
   });
+  it('keeps combinableWith (ids trimmed, compared with the trimmed table ids); an empty list is the same as none', () => {
+    decider
+      .given([created])
+      .when({
+        type: 'SetTables',
+        actor: OWNER,
+        tables: [
+          { id: ' a ', seats: 4, combinableWith: [' b'] },
+          { id: 'b', seats: 4, combinableWith: ['a'] },
+          { id: 'c', seats: 2, combinableWith: [] },
+        ],
+      })
+      .then([
+        {
+          type: 'TablesSet',
+          data: {
+            restaurantId: ID,
+            tables: [
+              { id: 'a', seats: 4, combinableWith: ['b'] },
+              { id: 'b', seats: 4, combinableWith: ['a'] },
+              { id: 'c', seats: 2 },
+            ],
+          },
+        },
+      ]);
+  });
+  it('allows a one-sided listing (it combines nothing; a warning says so)', () => {
+    decider
+      .given([created])
+      .when({ type: 'SetTables', actor: OWNER, tables: [{ id: 'a', seats: 4, combinableWith: ['b'] }, { id: 'b', seats: 4 }] })
+      .then([{ type: 'TablesSet', data: { restaurantId: ID, tables: [{ id: 'a', seats: 4, combinableWith: ['b'] }, { id: 'b', seats: 4 }] } }]);
+  });
   it('refuses duplicate table ids', () => {
     refuses([created], { type: 'SetTables', actor: OWNER, tables: [{ id: 'a', seats: 2 }, { id: 'a', seats: 2 }] }, 'VALIDATION', /tables\[1\]\.id/);
   });
@@ -253,6 +310,18 @@ describe('SetOpeningHours / SetTables / SetReservationPolicy', () => {
       .given([created])
       .when({ type: 'SetReservationPolicy', actor: OWNER, policy: { acceptance: 'auto', slotMinutes: 30, turnMinutes: 120 } })
       .then([{ type: 'ReservationPolicySet', data: { restaurantId: ID, policy: { ...DEFAULT_POLICY, acceptance: 'auto', slotMinutes: 30, turnMinutes: 120 } } }]);
+  });
+  it('takes the waitlist and floor fields, and fills them in for a policy recorded before they existed', () => {
+    const policy = { ...DEFAULT_POLICY, waitlistOfferMinutes: 60, seatEarlyMinutes: 0, noShowGraceMinutes: 180 };
+    decider
+      .given([created])
+      .when({ type: 'SetReservationPolicy', actor: OWNER, policy })
+      .then([{ type: 'ReservationPolicySet', data: { restaurantId: ID, policy } }]);
+    const { waitlistOfferMinutes: _w, seatEarlyMinutes: _s, noShowGraceMinutes: _n, ...old } = DEFAULT_POLICY;
+    const oldCreated = { ...created, data: { ...created.data, policy: old } } as unknown as RestaurantCreated;
+    expect(decider.given([oldCreated]).state?.policy).toEqual(DEFAULT_POLICY);
+    const oldSet = { type: 'ReservationPolicySet', data: { restaurantId: ID, policy: { ...old, seatEarlyMinutes: 5 } } } as unknown as CatalogEvent;
+    expect(decider.given([created, oldSet]).state?.policy).toEqual({ ...DEFAULT_POLICY, seatEarlyMinutes: 5 });
   });
   it('refuses a turn that is not a multiple of the slot', () => {
     refuses([created], { type: 'SetReservationPolicy', actor: OWNER, policy: { slotMinutes: 60 } }, 'VALIDATION', /turnMinutes: 90 is not a multiple of slotMinutes 60; use 60 or 120/);

@@ -25,6 +25,8 @@ export const LIMITS = {
   tableIdLength: 40,
   minSeats: 1,
   maxSeats: 20,
+  /** Tables one table may name in `combinableWith`: its neighbours on the floor, a handful at most. */
+  combinableWith: 8,
   sectionNameLength: 80,
   dishNameLength: 120,
   dishDescriptionLength: 1000,
@@ -39,6 +41,9 @@ export const LIMITS = {
   maxCancellationCutoffMinutes: 7 * 24 * 60,
   maxReminderMinutesBefore: 7 * 24 * 60,
   maxBookingsPerCustomerPerDay: 20,
+  maxWaitlistOfferMinutes: 60,
+  maxSeatEarlyMinutes: 180,
+  maxNoShowGraceMinutes: 180,
   /** A menu's size, so a restaurant's document (and every read of it) stays bounded. */
   menuSections: 30,
   dishesPerSection: 100,
@@ -156,6 +161,38 @@ export function validateTables(tables: Table[], field = 'tables'): Issue[] {
       issues.push({ field: `${at}.seats`, message: `${String(t?.seats)} is not a seat count; use a whole number from ${LIMITS.minSeats} to ${LIMITS.maxSeats}` });
     }
   });
+  // after every id is known: combinableWith names other tables of this list (ids compared as stored, trimmed)
+  const ids = new Set(tables.map((t) => (typeof t?.id === 'string' ? t.id.trim() : undefined)));
+  tables.forEach((t, index) => {
+    if (t?.combinableWith !== undefined) issues.push(...validateCombinableWith(t, ids, `${field}[${index}].combinableWith`));
+  });
+  return issues;
+}
+
+/**
+ * A table's `combinableWith`: ids of other tables of the restaurant, each once, not its own, at most
+ * LIMITS.combinableWith. Naming a table that does not name this one back is allowed (the owner may be
+ * mid-edit) but combines nothing: a combination needs every pair listed both ways (a warning says so).
+ */
+function validateCombinableWith(t: Table, ids: ReadonlySet<string | undefined>, field: string): Issue[] {
+  const list: unknown = t.combinableWith;
+  if (!Array.isArray(list)) return [{ field, message: 'must be a list of table ids' }];
+  const issues: Issue[] = [];
+  if (list.length > LIMITS.combinableWith) issues.push({ field, message: `names ${list.length} tables; at most ${LIMITS.combinableWith} are allowed` });
+  const own = typeof t.id === 'string' ? t.id.trim() : undefined;
+  const seen = new Set<string>();
+  list.forEach((other: unknown, i) => {
+    const at = `${field}[${i}]`;
+    if (typeof other !== 'string' || other.trim() === '') {
+      issues.push({ field: at, message: 'must be the id of another table' });
+      return;
+    }
+    const id = other.trim();
+    if (id === own) issues.push({ field: at, message: `${quote(id)} is this table; a table cannot be combined with itself` });
+    else if (!ids.has(id)) issues.push({ field: at, message: `${quote(id)} is not a table of this restaurant` });
+    else if (seen.has(id)) issues.push({ field: at, message: `${quote(id)} is named twice` });
+    seen.add(id);
+  });
   return issues;
 }
 
@@ -195,6 +232,9 @@ export function validatePolicy(p: ReservationPolicy, field = 'policy'): Issue[] 
   checkInt(issues, `${field}.cancellationCutoffMinutes`, p.cancellationCutoffMinutes, 0, LIMITS.maxCancellationCutoffMinutes, ' minutes');
   checkInt(issues, `${field}.reminderMinutesBefore`, p.reminderMinutesBefore, 0, LIMITS.maxReminderMinutesBefore, ' minutes');
   checkInt(issues, `${field}.maxBookingsPerCustomerPerDay`, p.maxBookingsPerCustomerPerDay, 1, LIMITS.maxBookingsPerCustomerPerDay, ' reservations');
+  checkInt(issues, `${field}.waitlistOfferMinutes`, p.waitlistOfferMinutes, 1, LIMITS.maxWaitlistOfferMinutes, ' minutes');
+  checkInt(issues, `${field}.seatEarlyMinutes`, p.seatEarlyMinutes, 0, LIMITS.maxSeatEarlyMinutes, ' minutes');
+  checkInt(issues, `${field}.noShowGraceMinutes`, p.noShowGraceMinutes, 0, LIMITS.maxNoShowGraceMinutes, ' minutes');
   if (isInt(p.minAdvanceMinutes) && isInt(p.maxAdvanceDays) && p.minAdvanceMinutes >= p.maxAdvanceDays * DAY_MINUTES) {
     issues.push({
       field: `${field}.minAdvanceMinutes`,

@@ -1,4 +1,4 @@
-import { policyWarnings, unseatablePartySizes, type WarningInput } from './warnings';
+import { oneSidedCombinations, policyWarnings, unseatablePartySizes, type WarningInput } from './warnings';
 
 const dinner = { monday: [{ open: '19:00', close: '23:00' }] };
 const input = (over: Partial<WarningInput> = {}): WarningInput => ({
@@ -79,6 +79,49 @@ describe('policyWarnings', () => {
     expect(policyWarnings({ tables: [{ seats: 4 }], policy: { maxPartySize: 6, turnMinutes: 90 }, openingHours: {} }).map((w) => w.code)).toEqual([
       'PARTY_SIZE_EXCEEDS_LARGEST_TABLE',
       'NO_OPENING_HOURS',
+    ]);
+  });
+});
+
+describe('combined tables', () => {
+  const paired = [
+    { id: 'w1', seats: 4, combinableWith: ['w2'] },
+    { id: 'w2', seats: 4, combinableWith: ['w1'] },
+    { id: 't6', seats: 6 },
+  ];
+
+  it('a combination counts as the largest seating: no warning for a party it seats', () => {
+    expect(unseatablePartySizes(paired, { maxPartySize: 8 })).toBeNull();
+    expect(policyWarnings(input({ tables: paired, policy: { maxPartySize: 8, turnMinutes: 90 } }))).toEqual([]);
+  });
+
+  it('warns above the largest combination, and says it is a combination', () => {
+    expect(policyWarnings(input({ tables: paired, policy: { maxPartySize: 10, turnMinutes: 90 } }))).toEqual([
+      {
+        code: 'PARTY_SIZE_EXCEEDS_LARGEST_TABLE',
+        field: 'policy.maxPartySize',
+        detail: 'maxPartySize is 10 but the largest combination of tables seats 8: parties of 9–10 can never be booked; add a larger table or lower maxPartySize to 8.',
+      },
+    ]);
+  });
+
+  it('a one-sided listing seats nothing more and is warned about', () => {
+    const oneSided = [{ id: 'w1', seats: 4, combinableWith: ['w2'] }, { id: 'w2', seats: 4 }, { id: 't6', seats: 6 }];
+    expect(oneSidedCombinations(oneSided)).toEqual([{ from: 'w1', to: 'w2' }]);
+    expect(oneSidedCombinations(paired)).toEqual([]);
+    expect(policyWarnings(input({ tables: oneSided, policy: { maxPartySize: 8, turnMinutes: 90 } }))).toEqual([
+      {
+        code: 'PARTY_SIZE_EXCEEDS_LARGEST_TABLE',
+        field: 'policy.maxPartySize',
+        detail: 'maxPartySize is 8 but the largest table seats 6: parties of 7–8 can never be booked; add a larger table or lower maxPartySize to 6.',
+      },
+      {
+        code: 'ONE_SIDED_COMBINATION',
+        field: 'tables',
+        detail:
+          'Tables are combined only when each names the other in combinableWith, but w1 names w2 and not the other way round: ' +
+          'those tables are never combined; add the missing ids or remove these.',
+      },
     ]);
   });
 });
