@@ -4,6 +4,7 @@
  * (settings that leave bookings impossible) are shown after a save; the change is saved either way.
  */
 import { useEffect, useState } from 'preact/hooks';
+import type { Table } from '../../../domain/catalog/events';
 import { call, get, type Policy, type Restaurant, type Warning } from '../api';
 import { dayLabel, formatIntervals, parseIntervals, WEEKDAYS, type Interval, type Weekday } from '../hours';
 import type { Problem } from '../problem';
@@ -125,18 +126,38 @@ function HoursForm({ restaurant, busy, onSave, onInvalid }: FormProps) {
   );
 }
 
+interface TableRow {
+  id: string;
+  seats: string;
+  /** combinableWith as typed: ids separated by commas. */
+  combinable: string;
+}
+
+/** "t2, t3" → ['t2', 't3']; blanks dropped. */
+const idList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
 function TablesForm({ restaurant, busy, onSave, onInvalid }: FormProps) {
-  const [rows, setRows] = useState(() => (restaurant.tables ?? []).map((t) => ({ id: t.id, seats: String(t.seats) })));
-  const set = (i: number, patch: Partial<{ id: string; seats: string }>) => setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const initial: readonly Table[] = restaurant.tables ?? [];
+  const [rows, setRows] = useState<TableRow[]>(() => initial.map((t) => ({ id: t.id, seats: String(t.seats), combinable: (t.combinableWith ?? []).join(', ') })));
+  const set = (i: number, patch: Partial<TableRow>) => setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const submit = (e: Event) => {
     e.preventDefault();
-    const tables = rows.map((r) => ({ id: r.id.trim(), seats: Number(r.seats) }));
+    const tables: Table[] = rows.map((r) => {
+      const combinableWith = idList(r.combinable);
+      return { id: r.id.trim(), seats: Number(r.seats), ...(combinableWith.length > 0 ? { combinableWith } : {}) };
+    });
     const bad = tables.findIndex((t) => !t.id || !Number.isInteger(t.seats));
     if (bad >= 0) return onInvalid?.({ status: 400, title: 'Check the tables', detail: `Table ${bad + 1} needs an id and a whole number of seats.` });
+    // the API checks the ids named (other tables of this restaurant, each once) and says which is wrong
     void onSave(tables);
   };
   return (
     <form onSubmit={submit}>
+      <p class="muted">A party no single free table seats gets the smallest free combination of tables that name each other under "combines with".</p>
       <ul role="list" class="tables">
         {rows.map((r, i) => (
           <li class="row">
@@ -148,6 +169,16 @@ function TablesForm({ restaurant, busy, onSave, onInvalid }: FormProps) {
               Table {i + 1} seats
               <input type="number" min={1} value={r.seats} required onInput={(e) => set(i, { seats: e.currentTarget.value })} />
             </label>
+            <label>
+              Table {i + 1} combines with
+              <input
+                type="text"
+                value={r.combinable}
+                placeholder="e.g. t2, t3"
+                title="Ids of tables this one can be pushed together with, separated by commas. Both tables must name each other."
+                onInput={(e) => set(i, { combinable: e.currentTarget.value })}
+              />
+            </label>
             <button type="button" class="secondary" onClick={() => setRows(rows.filter((_, j) => j !== i))}>
               Remove table {i + 1}
             </button>
@@ -155,7 +186,7 @@ function TablesForm({ restaurant, busy, onSave, onInvalid }: FormProps) {
         ))}
       </ul>
       <p class="actions">
-        <button type="button" class="secondary" onClick={() => setRows([...rows, { id: `t${rows.length + 1}`, seats: '2' }])}>
+        <button type="button" class="secondary" onClick={() => setRows([...rows, { id: `t${rows.length + 1}`, seats: '2', combinable: '' }])}>
           Add table
         </button>
         <button type="submit" class="primary" disabled={busy}>
@@ -176,6 +207,9 @@ const POLICY_FIELDS: Array<{ key: Exclude<keyof Policy, 'acceptance'>; label: st
   { key: 'cancellationCutoffMinutes', label: 'Cancellation cutoff (minutes before)' },
   { key: 'reminderMinutesBefore', label: 'Reminder (minutes before)' },
   { key: 'maxBookingsPerCustomerPerDay', label: 'Bookings per customer per day' },
+  { key: 'waitlistOfferMinutes', label: 'Waitlist offer held for (minutes)' },
+  { key: 'seatEarlyMinutes', label: 'Seat parties from (minutes before the start)' },
+  { key: 'noShowGraceMinutes', label: 'No-show after (minutes past the start)' },
 ];
 
 function PolicyForm({ restaurant, busy, onSave }: FormProps) {
