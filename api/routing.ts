@@ -31,6 +31,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     service: 'reservation',
     patterns: ['/reservations', '/reservations/*', '/restaurants/*/availability', '/restaurants/*/reservations'],
   },
+  // the waitlist (issue 14): a rule of its own, a rule takes at most 5 patterns
+  { service: 'reservation', patterns: ['/waitlist', '/waitlist/*', '/restaurants/*/waitlist'] },
   { service: 'auth', patterns: ['/auth/*', '/.well-known/*'] },
 ];
 

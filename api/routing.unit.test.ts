@@ -37,6 +37,12 @@ describe('routeTarget evaluates the rules as the load balancer does', () => {
     ['/reservations', 'reservation'],
     ['/reservations?status=pending', 'reservation'],
     ['/reservations/x/accept', 'reservation'],
+    ['/restaurants/r1/waitlist', 'reservation'],
+    ['/restaurants/r1/waitlist?date=2026-01-01', 'reservation'],
+    ['/waitlist', 'reservation'],
+    ['/waitlist/e1', 'reservation'],
+    ['/waitlist/e1/accept', 'reservation'],
+    ['/restaurants/r1/menu/sections/waitlist', 'catalog'],
     ['/auth/login', 'auth'],
     ['/.well-known/jwks.json', 'auth'],
     // case-sensitive, whole path: near misses are the default's (its 404)
@@ -44,6 +50,8 @@ describe('routeTarget evaluates the rules as the load balancer does', () => {
     ['/reservationsx', 'catalog'],
     ['/auth', 'catalog'],
     ['/restaurants/r1/availability/x', 'catalog'],
+    ['/restaurants/r1/waitlist/x', 'catalog'],
+    ['/waitlistx', 'catalog'],
   ] as const)('%s → %s', (path, service) => {
     expect(routeTarget(path)).toBe(service);
   });
@@ -141,7 +149,7 @@ describe('every route the app registers is routed to the service that registered
   });
 
   // sample values include the words the patterns look for: a parameter that happens to be one must not move a route
-  it.each(['r1', 'availability', 'reservations', 'menu', 'auth', 'a.b-c_d~e'])('with every path parameter "%s"', (value) => {
+  it.each(['r1', 'availability', 'reservations', 'waitlist', 'menu', 'auth', 'a.b-c_d~e'])('with every path parameter "%s"', (value) => {
     const wrong: string[] = [];
     for (const [key, who] of registered) {
       const [method, url] = key.split(' ') as [string, string];
