@@ -2,7 +2,7 @@
  * The demo world as data: who signs in, which restaurants they own, and which reservations diners hold.
  * scripts/seed.ts turns it into API calls; nothing here talks to the network.
  */
-import type { RestaurantDetails } from '../../domain/catalog/events';
+import type { RestaurantDetails, Table } from '../../domain/catalog/events';
 
 export const DEMO_PASSWORD = 'demo-password-2026';
 
@@ -34,8 +34,15 @@ function week(services: Interval[], except: Partial<Record<Day, Interval[]>> = {
   return Object.fromEntries(DAYS.map((d) => [d, except[d] ?? services])) as Record<Day, Interval[]>;
 }
 
-const tables = (spec: Array<[prefix: string, count: number, seats: number]>) =>
+const tables = (spec: Array<[prefix: string, count: number, seats: number]>): Table[] =>
   spec.flatMap(([prefix, count, seats]) => Array.from({ length: count }, (_, i) => ({ id: `${prefix}${i + 1}`, seats })));
+
+/** The tables, with the ones named in each group pushed together (each naming the others: a combination needs both sides). */
+const combined = (all: Table[], ...groups: string[][]): Table[] =>
+  all.map((t) => {
+    const others = groups.filter((g) => g.includes(t.id)).flatMap((g) => g.filter((id) => id !== t.id));
+    return others.length > 0 ? { ...t, combinableWith: others } : t;
+  });
 
 const dish = (name: string, description: string, amount: number, currency: string) => ({ name, description, price: { amount, currency } });
 
@@ -57,7 +64,7 @@ export interface DemoRestaurant {
   owner: number;
   body: RestaurantDetails & {
     openingHours: Record<Day, Interval[]>;
-    tables: Array<{ id: string; seats: number }>;
+    tables: Table[];
     policy: Record<string, number | string>;
     menu: Array<{ name: string; dishes: Array<ReturnType<typeof dish>> }>;
   };
@@ -131,7 +138,7 @@ export const RESTAURANTS: DemoRestaurant[] = [
     body: {
       name: 'Pizzeria Vesuvio',
       cuisine: 'pizza',
-      description: 'Neapolitan pizza from a wood-fired oven in Trastevere. Tables are confirmed at once.',
+      description: 'Neapolitan pizza from a wood-fired oven in Trastevere. Tables are confirmed at once; the two long tables push together for parties of up to 12.',
       phone: '+39 06 5830 9876',
       address: 'Via della Lungaretta 88, 00153 Roma',
       location: { lat: 41.8893, lon: 12.4701 },
@@ -140,12 +147,16 @@ export const RESTAURANTS: DemoRestaurant[] = [
         { open: '12:00', close: '15:00' },
         { open: '18:00', close: '23:30' },
       ]),
-      tables: tables([
-        ['A', 6, 2],
-        ['B', 6, 4],
-        ['C', 2, 6],
-      ]),
-      policy: { ...basePolicy, acceptance: 'auto', turnMinutes: 75, decisionTimeoutMinutes: 60, minAdvanceMinutes: 15, cancellationCutoffMinutes: 60 },
+      // C1 and C2 name each other: a party of 7–12 sits at both
+      tables: combined(
+        tables([
+          ['A', 6, 2],
+          ['B', 6, 4],
+          ['C', 2, 6],
+        ]),
+        ['C1', 'C2'],
+      ),
+      policy: { ...basePolicy, maxPartySize: 12, acceptance: 'auto', turnMinutes: 75, decisionTimeoutMinutes: 60, minAdvanceMinutes: 15, cancellationCutoffMinutes: 60 },
       menu: [
         { name: 'Pizze rosse', dishes: [dish('Margherita', 'Tomato, fior di latte, basil', 8, 'EUR'), dish('Diavola', 'Tomato, mozzarella, spicy salami', 10, 'EUR')] },
         { name: 'Pizze bianche', dishes: [dish('Quattro formaggi', 'Mozzarella, gorgonzola, fontina, parmigiano', 11, 'EUR'), dish('Patate e salsiccia', 'Potatoes, sausage, rosemary', 11, 'EUR')] },
@@ -157,6 +168,7 @@ export const RESTAURANTS: DemoRestaurant[] = [
       { diner: 4, partySize: 2, day: 1, at: '19:45', outcome: 'accepted' },
       { diner: 0, partySize: 5, day: 2, at: '20:00', outcome: 'cancelled' },
       { diner: 2, partySize: 2, day: 0, at: '12:00', outcome: 'soon' },
+      { diner: 1, partySize: 10, day: 3, at: '20:00', outcome: 'accepted', notes: 'Birthday: ten of us, at the long tables' },
     ],
   },
   {
