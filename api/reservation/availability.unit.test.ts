@@ -91,6 +91,31 @@ describe('availabilityReader', () => {
     expect(a.slots(closed, empty, date, 2, now)).toEqual([]);
   });
 
+  test('combined tables: a party only a combination seats gets slots, and a combined booking is not answered from a ledger that had one table of it', () => {
+    const a = reader();
+    const now = new Date('2027-01-01T00:00:00Z');
+    const date = '2027-01-10';
+    const r = restaurant({
+      tables: [
+        { id: 'w1', seats: 4, combinableWith: ['w2'] },
+        { id: 'w2', seats: 4, combinableWith: ['w1'] },
+      ],
+    });
+    const empty: LedgerState = { bookings: {} };
+    // 8 only at w1 + w2: the party-size limit and the slots count the combination
+    const all = a.slots(r, empty, date, 8, now).map((s) => s.start);
+    expect(all).toContain('2027-01-10T19:00:00+01:00');
+    expect(all).toEqual(reference(r, empty, date, 8, now));
+    expect(a.slots(r, empty, date, 9, now)).toEqual([]);
+    // the same occupancy by tableId, once as one table and once as the combination: different answers
+    const one = { bookings: { b1: booking('b1', 'w1', '2027-01-10T19:00:00+01:00', 90) } };
+    const both = { bookings: { b1: { ...booking('b1', 'w1', '2027-01-10T19:00:00+01:00', 90), tableIds: ['w1', 'w2'] } } };
+    expect(a.slots(r, one, date, 2, now).map((s) => s.start)).toContain('2027-01-10T19:00:00+01:00');
+    const answer = a.slots(r, both, date, 2, now).map((s) => s.start);
+    expect(answer).not.toContain('2027-01-10T19:00:00+01:00');
+    expect(answer).toEqual(reference(r, both, date, 2, now));
+  });
+
   test('advanceWindow.latest is luxon’s same wall time N days later, to the millisecond, across DST changes', () => {
     for (const timezone of ['Europe/Rome', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata']) {
       const r = restaurant({ timezone });
