@@ -81,28 +81,51 @@ export function smallestCombination(
   // a table that names no other can be in no combination: leaving it out keeps the search to the tables
   // the owner has paired (most restaurants have none)
   const pool = candidates.filter((t) => (t.combinableWith ?? []).length > 0);
-  const limit = Math.min(Math.floor(maxTables), pool.length);
-  const chosen: CombinableTable[] = [];
-  // Depth-first over id-ordered subsets, each table only with later ones, extended only by a table
-  // combinable with every table chosen so far: at most C(n, maxTables) subsets are visited.
-  const extend = (from: number, seats: number): void => {
-    if (chosen.length >= 2 && seats >= partySize) {
-      const c = { tableIds: chosen.map((t) => t.id), seats };
+  walkCombinations(pool, maxTables, (ids, seats) => {
+    if (ids.length >= 2 && seats >= partySize) {
+      const c = { tableIds: ids.map((i) => pool[i]!.id), seats };
       if (!best || better(c, best)) best = c;
-      return; // adding a table only adds seats and tables: never better
+      return false; // adding a table only adds seats and tables: never better
     }
+    return !(best && seats >= best.seats); // any completion would have more seats than the best
+  });
+  return best;
+}
+
+/**
+ * Depth-first over the valid combinations of up to `maxTables` of `pool` (sorted by id), each as ascending
+ * indices with its seats, calling `visit` for each (single tables included); `visit` answers whether to
+ * extend it. A combination is extended only by a later table mutually listed with every table in it, found
+ * among the first table's neighbours, so the walk costs about n·d^(maxTables−1) for n tables that name d
+ * others each, not C(n, maxTables).
+ */
+function walkCombinations(pool: readonly CombinableTable[], maxTables: number, visit: (ids: readonly number[], seats: number) => boolean): void {
+  const index = new Map(pool.map((t, i) => [t.id, i]));
+  // per table, the later tables (by index) it is mutually combinable with, ascending
+  const later = pool.map((t, i) => {
+    const js = new Set<number>();
+    for (const id of t.combinableWith ?? []) {
+      const j = index.get(id);
+      if (j !== undefined && j > i && mutuallyCombinable(t, pool[j]!)) js.add(j);
+    }
+    return [...js].sort((a, b) => a - b);
+  });
+  const laterSets = later.map((js) => new Set(js));
+  const limit = Math.min(Math.floor(maxTables), pool.length);
+  const chosen: number[] = [];
+  const extend = (seats: number): void => {
     if (chosen.length >= limit) return;
-    if (best && seats >= best.seats) return; // any completion would have more seats than the best
-    for (let i = from; i < pool.length; i++) {
-      const t = pool[i]!;
-      if (!chosen.every((c) => mutuallyCombinable(c, t))) continue;
-      chosen.push(t);
-      extend(i + 1, seats + t.seats);
+    const last = chosen[chosen.length - 1];
+    const next = chosen.length === 0 ? pool.map((_, i) => i) : later[chosen[0]!]!.filter((j) => j > last!);
+    for (const j of next) {
+      if (!chosen.every((c, k) => k === 0 || laterSets[c]!.has(j))) continue;
+      chosen.push(j);
+      const total = seats + pool[j]!.seats;
+      if (visit(chosen, total)) extend(total);
       chosen.pop();
     }
   };
-  extend(0, 0);
-  return best;
+  extend(0);
 }
 
 /** Whether any free single table or valid combination seats the party (availability counts combinations). */
@@ -125,20 +148,9 @@ export function largestSeating(tables: readonly CombinableTable[], maxTables: nu
   const all = [...firstById.values()].filter((t) => t.seats > 0);
   let most = all.reduce((max, t) => Math.max(max, t.seats), 0);
   const pool = all.filter((t) => (t.combinableWith ?? []).length > 0).sort((a, b) => byId(a.id, b.id));
-  const limit = Math.min(Math.floor(maxTables), pool.length);
-  const chosen: CombinableTable[] = [];
-  // the same id-ordered depth-first walk as above, keeping the most seats instead of the fewest
-  const extend = (from: number, seats: number): void => {
-    if (chosen.length >= 2) most = Math.max(most, seats);
-    if (chosen.length >= limit) return;
-    for (let i = from; i < pool.length; i++) {
-      const t = pool[i]!;
-      if (!chosen.every((c) => mutuallyCombinable(c, t))) continue;
-      chosen.push(t);
-      extend(i + 1, seats + t.seats);
-      chosen.pop();
-    }
-  };
-  extend(0, 0);
+  walkCombinations(pool, maxTables, (ids, seats) => {
+    if (ids.length >= 2) most = Math.max(most, seats);
+    return true;
+  });
   return most;
 }

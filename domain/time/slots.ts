@@ -266,6 +266,7 @@ function partyProblem(restaurant: RestaurantReplica, partySize: number): DomainE
   if (!Number.isInteger(partySize) || partySize < 1) {
     return new DomainError('INVALID_PARTY_SIZE', 'The party size must be a whole number of at least 1.', { partySize });
   }
+  // largestTable counts combinations of tables (issue 14): a party two pushed-together tables seat is bookable
   const max = Math.min(restaurant.policy.maxPartySize, largestTable(restaurant));
   if (partySize > max) {
     return new DomainError('PARTY_TOO_LARGE', `${restaurant.name} takes reservations for at most ${max} people.`, {
