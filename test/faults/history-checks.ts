@@ -103,10 +103,13 @@ export function checkLedgers(history: History, statusOf: Map<string, string>): s
       if (e.type === 'TableHeld' || e.type === 'TableBooked') {
         const s = Date.parse(e.data.start);
         const end = Date.parse(e.data.end);
+        // every table of a combination counts (tableIds), not only the first
+        const claimed = e.data.tableIds ?? [e.data.tableId];
         for (const b of Object.values(state.bookings) as LedgerBooking[]) {
-          if (b.tableId === e.data.tableId && b.reservationId !== rid && s < Date.parse(b.end) && Date.parse(b.start) < end) {
+          const shared = (b.tableIds ?? [b.tableId]).filter((t) => claimed.includes(t));
+          if (shared.length > 0 && b.reservationId !== rid && s < Date.parse(b.end) && Date.parse(b.start) < end) {
             findings.push(
-              `DOUBLE BOOKING ${streamId} v${e.version}: table ${e.data.tableId} given to ${rid} [${e.data.start}, ${e.data.end}) while ${b.reservationId} holds it [${b.start}, ${b.end}) (${b.status})`,
+              `DOUBLE BOOKING ${streamId} v${e.version}: table ${shared.join('+')} given to ${rid} [${e.data.start}, ${e.data.end}) while ${b.reservationId} holds it [${b.start}, ${b.end}) (${b.status})`,
             );
           }
         }
@@ -120,7 +123,7 @@ export function checkLedgers(history: History, statusOf: Map<string, string>): s
     for (const b of Object.values(state.bookings) as LedgerBooking[]) {
       const status = statusOf.get(b.reservationId);
       if (status === undefined) findings.push(`FROZEN TABLE ${streamId}: table ${b.tableId} ${b.status} for ${b.reservationId}, which has no reservation stream (placed, never requested, never released)`);
-      else if (['cancelled', 'rejected', 'expired', 'completed'].includes(status)) {
+      else if (['cancelled', 'rejected', 'expired', 'completed', 'no-show'].includes(status)) {
         findings.push(`FROZEN TABLE ${streamId}: table ${b.tableId} still ${b.status} for ${b.reservationId}, which is ${status}`);
       }
     }
