@@ -29,7 +29,7 @@ export const WAITLIST_OPERATIONS: Record<string, OperationDoc> = {
     },
     errors: {
       404: 'No such restaurant.',
-      409: 'A table is free for that start now (start and tableId say which): book it instead. Or the Idempotency-Key was used for another body.',
+      409: 'A table is free within the window now (start says the nearest free start, alternatives a few more): book it instead. Or the Idempotency-Key was used for another body.',
       422: 'The start breaks a booking rule (one code per rule), or the party is too large.',
       503: NOT_DELIVERED,
     },

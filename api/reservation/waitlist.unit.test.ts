@@ -103,7 +103,9 @@ beforeEach(async () => {
     store: new InMemoryEventStore('reservation'),
     placementDeadlineMs: 300,
     now: () => NOW,
-  });
+    // (for when the deps carry the read model too)
+    waitlists: days,
+  } as Parameters<typeof routeContext>[0]);
   const routes = waitlistRoutes(ctx, days);
   app = await buildServer({ plugins: [callerFromHeader, async (a) => routes(a)], docsUi: false });
   await app.ready();
@@ -157,11 +159,11 @@ describe('POST /restaurants/:id/waitlist', () => {
 
   test('a free table is a 409 SLOT_AVAILABLE carrying the slot', async () => {
     answer = async () => {
-      throw ApplicationFailure.create({ type: 'SLOT_AVAILABLE', message: 'A table is free', details: [{ start: at('13:00'), tableId: 't1' }], nonRetryable: true });
+      throw ApplicationFailure.create({ type: 'SLOT_AVAILABLE', message: 'A table is free', details: [{ start: at('13:00'), alternatives: [at('13:00')] }], nonRetryable: true });
     };
     const res = await post('/restaurants/r1/waitlist', 'ada', { partySize: 2, start: at('13:00') });
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({ code: 'SLOT_AVAILABLE', start: at('13:00'), tableId: 't1' });
+    expect(res.json()).toMatchObject({ code: 'SLOT_AVAILABLE', start: at('13:00'), alternatives: [at('13:00')] });
   });
 
   test.each([
