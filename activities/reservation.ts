@@ -203,12 +203,13 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
       }
     },
 
-    async recordOutcome({ reservationId, outcome, actor, reason, at: askedAt, cancellationCutoffMinutes }) {
+    async recordOutcome({ reservationId, outcome, actor, reason, at: askedAt, cancellationCutoffMinutes, seatEarlyMinutes, noShowGraceMinutes }) {
       const res = await readReservation(reservationId);
       if (res.state.status === 'none') throw toFailure(new DomainError('NOT_FOUND', 'No such reservation.'));
       const restaurant = await restaurantOf(res.state.restaurantId);
       const at = now();
-      const already = res.events.find((e) => e.type === OUTCOME_EVENT[outcome]);
+      // the end of the turn and an early end share their event: only an early one answers a retried early end
+      const already = res.events.find((e) => e.type === OUTCOME_EVENT[outcome] && (outcome !== 'complete-early' || (e.type === 'ReservationCompleted' && e.data.early)));
       const command = outcomeCommand(outcome, {
         by: actor?.role === 'owner' ? 'owner' : 'customer',
         ...(reason ? { reason } : {}),
@@ -217,6 +218,9 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
         // checked the cutoff themselves (cutoff 0 here, as then)
         at: askedAt ? new Date(askedAt) : at,
         cancellationCutoffMinutes: cancellationCutoffMinutes ?? 0,
+        // the floor's steps likewise, under the policy the workflow asked them with
+        ...(seatEarlyMinutes !== undefined ? { seatEarlyMinutes } : {}),
+        ...(noShowGraceMinutes !== undefined ? { noShowGraceMinutes } : {}),
       });
       const ledgerStep = ledgerStepAfter(outcome, reservationId);
       try {

@@ -270,3 +270,61 @@ describe('the cancellation cutoff, as the decider enforces it (start 12:00Z, cus
     expect((await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type)).toEqual(['TableBooked', 'TableReleased']);
   });
 });
+
+describe('the floor (start 12:00Z, seating from 11:30Z, no-show after 12:15Z)', () => {
+  const owner = { userId: 'owner', role: 'owner' } as const;
+  const step = (reservationId: string, outcome: 'seat' | 'no-show' | 'complete-early' | 'complete', at?: string) =>
+    ({ reservationId, outcome, actor: owner, ...(at ? { at } : {}), seatEarlyMinutes: 30, noShowGraceMinutes: 15 }) as const;
+  const ledger = async (store: InMemoryEventStore<ReservationServiceEvent>) => (await store.readStream('ledger-r1-2026-12-01')).map((e) => e.type);
+
+  test('a no-show after the grace is final and gives the table back (the rest of the turn is free again); retried, it writes nothing twice', async () => {
+    const { store, acts } = setup();
+    const a = request();
+    placed(await acts.placeReservation(a));
+    await expect(acts.recordOutcome(step(a.reservationId, 'no-show', '2026-12-01T12:15:00.000Z'))).rejects.toMatchObject({ type: 'NOT_YET', nonRetryable: true });
+    await expect(acts.recordOutcome(step(a.reservationId, 'no-show', '2026-12-01T12:16:00.000Z'))).resolves.toMatchObject({ status: 'no-show' });
+    await expect(acts.recordOutcome(step(a.reservationId, 'no-show', '2026-12-01T12:16:00.000Z'))).resolves.toMatchObject({ status: 'no-show' });
+    expect((await store.readStream(`reservation-${a.reservationId}`)).map((e) => e.type)).toEqual(['ReservationRequested', 'ReservationAccepted', 'ReservationNoShow']);
+    expect(await ledger(store)).toEqual(['TableBooked', 'TableReleased']);
+    expect((await store.readStream('ledger-r1-2026-12-01')).at(-1)?.data).toMatchObject({ reason: 'no-show' });
+    // the table can be booked again
+    await expect(acts.placeReservation(request({ customerId: 'c2' }))).resolves.toMatchObject({ tableId: 't1' });
+  });
+
+  test('seated in its window keeps the table; the end of the turn completes it and the ledger keeps the booking', async () => {
+    const { store, acts } = setup();
+    const a = request();
+    placed(await acts.placeReservation(a));
+    await expect(acts.recordOutcome(step(a.reservationId, 'seat', '2026-12-01T11:29:00.000Z'))).rejects.toMatchObject({ type: 'NOT_YET' });
+    await expect(acts.recordOutcome(step(a.reservationId, 'seat', '2026-12-01T11:30:00.000Z'))).resolves.toMatchObject({ status: 'seated' });
+    await expect(acts.recordOutcome(step(a.reservationId, 'complete'))).resolves.toMatchObject({ status: 'completed' });
+    expect(await ledger(store)).toEqual(['TableBooked']);
+  });
+
+  test('an early end of a seated party releases the table; a retry does not release twice; not seated → NOT_SEATED', async () => {
+    const { store, acts } = setup();
+    const a = request();
+    const b = request({ customerId: 'c2', start: '2026-12-01T13:00:00.000Z' });
+    placed(await acts.placeReservation(a));
+    placed(await acts.placeReservation(b));
+    await expect(acts.recordOutcome(step(b.reservationId, 'complete-early', '2026-12-01T13:10:00.000Z'))).rejects.toMatchObject({ type: 'NOT_SEATED' });
+    await acts.recordOutcome(step(a.reservationId, 'seat', '2026-12-01T12:00:00.000Z'));
+    await expect(acts.recordOutcome(step(a.reservationId, 'complete-early', '2026-12-01T12:20:00.000Z'))).resolves.toMatchObject({ status: 'completed' });
+    await expect(acts.recordOutcome(step(a.reservationId, 'complete-early', '2026-12-01T12:20:00.000Z'))).resolves.toMatchObject({ status: 'completed' });
+    const events = await store.readStream(`reservation-${a.reservationId}`);
+    expect(events.map((e) => e.type)).toEqual(['ReservationRequested', 'ReservationAccepted', 'ReservationSeated', 'ReservationCompleted']);
+    expect(events.at(-1)?.data).toEqual({ early: true, at: '2026-12-01T12:20:00.000Z' });
+    const released = (await store.readStream('ledger-r1-2026-12-01')).filter((e) => e.type === 'TableReleased');
+    expect(released.map((e) => (e.data as { reason: string; reservationId: string }).reason)).toEqual(['completed-early']);
+  });
+
+  test('after a completion at the end of the turn, an early end is refused (and nothing is released)', async () => {
+    const { store, acts } = setup();
+    const a = request();
+    placed(await acts.placeReservation(a));
+    await acts.recordOutcome(step(a.reservationId, 'seat', '2026-12-01T12:00:00.000Z'));
+    await acts.recordOutcome(step(a.reservationId, 'complete'));
+    await expect(acts.recordOutcome(step(a.reservationId, 'complete-early', '2026-12-01T12:20:00.000Z'))).rejects.toMatchObject({ type: 'ALREADY_FINAL' });
+    expect(await ledger(store)).toEqual(['TableBooked']);
+  });
+});

@@ -104,6 +104,10 @@ export const requestUpdate = defineUpdate<PlacementResult, [{ requestHash: strin
 export const acceptUpdate = defineUpdate<StatusResult, [DecisionInput]>('accept');
 export const rejectUpdate = defineUpdate<StatusResult, [DecisionInput]>('reject');
 export const cancelUpdate = defineUpdate<StatusResult, [DecisionInput]>('cancel');
+/** The floor (owner only): the party is seated, did not come, or leaves before the end of its turn. */
+export const seatUpdate = defineUpdate<StatusResult, [DecisionInput]>('seat');
+export const noShowUpdate = defineUpdate<StatusResult, [DecisionInput]>('noShow');
+export const completeEarlyUpdate = defineUpdate<StatusResult, [DecisionInput]>('completeEarly');
 export const stateQuery = defineQuery<ReservationWorkflowState>('state');
 
 /** Search attribute types as platform/local-stack.json spells them (the CLI's names), and as the SDK does. */
@@ -148,11 +152,14 @@ export interface ReservationActivities {
     actor?: Actor;
     reason?: string;
     /**
-     * Cancel: when the workflow accepted the request (ISO, on the placement's clock) and the cutoff the
-     * reservation was placed under, so the decider decides as the workflow's validator did, on every retry.
+     * Cancel and the floor's steps: when the workflow accepted the request (ISO, on the placement's clock)
+     * and the policy the reservation was placed under (the cancellation cutoff, the seating allowance, the
+     * no-show grace), so the decider decides as the workflow's validator did, on every retry.
      */
     at?: string;
     cancellationCutoffMinutes?: number;
+    seatEarlyMinutes?: number;
+    noShowGraceMinutes?: number;
   }): Promise<{ status: ReservationStatus; at: string }>;
   /**
    * Compensation: gives back the reservation's table unless its recorded status says it rightly holds it

@@ -22,7 +22,20 @@ import { reservationStreamId } from '../domain/reservation/reservation';
 import { localTimeLabel, reservationStartMetadata } from '../domain/reservation/labels';
 import { placedAtOf } from '../domain/reservation/outcomes';
 import { reservationWorkflow } from './reservation';
-import { SA, acceptUpdate, cancelUpdate, rejectUpdate, requestUpdate, stateQuery, type ReservationActivities, type ReservationRequest } from './messages';
+import {
+  SA,
+  acceptUpdate,
+  cancelUpdate,
+  completeEarlyUpdate,
+  noShowUpdate,
+  rejectUpdate,
+  requestUpdate,
+  seatUpdate,
+  stateQuery,
+  type ReservationActivities,
+  type ReservationRequest,
+} from './messages';
+import { waitlistWorkflowId } from './waitlist-messages';
 import { DateTime } from 'luxon';
 
 const HISTORIES = path.join(__dirname, 'histories');
@@ -123,7 +136,7 @@ async function book(r: RestaurantReplica, start: Date, partySize = 2, reservatio
  * suffix): a change to the workflow's commands behind a new `patched()` gets a new name here, so its paths
  * are recorded beside the older ones and replay checks both.
  */
-const RECORDING = 'local-placement';
+const RECORDING = 'waitlist-feed';
 
 /** Records a path's history once: histories recorded by older code stay as they are, so replay checks them. */
 async function record(name: string, handle: WorkflowHandle) {
@@ -421,6 +434,92 @@ test('the Web UI reads the run: static summary and details, current details as i
     await record('manual-accepted-owner-cancelled', handle);
   });
 }, 90_000);
+
+/** The refusal an update failed with (its domain code). */
+async function refusedWith(p: Promise<unknown>): Promise<string | undefined> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  return ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type ?? undefined;
+}
+
+const ledgerOf = async (store: InMemoryEventStore<ReservationServiceEvent>, r: RestaurantReplica, start: Date) =>
+  (await store.readStream(`ledger-${r.restaurantId}-${DateTime.fromJSDate(start).setZone('Europe/Rome').toISODate()}`)).map((e) => [
+    e.type,
+    (e.data as { reason?: string }).reason,
+  ]);
+
+describe('the floor', () => {
+  test('the owner seats the party before its start; seated, it keeps its table and completes at the end of its turn', async () => {
+    const r = restaurant({ acceptance: 'auto' });
+    const start = nextStart(57);
+    const { store, worker } = await harness(r, start);
+    await worker.runUntil(async () => {
+      const { placed, handle } = await book(r, start);
+      const placedAt = Date.now();
+      expect(placed).toMatchObject({ status: 'accepted', seatEarlyMinutes: 30, noShowGraceMinutes: 15 });
+      expect(await refusedWith(handle.executeUpdate(seatUpdate, { args: [customer] }))).toBe('FORBIDDEN');
+      expect(await refusedWith(handle.executeUpdate(completeEarlyUpdate, { args: [owner] }))).toBe('NOT_SEATED');
+      // before the start, within the 30 minutes' allowance
+      expect(await handle.executeUpdate(seatUpdate, { args: [owner] })).toMatchObject({ status: 'seated' });
+      expect(await refusedWith(handle.executeUpdate(seatUpdate, { args: [owner] }))).toBe('NOT_ACCEPTED');
+      expect(await refusedWith(handle.executeUpdate(noShowUpdate, { args: [owner] }))).toBe('NOT_ACCEPTED');
+      expect(await refusedWith(handle.executeUpdate(cancelUpdate, { args: [owner] }))).toBe('ALREADY_STARTED');
+      expect((await handle.query(stateQuery)).status).toBe('seated');
+      const final = await handle.result();
+      expect(final.status).toBe('completed');
+      // seated before the reminder fell due: no reminder; completed at the end of the turn
+      expect(await types(store, placed.reservationId)).toEqual(['ReservationRequested', 'ReservationAccepted', 'ReservationSeated', 'ReservationCompleted']);
+      expect((await storedAt(store, placed.reservationId)).ReservationCompleted).toBeGreaterThanOrEqual(placedAt + placed.endInMs - 1_000);
+      // a turn that ran to its end keeps its booking: nothing was given back
+      expect(await ledgerOf(store, r, start)).toEqual([['TableBooked', undefined]]);
+      await record('auto-seated-completed', handle);
+    });
+  }, 150_000);
+
+  test('a no-show after the grace frees the table (the ledger releases it) and tells the waitlist of that day, if one runs', async () => {
+    const r = restaurant({ acceptance: 'auto', noShowGraceMinutes: 0 });
+    const start = nextStart(58);
+    const { store, worker } = await harness(r, start, undefined, 4_000);
+    await worker.runUntil(async () => {
+      const { placed, handle } = await book(r, start);
+      const placedAt = Date.now();
+      expect(placed.noShowGraceMinutes).toBe(0);
+      // the grace (here none) has not passed before the start
+      expect(await refusedWith(handle.executeUpdate(noShowUpdate, { args: [owner] }))).toBe('NOT_YET');
+      expect(await refusedWith(handle.executeUpdate(noShowUpdate, { args: [customer] }))).toBe('FORBIDDEN');
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, placedAt + placed.startInMs + 1_000 - Date.now())));
+      expect(await handle.executeUpdate(noShowUpdate, { args: [owner] })).toMatchObject({ status: 'no-show' });
+      expect((await handle.result()).status).toBe('no-show');
+      // (the reminder fell due at the start, before the no-show)
+      expect(await types(store, placed.reservationId)).toEqual(['ReservationRequested', 'ReservationAccepted', 'ReminderDue', 'ReservationNoShow']);
+      expect(await ledgerOf(store, r, start)).toEqual([['TableBooked', undefined], ['TableReleased', 'no-show']]);
+      // the feed: a signal to the restaurant's waitlist of that opening day; none runs, and the run ends all the same
+      const events = (await handle.fetchHistory()).events ?? [];
+      const signalled = events.find((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes)?.signalExternalWorkflowExecutionInitiatedEventAttributes;
+      expect(signalled?.workflowExecution?.workflowId).toBe(waitlistWorkflowId(r.restaurantId, DateTime.fromJSDate(start).setZone('Europe/Rome').toISODate()!));
+      expect(signalled?.signalName).toBe('tableFreed');
+      const freed = defaultPayloadConverter.fromPayload(signalled!.input!.payloads![0]! as never);
+      expect(freed).toMatchObject({ reservationId: placed.reservationId, tableId: placed.tableId, end: placed.end, reason: 'no-show' });
+      expect(events.some((e) => e.signalExternalWorkflowExecutionFailedEventAttributes)).toBe(true);
+      await record('auto-no-show', handle);
+    });
+  }, 60_000);
+
+  test('the owner ends a seated party’s turn early: completed, and the table given back', async () => {
+    const r = restaurant({ acceptance: 'auto' });
+    const start = nextStart(59);
+    const { store, worker } = await harness(r, start);
+    await worker.runUntil(async () => {
+      const { placed, handle } = await book(r, start);
+      await handle.executeUpdate(seatUpdate, { args: [owner] });
+      expect(await handle.executeUpdate(completeEarlyUpdate, { args: [owner] })).toMatchObject({ status: 'completed' });
+      expect((await handle.result()).status).toBe('completed');
+      expect(await types(store, placed.reservationId)).toEqual(['ReservationRequested', 'ReservationAccepted', 'ReservationSeated', 'ReservationCompleted']);
+      expect(await ledgerOf(store, r, start)).toEqual([['TableBooked', undefined], ['TableReleased', 'completed-early']]);
+      await record('auto-seated-completed-early', handle);
+    });
+  }, 60_000);
+});
 
 function quiet() {
   const noop = () => undefined;

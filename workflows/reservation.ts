@@ -6,15 +6,19 @@
  * one round trip.
  *
  *   placing ─▶ pending ─(accept)─▶ accepted ─(reminder timer)─▶ … ─(end of turn)─▶ completed
- *                 │  ├─(reject)─▶ rejected
- *                 │  └─(decision timeout)─▶ expired
+ *                 │  ├─(reject)─▶ rejected        ├─(seat)─▶ seated ─(end of turn, or complete early)─▶ completed
+ *                 │  └─(decision timeout)─▶ expired└─(no-show, after the grace)─▶ no-show
  *                 └──────────(cancel, before the start)─▶ cancelled
+ *
+ * An outcome that gives the table back (reject, expire, cancel, no-show, an early end) is told to the
+ * restaurant's waitlist workflow of that opening day (workflows/waitlist-messages.ts), if one runs.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  getExternalWorkflowHandle,
   log,
   patched,
   proxyActivities,
@@ -27,15 +31,21 @@ import {
 import { Mutex } from 'async-mutex';
 import type { DomainError } from '../domain/errors';
 import { outcomeSummary, placementSummary, releaseSummary, reservationCurrentDetails, timerSummary, type TimerKind } from '../domain/reservation/labels';
-import { cutoffMinutesOf, OUTCOME_EVENT, placedAtOf, type Outcome } from '../domain/reservation/outcomes';
+import { completeEarlyRefusal, DEFAULT_NO_SHOW_GRACE_MINUTES, DEFAULT_SEAT_EARLY_MINUTES, freedByNoShow, noShowRefusal, seatRefusal } from '../domain/reservation/floor';
+import { cutoffMinutesOf, OUTCOME_EVENT, placedAtOf, RELEASE_REASON, releasesTable, type Outcome } from '../domain/reservation/outcomes';
+import { openingDateOfPlacement } from '../domain/reservation/placement';
 import { cancellationRefusal, finalRefusal, ownerRefusal, pendingRefusal, rejectionReason, statusAfter } from '../domain/reservation/rules';
+import { tableFreedSignal, waitlistWorkflowId, type TableFreedSignal } from './waitlist-messages';
 import {
   FAILURE,
   PLACEMENT_WINDOW_MS,
   SA,
   acceptUpdate,
   cancelUpdate,
+  completeEarlyUpdate,
+  noShowUpdate,
   rejectUpdate,
+  seatUpdate,
   requestUpdate,
   stateQuery,
   type DecisionInput,
@@ -136,6 +146,36 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   };
 
   /**
+   * The waitlist feed: signals sent to the restaurant's waitlist of that day after an outcome that gave the
+   * table back, awaited before the run ends (a run that completed with a signal in flight would lose it).
+   */
+  const feeds: Array<Promise<void>> = [];
+  /**
+   * Tells the waitlist workflow of the reservation's opening day that its table is free (the whole turn,
+   * or its rest after a no-show or an early end at `at`, on the placement's clock). No waitlist runs that
+   * day: the signal fails, and nobody needed telling. Runs recorded before the feed send nothing.
+   */
+  const feedWaitlist = (outcome: Outcome, at?: number) => {
+    const p = state.placement;
+    if (!p || !releasesTable(outcome) || !patched('waitlist-feed')) return;
+    const rest = at !== undefined && (outcome === 'no-show' || outcome === 'complete-early') ? freedByNoShow({ start: Date.parse(p.start), end: Date.parse(p.end), now: at }) : undefined;
+    if (rest === null) return; // nothing left of the turn
+    const freed: TableFreedSignal = {
+      reservationId: request.reservationId,
+      tableId: p.tableId,
+      ...(p.tableIds ? { tableIds: p.tableIds } : {}),
+      start: rest && rest.start > Date.parse(p.start) ? new Date(rest.start).toISOString() : p.start,
+      end: p.end,
+      reason: RELEASE_REASON[outcome],
+    };
+    feeds.push(
+      getExternalWorkflowHandle(waitlistWorkflowId(request.restaurantId, openingDateOfPlacement(p)))
+        .signal(tableFreedSignal, freed)
+        .catch(() => undefined),
+    );
+  };
+
+  /**
    * An instant of the workflow's (deterministic) clock on the clock the placement was made by, which the
    * placement's start and the decider are on. They are the same clock in production.
    */
@@ -146,20 +186,22 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
    * `extra`: what the activity needs to decide exactly as the rule was asked here.
    */
   const decide = async (
-    outcome: 'accept' | 'reject' | 'cancel',
+    outcome: 'accept' | 'reject' | 'cancel' | 'seat' | 'no-show' | 'complete-early',
     input: DecisionInput,
     allowed: () => void,
-    extra: () => { at?: string; cancellationCutoffMinutes?: number } = () => ({}),
+    extra: () => { at?: string; cancellationCutoffMinutes?: number; seatEarlyMinutes?: number; noShowGraceMinutes?: number } = () => ({}),
   ): Promise<StatusResult> => {
     // a decision that arrives while the request is still being placed (its client saw the reservation in
     // the stream a moment before the workflow did) waits for the placement instead of being refused
     await condition(() => state.status !== 'placing');
     return await lock.runExclusive(async () => {
       allowed();
+      const asked = extra();
       const r = await activities.recordOutcome.executeWithOptions({ summary: outcomeSummary(outcome, input.actor.role) }, [
-        { reservationId: request.reservationId, outcome, actor: input.actor, reason: input.reason, ...extra() },
+        { reservationId: request.reservationId, outcome, actor: input.actor, reason: input.reason, ...asked },
       ]);
       recorded(outcome, r.at);
+      feedWaitlist(outcome, asked.at !== undefined ? Date.parse(asked.at) : undefined);
       return { reservationId: request.reservationId, status: state.status as ReservationStatus };
     });
   };
@@ -181,6 +223,31 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   const cancelAsked = (askedAt: number) => () => {
     const p = state.placement!;
     return { at: new Date(onPlacementClock(p, askedAt)).toISOString(), cancellationCutoffMinutes: cutoffMinutesOf(p) };
+  };
+
+  /**
+   * The floor's steps (owner only), each asked of floor.ts on the placement's clock at `askedAt` under the
+   * policy the reservation was placed under (floor.ts's defaults for placements made before it was recorded).
+   */
+  const floorRule = (step: 'seat' | 'no-show' | 'complete-early', askedAt: number) => () => {
+    if (state.status === 'placing') return; // decided after the placement (see `decide`)
+    const p = state.placement;
+    if (!p || state.status === 'not-placed') throw refusal(finalRefusal(state.status));
+    const now = onPlacementClock(p, askedAt);
+    const start = Date.parse(p.start);
+    const end = Date.parse(p.end);
+    if (step === 'seat') refuse(seatRefusal({ status: state.status, start, end, now, seatEarlyMinutes: p.seatEarlyMinutes ?? DEFAULT_SEAT_EARLY_MINUTES }));
+    else if (step === 'no-show') refuse(noShowRefusal({ status: state.status, start, now, noShowGraceMinutes: p.noShowGraceMinutes ?? DEFAULT_NO_SHOW_GRACE_MINUTES }));
+    else refuse(completeEarlyRefusal({ status: state.status, end, now }));
+  };
+  /** The floor's step as the workflow decided it: the instant and the policy, for the decider to decide the same. */
+  const floorAsked = (askedAt: number) => () => {
+    const p = state.placement!;
+    return {
+      at: new Date(onPlacementClock(p, askedAt)).toISOString(),
+      seatEarlyMinutes: p.seatEarlyMinutes ?? DEFAULT_SEAT_EARLY_MINUTES,
+      noShowGraceMinutes: p.noShowGraceMinutes ?? DEFAULT_NO_SHOW_GRACE_MINUTES,
+    };
   };
 
   setHandler(stateQuery, () => state);
@@ -223,6 +290,18 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   // the handler starts in the workflow task that accepted the update: it sees the time the validator saw
   const cancelAt = (input: DecisionInput, askedAt: number) => decide('cancel', input, mayCancel(input, askedAt), cancelAsked(askedAt));
   setHandler(cancelUpdate, (input) => cancelAt(input, Date.now()), { validator: (input) => mayCancel(input, Date.now())() });
+  for (const [update, step] of [
+    [seatUpdate, 'seat'],
+    [noShowUpdate, 'no-show'],
+    [completeEarlyUpdate, 'complete-early'],
+  ] as const) {
+    setHandler(update, (input) => decide(step, input, floorRule(step, Date.now()), floorAsked(Date.now())), {
+      validator: (input) => {
+        refuse(ownerRefusal(input.actor.role));
+        floorRule(step, Date.now())();
+      },
+    });
+  }
 
   /**
    * The request's end when it was not placed: the waiting request update gets the refusal, the run's
@@ -285,20 +364,23 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
    * Waits until the status leaves `s` (and no step holds the lock), or until `untilMs` after placement;
    * its timer is summarised as what falls due then, on the restaurant's clock.
    */
-  const waitWhile = (s: ReservationStatus, untilMs: number, kind: TimerKind) =>
-    condition(() => state.status !== s && !lock.isLocked(), Math.max(untilMs - elapsed(), 0), {
+  const waitWhile = (s: ReservationStatus | readonly ReservationStatus[], untilMs: number, kind: TimerKind) =>
+    condition(() => !([] as string[]).concat(s).includes(state.status) && !lock.isLocked(), Math.max(untilMs - elapsed(), 0), {
       summary: timerSummary(kind, placedAtOf(placement) + untilMs, placement.timezone),
     });
   /**
    * A timer's step: under the lock, and only if the status is still `s` once it holds it (the timer may
    * fire while a decision is being recorded: that one finishes first).
    */
-  const timerStep = (s: ReservationStatus, outcome: Outcome) =>
+  const timerStep = (s: ReservationStatus | readonly ReservationStatus[], outcome: Outcome) =>
     lock.runExclusive(async () => {
-      if (status() !== s) return;
+      if (!([] as string[]).concat(s).includes(status())) return;
       const r = await activities.recordOutcome.executeWithOptions({ summary: outcomeSummary(outcome) }, [{ reservationId: request.reservationId, outcome }]);
       recorded(outcome, r.at);
+      feedWaitlist(outcome);
     });
+  /** On the floor or about to be: the end of the turn completes either (a seated party keeps its table until then). */
+  const untilTheEnd = ['accepted', 'seated'] as const;
 
   try {
     // ---- manual acceptance: the owner decides before the deadline, or the request expires
@@ -324,9 +406,10 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
         }
       }
     }
-    if (status() === 'accepted') {
-      const moved = await waitWhile('accepted', placement.endInMs, 'end');
-      if (!moved) await timerStep('accepted', 'complete');
+    // (a party seated before the reminder skips it; runs recorded before seating existed never see 'seated')
+    if (status() === 'accepted' || status() === 'seated') {
+      const moved = await waitWhile(untilTheEnd, placement.endInMs, 'end');
+      if (!moved) await timerStep(untilTheEnd, 'complete');
     }
   } catch (err) {
     // a later step failed for good: give the table back only if the recorded status says the reservation
@@ -343,5 +426,6 @@ export async function reservationWorkflow(request: ReservationRequest): Promise<
   }
 
   await condition(allHandlersFinished);
+  await Promise.all(feeds);
   return state;
 }
