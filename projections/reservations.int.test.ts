@@ -106,3 +106,24 @@ test('a reservation document: requested, accepted, cancelled, with its history; 
     expect(matchesList(view!, f)).toBe(hit);
   }
 });
+
+test("the owner's list counts each diner's no-shows at the restaurant (only theirs, only there)", async () => {
+  const p = projections();
+  const reservation = async (id: string, restaurantId: string, customerId: string, last: [string, object]) => {
+    const streamId = `reservation-${id}`;
+    await p.handle(stored(streamId, 1, 'ReservationRequested', { reservationId: id, restaurantId, customerId, tableId: 't1', acceptance: 'auto', ...turn('19') }));
+    await p.handle(stored(streamId, 2, 'ReservationAccepted', { by: 'auto' }));
+    await p.handle(stored(streamId, 3, ...last));
+  };
+  const noShow: [string, object] = ['ReservationNoShow', { at: '2026-12-01T18:20:00.000Z' }];
+  await reservation('ns-1', 'r-ns', 'u-a', noShow);
+  await reservation('ns-2', 'r-ns', 'u-a', noShow);
+  await reservation('ns-3', 'r-ns', 'u-a', ['ReservationSeated', { at: '2026-12-01T18:00:00.000Z' }]);
+  await reservation('ns-4', 'r-other', 'u-a', noShow);
+  await reservation('ns-5', 'r-ns', 'u-b', ['ReservationCompleted', {}]);
+  expect((await p.get('ns-1'))?.status).toBe('no-show');
+  expect((await p.get('ns-3'))?.status).toBe('seated');
+  expect(await p.noShowCounts('r-ns', ['u-a', 'u-b', 'u-a', 'u-c'])).toEqual({ 'u-a': 2, 'u-b': 0, 'u-c': 0 });
+  expect(await p.noShowCounts('r-other', ['u-a'])).toEqual({ 'u-a': 1 });
+  expect(await p.noShowCounts('r-ns', [])).toEqual({});
+});

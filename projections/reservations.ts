@@ -12,6 +12,7 @@ import type { StoredEvent } from '../eventstore/types';
 import { ledgerDecider, ledgerStreamId, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
 import { reservationStreamId, type ReservationDetails, type ReservationEvent } from '../domain/reservation/reservation';
 import type { ReservationStatus } from '../domain/reservation/reservation';
+import { NO_SHOW, noShowCount } from '../domain/reservation/floor';
 import { statusAfter } from '../domain/reservation/rules';
 import { addDays } from '../domain/time/zoned-time';
 import type { Projection, StreamFold } from './projection';
@@ -134,6 +135,8 @@ export const reservationsProjection: Projection = {
       { key: { customerId: 1, startAt: 1, _id: 1 }, name: 'by_customer' },
       { key: { restaurantId: 1, startAt: 1, _id: 1 }, name: 'by_restaurant' },
       { key: { changedAt: 1, _id: 1 }, name: 'by_change' },
+      // the owner's list: each diner's past no-shows at the restaurant, counted per page
+      { key: { restaurantId: 1, status: 1, customerId: 1 }, name: 'no_shows' },
     ],
   },
 };
@@ -156,6 +159,11 @@ export interface ReservationQueries {
   lastChange(): Promise<Date | undefined>;
   byCustomer(customerId: string, f: ListFilter): Promise<ReservationView[]>;
   byRestaurant(restaurantId: string, f: ListFilter): Promise<ReservationView[]>;
+  /**
+   * How many times each of these diners did not come to this restaurant (status no-show), what the owner's
+   * list shows beside them: one indexed query for a page's diners, only their no-shows read.
+   */
+  noShowCounts(restaurantId: string, customerIds: readonly string[]): Promise<Record<string, number>>;
   ledger(restaurantId: string, date: string): Promise<LedgerState>;
 }
 
@@ -193,6 +201,14 @@ export function reservationProjections(db: Db): ReservationQueries {
     },
     byCustomer: (customerId, f) => list({ customerId }, f),
     byRestaurant: (restaurantId, f) => list({ restaurantId }, f),
+    async noShowCounts(restaurantId, customerIds) {
+      const ids = [...new Set(customerIds)];
+      if (ids.length === 0) return {};
+      const noShows = await reservations
+        .find({ restaurantId, status: NO_SHOW, customerId: { $in: ids } }, { projection: { _id: 0, customerId: 1, restaurantId: 1, status: 1 } })
+        .toArray();
+      return Object.fromEntries(ids.map((id) => [id, noShowCount(noShows, id, restaurantId)]));
+    },
     async ledger(restaurantId, date) {
       const doc = await ledgers.findOne({ _id: ledgerStreamId(restaurantId, date) });
       return { bookings: doc?.bookings ?? {} };

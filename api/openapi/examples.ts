@@ -104,5 +104,9 @@ export function examplesAt(now: Date): Record<string, Examples> {
     'POST /reservations/{id}/accept': { body: { none: { summary: 'No body is needed', value: {} } } },
     'POST /reservations/{id}/cancel': { body: { reason: { summary: 'A reason (optional)', value: { reason: 'Our plans changed' } } } },
     'POST /reservations/{id}/reject': { body: { full: { summary: 'A reason is required', value: { reason: 'Fully booked for a private event' } } } },
+    // the floor's steps take no body
+    'POST /reservations/{id}/seated': { body: { none: { summary: 'No body is needed', value: {} } } },
+    'POST /reservations/{id}/no-show': { body: { none: { summary: 'No body is needed', value: {} } } },
+    'POST /reservations/{id}/complete': { body: { none: { summary: 'No body is needed', value: {} } } },
   };
 }

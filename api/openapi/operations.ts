@@ -82,15 +82,29 @@ function catalogWrite(operationId: string, status: 200 | 201, ok: string, step: 
 
 const PENDING_NO_MORE = 'Not pending any more (reservationStatus says what it is).';
 
-/** A decision on a reservation (accept, cancel, reject): what 403, 409 and 422 mean on it, one walkthrough step. */
-function decision(operationId: string, errors: { 403: string; 409: string; 422: string }, codes: OperationDoc['codes'], step: Step): OperationDoc {
+/** The floor's steps on the night: what the walkthrough cannot show (its reservation is tomorrow). */
+const FLOOR_SKIP =
+  "A step on the night of the reservation (seating opens seatEarlyMinutes before its start): the walkthrough's reservation is tomorrow, so it would be refused NOT_YET; workflows/reservation.int.test.ts runs it.";
+const FLOOR_CODES = (...conflicts: string[]) => ({ ...DECISION_CODES, 409: ['ALREADY_FINAL', ...conflicts] });
+
+/** A floor step (owner only): a decision with no walkthrough step. */
+function floorStep(operationId: string, conflict: string, codes: OperationDoc['codes'], description: string): OperationDoc {
+  return {
+    ...decision(operationId, { 403: 'Not the restaurant owner.', 409: conflict, 422: 'Not expected here (the step takes no body).' }, codes),
+    description,
+    skip: FLOOR_SKIP,
+  };
+}
+
+/** A decision on a reservation (accept, cancel, reject, the floor's): what 403, 409 and 422 mean on it, its walkthrough step (if any). */
+function decision(operationId: string, errors: { 403: string; 409: string; 422: string }, codes: OperationDoc['codes'], step?: Step): OperationDoc {
   return {
     operationId,
     ok: DECISION_OK,
     errors: { ...errors, 404: 'No such reservation.', 503: 'Not delivered; nothing changed. Retry (with the same Idempotency-Key).' },
     codes,
     headers: { 200: CONSISTENCY_TOKEN, 202: { ...LOCATION, ...CONSISTENCY_TOKEN } },
-    steps: [step],
+    steps: step ? [step] : [],
   };
 }
 
@@ -246,7 +260,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'GET /restaurants/{id}/reservations': {
     operationId: 'listRestaurantReservations',
-    ok: { 200: "The restaurant's reservations (owner only), earliest start first." },
+    ok: { 200: "The restaurant's reservations (owner only), earliest start first, each with its diner's no-show count at the restaurant (noShows)." },
     errors: { 400: 'A query parameter or the Consistency-Token header is malformed (e.g. over 2,048 characters).', 422: 'The Consistency-Token is not one this API issued.', 403: "Not the restaurant's owner.", 404: 'No such restaurant.' },
     codes: { 422: ['INVALID_CONSISTENCY_TOKEN'] },
     steps: [{ step: 23, status: 200, caller: 'owner', summary: "The owner lists tomorrow's reservations" }],
@@ -272,6 +286,24 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     { 403: 'Not the restaurant owner.', 409: PENDING_NO_MORE, 422: 'The reason is blank.' },
     { ...DECISION_CODES, 422: ['REASON_REQUIRED'] },
     { step: 27, status: 200, caller: 'owner', summary: 'The owner rejects the second one' },
+  ),
+  'POST /reservations/{id}/seated': floorStep(
+    'seatReservation',
+    'Not accepted (pending, already seated: reservationStatus says which), already final, before its window opens (NOT_YET: seatFrom says when) or after its turn ended.',
+    FLOOR_CODES('NOT_ACCEPTED', 'NOT_YET', 'PAST_CUTOFF'),
+    "200 `{ reservationId, status: \"seated\" }`. From the policy's seatEarlyMinutes before the start until the end of the turn; a seated party completes at the end of its turn by itself.",
+  ),
+  'POST /reservations/{id}/no-show': floorStep(
+    'markNoShow',
+    'Not accepted (pending, or seated), already final, or the grace after the start has not passed (NOT_YET: noShowAfter says when).',
+    FLOOR_CODES('NOT_ACCEPTED', 'NOT_YET'),
+    "200 `{ reservationId, status: \"no-show\" }`. Strictly after the start plus the policy's noShowGraceMinutes. The table is given back for the rest of the turn (and offered to the waitlist of that day); the owner's lists count the diner's no-shows (`noShows`).",
+  ),
+  'POST /reservations/{id}/complete': floorStep(
+    'completeReservationEarly',
+    'Not seated (NOT_SEATED), already final, or its turn has ended (it completed by itself).',
+    FLOOR_CODES('NOT_SEATED', 'PAST_CUTOFF'),
+    '200 `{ reservationId, status: "completed" }`. Ends a seated party\'s turn before its end; the table is given back (and offered to the waitlist of that day).',
   ),
   'DELETE /restaurants/{id}/menu/sections/{section}/dishes/{dish}': catalogWrite('removeDish', 200, 'Removed: the menu as it is now.', 28, 'Remove the dish'),
   'DELETE /restaurants/{id}/menu/sections/{section}': catalogWrite('removeMenuSection', 200, 'Removed with its dishes: the menu as it is now.', 29, 'Remove the section'),

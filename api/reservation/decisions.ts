@@ -1,7 +1,8 @@
 /**
- * POST /reservations/:id/{accept,reject,cancel}: each is an update of the reservation's workflow, whose
- * validators ask the domain's rules (domain/reservation/rules.ts: owner only, pending only, the cancellation cutoff)
- * on the workflow's own state and clock; a refusal comes back as its domain code. Answered within the
+ * POST /reservations/:id/{accept,reject,cancel} and the floor's {seated,no-show,complete}: each is an update
+ * of the reservation's workflow, whose validators ask the domain's rules (domain/reservation/rules.ts: owner
+ * only, pending only, the cancellation cutoff; floor.ts: each floor step in its window) on the workflow's
+ * own state and clock; a refusal comes back as its domain code. Answered within the
  * deadline: 200 decided, 202 when the server has the update but it is not applied yet, 503 when it was
  * provably not delivered (a retry with the same Idempotency-Key is then safe).
  */
@@ -12,21 +13,44 @@ import { RETRY_AFTER_SECONDS } from '../problem';
 import { bearerSecurity, requireCaller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
 import { finalRefusal, ownerRefusal } from '../../domain/reservation/rules';
-import { acceptUpdate, cancelUpdate, rejectUpdate, reservationWorkflowId } from '../../workflows/messages';
+import { acceptUpdate, cancelUpdate, completeEarlyUpdate, noShowUpdate, rejectUpdate, reservationWorkflowId, seatUpdate } from '../../workflows/messages';
 import { CONSISTENCY_HEADER, nextToken } from './consistency';
 import type { RouteContext } from './context';
 import { applicationFailureIn, sendUnavailable, workflowProblem } from './failures';
 import { errors, idParams, idempotencyHeaders, statusResultSchema } from './schemas';
 import { LOOKUP_MS, UPDATE_STAGE_ADMITTED, withinDeadline } from './temporal-calls';
 
-type Decision = 'accept' | 'reject' | 'cancel';
+type Decision = 'accept' | 'reject' | 'cancel' | 'seated' | 'no-show' | 'complete';
 
-const UPDATES = { accept: acceptUpdate, reject: rejectUpdate, cancel: cancelUpdate } as const;
+const UPDATES = {
+  accept: acceptUpdate,
+  reject: rejectUpdate,
+  cancel: cancelUpdate,
+  seated: seatUpdate,
+  'no-show': noShowUpdate,
+  complete: completeEarlyUpdate,
+} as const;
 
-const summary = (name: Decision) =>
-  name === 'cancel'
-    ? 'Cancel (the customer before the cutoff, the owner any time before the start)'
-    : `${name === 'accept' ? 'Accept' : 'Reject'} a pending reservation (owner only)`;
+const SUMMARIES: Record<Decision, string> = {
+  accept: 'Accept a pending reservation (owner only)',
+  reject: 'Reject a pending reservation (owner only)',
+  cancel: 'Cancel (the customer before the cutoff, the owner any time before the start)',
+  seated: "Seat the party (owner only; from the policy's seatEarlyMinutes before the start until the end of the turn)",
+  'no-show': "Mark the party a no-show (owner only; after the start plus the policy's noShowGraceMinutes): the table is free for the rest of the turn",
+  complete: 'End a seated party’s turn early (owner only): the table is free again',
+};
+
+/** The floor's steps take no body (an empty object will do); a rejection needs a reason, the others may give one. */
+const FLOOR: ReadonlySet<Decision> = new Set<Decision>(['seated', 'no-show', 'complete']);
+const bodySchema = (name: Decision) =>
+  FLOOR.has(name)
+    ? { type: 'object', properties: {}, additionalProperties: false }
+    : {
+        type: 'object',
+        properties: { reason: { type: 'string', minLength: name === 'reject' ? 1 : 0, maxLength: 500 } },
+        ...(name === 'reject' ? { required: ['reason'] } : {}),
+        additionalProperties: false,
+      };
 
 export function decisionRoutes(ctx: RouteContext) {
   const { deps } = ctx;
@@ -36,20 +60,15 @@ export function decisionRoutes(ctx: RouteContext) {
       `/reservations/:id/${name}`,
       {
         schema: {
-          summary: summary(name),
+          summary: SUMMARIES[name],
           tags: ['reservations'],
           security: bearerSecurity,
           params: idParams,
           headers: idempotencyHeaders,
-          body: {
-            type: 'object',
-            properties: { reason: { type: 'string', minLength: name === 'reject' ? 1 : 0, maxLength: 500 } },
-            ...(name === 'reject' ? { required: ['reason'] } : {}),
-            additionalProperties: false,
-          },
+          body: bodySchema(name),
           response: { 200: statusResultSchema, 202: statusResultSchema, ...errors(400, 401, 403, 404, 409, 422, 503) },
         },
-        // nothing in the body is required (accept, cancel): a POST without one is the same as `{}`
+        // nothing in the body is required (all but reject): a POST without one is the same as `{}`
         preValidation: async (request) => {
           request.body ??= {};
         },
@@ -109,5 +128,8 @@ export function decisionRoutes(ctx: RouteContext) {
     decision(app, 'accept');
     decision(app, 'reject');
     decision(app, 'cancel');
+    decision(app, 'seated');
+    decision(app, 'no-show');
+    decision(app, 'complete');
   };
 }

@@ -9,7 +9,7 @@ import { bearerSecurity, requireCaller } from '../context';
 import type { ListFilter } from '../../projections/reservations';
 import { CONSISTENCY_HEADER } from './consistency';
 import type { RouteContext } from './context';
-import { STATUSES, boundParam, consistencyHeaders, errors, idParams, listResponse, reservationSchema } from './schemas';
+import { STATUSES, boundParam, consistencyHeaders, errors, idParams, listResponse, reservationSchema, restaurantListResponse } from './schemas';
 
 /**
  * A list route's query as the read model's filter (the schema has checked each bound's format). A bound
@@ -105,15 +105,18 @@ export function listingRoutes(ctx: RouteContext) {
             },
             additionalProperties: false,
           },
-          response: { 200: listResponse, ...errors(400, 401, 403, 404, 422) },
+          response: { 200: restaurantListResponse, ...errors(400, 401, 403, 404, 422) },
         },
       },
       async (request) => {
         const caller = requireCaller(request);
         const restaurant = await ctx.ownedRestaurant(caller, request.params.id, "Only the restaurant's owner may list its reservations.");
         const filter = listFilter(request.query);
-        const items = await deps.queries.byRestaurant(restaurant.restaurantId, filter);
-        return { items: await ctx.withOwnWrites(items, request.headers[CONSISTENCY_HEADER], filter, (r) => r.restaurantId === restaurant.restaurantId) };
+        const found = await deps.queries.byRestaurant(restaurant.restaurantId, filter);
+        const items = await ctx.withOwnWrites(found, request.headers[CONSISTENCY_HEADER], filter, (r) => r.restaurantId === restaurant.restaurantId);
+        // beside each diner, how often they did not come here: counted for this page's diners only
+        const noShows = await deps.queries.noShowCounts(restaurant.restaurantId, items.map((r) => r.customerId));
+        return { items: items.map((r) => ({ ...r, noShows: noShows[r.customerId] ?? 0 })) };
       },
     );
   };

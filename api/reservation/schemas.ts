@@ -58,6 +58,26 @@ export const statusResultSchema = {
   required: ['reservationId', 'status'],
 } as const;
 
+/** The owner's list: each reservation with its diner's past no-shows at the restaurant. */
+export const restaurantListResponse = {
+  type: 'object',
+  properties: {
+    items: {
+      type: 'array',
+      maxItems: LIST_LIMIT,
+      items: {
+        ...reservationSchema,
+        properties: {
+          ...reservationSchema.properties,
+          noShows: { type: 'integer', minimum: 0, description: 'How many reservations of this diner at this restaurant ended as no-show (this one included)' },
+        },
+        required: [...reservationSchema.required, 'noShows'],
+      },
+    },
+  },
+  required: ['items'],
+} as const;
+
 /** A list's range bound: a local date (YYYY-MM-DD) or an instant with its offset. */
 export const boundParam = (which: 'from' | 'to') => ({
   anyOf: [
