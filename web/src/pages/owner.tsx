@@ -213,14 +213,26 @@ export function DashboardPage({ id }: { id: string }) {
   );
 }
 
-function Booking({ r, today, now, onChange }: { r: Reservation; today: string; now: number; onChange: (r: Reservation) => void }) {
+/** The owner's list carries each diner's past no-shows at the restaurant (kept when a live change merges in). */
+type Listed = Reservation & { noShows?: number };
+
+/** The floor's steps on the night: the API says when each may be taken (a refusal names the window). */
+const FLOOR_ACTIONS: Record<string, Array<{ what: 'seated' | 'no-show' | 'complete'; label: string }>> = {
+  accepted: [
+    { what: 'seated', label: 'Seated' },
+    { what: 'no-show', label: 'No-show' },
+  ],
+  seated: [{ what: 'complete', label: 'Leaving: free the table' }],
+};
+
+function Booking({ r, today, now, onChange }: { r: Listed; today: string; now: number; onChange: (r: Reservation) => void }) {
   const { busy, problem, run } = useAction();
   const [rejecting, setRejecting] = useState(false);
   const [reason, setReason] = useState('');
   const day = localDate(r.start);
   const reasonId = `reason-${r.reservationId}`;
 
-  const decide = (what: 'accept' | 'reject') =>
+  const decide = (what: 'accept' | 'reject' | 'seated' | 'no-show' | 'complete') =>
     run(async () => {
       const res = await call<{ reservationId: string; status: string }>('POST', `/reservations/${encodeURIComponent(r.reservationId)}/${what}`, {
         consistent: true,
@@ -239,6 +251,7 @@ function Booking({ r, today, now, onChange }: { r: Reservation; today: string; n
         </time>{' '}
         · {r.name ?? 'Guest'} · party of {r.partySize}
         {r.tableId && ` · table ${r.tableId}`}
+        {r.noShows ? <span class="no-shows"> · {r.noShows === 1 ? '1 no-show' : `${r.noShows} no-shows`} here</span> : null}
       </p>
       <p>
         Status: <Status status={r.status} />
@@ -253,6 +266,15 @@ function Booking({ r, today, now, onChange }: { r: Reservation; today: string; n
           <button type="button" class="secondary" disabled={busy} onClick={() => setRejecting(true)}>
             Reject
           </button>
+        </p>
+      )}
+      {day === today && FLOOR_ACTIONS[r.status] && (
+        <p class="actions">
+          {FLOOR_ACTIONS[r.status]!.map(({ what, label }) => (
+            <button key={what} type="button" class="secondary" disabled={busy} onClick={() => void decide(what)}>
+              {label}
+            </button>
+          ))}
         </p>
       )}
       {r.status === 'pending' && rejecting && (
