@@ -15,6 +15,7 @@ import { createCatalogService } from './catalog';
 import { reservationRoutes } from './reservation/routes';
 import { replicaFromCatalogEvents, restaurantReplica } from '../projections/restaurant-replica';
 import { reservationProjections } from '../projections/reservations';
+import { waitlistQueries } from '../projections/waitlist';
 import { webApp } from './web';
 
 export interface AppDeps {
@@ -73,6 +74,7 @@ export async function appParts(deps: AppDeps): Promise<AppPart[]> {
         liveStreamsMax: config.api.liveStreamsMax,
         restaurants: restaurantReplica(runtime.dbs.reservation, { cacheMs: 1000, fallback: replicaFromCatalogEvents(runtime.stores.catalog) }),
         queries: reservationProjections(runtime.dbs.reservation),
+        waitlists: waitlistQueries(runtime.dbs.reservation, runtime.stores.reservation),
         store: runtime.stores.reservation,
         ...clock,
       }),

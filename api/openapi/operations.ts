@@ -4,6 +4,7 @@
  * answer with, its response headers, and its place in the README walkthrough.
  */
 
+import { WAITLIST_OPERATIONS } from './waitlist-operations';
 export type Caller = 'owner' | 'diner';
 
 export interface Step {
@@ -315,4 +316,6 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     headers: { 204: ETAG },
     steps: [{ step: 30, status: 204, caller: 'owner', summary: 'The owner closes the restaurant' }],
   },
+  // the waitlist's routes (issue 14), documented beside them
+  ...WAITLIST_OPERATIONS,
 };

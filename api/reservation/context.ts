@@ -12,6 +12,7 @@ import type { Caller } from '../context';
 import { reservationStreamId, type ReservationEvent } from '../../domain/reservation/reservation';
 import { isOwnerOf, type RestaurantReplica } from '../../domain/reservation/restaurant';
 import { LIST_LIMIT, listOrder, matchesList, reservationViewOf, type ListFilter, type ReservationQueries, type ReservationView } from '../../projections/reservations';
+import type { WaitlistQueries } from '../../projections/waitlist';
 import type { reservationWorkflow } from '../../workflows/reservation';
 import { SA, reservationWorkflowId, type Actor, type UnplacedStatus } from '../../workflows/messages';
 import { readToken } from './consistency';
@@ -23,6 +24,8 @@ export interface ReservationRouteDeps {
   taskQueue: string;
   restaurants: { get(restaurantId: string): Promise<RestaurantReplica | null> };
   queries: ReservationQueries;
+  /** The waitlist read model, with the stream's tail folded in (projections/waitlist.ts). */
+  waitlists: WaitlistQueries;
   /** The reservation service's event store: read-your-writes fallback when the projection lags. */
   store: EventStore;
   /** The server's handler timeout: the deadlines here leave room for the answer within it. */

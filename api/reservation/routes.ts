@@ -15,13 +15,14 @@ import { decisionRoutes } from './decisions';
 import { listingRoutes } from './listing';
 import { liveRoute } from './live';
 import { requestRoute } from './request';
+import { waitlistRoutes } from './waitlist';
 
 export type { ReservationRouteDeps } from './context';
 
 export function reservationRoutes(deps: ReservationRouteDeps): RoutePlugin {
   const ctx = routeContext(deps);
   // registered in this order: the OpenAPI document lists the paths as they are added
-  const groups = [availabilityRoute(ctx), requestRoute(ctx), listingRoutes(ctx), liveRoute(ctx, { max: deps.liveStreamsMax ?? 500 }), decisionRoutes(ctx)];
+  const groups = [availabilityRoute(ctx), requestRoute(ctx), listingRoutes(ctx), liveRoute(ctx, { max: deps.liveStreamsMax ?? 500 }), decisionRoutes(ctx), waitlistRoutes(ctx, deps.waitlists)];
   return async (app) => {
     for (const register of groups) register(app);
   };

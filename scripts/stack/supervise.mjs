@@ -2,7 +2,7 @@
  * Running the local stack: which servers make it up (or which the environment names instead), starting them
  * detached on loopback with their pid in .stack/run, waiting until each answers, stopping them by pid.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { indexDynoxide, install } from './install.mjs';
@@ -21,6 +21,24 @@ function externalDynamodb(env) {
   return undefined;
 }
 
+/**
+ * Registers the declared search attributes the server lacks. The dev server registers its
+ * `--search-attribute`s only when it creates its database, so a stack whose data predates an attribute
+ * (WaitlistDate, WaitlistWaiting came later) would fail every workflow task that sets it.
+ */
+function ensureSearchAttributes(port) {
+  const [bin] = serverCommand('temporal');
+  const address = ['--address', `127.0.0.1:${port}`];
+  const listed = spawnSync(bin, ['operator', 'search-attribute', 'list', ...address, '-o', 'json'], { encoding: 'utf8', timeout: 30000 });
+  if (listed.status !== 0) return log(`warning: could not list Temporal's search attributes: ${listed.stderr || listed.error}`);
+  const have = JSON.parse(listed.stdout).customAttributes ?? {};
+  for (const [name, type] of Object.entries(STACK_DEF.searchAttributes)) {
+    if (name in have) continue;
+    const made = spawnSync(bin, ['operator', 'search-attribute', 'create', '--name', name, '--type', type, ...address], { encoding: 'utf8', timeout: 30000 });
+    log(made.status === 0 ? `temporal: registered search attribute ${name} (${type})` : `warning: could not register search attribute ${name}: ${made.stderr || made.error}`);
+  }
+}
+
 function services(env = process.env) {
   const { temporal, temporalUi, dynamodb, localstack, mongodb } = STACK_DEF.ports;
   return [
@@ -30,6 +48,7 @@ function services(env = process.env) {
       ports: [temporal, temporalUi],
       command: () => serverCommand('temporal'),
       ready: () => temporalAnswers(temporalUi),
+      afterStart: () => ensureSearchAttributes(temporal),
       url: `temporal gRPC 127.0.0.1:${temporal}, Web UI http://127.0.0.1:${temporalUi}`,
       envVar: 'TEMPORAL_ADDRESS',
     },
