@@ -13,6 +13,7 @@ import { dayLabel, formatIntervals, WEEKDAYS } from '../hours';
 import { href } from '../router';
 import { formatLocal, localTime, todayIn } from '../time';
 import { Alert, asProblem, Heading, Loading, Status } from '../ui';
+import { Waitlist } from './waitlist';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -234,6 +235,9 @@ function Booking({ restaurant, auth }: { restaurant: Restaurant; auth: Auth }) {
             </button>
           ))}
         </div>
+      )}
+      {(availability?.reason?.code === 'FULLY_BOOKED' || problem?.code === 'NO_TABLE') && (
+        <Waitlist restaurant={restaurant} date={date} partySize={partySize} signedIn={!!auth.me} />
       )}
       {booked && (
         <div class="result" aria-live="polite">

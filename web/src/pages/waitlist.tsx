@@ -1,0 +1,156 @@
+/**
+ * The diner's side of a restaurant's waitlist: when the chosen day has no free table, join for a time
+ * (with some give either way), see the place in line, and accept a table when one is offered before the
+ * offer runs out. The entries this browser joined are remembered per restaurant (there is no "my entries"
+ * route), and each is read again every few seconds while it can still change.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { call, get, randomKey, type Restaurant } from '../api';
+import { href } from '../router';
+import { formatLocal, localTime, timeLeft } from '../time';
+import { Alert, Status, useAction } from '../ui';
+
+export interface WaitlistEntry {
+  entryId: string;
+  restaurantId: string;
+  partySize: number;
+  start: string;
+  flexMinutes: number;
+  status: 'waiting' | 'offered' | 'booked' | 'expired' | 'withdrawn';
+  position?: number;
+  offer?: { start: string; tableId: string; expiresAt: string };
+  reservationId?: string;
+}
+
+const POLL_MS = 3000;
+const storageKey = (restaurantId: string) => `rr-waitlist:${restaurantId}`;
+const remembered = (restaurantId: string): string[] => JSON.parse(localStorage.getItem(storageKey(restaurantId)) ?? '[]') as string[];
+const remember = (restaurantId: string, ids: string[]) => localStorage.setItem(storageKey(restaurantId), JSON.stringify(ids.slice(-10)));
+const open = (e: WaitlistEntry) => e.status === 'waiting' || e.status === 'offered';
+
+/** The join form (for `date` and `partySize` as chosen above it) and this browser's entries at the restaurant. */
+export function Waitlist({ restaurant, date, partySize, signedIn }: { restaurant: Restaurant; date: string; partySize: number; signedIn: boolean }) {
+  const id = restaurant.restaurantId;
+  const [time, setTime] = useState('19:00');
+  const [flex, setFlex] = useState(0);
+  const [entries, setEntries] = useState<WaitlistEntry[]>([]);
+  const [now, setNow] = useState(Date.now());
+  const join = useAction();
+  const key = useRef(randomKey());
+
+  // the entries this browser joined, read again while any can still change
+  useEffect(() => {
+    if (!signedIn) return;
+    let stopped = false;
+    const load = async () => {
+      const found = await Promise.all(remembered(id).map((e) => get<WaitlistEntry>(`/waitlist/${encodeURIComponent(e)}`).catch(() => null)));
+      if (!stopped) setEntries(found.filter((e): e is WaitlistEntry => e !== null));
+    };
+    void load();
+    const t = setInterval(() => {
+      setNow(Date.now());
+      void load();
+    }, POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(t);
+    };
+  }, [id, signedIn]);
+
+  const submit = () =>
+    join.run(async () => {
+      const res = await call<{ entryId: string; position: number }>('POST', `/restaurants/${encodeURIComponent(id)}/waitlist`, {
+        body: { partySize, start: `${date}T${time}`, flexMinutes: flex },
+        headers: { 'idempotency-key': key.current },
+      });
+      key.current = randomKey();
+      remember(id, [...remembered(id).filter((e) => e !== res.body.entryId), res.body.entryId]);
+      setEntries(await Promise.all(remembered(id).map((e) => get<WaitlistEntry>(`/waitlist/${encodeURIComponent(e)}`).catch(() => null))).then((l) => l.filter((e): e is WaitlistEntry => e !== null)));
+    });
+
+  return (
+    <section aria-labelledby="waitlist-h" class="waitlist">
+      <h3 id="waitlist-h">Join the waitlist</h3>
+      <p class="muted">
+        When a table for {partySize} frees up that fits your time, it is offered to the first in line and held for{' '}
+        {restaurant.policy?.waitlistOfferMinutes ?? 10} minutes.
+      </p>
+      {signedIn ? (
+        <div class="row">
+          <label>
+            Time
+            <input type="time" name="waitlistTime" step={(restaurant.policy?.slotMinutes ?? 15) * 60} value={time} onInput={(e) => setTime(e.currentTarget.value)} />
+          </label>
+          <label>
+            Flexible by
+            <select name="flexMinutes" value={flex} onChange={(e) => setFlex(Number(e.currentTarget.value))}>
+              {[0, 15, 30, 60, 90, 120].map((m) => (
+                <option value={m}>{m === 0 ? 'exactly' : `± ${m} min`}</option>
+              ))}
+            </select>
+          </label>
+          <button type="button" disabled={join.busy} onClick={() => void submit()}>
+            Join the waitlist
+          </button>
+        </div>
+      ) : (
+        <p>
+          <a href={href.signin(location.hash)}>Sign in</a> to join the waitlist.
+        </p>
+      )}
+      <Alert problem={join.problem} />
+      {join.problem?.code === 'SLOT_AVAILABLE' && typeof join.problem['start'] === 'string' && <p>A table is free at {localTime(join.problem['start'])}: book it above.</p>}
+      {entries.length > 0 && (
+        <ul role="list" class="cards">
+          {entries.map((e) => (
+            <Entry key={e.entryId} entry={e} now={now} onChange={(x) => setEntries((l) => l.map((y) => (y.entryId === x.entryId ? x : y)))} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Entry({ entry: e, now, onChange }: { entry: WaitlistEntry; now: number; onChange: (e: WaitlistEntry) => void }) {
+  const act = useAction();
+  const accept = () =>
+    act.run(async () => {
+      const res = await call<{ reservationId: string; status: string }>('POST', `/waitlist/${encodeURIComponent(e.entryId)}/accept`);
+      const { offer: _offer, ...rest } = e;
+      onChange({ ...rest, status: 'booked', reservationId: res.body.reservationId });
+    });
+  const withdraw = () =>
+    act.run(async () => {
+      await call('POST', `/waitlist/${encodeURIComponent(e.entryId)}/withdraw`);
+      const { offer: _offer, position: _position, ...rest } = e;
+      onChange({ ...rest, status: 'withdrawn' });
+    });
+  return (
+    <li class="card" data-entry={e.entryId}>
+      <p>
+        {formatLocal(e.start)}
+        {e.flexMinutes > 0 ? ` (± ${e.flexMinutes} min)` : ''}, party of {e.partySize}: <Status status={e.status} />
+        {e.status === 'waiting' && e.position !== undefined && <> · number {e.position} in line</>}
+      </p>
+      {e.status === 'offered' && e.offer && (
+        <p>
+          Table {e.offer.tableId} at {localTime(e.offer.start)} is yours if you accept: {timeLeft(e.offer.expiresAt, now)}.{' '}
+          <button type="button" class="primary" disabled={act.busy} onClick={() => void accept()}>
+            Accept
+          </button>
+        </p>
+      )}
+      {e.status === 'booked' && e.reservationId && (
+        <p>
+          Booked. <a href={href.reservations()}>Your bookings</a>
+        </p>
+      )}
+      {open(e) && (
+        <button type="button" disabled={act.busy} onClick={() => void withdraw()}>
+          Leave the waitlist
+        </button>
+      )}
+      <Alert problem={act.problem} />
+    </li>
+  );
+}
