@@ -31,7 +31,7 @@ import {
   type WaitlistState,
 } from '../domain/reservation/waitlist';
 import { bookableStarts, checkBookable } from '../domain/time/slots';
-import { formatInZone, turnEnd } from '../domain/time/zoned-time';
+import { formatInZone, MINUTE_MS, turnEnd } from '../domain/time/zoned-time';
 import { requestUpdate, reservationWorkflowId, SA, type ReservationRequest } from '../workflows/messages';
 import type { WaitlistActivities, WaitlistWorkflowInput } from '../workflows/waitlist-messages';
 import type { ReservationServiceEvent, RestaurantReader } from './reservation';
@@ -139,6 +139,13 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
    */
   function freedInterval(restaurant: RestaurantReplica, ledger: LedgerState, day: WaitlistWorkflowInput, tableIds: string[], start: string, end: string) {
     const endMs = Date.parse(end);
+    // the first start on the restaurant's grid at or after the freed one (a no-show frees the rest of a turn
+    // from the minute it is marked), so an offered start is one the restaurant offers; the advance notice
+    // was the diner's to meet when joining, not the offer's
+    const fromMs = Date.parse(start);
+    const grid = bookableStarts({ restaurant, date: day.openingDate, now: new Date(fromMs - restaurant.policy.minAdvanceMinutes * MINUTE_MS), partySize: 1 });
+    const from = grid.find((s) => s.getTime() >= fromMs);
+    if (!from || from.getTime() >= endMs) return undefined;
     let until: number | undefined;
     for (const b of Object.values(ledger.bookings)) {
       const tables = b.tableIds ?? [b.tableId];
@@ -150,7 +157,7 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
       const last = starts.at(-1);
       until = Math.max(endMs, last ? turnEnd(last, restaurant.policy.turnMinutes).getTime() : endMs);
     }
-    return { from: start, until: formatInZone(new Date(until), restaurant.timezone) };
+    return { from: formatInZone(from, restaurant.timezone), until: formatInZone(new Date(until), restaurant.timezone) };
   }
 
   return {
@@ -196,11 +203,13 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
       // a table the restaurant no longer has is not offered
       if (tables.length !== tableIds.length) return (await read(day)).state;
       const ledger = (await ledgers.read(ledgerStreamId(day.restaurantId, day.openingDate))).state;
+      const interval = freedInterval(restaurant, ledger, day, tableIds, freed.start, freed.end);
+      if (!interval) return (await read(day)).state; // no start the restaurant offers is left in it
       const table: FreedTable = {
         tableId: freed.tableId,
         ...(tableIds.length > 1 ? { tableIds } : {}),
         seats: tables.reduce((sum, t) => sum + t.seats, 0),
-        ...freedInterval(restaurant, ledger, day, tableIds, freed.start, freed.end),
+        ...interval,
         turnMinutes: restaurant.policy.turnMinutes,
         offerMinutes: restaurant.policy.waitlistOfferMinutes,
       };

@@ -206,6 +206,8 @@ export function waitlistRoutes(ctx: RouteContext, waitlists: WaitlistQueries) {
           tags: ['waitlist'],
           security: bearerSecurity,
           params: entryParams,
+          // nothing is required: an empty body, or none (as for the floor's steps)
+          body: { type: 'object', properties: {}, additionalProperties: false },
           headers: idempotencyHeaders,
           response: withdrawResponses,
         },
