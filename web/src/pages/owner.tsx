@@ -12,6 +12,7 @@ import { href } from '../router';
 import { formatDate, localDate, localTime, timeLeft, todayIn } from '../time';
 import { Alert, asProblem, Heading, Loading, Status, useAction } from '../ui';
 import { LiveBadge } from './reservations';
+import { OwnerWaitlist } from './waitlist';
 
 /** The API's page size for reservation lists (projections/reservations.ts LIST_LIMIT): a full page means "at least". */
 const LIST_LIMIT = 500;
@@ -209,6 +210,7 @@ export function DashboardPage({ id }: { id: string }) {
           ))}
         </ul>
       )}
+      {today && <OwnerWaitlist restaurantId={id} today={today} />}
     </section>
   );
 }

@@ -5,10 +5,11 @@
  * route), and each is read again every few seconds while it can still change.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { call, get, randomKey, type Restaurant } from '../api';
+import { call, get, qs, randomKey, type Restaurant } from '../api';
+import type { Problem } from '../problem';
 import { href } from '../router';
-import { formatLocal, localTime, timeLeft } from '../time';
-import { Alert, Status, useAction } from '../ui';
+import { formatDate, formatLocal, localTime, timeLeft } from '../time';
+import { Alert, asProblem, Loading, Status, useAction } from '../ui';
 
 export interface WaitlistEntry {
   entryId: string;
@@ -152,5 +153,67 @@ function Entry({ entry: e, now, onChange }: { entry: WaitlistEntry; now: number;
       )}
       <Alert problem={act.problem} />
     </li>
+  );
+}
+
+/** The owner's view of one day's waitlist, in queue order, read again every few seconds. */
+export function OwnerWaitlist({ restaurantId, today }: { restaurantId: string; today: string }) {
+  const [date, setDate] = useState(today);
+  const [items, setItems] = useState<WaitlistEntry[] | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [now, setNow] = useState(Date.now());
+
+  useEffect(() => {
+    let stopped = false;
+    const load = async () => {
+      try {
+        const page = await get<{ items: WaitlistEntry[] }>(`/restaurants/${encodeURIComponent(restaurantId)}/waitlist${qs({ date })}`);
+        if (!stopped) {
+          setItems(page.items);
+          setProblem(null);
+        }
+      } catch (err) {
+        if (!stopped) setProblem(asProblem(err));
+      }
+    };
+    setItems(null);
+    void load();
+    const t = setInterval(() => {
+      setNow(Date.now());
+      void load();
+    }, POLL_MS * 2);
+    return () => {
+      stopped = true;
+      clearInterval(t);
+    };
+  }, [restaurantId, date]);
+
+  return (
+    <section aria-labelledby="owner-waitlist-h" class="waitlist">
+      <h2 id="owner-waitlist-h">Waitlist</h2>
+      <label>
+        Day
+        <input type="date" name="waitlistDate" value={date} min={today} onInput={(e) => setDate(e.currentTarget.value)} />
+      </label>
+      <Alert problem={problem} />
+      {items === null && !problem && <Loading />}
+      {items && items.length === 0 && <p class="muted">Nobody is waiting for {formatDate(date)}.</p>}
+      {items && items.length > 0 && (
+        <ol class="cards">
+          {items.map((e) => (
+            <li class="card" data-entry={e.entryId}>
+              {localTime(e.start)}
+              {e.flexMinutes > 0 ? ` (± ${e.flexMinutes} min)` : ''}, party of {e.partySize}: <Status status={e.status} />
+              {e.offer && (
+                <>
+                  {' '}
+                  · table {e.offer.tableId} at {localTime(e.offer.start)}, {timeLeft(e.offer.expiresAt, now)}
+                </>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }
