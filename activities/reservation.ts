@@ -180,8 +180,9 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
             restaurantId: request.restaurantId,
             customerId: request.customerId,
             partySize: request.partySize,
-            start: startIso,
-            end: endIso,
+            // a table held by a waitlist offer: the turn it holds (the policy's turn may have changed since)
+            start: request.heldByOffer ? booking.start : startIso,
+            end: request.heldByOffer ? booking.end : endIso,
             tableId: booking.tableId,
             ...(booking.tableIds ? { tableIds: booking.tableIds } : {}),
             ...(request.name ? { name: request.name } : {}),

@@ -11,13 +11,14 @@
  * are derived from the stream version they are written at, so a retried append after a lost answer is a
  * no-op. One workflow per stream runs these one at a time, so nothing else writes the stream meanwhile.
  */
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { EventStore } from '../eventstore/types';
 import { deterministicEventId } from '../eventstore/envelope';
 import { DomainError, isDomainError } from '../domain/errors';
-import { availableStarts, ledgerStreamId, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
+import { availableStarts, ledgerStreamId, type LedgerBooking, type LedgerEvent, type LedgerState } from '../domain/reservation/ledger';
 import { reservationDecider, reservationStreamId, type ReservationEvent } from '../domain/reservation/reservation';
-import type { RestaurantReplica } from '../domain/reservation/restaurant';
+import { DEFAULT_POLICY, type RestaurantReplica } from '../domain/reservation/restaurant';
 import {
   lapsedOffers,
   positionOf,
@@ -62,8 +63,12 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
   async function restaurantOf(restaurantId: string): Promise<RestaurantReplica> {
     const r = await deps.restaurants.get(restaurantId);
     if (!r) throw toFailure(new DomainError('NOT_FOUND', `Restaurant ${restaurantId} does not exist.`));
-    return r;
+    // a replica written before the waitlist's policy fields existed reads with their defaults
+    return { ...r, policy: { ...DEFAULT_POLICY, ...r.policy } };
   }
+
+  /** The instant a step decides as of: the workflow's, so retries decide the same; else this clock. */
+  const clockOf = (day: { at?: string }): Date => (day.at ? new Date(day.at) : now());
 
   async function read(day: WaitlistWorkflowInput): Promise<{ state: WaitlistState; version: number }> {
     const events = await waitlists.readStream(waitlistStreamId(day.restaurantId, day.openingDate));
@@ -87,6 +92,8 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
       if (entry && event.type === 'WaitlistOffered') {
         const held = await hold(restaurant, ledgerId, offerReservationId(streamId, entry.entryId, (entry.offers ?? 0) + 1), entry, event.data);
         if (!held) break;
+        // of a freed combination the ledger may hold one table, or a smaller set: the offer names what it holds
+        event.data.tableId = held.tableId;
       } else if (entry?.offer && (event.type === 'WaitlistOfferExpired' || event.type === 'WaitlistWithdrawn' || event.type === 'WaitlistEntryExpired')) {
         const reservationId = offerReservationId(streamId, entry.entryId, entry.offers ?? 1);
         await ledgers.apply(ledgerId, reservationId, { type: 'ReleaseTable', reservationId, reason: `waitlist-${event.type === 'WaitlistWithdrawn' ? 'withdrawn' : 'lapsed'}` });
@@ -103,11 +110,11 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
     return after;
   }
 
-  /** Holds the offered table for the entry's party and turn; false when it is not free any more. */
-  async function hold(restaurant: RestaurantReplica, ledgerId: string, reservationId: string, entry: { partySize: number; customerId: string }, offer: WaitlistOffer): Promise<boolean> {
+  /** Holds the offered table for the entry's party and turn: the booking held, or undefined when it is not free any more. */
+  async function hold(restaurant: RestaurantReplica, ledgerId: string, reservationId: string, entry: { partySize: number; customerId: string }, offer: WaitlistOffer): Promise<LedgerBooking | undefined> {
     const start = new Date(offer.start);
     try {
-      await ledgers.apply(ledgerId, reservationId, {
+      const ledger = await ledgers.apply(ledgerId, reservationId, {
         type: 'HoldTable',
         reservationId,
         partySize: entry.partySize,
@@ -117,9 +124,9 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
         onlyTables: offer.freed.tableIds ?? [offer.freed.tableId],
         customerId: entry.customerId,
       });
-      return true;
+      return ledger.bookings[reservationId];
     } catch (err) {
-      if (isDomainError(err, 'NO_TABLE')) return false;
+      if (isDomainError(err, 'NO_TABLE')) return undefined;
       throw err;
     }
   }
@@ -137,7 +144,7 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
    * The interval a freed table is free for: from the freed turn's start until the next booking of any of
    * its tables, or the end of the day's last turn (the last start the restaurant offers, plus the turn).
    */
-  function freedInterval(restaurant: RestaurantReplica, ledger: LedgerState, day: WaitlistWorkflowInput, tableIds: string[], start: string, end: string) {
+  function freedInterval(restaurant: RestaurantReplica, ledger: LedgerState, day: WaitlistWorkflowInput, tableIds: string[], start: string, end: string, at: Date) {
     const endMs = Date.parse(end);
     // the first start on the restaurant's grid at or after the freed one (a no-show frees the rest of a turn
     // from the minute it is marked), so an offered start is one the restaurant offers; the advance notice
@@ -153,7 +160,7 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
       if (s >= endMs && tables.some((t) => tableIds.includes(t)) && (until === undefined || s < until)) until = s;
     }
     if (until === undefined) {
-      const starts = bookableStarts({ restaurant, date: day.openingDate, now: now(), partySize: 1 });
+      const starts = bookableStarts({ restaurant, date: day.openingDate, now: at, partySize: 1 });
       const last = starts.at(-1);
       until = Math.max(endMs, last ? turnEnd(last, restaurant.policy.turnMinutes).getTime() : endMs);
     }
@@ -175,7 +182,7 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
           return { state: after, position: positionOf(after, entry.entryId) ?? 0, created: false };
         }
         const start = new Date(entry.start);
-        const at = now();
+        const at = clockOf(day);
         checkBookable({ restaurant, start, partySize: entry.partySize, now: at });
         // a table free now within the entry's window: book it instead of waiting (the nearest start first)
         const ledger = (await ledgers.read(ledgerStreamId(day.restaurantId, day.openingDate))).state;
@@ -203,7 +210,8 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
       // a table the restaurant no longer has is not offered
       if (tables.length !== tableIds.length) return (await read(day)).state;
       const ledger = (await ledgers.read(ledgerStreamId(day.restaurantId, day.openingDate))).state;
-      const interval = freedInterval(restaurant, ledger, day, tableIds, freed.start, freed.end);
+      const at = clockOf(day);
+      const interval = freedInterval(restaurant, ledger, day, tableIds, freed.start, freed.end, at);
       if (!interval) return (await read(day)).state; // no start the restaurant offers is left in it
       const table: FreedTable = {
         tableId: freed.tableId,
@@ -214,7 +222,7 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
         offerMinutes: restaurant.policy.waitlistOfferMinutes,
       };
       try {
-        return await decide(day, restaurant, { type: 'TableFreed', ...table, now: now() });
+        return await decide(day, restaurant, { type: 'TableFreed', ...table, now: at });
       } catch (err) {
         // already offered (a second freeing of a table whose offer is live): nothing to add
         if (isDomainError(err, 'TABLE_OFFERED')) return (await read(day)).state;
@@ -231,7 +239,7 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
         // the offer's hold id; a retry after the acceptance was recorded names the same reservation
         const reservationId = entry.reservationId ?? offerReservationId(streamId, entryId, entry.offers ?? 1);
         const start = entry.offer?.start;
-        const after = await decide(day, restaurant, { type: 'AcceptOffer', entryId, customerId, reservationId, now: now() });
+        const after = await decide(day, restaurant, { type: 'AcceptOffer', entryId, customerId, reservationId, now: clockOf(day) });
         const booked = start ?? (await acceptedStart(day, entryId));
         return { state: after, reservationId, start: booked };
       });
@@ -273,6 +281,14 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
         );
         return { status: placed.status };
       } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          // placement refused the held table (the restaurant gone, say): give the table back and fail for good,
+          // rather than retry a refusal while the day's waitlist waits behind this step
+          const ledgerId = ledgerStreamId(day.restaurantId, day.openingDate);
+          await ledgers.apply(ledgerId, reservationId, { type: 'ReleaseTable', reservationId, reason: 'waitlist-booking-refused' });
+          const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+          throw ApplicationFailure.create({ type: cause?.type ?? 'PLACEMENT_FAILED', message: cause?.message ?? String(err), nonRetryable: true });
+        }
         // its run already closed (a retry long after): the stored reservation answers
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         const events = await reservations.readStream(reservationStreamId(reservationId));
@@ -283,13 +299,13 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
     },
 
     async withdrawEntry({ entryId, customerId, ...day }) {
-      return answered(async () => decide(day, await restaurantOf(day.restaurantId), { type: 'WithdrawEntry', entryId, customerId, now: now() }));
+      return answered(async () => decide(day, await restaurantOf(day.restaurantId), { type: 'WithdrawEntry', entryId, customerId, now: clockOf(day) }));
     },
 
     async settleDue(day) {
       return answered(async () => {
         const restaurant = await restaurantOf(day.restaurantId);
-        const at = now();
+        const at = clockOf(day);
         let state = (await read(day)).state;
         for (const entryId of lapsedOffers(state, at)) state = await decide(day, restaurant, { type: 'OfferLapsed', entryId, now: at });
         return await decide(day, restaurant, { type: 'ExpireDue', now: at });

@@ -5,7 +5,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { awsClients, destroyAwsClients } from './aws';
 import { loadConfig } from './config';
 import { deprovision, provision, resolveTopology } from './provision';
-import { MAX_RECEIVE_COUNT, topology } from './topology';
+import { CONSUMERS, MAX_RECEIVE_COUNT, topology } from './topology';
 
 const clients = awsClients(loadConfig());
 const topo = topology(`t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
@@ -17,8 +17,8 @@ afterAll(async () => {
 
 it('creates the topology once; a second run changes nothing', async () => {
   const first = await provision(clients, topo, { visibilityTimeoutSeconds: 7 });
-  // 1 checkpoints + 3 event tables, 3 topics, 5×(dlq, queue, policy, subscription)
-  expect(first.created).toHaveLength(1 + 3 + 3 + 5 * 4);
+  // 1 checkpoints + 3 event tables, 3 topics, one (dlq, queue, policy, subscription) per consumer
+  expect(first.created).toHaveLength(1 + 3 + 3 + CONSUMERS.length * 4);
   expect(first.existing).toHaveLength(0);
 
   const second = await provision(clients, topo);

@@ -19,6 +19,8 @@ export interface WaitlistWorkflowInput {
   restaurantId: string;
   /** The opening day (YYYY-MM-DD, the restaurant's local date its ledger is kept under). */
   openingDate: string;
+  /** Freed tables a run that continued as new had not offered yet (their table still had a live offer). */
+  pending?: TableFreedSignal[];
 }
 
 export interface JoinInput {
@@ -95,7 +97,11 @@ export const WAITLIST_SA = {
   waiting: declared('WaitlistWaiting', 'Int'),
 } as const;
 
-type Day = WaitlistWorkflowInput;
+/**
+ * The day, and the instant the workflow took the step at (ISO): the activity decides as of then, so a
+ * retried attempt decides what the first one did (and holds the same table for the same entry).
+ */
+type Day = WaitlistWorkflowInput & { at?: string };
 
 /** The waitlist workflow's activities (activities/waitlist.ts): each reads the stream, decides, writes. */
 export interface WaitlistActivities {

@@ -19,9 +19,11 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -52,6 +54,8 @@ const activities = proxyActivities<WaitlistActivities>({
 const IDLE_MS = 15 * 60_000;
 /** A step that found nothing due (clocks a little apart) waits at least this long before the next try. */
 const RETRY_DUE_MS = 1000;
+/** After a settling step failed for good, the next try comes this much later. */
+const SETTLE_RETRY_MS = 60_000;
 
 const refusal = (err: DomainError): ApplicationFailure =>
   ApplicationFailure.create({ type: err.code, message: err.message, details: [err.details ?? {}], nonRetryable: true });
@@ -74,7 +78,7 @@ export async function waitlistWorkflow(input: WaitlistWorkflowInput): Promise<Wa
   let state: WaitlistState = { entries: {}, queue: [], offeredTables: {} };
   let loaded = false;
   let changes = 0;
-  const freed: TableFreedSignal[] = [];
+  const freed: TableFreedSignal[] = [...(input.pending ?? [])];
   // one step at a time: updates, freed tables and timers never interleave on the stream
   const lock = new Mutex();
 
@@ -89,6 +93,8 @@ export async function waitlistWorkflow(input: WaitlistWorkflowInput): Promise<Wa
       ].join('\n'),
     );
   };
+  /** The day and the instant of this step (the activities decide as of it: a retry decides the same). */
+  const day = () => ({ ...input, at: new Date().toISOString() });
   const step = <T>(run: () => Promise<T>): Promise<T> =>
     lock.runExclusive(async () => {
       const result = await run();
@@ -96,6 +102,25 @@ export async function waitlistWorkflow(input: WaitlistWorkflowInput): Promise<Wa
       show();
       return result;
     });
+
+  /** A freed table is taken in turn once no live offer holds it (never two offers for one table). */
+  const ready = (signal: TableFreedSignal) => state.offeredTables[signal.tableId] === undefined;
+  /**
+   * Offers the freed tables that are ready, one activity each, in the order they came. A step that fails
+   * for good (a rule refused it: the restaurant is gone, say) is dropped with an alert: the day's other
+   * entries go on.
+   */
+  const offerFreed = async () => {
+    for (let i = freed.findIndex(ready); i >= 0; i = freed.findIndex(ready)) {
+      const [signal] = freed.splice(i, 1);
+      try {
+        state = await activities.offerFreedTable({ ...day(), freed: signal! });
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        log.error('ALERT: a freed table could not be offered; dropped', { workflowId: workflowInfo().workflowId, tableId: signal!.tableId, error: String(err.cause ?? err) });
+      }
+    }
+  };
 
   setHandler(waitlistQuery, () => state);
   setHandler(tableFreedSignal, (signal) => {
@@ -107,7 +132,11 @@ export async function waitlistWorkflow(input: WaitlistWorkflowInput): Promise<Wa
     (entry) =>
       step(() =>
         answer(async () => {
-          const r = await activities.joinWaitlist({ ...input, entry });
+          // a table freed before this join is offered first: a joiner never sees it free (SLOT_AVAILABLE)
+          // only for it to go to someone already waiting
+          // (only when there is one: an await with nothing to do would reorder this activation's commands)
+          if (freed.some(ready)) await offerFreed();
+          const r = await activities.joinWaitlist({ ...day(), entry });
           state = r.state;
           return { entryId: entry.entryId, status: 'waiting' as const, position: r.position, created: r.created };
         }),
@@ -127,7 +156,7 @@ export async function waitlistWorkflow(input: WaitlistWorkflowInput): Promise<Wa
     ({ entryId, customerId }) =>
       step(() =>
         answer(async () => {
-          const accepted = await activities.acceptOffer({ ...input, entryId, customerId });
+          const accepted = await activities.acceptOffer({ ...day(), entryId, customerId });
           state = accepted.state;
           const booked = await activities.bookOffer({ ...input, entryId, reservationId: accepted.reservationId, start: accepted.start });
           return { entryId, reservationId: accepted.reservationId, status: booked.status };
@@ -149,7 +178,7 @@ export async function waitlistWorkflow(input: WaitlistWorkflowInput): Promise<Wa
     ({ entryId, customerId }) =>
       step(() =>
         answer(async () => {
-          state = await activities.withdrawEntry({ ...input, entryId, customerId });
+          state = await activities.withdrawEntry({ ...day(), entryId, customerId });
           return { entryId, status: 'withdrawn' as const };
         }),
       ),
@@ -166,7 +195,7 @@ export async function waitlistWorkflow(input: WaitlistWorkflowInput): Promise<Wa
     { key: WAITLIST_SA.date, value: input.openingDate },
   ]);
   await step(async () => {
-    state = await activities.loadWaitlist(input);
+    state = await activities.loadWaitlist(day());
     loaded = true;
   });
 
@@ -176,20 +205,25 @@ export async function waitlistWorkflow(input: WaitlistWorkflowInput): Promise<Wa
     const due = nextDueAt(state);
     const seen = changes;
     const wait = due !== undefined ? Math.max(due - Date.now(), lastSettleChanged ? 1 : RETRY_DUE_MS) : IDLE_MS;
-    const woke = await condition(() => freed.length > 0 || changes !== seen || workflowInfo().continueAsNewSuggested, wait);
+    const woke = await condition(() => freed.some(ready) || changes !== seen || workflowInfo().continueAsNewSuggested, wait);
 
-    if (freed.length > 0) {
-      const signal = freed.shift()!;
-      await step(async () => {
-        state = await activities.offerFreedTable({ ...input, freed: signal });
-      });
+    if (freed.some(ready)) {
+      await step(offerFreed);
       continue;
     }
     if (!woke && due !== undefined) {
       const seenState = JSON.stringify(state);
+      let failed = false;
       await step(async () => {
-        state = await activities.settleDue(input);
+        try {
+          state = await activities.settleDue(day());
+        } catch (err) {
+          if (!(err instanceof ActivityFailure)) throw err;
+          failed = true;
+          log.error('ALERT: lapsed offers and expired entries could not be settled; retrying in a minute', { workflowId: workflowInfo().workflowId, error: String(err.cause ?? err) });
+        }
       });
+      if (failed) await sleep(SETTLE_RETRY_MS);
       lastSettleChanged = JSON.stringify(state) !== seenState;
       continue;
     }
@@ -201,7 +235,8 @@ export async function waitlistWorkflow(input: WaitlistWorkflowInput): Promise<Wa
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(() => allHandlersFinished() && !lock.isLocked());
-      if (freed.length === 0) return await continueAsNew<typeof waitlistWorkflow>(input);
+      // freed tables still waiting for a live offer to end go along to the next run
+      return await continueAsNew<typeof waitlistWorkflow>({ restaurantId: input.restaurantId, openingDate: input.openingDate, ...(freed.length > 0 ? { pending: [...freed] } : {}) });
     }
   }
 }

@@ -16,6 +16,9 @@ const NOT_ITS_DINER = 'Not the diner who joined (the owner may read the entry, n
 const NO_ENTRY = 'No such waitlist entry (right after joining, the entry may take about a second to be found).';
 const NOT_DELIVERED = 'No answer within the deadline; retry after Retry-After seconds (with the same Idempotency-Key, to be safe).';
 
+/** What a 202 means on the waitlist's writes. */
+const UNDER_WAY = 'Not answered within the deadline, but the waitlist has the request and carries it out: GET the entry (Location) for the outcome.';
+
 export const WAITLIST_OPERATIONS: Record<string, OperationDoc> = {
   'POST /restaurants/{id}/waitlist': {
     operationId: 'joinWaitlist',
@@ -26,6 +29,7 @@ export const WAITLIST_OPERATIONS: Record<string, OperationDoc> = {
     ok: {
       200: 'The same Idempotency-Key again: already in line (position is the current one).',
       201: 'In line: position 1 is next.',
+      202: UNDER_WAY,
     },
     errors: {
       404: 'No such restaurant.',
@@ -54,7 +58,7 @@ export const WAITLIST_OPERATIONS: Record<string, OperationDoc> = {
   'POST /waitlist/{entryId}/accept': {
     operationId: 'acceptWaitlistOffer',
     description: 'The table offered becomes a reservation (pending under manual acceptance, else accepted): its Location is the reservation.',
-    ok: { 201: 'Booked: the reservation and its status.' },
+    ok: { 201: 'Booked: the reservation and its status.', 202: UNDER_WAY },
     errors: {
       403: NOT_ITS_DINER,
       404: NO_ENTRY,
@@ -78,7 +82,7 @@ export const WAITLIST_OPERATIONS: Record<string, OperationDoc> = {
   'POST /waitlist/{entryId}/withdraw': {
     operationId: 'withdrawFromWaitlist',
     description: 'A table offered to the entry passes to the next entry it fits. Withdrawing again is a no-op.',
-    ok: { 200: 'Out of line.' },
+    ok: { 200: 'Out of line.', 202: UNDER_WAY },
     errors: { 403: NOT_ITS_DINER, 404: NO_ENTRY, 409: 'Already booked or expired (waitlistStatus says which).', 503: NOT_DELIVERED },
     codes: { 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['ALREADY_FINAL'], 503: ['UNAVAILABLE'] },
     steps: [],

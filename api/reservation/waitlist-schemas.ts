@@ -39,6 +39,19 @@ export const joinBodySchema = {
 
 const statusOf = (statuses: readonly string[]) => ({ type: 'string', enum: [...statuses] }) as const;
 
+/**
+ * 202: no answer within the deadline, but the server has the request and will carry it out (a 503 would
+ * be untrue): GET the entry (Location) for the outcome.
+ */
+const underWay = {
+  202: {
+    description: 'Under way: not answered within the deadline, but the waitlist has the request',
+    type: 'object',
+    properties: { entryId: { type: 'string' }, detail: { type: 'string' } },
+    required: ['entryId', 'detail'],
+  },
+};
+
 export const joinResponses = {
   ...Object.fromEntries(
     [
@@ -59,6 +72,7 @@ export const joinResponses = {
     ]),
   ),
   ...errors(400, 401, 404, 409, 422, 503),
+  ...underWay,
 };
 
 export const offerSchema = {
@@ -112,10 +126,12 @@ export const acceptResponses = {
     properties: { reservationId: { type: 'string' }, status: statusOf(['pending', 'accepted'] satisfies ReservationStatus[]) },
     required: ['reservationId', 'status'],
   },
+  ...underWay,
   ...errors(401, 403, 404, 409, 422, 503),
 };
 
 export const withdrawResponses = {
   200: { type: 'object', properties: { entryId: { type: 'string' }, status: statusOf(['withdrawn']) }, required: ['entryId', 'status'] },
+  ...underWay,
   ...errors(401, 403, 404, 409, 503),
 };

@@ -11,10 +11,10 @@
  * entry (or the same update) and so cannot happen twice.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { HttpProblem, notFound } from '../problem';
+import { HttpProblem, notFound, RETRY_AFTER_SECONDS } from '../problem';
 import { bearerSecurity, requireCaller, type Caller } from '../context';
 import { deterministicEventId } from '../../eventstore/envelope';
 import { DomainError, isDomainError } from '../../domain/errors';
@@ -28,7 +28,7 @@ import { acceptOfferUpdate, joinUpdate, waitlistWorkflowId, withdrawUpdate, type
 import { CONSISTENCY_HEADER, nextToken } from './consistency';
 import type { RouteContext } from './context';
 import { applicationFailureIn, workflowProblem } from './failures';
-import { withinDeadline } from './temporal-calls';
+import { LOOKUP_MS, UPDATE_STAGE_ADMITTED, withinDeadline } from './temporal-calls';
 import { isLocalDate } from './availability';
 import {
   acceptResponses,
@@ -129,10 +129,16 @@ export function waitlistRoutes(ctx: RouteContext, waitlists: WaitlistQueries) {
           // (its search attributes, RestaurantId, WaitlistDate and WaitlistWaiting, are the workflow's to keep)
           staticSummary: `Waitlist · ${restaurant.name} · ${openingDate}`,
         });
+        // each request its own update (a retry with the same key is answered by the entry: already joined),
+        // named so that a late answer can still be looked up
+        const updateId = randomUUID();
         const outcome = await withinBudget(reply.elapsedTime, () =>
-          deps.temporal.workflow.executeUpdateWithStart(joinUpdate, { args: [input], startWorkflowOperation: startOp }),
+          deps.temporal.workflow.executeUpdateWithStart(joinUpdate, { args: [input], updateId, startWorkflowOperation: startOp }),
         );
-        if (!('value' in outcome)) throw failureOf(outcome.error);
+        if (!('value' in outcome)) {
+          if (await admitted(outcome.error, waitlistWorkflowId(restaurant.restaurantId, openingDate), updateId)) return underWay(reply, entryId, 'join');
+          throw failureOf(outcome.error);
+        }
         const joined = outcome.value;
         return reply
           .status(joined.created ? 201 : 200)
@@ -190,6 +196,7 @@ export function waitlistRoutes(ctx: RouteContext, waitlists: WaitlistQueries) {
             .header(CONSISTENCY_HEADER, nextToken(reservationId, request.headers[CONSISTENCY_HEADER]))
             .send({ reservationId, status });
         }
+        if (await admitted(outcome.error, waitlistWorkflowId(day.restaurantId, day.openingDate), updateId)) return underWay(reply, entryId, 'accept');
         // the day's run has ended: nothing is offered any more (the entry says what became of it)
         if (outcome.error instanceof WorkflowNotFoundError) {
           throw waitlistRefusal('NOT_OFFERED', `The waitlist of ${day.openingDate} has closed: nothing is offered any more.`, { waitlistStatus: entry.status });
@@ -198,7 +205,7 @@ export function waitlistRoutes(ctx: RouteContext, waitlists: WaitlistQueries) {
       },
     );
 
-    app.post<{ Params: { entryId: string }; Headers: { 'idempotency-key'?: string } }>(
+    app.post<{ Params: { entryId: string }; Body: Record<string, never> | undefined; Headers: { 'idempotency-key'?: string } }>(
       '/waitlist/:entryId/withdraw',
       {
         schema: {
@@ -211,6 +218,10 @@ export function waitlistRoutes(ctx: RouteContext, waitlists: WaitlistQueries) {
           headers: idempotencyHeaders,
           response: withdrawResponses,
         },
+        // nothing in the body is required: a POST without one is the same as `{}`
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
       },
       async (request, reply) => {
         const caller = requireCaller(request);
@@ -222,6 +233,7 @@ export function waitlistRoutes(ctx: RouteContext, waitlists: WaitlistQueries) {
           handleOf(day).executeUpdate(withdrawUpdate, { args: [{ entryId, customerId: caller.userId }], updateId }),
         );
         if ('value' in outcome) return reply.status(200).send({ entryId, status: outcome.value.status });
+        if (await admitted(outcome.error, waitlistWorkflowId(day.restaurantId, day.openingDate), updateId)) return underWay(reply, entryId, 'withdrawal');
         if (outcome.error instanceof WorkflowNotFoundError) {
           // the day's run has ended: a withdrawal already made stands; anything else is final
           if (entry.status === 'withdrawn') return reply.status(200).send({ entryId, status: 'withdrawn' });
@@ -254,6 +266,35 @@ export function waitlistRoutes(ctx: RouteContext, waitlists: WaitlistQueries) {
   };
 
   /** A Temporal call within what is left of the answer's deadline. */
+  /**
+   * No answer in time (not a refusal, not a run that has ended): only the server can say whether the update
+   * reached the run. If it knows it, the update will be carried out, so "failed" would be untrue (202);
+   * if not (or it cannot be asked), nothing was done and the 503 stands.
+   */
+  async function admitted(error: unknown, workflowId: string, updateId: string): Promise<boolean> {
+    if (applicationFailureIn(error) || error instanceof WorkflowNotFoundError) return false;
+    try {
+      const known = await withinDeadline(deps.temporal, LOOKUP_MS, () =>
+        deps.temporal.workflowService.pollWorkflowExecutionUpdate({
+          namespace: ctx.namespace,
+          updateRef: { workflowExecution: { workflowId }, updateId },
+          waitPolicy: { lifecycleStage: UPDATE_STAGE_ADMITTED },
+        }),
+      );
+      return 'value' in known;
+    } catch {
+      return false; // the server could not be asked: nothing is known to have been done
+    }
+  }
+
+  function underWay(reply: FastifyReply, entryId: string, what: string) {
+    return reply
+      .status(202)
+      .header('location', `/waitlist/${entryId}`)
+      .header('retry-after', String(RETRY_AFTER_SECONDS))
+      .send({ entryId, detail: `The ${what} is being processed; GET the entry for its outcome.` });
+  }
+
   function withinBudget<T>(elapsedMs: number, fn: () => Promise<T>) {
     return withinDeadline(deps.temporal, ctx.budget(elapsedMs), fn);
   }

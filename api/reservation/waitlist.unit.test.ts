@@ -265,6 +265,9 @@ describe('POST /waitlist/:entryId/accept and /withdraw', () => {
     answer = async () => ({ entryId: 'e2', status: 'withdrawn' });
     const res = await post('/waitlist/e2/withdraw', 'bob');
     expect([res.statusCode, res.json()]).toEqual([200, { entryId: 'e2', status: 'withdrawn' }]);
+    // no body at all (what the web app sends) is the same as {}
+    const bare = await app.inject({ method: 'POST', url: '/waitlist/e2/withdraw', headers: { 'x-test-user': 'bob' } });
+    expect([bare.statusCode, bare.json()]).toEqual([200, { entryId: 'e2', status: 'withdrawn' }]);
     expect(temporal.calls[0]).toMatchObject({ update: 'withdraw', args: [{ entryId: 'e2', customerId: 'bob' }] });
 
     answer = async () => {
