@@ -234,6 +234,34 @@ test('withdraw while offered → the next entry is offered the table; an offer t
   ]);
 }, 150_000);
 
+test('a table freed again while its last freeing is still offered waits its turn: never two offers for one table', async () => {
+  const r = restaurant();
+  const early = startIn(5);
+  const late = startIn(7);
+  const h = await harness(r);
+  await h.worker.runUntil(async () => {
+    const first = await book(h, r, early);
+    const second = await book(h, r, late);
+    const a = await join(h, r, early, 'diner-a');
+    const b = await join(h, r, late, 'diner-b');
+    const cancel = (x: Awaited<ReturnType<typeof book>>) => x.handle.executeUpdate(cancelUpdate, { args: [{ actor: { userId: 'customer-0', role: 'customer' } }] });
+    await cancel(first);
+    await offeredTo(a.handle, a.entryId);
+    // the same table is freed again, later that evening, while its first freeing is offered to A
+    await cancel(second);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const held = await a.handle.query(waitlistQuery);
+    expect(entryOf(held, b.entryId).status).toBe('waiting');
+    expect(held.offeredTables).toEqual({ t1: a.entryId });
+    // A leaves: the first freeing fits nobody else, then the second one is offered to B
+    await a.handle.executeUpdate(withdrawUpdate, { args: [{ entryId: a.entryId, customerId: 'diner-a' }] });
+    const s = await offeredTo(a.handle, b.entryId);
+    expect(entryOf(s, b.entryId).offer).toMatchObject({ tableId: 't1', start: formatInZone(late, ZONE) });
+    await record('freed-again-while-offered', a.handle);
+    await a.handle.terminate('test cleanup');
+  });
+}, 90_000);
+
 function quiet() {
   const noop = () => undefined;
   return { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop } as never;

@@ -12,7 +12,7 @@ const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 const recordedPaths = [...fs.readFileSync(path.join(__dirname, 'waitlist.int.test.ts'), 'utf8').matchAll(/record\('([a-z0-9-]+)'/g)].map((m) => m[1]!);
 
 test('every path the waitlist workflow test records has a recorded history', () => {
-  expect(recordedPaths.sort()).toEqual(['cancel-offer-accept', 'offer-lapsed', 'withdraw-while-offered']);
+  expect(recordedPaths.sort()).toEqual(['cancel-offer-accept', 'freed-again-while-offered', 'offer-lapsed', 'withdraw-while-offered']);
   expect(files).toEqual(recordedPaths.map((p) => `${p}.json`));
 });
 
