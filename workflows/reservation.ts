@@ -29,7 +29,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
-import type { DomainError } from '../domain/errors';
+import { refusal, refuse } from './refusals';
 import { outcomeSummary, placementSummary, releaseSummary, reservationCurrentDetails, timerSummary, type TimerKind } from '../domain/reservation/labels';
 import { completeEarlyRefusal, DEFAULT_NO_SHOW_GRACE_MINUTES, DEFAULT_SEAT_EARLY_MINUTES, freedByNoShow, noShowRefusal, seatRefusal } from '../domain/reservation/floor';
 import { cutoffMinutesOf, OUTCOME_EVENT, placedAtOf, RELEASE_REASON, releasesTable, type Outcome } from '../domain/reservation/outcomes';
@@ -67,12 +67,6 @@ const activities = proxyActivities<ReservationActivities>({
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
-/** A domain refusal as the failure an update handler or validator raises (the API maps its type). */
-const refusal = (err: DomainError): ApplicationFailure =>
-  ApplicationFailure.create({ type: err.code, message: err.message, details: [err.details ?? {}], nonRetryable: true });
-const refuse = (err: DomainError | undefined): void => {
-  if (err) throw refusal(err);
-};
 
 export async function reservationWorkflow(request: ReservationRequest): Promise<ReservationWorkflowState> {
   const state: ReservationWorkflowState = { reservationId: request.reservationId, status: 'placing', history: [], requestHash: request.requestHash };

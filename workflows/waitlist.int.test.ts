@@ -21,6 +21,7 @@ import { InMemoryEventStore } from '../eventstore/memory';
 import { createReservationActivities, type ReservationServiceEvent } from '../activities/reservation';
 import { createWaitlistActivities } from '../activities/waitlist';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
+import { replicaFixture } from '../test/fixtures/restaurants';
 import { ledgerStreamId, ledgerDecider, type LedgerEvent } from '../domain/reservation/ledger';
 import { openingDateFor } from '../domain/reservation/placement';
 import { positionOf, waitlistStreamId } from '../domain/reservation/waitlist';
@@ -44,34 +45,14 @@ afterAll(async () => env?.teardown());
 const ZONE = 'Europe/Rome';
 const allDay = Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, [{ open: '00:00', close: '23:59' }]])) as RestaurantReplica['openingHours'];
 
-/** One table, so a single booking fills a start; a one-minute grid and turn, no advance notice. */
+/** One 4-seat table, so a single booking fills a start; open all day, a one-minute grid and turn, no advance notice. */
 function restaurant(policy: Partial<RestaurantReplica['policy']> = {}): RestaurantReplica {
-  return {
+  const base = replicaFixture();
+  return replicaFixture({
     restaurantId: randomUUID(),
-    ownerId: 'owner-1',
-    name: 'Osteria Coda',
-    timezone: ZONE,
     openingHours: allDay,
-    tables: [{ id: 't1', seats: 4 }],
-    closed: false,
-    version: 1,
-    policy: {
-      acceptance: 'auto',
-      maxPartySize: 4,
-      turnMinutes: 1,
-      slotMinutes: 1,
-      decisionTimeoutMinutes: 60,
-      minAdvanceMinutes: 0,
-      maxAdvanceDays: 30,
-      cancellationCutoffMinutes: 0,
-      reminderMinutesBefore: 0,
-      maxBookingsPerCustomerPerDay: 20,
-      waitlistOfferMinutes: 10,
-      seatEarlyMinutes: 30,
-      noShowGraceMinutes: 15,
-      ...policy,
-    },
-  };
+    policy: { ...base.policy, turnMinutes: 1, slotMinutes: 1, minAdvanceMinutes: 0, cancellationCutoffMinutes: 0, reminderMinutesBefore: 0, ...policy },
+  });
 }
 
 /** A start on the minute grid a few minutes ahead (the offers are held until it at the latest). */

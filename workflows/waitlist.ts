@@ -28,7 +28,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
-import type { DomainError } from '../domain/errors';
+import { refuse } from './refusals';
 import { acceptRefusal, dinerRefusal, MAX_FLEX_MINUTES, nextDueAt, queueOf, waitingCount } from '../domain/reservation/waitlist';
 import {
   acceptOfferUpdate,
@@ -57,11 +57,6 @@ const RETRY_DUE_MS = 1000;
 /** After a settling step failed for good, the next try comes this much later. */
 const SETTLE_RETRY_MS = 60_000;
 
-const refusal = (err: DomainError): ApplicationFailure =>
-  ApplicationFailure.create({ type: err.code, message: err.message, details: [err.details ?? {}], nonRetryable: true });
-const refuse = (err: DomainError | undefined): void => {
-  if (err) throw refusal(err);
-};
 const invalid = (message: string): ApplicationFailure => ApplicationFailure.create({ type: 'VALIDATION', message, nonRetryable: true });
 
 /** An activity's refusal as the update's own failure (the API maps its type, the domain code). */
