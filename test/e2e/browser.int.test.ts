@@ -12,21 +12,25 @@
  *
  * Screenshots (.stack/run/screenshots/ each run; `UPDATE_SCREENSHOTS=1` also writes the committed ones in
  * web/screenshots/): owner-restaurants (the owner's landing), diner-restaurant (phone-sized), owner-dashboard,
- * temporal-pending (the Temporal Web UI's list of the restaurant's pending reservations).
+ * temporal-pending (the Temporal Web UI's list of the restaurant's pending reservations), diner-waitlist
+ * (phone-sized: a table offered from the waitlist, with Accept and the time left).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { Client, Connection } from '@temporalio/client';
 import { DEMO_OWNERS, DEMO_PASSWORD, MANUAL_RESTAURANT, seedDemo, type DemoReport } from '../../scripts/seed';
 import { ROOT_DIR } from '../../platform/config';
 import { reservationWorkflowId } from '../../workflows/messages';
 import { launchBrowser, newContext, pageErrors, screenshot, STEP_TIMEOUT_MS } from '../browser';
-import { localDate, startSystem, type System } from '../system';
+import { eventually, json, localDate, restaurantBody, signUp, startSystem, type System } from '../system';
 
 const WEB_INDEX = path.join(ROOT_DIR, 'web', 'dist', 'index.html');
 /** How soon after the diner's booking response the owner's open dashboard must show the request. */
 const LIVE_WITHIN_MS = 5000;
+/** How soon after a cancellation the diner's open page must show the offer (it polls its entries every 3 s). */
+const OFFER_WITHIN_MS = 15000;
 
 let sys: System;
 let browser: Browser;
@@ -188,6 +192,115 @@ test('a diner books from the picker, the owner accepts live, the diner sees it l
   await expectVisible(liveBadge(diner.page));
 
   expect([...owner.errors, ...diner.errors]).toEqual([]);
+}, 180_000);
+
+test('a diner joins the waitlist of a full evening, the owner sees the entry, a cancellation offers the table, the diner accepts', async () => {
+  const step = { timeout: STEP_TIMEOUT_MS };
+  const api = sys.apis[0]!.url;
+  const TZ = 'Europe/Rome';
+  // one evening: open 19:00–21:00 with a two-hour turn, so 19:00 is the only start; two tables for two
+  const owner = await signUp(api, 'waitlist-owner');
+  const body = restaurantBody({
+    name: "Osteria dell'Attesa",
+    tables: [
+      { id: 'window', seats: 2 },
+      { id: 'corner', seats: 2 },
+    ],
+    openingHours: Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, [{ open: '19:00', close: '21:00' }]])),
+    policy: { turnMinutes: 120, maxPartySize: 4, waitlistOfferMinutes: 10 },
+  });
+  const created = await json<{ restaurantId: string; name: string }>(`${api}/restaurants`, { body, token: owner.token });
+  expect(created.status).toBe(201);
+  const restaurantId = created.body.restaurantId;
+  const name = body.name as string;
+  const date = localDate(TZ, 2);
+  const start = `${date}T19:00`;
+  const temporal = new Client({ connection: await Connection.connect({ address: sys.config.temporal.address }), namespace: sys.config.temporal.namespace });
+  try {
+    // the evening fills up through the API (the first booking waits for the reservation replica to know the restaurant)
+    const book = () => json<{ reservationId: string; tableId: string }>(`${api}/reservations`, { body: { restaurantId, partySize: 2, start }, token: owner.token });
+    const first = await eventually(async () => {
+      const r = await book();
+      expect(r.status).toBe(201);
+      return r.body;
+    }, 30_000);
+    const second = await book();
+    expect(second.status).toBe(201);
+    expect([first.tableId, second.body.tableId].sort()).toEqual(['corner', 'window']);
+
+    // the diner signs up on a phone, opens the restaurant, picks that evening for two: no free table, the waitlist instead
+    const diner = await open({ phone: true });
+    await diner.page.goto('/#/signup');
+    await diner.page.getByLabel('Name').fill('Waiting Diner');
+    await diner.page.getByLabel('Email').fill(`e2e.waiting+${sys.prefix}@example.com`);
+    await diner.page.getByLabel('Password').fill('browser-test-password');
+    await diner.page.getByRole('button', { name: 'Create account' }).click();
+    await signOut(diner.page).waitFor(step);
+    await diner.page.goto(`/#/restaurants/${encodeURIComponent(restaurantId)}`);
+    await expectVisible(diner.page.getByRole('heading', { level: 1, name }));
+    await diner.page.getByLabel('Date').fill(date);
+    await diner.page.getByLabel('Party size').fill('2');
+    const waitlist = diner.page.getByRole('region', { name: 'Join the waitlist' });
+    await expectVisible(waitlist);
+    expect(await diner.page.getByRole('group', { name: 'Available times' }).count()).toBe(0);
+
+    await waitlist.getByLabel('Time', { exact: true }).fill('19:00');
+    const joined = diner.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/restaurants/${restaurantId}/waitlist`, step);
+    await waitlist.getByRole('button', { name: 'Join the waitlist' }).click();
+    const joinedReply = await joined;
+    expect(joinedReply.status()).toBe(201);
+    const { entryId } = (await joinedReply.json()) as { entryId: string };
+    const entry = waitlist.locator(`[data-entry="${entryId}"]`);
+    await expectVisible(entry.getByText('number 1 in line'));
+    await expectVisible(entry.locator('[data-status="waiting"]'));
+
+    // the owner's dashboard, in a second context: the Waitlist section lists the entry for that day
+    const ownerPage = await open({});
+    await ownerPage.page.goto('/#/signin');
+    await ownerPage.page.getByLabel('Email').fill(owner.email);
+    await ownerPage.page.getByLabel('Password').fill(owner.password);
+    await ownerPage.page.getByRole('button', { name: 'Sign in' }).click();
+    await signOut(ownerPage.page).waitFor(step);
+    await ownerPage.page.goto(`/#/owner/${encodeURIComponent(restaurantId)}`);
+    await expectVisible(ownerPage.page.getByRole('heading', { level: 1, name }));
+    const ownerWaitlist = ownerPage.page.getByRole('region', { name: 'Waitlist' });
+    await ownerWaitlist.getByLabel('Day').fill(date);
+    const listed = ownerWaitlist.locator(`[data-entry="${entryId}"]`);
+    await expectVisible(listed.locator('[data-status="waiting"]'));
+    expect(((await listed.textContent()) ?? '').trim()).toMatch(/^19:00, party of 2: waiting$/);
+
+    // the owner cancels one booking: the diner's open page shows the offer by itself (it polls)
+    const cancelled = await json(`${api}/reservations/${first.reservationId}/cancel`, { method: 'POST', token: owner.token });
+    expect(cancelled.status).toBe(200);
+    const cancelledAt = Date.now();
+    const accept = entry.getByRole('button', { name: 'Accept' });
+    await accept.waitFor({ state: 'visible', timeout: OFFER_WITHIN_MS });
+    console.log(`browser e2e: the diner's page showed the waitlist offer ${Date.now() - cancelledAt} ms after the cancellation`);
+    await expectVisible(entry.locator('[data-status="offered"]'));
+    await expectVisible(entry.getByText(new RegExp(`^Table ${first.tableId} at 19:00 is yours if you accept: expires in \\d+ min \\d\\d s\\.`)));
+    await entry.scrollIntoViewIfNeeded();
+    await screenshot(diner.page, 'diner-waitlist');
+
+    // the diner accepts: booked on the freed table
+    const accepted = diner.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/waitlist/${entryId}/accept`, step);
+    await accept.click();
+    const acceptedReply = await accepted;
+    expect(acceptedReply.status()).toBe(201);
+    await expectVisible(entry.getByText(/^Booked\./));
+    await expectVisible(entry.locator('[data-status="booked"]'));
+    expect(await entry.getByRole('button', { name: 'Leave the waitlist' }).count()).toBe(0);
+    const { reservationId } = (await acceptedReply.json()) as { reservationId: string };
+    const reservation = await json<{ tableId: string; status: string }>(`${api}/reservations/${reservationId}`, { token: owner.token });
+    expect(reservation.body).toMatchObject({ status: 'accepted', tableId: first.tableId });
+
+    expect([...diner.errors, ...ownerPage.errors]).toEqual([]);
+  } finally {
+    // leave nothing running on the shared server: the day's waitlist and this restaurant's reservations
+    for await (const w of temporal.workflow.list({ query: `RestaurantId = '${restaurantId}' AND ExecutionStatus = 'Running'` })) {
+      await temporal.workflow.getHandle(w.workflowId).terminate('test cleanup').catch(() => undefined);
+    }
+    await temporal.connection.close();
+  }
 }, 180_000);
 
 /**

@@ -24,6 +24,8 @@ export interface WaitlistEntry {
 }
 
 const POLL_MS = 3000;
+/** How long after joining the join's answer is shown instead of a lookup (the read model has the entry well within it). */
+const JOIN_SETTLE_MS = 5000;
 const storageKey = (restaurantId: string) => `rr-waitlist:${restaurantId}`;
 const remembered = (restaurantId: string): string[] => JSON.parse(localStorage.getItem(storageKey(restaurantId)) ?? '[]') as string[];
 const remember = (restaurantId: string, ids: string[]) => localStorage.setItem(storageKey(restaurantId), JSON.stringify(ids.slice(-10)));
@@ -39,13 +41,32 @@ export function Waitlist({ restaurant, date, partySize, signedIn }: { restaurant
   const join = useAction();
   const key = useRef(randomKey());
 
+  // entries joined on this page, by when: the join's answer stands until the read model has them
+  const joinedAt = useRef(new Map<string, number>());
+
   // the entries this browser joined, read again while any can still change
   useEffect(() => {
     if (!signedIn) return;
     let stopped = false;
     const load = async () => {
-      const found = await Promise.all(remembered(id).map((e) => get<WaitlistEntry>(`/waitlist/${encodeURIComponent(e)}`).catch(() => null)));
-      if (!stopped) setEntries(found.filter((e): e is WaitlistEntry => e !== null));
+      const ids = remembered(id);
+      // undefined: not looked up (just joined); null: the lookup failed
+      const found = await Promise.all(
+        ids.map((e) =>
+          Date.now() - (joinedAt.current.get(e) ?? 0) < JOIN_SETTLE_MS ? undefined : get<WaitlistEntry>(`/waitlist/${encodeURIComponent(e)}`).catch(() => null),
+        ),
+      );
+      if (stopped) return;
+      // an entry joined while this read was under way is kept as shown
+      setEntries((shown) =>
+        remembered(id)
+          .map((e) => {
+            const i = ids.indexOf(e);
+            const got = i < 0 ? undefined : found[i];
+            return got === undefined ? shown.find((x) => x.entryId === e) : got;
+          })
+          .filter((e): e is WaitlistEntry => !!e),
+      );
     };
     void load();
     const t = setInterval(() => {
@@ -60,13 +81,19 @@ export function Waitlist({ restaurant, date, partySize, signedIn }: { restaurant
 
   const submit = () =>
     join.run(async () => {
-      const res = await call<{ entryId: string; position: number }>('POST', `/restaurants/${encodeURIComponent(id)}/waitlist`, {
-        body: { partySize, start: `${date}T${time}`, flexMinutes: flex },
+      const start = `${date}T${time}`;
+      // a 202 (admitted, not yet answered) names only the entry
+      const res = await call<{ entryId: string; position?: number }>('POST', `/restaurants/${encodeURIComponent(id)}/waitlist`, {
+        body: { partySize, start, flexMinutes: flex },
         headers: { 'idempotency-key': key.current },
       });
       key.current = randomKey();
-      remember(id, [...remembered(id).filter((e) => e !== res.body.entryId), res.body.entryId]);
-      setEntries(await Promise.all(remembered(id).map((e) => get<WaitlistEntry>(`/waitlist/${encodeURIComponent(e)}`).catch(() => null))).then((l) => l.filter((e): e is WaitlistEntry => e !== null)));
+      const { entryId, position } = res.body;
+      remember(id, [...remembered(id).filter((e) => e !== entryId), entryId]);
+      // shown from the answer: reading the entry back at once would miss it (the read model learns of it about a second later)
+      joinedAt.current.set(entryId, Date.now());
+      const joined: WaitlistEntry = { entryId, restaurantId: id, partySize, start, flexMinutes: flex, status: 'waiting', ...(position !== undefined ? { position } : {}) };
+      setEntries((shown) => [...shown.filter((e) => e.entryId !== entryId), joined]);
     });
 
   return (
