@@ -32,7 +32,7 @@ import { checkBookable } from '../domain/time/slots';
 import { formatInZone, turnEnd } from '../domain/time/zoned-time';
 import { type Placement, type Refusal, type ReservationActivities, type ReservationRequest } from '../workflows/messages';
 import { activityAttempt, toFailure, turnLimit } from './context';
-import { ledgerWriter, reservationEventId, workflowActor } from './ledgers';
+import { ledgerWriter, reservationEventId, workflowActor, type LedgerWriter } from './ledgers';
 
 export type ReservationServiceEvent = ReservationEvent | LedgerEvent;
 
@@ -49,6 +49,8 @@ export interface ReservationActivityDeps {
   maxLedgerAttempts?: number;
   /** The activity's attempt number (1 the first time); default: Temporal's activity context, else 1. */
   attempt?: () => number;
+  /** The process's table ledgers (one lane and cache per ledger, shared with the waitlist's activities). */
+  ledgers?: LedgerWriter;
 }
 
 interface ReservationRead extends Snapshot<ReservationState> {
@@ -63,7 +65,7 @@ export function createReservationActivities(deps: ReservationActivityDeps): Rese
   const attemptOf = deps.attempt ?? activityAttempt;
   // one store, two kinds of stream: each decider sees only its own events
   const reservations = deps.store as unknown as EventStore<ReservationEvent>;
-  const ledgers = ledgerWriter(deps.store as unknown as EventStore<LedgerEvent>, { maxAttempts });
+  const ledgers = deps.ledgers ?? ledgerWriter(deps.store as unknown as EventStore<LedgerEvent>, { maxAttempts });
 
   async function restaurantOf(restaurantId: string): Promise<RestaurantReplica> {
     const r = await deps.restaurants.get(restaurantId);

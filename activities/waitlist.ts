@@ -37,7 +37,7 @@ import { requestUpdate, reservationWorkflowId, SA, type ReservationRequest } fro
 import type { WaitlistActivities, WaitlistWorkflowInput } from '../workflows/waitlist-messages';
 import type { ReservationServiceEvent, RestaurantReader } from './reservation';
 import { toFailure } from './context';
-import { ledgerWriter } from './ledgers';
+import { ledgerWriter, type LedgerWriter } from './ledgers';
 
 /** The reservation an entry's n-th offer holds its table under, and becomes when accepted. */
 export const offerReservationId = (streamId: string, entryId: string, n: number): string => deterministicEventId(`waitlist-offer:${streamId}:${entryId}:${n}`);
@@ -49,6 +49,8 @@ export interface WaitlistActivityDeps {
   temporal: () => Promise<Client>;
   taskQueue: string;
   now?: () => Date;
+  /** The process's table ledgers, shared with the reservation's activities so both take turns in one lane per ledger. */
+  ledgers?: LedgerWriter;
 }
 
 /** How long placing an accepted offer's reservation may take before the activity is retried. */
@@ -58,7 +60,7 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
   const now = deps.now ?? (() => new Date());
   const waitlists = deps.store as unknown as EventStore<WaitlistEvent>;
   const reservations = deps.store as unknown as EventStore<ReservationEvent>;
-  const ledgers = ledgerWriter(deps.store as unknown as EventStore<LedgerEvent>, { maxAttempts: 10 });
+  const ledgers = deps.ledgers ?? ledgerWriter(deps.store as unknown as EventStore<LedgerEvent>, { maxAttempts: 10 });
 
   async function restaurantOf(restaurantId: string): Promise<RestaurantReplica> {
     const r = await deps.restaurants.get(restaurantId);

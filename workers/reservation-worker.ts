@@ -10,6 +10,8 @@ import { connectTemporal, temporalSecurity } from '../platform/temporal';
 import type { Client } from '@temporalio/client';
 import { createReservationActivities, type ReservationServiceEvent } from '../activities/reservation';
 import { createWaitlistActivities } from '../activities/waitlist';
+import { ledgerWriter } from '../activities/ledgers';
+import type { LedgerEvent } from '../domain/reservation/ledger';
 import { replicaFromCatalogEvents, restaurantReplica } from '../projections/restaurant-replica';
 import type { EventStore } from '../eventstore/types';
 
@@ -31,9 +33,11 @@ export async function createReservationWorker(config = loadConfig()) {
     client.catch(() => (client = undefined));
     return client;
   };
+  // one set of ledger lanes and caches for both: a waitlist's hold and a booking of the same evening take turns
+  const ledgers = ledgerWriter(store as unknown as EventStore<LedgerEvent>, { maxAttempts: 10 });
   const activities = {
-    ...createReservationActivities({ store, restaurants }),
-    ...createWaitlistActivities({ store, restaurants, temporal, taskQueue: config.temporal.taskQueue }),
+    ...createReservationActivities({ store, restaurants, ledgers }),
+    ...createWaitlistActivities({ store, restaurants, temporal, taskQueue: config.temporal.taskQueue, ledgers }),
   };
   const worker = await Worker.create({
     connection,

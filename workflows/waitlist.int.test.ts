@@ -20,6 +20,8 @@ import { eventually } from '../test/polling';
 import { InMemoryEventStore } from '../eventstore/memory';
 import { createReservationActivities, type ReservationServiceEvent } from '../activities/reservation';
 import { createWaitlistActivities } from '../activities/waitlist';
+import { ledgerWriter } from '../activities/ledgers';
+import type { EventStore } from '../eventstore/types';
 import type { RestaurantReplica } from '../domain/reservation/restaurant';
 import { replicaFixture } from '../test/fixtures/restaurants';
 import { ledgerStreamId, ledgerDecider, type LedgerEvent } from '../domain/reservation/ledger';
@@ -62,9 +64,11 @@ async function harness(r: RestaurantReplica) {
   const store = new InMemoryEventStore<ReservationServiceEvent>('reservation');
   const restaurants = { get: async (id: string) => (id === r.restaurantId ? r : null) };
   const taskQueue = `waitlist-test-${randomUUID()}`;
+  // as the worker wires them: one set of ledger lanes for both (workers/reservation-worker.ts)
+  const ledgers = ledgerWriter(store as unknown as EventStore<LedgerEvent>, { maxAttempts: 10 });
   const activities = {
-    ...createReservationActivities({ store, restaurants }),
-    ...createWaitlistActivities({ store, restaurants, temporal: async () => env.client, taskQueue }),
+    ...createReservationActivities({ store, restaurants, ledgers }),
+    ...createWaitlistActivities({ store, restaurants, temporal: async () => env.client, taskQueue, ledgers }),
   };
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
   return { store, worker, taskQueue };
