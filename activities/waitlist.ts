@@ -13,6 +13,7 @@
  */
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Snapshot } from '../eventstore/command-handler';
 import type { EventStore } from '../eventstore/types';
 import { deterministicEventId } from '../eventstore/envelope';
 import { DomainError, isDomainError } from '../domain/errors';
@@ -72,7 +73,7 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
   /** The instant a step decides as of: the workflow's, so retries decide the same; else this clock. */
   const clockOf = (day: { at?: string }): Date => (day.at ? new Date(day.at) : now());
 
-  async function read(day: WaitlistWorkflowInput): Promise<{ state: WaitlistState; version: number }> {
+  async function read(day: WaitlistWorkflowInput): Promise<Snapshot<WaitlistState>> {
     const events = await waitlists.readStream(waitlistStreamId(day.restaurantId, day.openingDate));
     return { state: events.reduce(waitlistDecider.evolve, waitlistDecider.initialState()), version: events.at(-1)?.version ?? 0 };
   }
@@ -80,12 +81,13 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
   /**
    * Decides `command` on the stream and carries out each event's ledger step in order: a lapsed, withdrawn
    * or expired offer releases its hold; a new offer holds its table. An offer whose table cannot be held
-   * (booked meanwhile) is dropped with everything decided after it; the rest is appended.
+   * (booked meanwhile) is dropped with everything decided after it; the rest is appended. `known`: the
+   * stream as the caller just read it (or as the previous decision left it), so it is not read again.
    */
-  async function decide(day: WaitlistWorkflowInput, restaurant: RestaurantReplica, command: WaitlistCommand): Promise<WaitlistState> {
+  async function decide(day: WaitlistWorkflowInput, restaurant: RestaurantReplica, command: WaitlistCommand, known?: Snapshot<WaitlistState>): Promise<Snapshot<WaitlistState>> {
     const streamId = waitlistStreamId(day.restaurantId, day.openingDate);
     const ledgerId = ledgerStreamId(day.restaurantId, day.openingDate);
-    const { state, version } = await read(day);
+    const { state, version } = known ?? (await read(day));
     const decided = waitlistDecider.decide(command, state);
     let after = state;
     const kept: WaitlistEvent[] = [];
@@ -103,13 +105,13 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
       kept.push(event);
       after = waitlistDecider.evolve(after, event);
     }
-    if (kept.length === 0) return state;
+    if (kept.length === 0) return { state, version };
     await waitlists.append(
       streamId,
       kept.map((e, i) => ({ ...e, eventId: deterministicEventId(`${streamId}:${version + i + 1}`), metadata: { actor: `workflow:${streamId}` } })),
       { expectedVersion: version === 0 ? 'no_stream' : version },
     );
-    return after;
+    return { state: after, version: version + kept.length };
   }
 
   /** Holds the offered table for the entry's party and turn: the booking held, or undefined when it is not free any more. */
@@ -177,10 +179,10 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
     async joinWaitlist({ entry, ...day }) {
       return answered(async () => {
         const restaurant = await restaurantOf(day.restaurantId);
-        const { state } = await read(day);
-        if (state.entries[entry.entryId]) {
+        const stream = await read(day);
+        if (stream.state.entries[entry.entryId]) {
           // a retried join: the decider answers it (no-op, or a conflict when the id is reused differently)
-          const after = await decide(day, restaurant, { type: 'JoinWaitlist', ...entry });
+          const { state: after } = await decide(day, restaurant, { type: 'JoinWaitlist', ...entry }, stream);
           return { state: after, position: positionOf(after, entry.entryId) ?? 0, created: false };
         }
         const start = new Date(entry.start);
@@ -200,7 +202,7 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
             alternatives: free.slice(0, 3).map((s) => formatInZone(s, restaurant.timezone)),
           });
         }
-        const after = await decide(day, restaurant, { type: 'JoinWaitlist', ...entry, start: formatInZone(start, restaurant.timezone) });
+        const { state: after } = await decide(day, restaurant, { type: 'JoinWaitlist', ...entry, start: formatInZone(start, restaurant.timezone) }, stream);
         return { state: after, position: positionOf(after, entry.entryId) ?? 0, created: true };
       });
     },
@@ -224,7 +226,7 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
         offerMinutes: restaurant.policy.waitlistOfferMinutes,
       };
       try {
-        return await decide(day, restaurant, { type: 'TableFreed', ...table, now: at });
+        return (await decide(day, restaurant, { type: 'TableFreed', ...table, now: at })).state;
       } catch (err) {
         // already offered (a second freeing of a table whose offer is live): nothing to add
         if (isDomainError(err, 'TABLE_OFFERED')) return (await read(day)).state;
@@ -236,12 +238,13 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
       return answered(async () => {
         const restaurant = await restaurantOf(day.restaurantId);
         const streamId = waitlistStreamId(day.restaurantId, day.openingDate);
-        const entry = (await read(day)).state.entries[entryId];
+        const stream = await read(day);
+        const entry = stream.state.entries[entryId];
         if (!entry) throw new DomainError('NOT_FOUND', 'There is no such waitlist entry.', { entryId });
         // the offer's hold id; a retry after the acceptance was recorded names the same reservation
         const reservationId = entry.reservationId ?? offerReservationId(streamId, entryId, entry.offers ?? 1);
         const start = entry.offer?.start;
-        const after = await decide(day, restaurant, { type: 'AcceptOffer', entryId, customerId, reservationId, now: clockOf(day) });
+        const { state: after } = await decide(day, restaurant, { type: 'AcceptOffer', entryId, customerId, reservationId, now: clockOf(day) }, stream);
         const booked = start ?? (await acceptedStart(day, entryId));
         return { state: after, reservationId, start: booked };
       });
@@ -301,16 +304,17 @@ export function createWaitlistActivities(deps: WaitlistActivityDeps): WaitlistAc
     },
 
     async withdrawEntry({ entryId, customerId, ...day }) {
-      return answered(async () => decide(day, await restaurantOf(day.restaurantId), { type: 'WithdrawEntry', entryId, customerId, now: clockOf(day) }));
+      return answered(async () => (await decide(day, await restaurantOf(day.restaurantId), { type: 'WithdrawEntry', entryId, customerId, now: clockOf(day) })).state);
     },
 
     async settleDue(day) {
       return answered(async () => {
         const restaurant = await restaurantOf(day.restaurantId);
         const at = clockOf(day);
-        let state = (await read(day)).state;
-        for (const entryId of lapsedOffers(state, at)) state = await decide(day, restaurant, { type: 'OfferLapsed', entryId, now: at });
-        return await decide(day, restaurant, { type: 'ExpireDue', now: at });
+        // one read: each decision goes on from the stream as the one before it left it
+        let stream = await read(day);
+        for (const entryId of lapsedOffers(stream.state, at)) stream = await decide(day, restaurant, { type: 'OfferLapsed', entryId, now: at }, stream);
+        return (await decide(day, restaurant, { type: 'ExpireDue', now: at }, stream)).state;
       });
     },
   };
